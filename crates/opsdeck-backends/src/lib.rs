@@ -1,0 +1,13 @@
+//! opsdeck's clients for the systems it watches and drives: Docker engines, the OCI registry,
+//! HAProxy's runtime API, Alertmanager and services' `/health`. Plain async functions returning
+//! domain types; nothing here knows about terminals, messages or the UI.
+
+pub mod alertmanager;
+pub mod docker;
+pub mod error;
+pub mod haproxy;
+pub mod health;
+pub mod registry;
+pub mod types;
+
+pub use error::{BackendError, BackendResult};

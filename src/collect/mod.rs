@@ -1,0 +1,1 @@
+//! Background tasks that watch the outside systems and send owned results as messages.

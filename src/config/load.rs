@@ -1,0 +1,237 @@
+//! Finding `opsdeck.toml` (`--config`, then `$OPSDECK_CONFIG`, then the user's config folder) and
+//! turning it into a [`Config`], or into one clear line per problem naming file, line and column.
+
+use super::{validate, Config};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// One thing wrong with a config file, located where a person can find it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigProblem {
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+/// Why a config could not be used. Its `Display` is one line per problem.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigError {
+    /// No file given and none found where opsdeck looks.
+    NotFound { looked_in: Vec<PathBuf> },
+    /// The file exists but cannot be read.
+    Unreadable { path: PathBuf, reason: String },
+    /// The file was read, and these are its problems.
+    Invalid { path: PathBuf, problems: Vec<ConfigProblem> },
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::NotFound { looked_in } => {
+                let places: Vec<String> = looked_in.iter().map(|p| p.display().to_string()).collect();
+                write!(
+                    f,
+                    "no config: pass --config FILE, set OPSDECK_CONFIG, or create {} \
+                     (`opsdeck demo up --dir D` writes one)",
+                    places.join(" or ")
+                )
+            }
+            ConfigError::Unreadable { path, reason } => write!(f, "{}: cannot read: {reason}", path.display()),
+            ConfigError::Invalid { path, problems } => {
+                for (i, p) in problems.iter().enumerate() {
+                    if i > 0 {
+                        writeln!(f)?;
+                    }
+                    write!(f, "{}:{}:{}: {}", path.display(), p.line, p.column, p.message)?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Where the config is: the flag, then the environment variable, then the user's config folder.
+pub fn find_config_path(flag: Option<&Path>) -> Result<PathBuf, ConfigError> {
+    if let Some(p) = flag {
+        return Ok(p.to_path_buf());
+    }
+    if let Some(p) = std::env::var_os("OPSDECK_CONFIG").filter(|v| !v.is_empty()) {
+        return Ok(PathBuf::from(p));
+    }
+    let default = directories::ProjectDirs::from("", "", "opsdeck").map(|d| d.config_dir().join("opsdeck.toml"));
+    match default {
+        Some(p) if p.exists() => Ok(p),
+        Some(p) => Err(ConfigError::NotFound { looked_in: vec![p] }),
+        None => Err(ConfigError::NotFound { looked_in: vec![] }),
+    }
+}
+
+/// Reads and checks the config at `path`. Relative paths inside it become relative to its folder.
+pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ConfigError::Unreadable { path: path.to_path_buf(), reason: e.to_string() })?;
+    let mut config = parse(&text).map_err(|problems| ConfigError::Invalid { path: path.to_path_buf(), problems })?;
+    if config.state_path.is_relative() {
+        let base = path.parent().unwrap_or(Path::new("."));
+        config.state_path = base.join(&config.state_path);
+    }
+    Ok(config)
+}
+
+/// Parses and validates config text; every problem found is returned, located.
+pub fn parse(text: &str) -> Result<Config, Vec<ConfigProblem>> {
+    let config: Config = toml::from_str(text).map_err(|e| {
+        let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
+        vec![ConfigProblem { line, column, message: e.message().trim().replace('\n', " ") }]
+    })?;
+    let problems = validate::check(&config, text);
+    if problems.is_empty() {
+        Ok(config)
+    } else {
+        Err(problems)
+    }
+}
+
+/// 1-based line and column of a byte offset.
+pub(super) fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) const GOOD: &str = r#"
+state_path = "state.db"
+
+[registry]
+url = "http://127.0.0.1:5000"
+
+[alertmanager]
+url = "http://127.0.0.1:9093"
+
+[timeouts]
+docker = "1500ms"
+
+[[environments]]
+name = "staging"
+haproxy = "unix:///tmp/haproxy.sock"
+hosts = [{ name = "staging-1", url = "unix:///var/run/docker.sock" }]
+
+[[environments]]
+name = "prod"
+haproxy = "tcp://127.0.0.1:9999"
+approval = "required"
+approvers = ["alice", "bob"]
+hosts = [
+  { name = "prod-1", url = "ssh://deploy@prod-1" },
+  { name = "prod-2", url = "tcp://10.0.0.2:2376", address = "10.0.0.2" },
+]
+
+[[services]]
+name = "api"
+container_port = 8080
+[services.environments.staging]
+backend = "api_staging"
+url = "http://127.0.0.1:8001"
+[services.environments.prod]
+backend = "api_prod"
+url = "http://127.0.0.1:8002"
+"#;
+
+    fn problems(text: &str) -> Vec<String> {
+        match parse(text) {
+            Ok(_) => vec![],
+            Err(ps) => ps.into_iter().map(|p| format!("{}:{}: {}", p.line, p.column, p.message)).collect(),
+        }
+    }
+
+    #[test]
+    fn a_good_config_parses_with_defaults() {
+        let c = parse(GOOD).expect("valid");
+        assert_eq!(c.environments.len(), 2);
+        assert_eq!(c.environments[1].approvers, ["alice", "bob"]);
+        assert_eq!(c.timeouts.docker, std::time::Duration::from_millis(1500));
+        assert_eq!(c.timeouts.registry, std::time::Duration::from_secs(5));
+        assert_eq!(c.services[0].health_path, "/health");
+        assert_eq!(c.services[0].repository(), "api");
+    }
+
+    #[test]
+    fn unknown_keys_are_errors_with_their_position() {
+        let text = GOOD.replace("container_port = 8080", "container_port = 8080\nhealth_pth = \"/h\"");
+        let ps = problems(&text);
+        assert_eq!(ps.len(), 1, "{ps:?}");
+        assert!(ps[0].contains("unknown field `health_pth`"), "{ps:?}");
+        let line = text.lines().position(|l| l.starts_with("health_pth")).expect("line") + 1;
+        assert!(ps[0].starts_with(&format!("{line}:1:")), "{ps:?}");
+    }
+
+    #[test]
+    fn wrong_types_and_syntax_errors_are_located() {
+        let ps = problems(&GOOD.replace("container_port = 8080", "container_port = \"eighty\""));
+        assert!(ps[0].contains("invalid type"), "{ps:?}");
+        let ps = problems("state_path = \n");
+        assert!(ps[0].starts_with("1:"), "{ps:?}");
+        let ps = problems(&GOOD.replace("docker = \"1500ms\"", "docker = \"soon\""));
+        assert!(ps[0].contains("docker") || ps[0].contains("soon") || ps[0].contains("unit"), "{ps:?}");
+    }
+
+    #[test]
+    fn every_semantic_problem_is_reported_at_once() {
+        let text = GOOD
+            .replace("approvers = [\"alice\", \"bob\"]", "approvers = []")
+            .replace("[services.environments.prod]", "[services.environments.production]")
+            .replace("unix:///tmp/haproxy.sock", "http://127.0.0.1:1")
+            .replace("ssh://deploy@prod-1", "ftp://prod-1");
+        let ps = problems(&text);
+        assert_eq!(ps.len(), 4, "{ps:?}");
+        assert!(ps.iter().any(|p| p.contains("approval = \"required\" needs at least one approver")), "{ps:?}");
+        assert!(ps.iter().any(|p| p.contains("no environment named `production`")), "{ps:?}");
+        assert!(ps.iter().any(|p| p.contains("haproxy must be unix:// or tcp://")), "{ps:?}");
+        assert!(ps.iter().any(|p| p.contains("host url must be unix://, tcp:// or ssh://")), "{ps:?}");
+        // Each problem points at its own line.
+        let ftp_line = text.lines().position(|l| l.contains("ftp://")).expect("line") + 1;
+        assert!(ps.iter().any(|p| p.starts_with(&format!("{ftp_line}:"))), "{ps:?}");
+    }
+
+    #[test]
+    fn duplicate_names_are_refused() {
+        let text = GOOD.replace("name = \"prod\"", "name = \"staging\"");
+        let ps = problems(&text);
+        assert!(ps.iter().any(|p| p.contains("environment `staging` is defined twice")), "{ps:?}");
+    }
+
+    #[test]
+    fn file_errors_name_the_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("opsdeck.toml");
+        std::fs::write(&path, "state_path = 1\n").expect("write");
+        let e = load(&path).expect_err("invalid");
+        let line = e.to_string();
+        assert!(line.starts_with(&format!("{}:1:", path.display())), "{line}");
+        let e = load(&dir.path().join("missing.toml")).expect_err("missing");
+        assert!(e.to_string().contains("cannot read"), "{e}");
+    }
+
+    #[test]
+    fn relative_state_path_is_beside_the_config() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("opsdeck.toml");
+        std::fs::write(&path, GOOD).expect("write");
+        let c = load(&path).expect("valid");
+        assert_eq!(c.state_path, dir.path().join("state.db"));
+    }
+
+    #[test]
+    fn line_col_counts_from_one() {
+        assert_eq!(line_col("ab\ncd", 0), (1, 1));
+        assert_eq!(line_col("ab\ncd", 4), (2, 2));
+    }
+}

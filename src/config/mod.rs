@@ -1,0 +1,235 @@
+//! `opsdeck.toml`: the model of what opsdeck watches (registry, Alertmanager, environments with
+//! their hosts, HAProxy socket and approval policy, services, state path) and how it polls them.
+//! `load` finds and parses the file; `validate` checks what serde cannot.
+
+mod load;
+mod validate;
+
+pub use load::{find_config_path, load, parse as parse_str, ConfigError, ConfigProblem};
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The whole configuration, as written in `opsdeck.toml`.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Where the shared state store lives. Relative paths are relative to the config file.
+    pub state_path: PathBuf,
+    pub registry: RegistryConfig,
+    pub alertmanager: Option<AlertmanagerConfig>,
+    #[serde(default)]
+    pub timeouts: Timeouts,
+    #[serde(default)]
+    pub intervals: Intervals,
+    /// Ordered: the promotion ladder runs from the first to the last.
+    pub environments: Vec<EnvironmentConfig>,
+    pub services: Vec<ServiceConfig>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RegistryConfig {
+    /// Base URL of the OCI Distribution endpoint, e.g. `http://127.0.0.1:5000`.
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AlertmanagerConfig {
+    /// Base URL, e.g. `http://127.0.0.1:9093`.
+    pub url: String,
+}
+
+/// Every call to the outside has a deadline; these are them.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Timeouts {
+    #[serde(with = "humantime_serde")]
+    pub docker: Duration,
+    #[serde(with = "humantime_serde")]
+    pub registry: Duration,
+    #[serde(with = "humantime_serde")]
+    pub haproxy: Duration,
+    #[serde(with = "humantime_serde")]
+    pub alertmanager: Duration,
+    #[serde(with = "humantime_serde")]
+    pub health: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            docker: Duration::from_secs(3),
+            registry: Duration::from_secs(5),
+            haproxy: Duration::from_secs(2),
+            alertmanager: Duration::from_secs(3),
+            health: Duration::from_secs(2),
+        }
+    }
+}
+
+/// How often each background task looks again. Docker is followed through its events stream;
+/// `reconcile` is only the slow safety net behind it.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Intervals {
+    #[serde(with = "humantime_serde")]
+    pub reconcile: Duration,
+    #[serde(with = "humantime_serde")]
+    pub health: Duration,
+    #[serde(with = "humantime_serde")]
+    pub haproxy: Duration,
+    #[serde(with = "humantime_serde")]
+    pub registry: Duration,
+    #[serde(with = "humantime_serde")]
+    pub alerts: Duration,
+}
+
+impl Default for Intervals {
+    fn default() -> Self {
+        Intervals {
+            reconcile: Duration::from_secs(60),
+            health: Duration::from_secs(5),
+            haproxy: Duration::from_secs(2),
+            registry: Duration::from_secs(30),
+            alerts: Duration::from_secs(10),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct EnvironmentConfig {
+    pub name: String,
+    pub hosts: Vec<HostConfig>,
+    /// HAProxy runtime API: `unix:///run/haproxy.sock` or `tcp://127.0.0.1:9999`.
+    pub haproxy: String,
+    #[serde(default)]
+    pub approval: ApprovalPolicy,
+    #[serde(default)]
+    pub approvers: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum ApprovalPolicy {
+    #[default]
+    None,
+    Required,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct HostConfig {
+    pub name: String,
+    /// Docker engine: `unix:///var/run/docker.sock`, `tcp://host:2376` (TLS when `tls` is set),
+    /// or `ssh://user@host`.
+    pub url: String,
+    /// Address where this host's published ports answer (for `/health`). Defaults to 127.0.0.1
+    /// for unix sockets and to the URL's host otherwise.
+    pub address: Option<String>,
+    pub tls: Option<TlsConfig>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TlsConfig {
+    pub ca: PathBuf,
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceConfig {
+    pub name: String,
+    /// Repository in the registry (defaults to the service's name).
+    pub repository: Option<String>,
+    /// The port the container listens on.
+    pub container_port: u16,
+    #[serde(default = "default_health_path")]
+    pub health_path: String,
+    /// How many images to keep in the registry; older ones are prunable.
+    #[serde(default = "default_keep_images")]
+    pub keep_images: usize,
+    /// Per environment: the HAProxy backend and the service's address through the load balancer.
+    pub environments: BTreeMap<String, ServiceRoute>,
+    /// Environment variables given to the service's containers.
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceRoute {
+    /// HAProxy backend holding this service's `blue` and `green` servers.
+    pub backend: String,
+    /// The service's address through the load balancer (for smoke checks and `status`).
+    pub url: String,
+}
+
+fn default_health_path() -> String {
+    "/health".into()
+}
+
+fn default_keep_images() -> usize {
+    10
+}
+
+impl Config {
+    pub fn environment(&self, name: &str) -> Option<&EnvironmentConfig> {
+        self.environments.iter().find(|e| e.name == name)
+    }
+
+    pub fn service(&self, name: &str) -> Option<&ServiceConfig> {
+        self.services.iter().find(|s| s.name == name)
+    }
+}
+
+impl ServiceConfig {
+    pub fn repository(&self) -> &str {
+        self.repository.as_deref().unwrap_or(&self.name)
+    }
+}
+
+impl HostConfig {
+    /// Where this host's published ports are reached from the bastion.
+    pub fn probe_address(&self) -> String {
+        if let Some(a) = &self.address {
+            return a.clone();
+        }
+        let rest = self.url.split_once("://").map(|(_, r)| r).unwrap_or(&self.url);
+        if self.url.starts_with("unix://") || rest.is_empty() {
+            return "127.0.0.1".into();
+        }
+        let host_port = rest.rsplit_once('@').map(|(_, h)| h).unwrap_or(rest);
+        let host_port = host_port.split('/').next().unwrap_or(host_port);
+        match host_port.rsplit_once(':') {
+            Some((h, p)) if p.chars().all(|c| c.is_ascii_digit()) => h.to_string(),
+            _ => host_port.to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn host(url: &str) -> HostConfig {
+        HostConfig { name: "h".into(), url: url.into(), address: None, tls: None }
+    }
+
+    #[test]
+    fn probe_address_follows_the_engine_url() {
+        assert_eq!(host("unix:///var/run/docker.sock").probe_address(), "127.0.0.1");
+        assert_eq!(host("tcp://10.0.0.5:2376").probe_address(), "10.0.0.5");
+        assert_eq!(host("ssh://deploy@prod-1").probe_address(), "prod-1");
+        assert_eq!(host("ssh://deploy@prod-1:2222").probe_address(), "prod-1");
+        let mut h = host("ssh://deploy@prod-1");
+        h.address = Some("127.0.0.1".into());
+        assert_eq!(h.probe_address(), "127.0.0.1");
+    }
+}

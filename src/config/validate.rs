@@ -1,0 +1,74 @@
+//! Checks serde cannot make: names unique, URLs of the right kind, routes naming real
+//! environments, approvals with approvers. Every problem is collected, each located in the text.
+
+use super::load::{line_col, ConfigProblem};
+use super::Config;
+use std::collections::BTreeSet;
+
+pub(super) fn check(config: &Config, text: &str) -> Vec<ConfigProblem> {
+    let mut problems = Vec::new();
+    let mut report = |needle: &str, message: String| {
+        let (line, column) = locate(text, needle);
+        problems.push(ConfigProblem { line, column, message });
+    };
+
+    if !config.registry.url.starts_with("http://") && !config.registry.url.starts_with("https://") {
+        report(&config.registry.url, "registry url must be http:// or https://".into());
+    }
+    if let Some(am) = &config.alertmanager {
+        if !am.url.starts_with("http://") && !am.url.starts_with("https://") {
+            report(&am.url, "alertmanager url must be http:// or https://".into());
+        }
+    }
+    if config.environments.is_empty() {
+        report("[[environments]]", "at least one [[environments]] is needed".into());
+    }
+    let mut env_names = BTreeSet::new();
+    for env in &config.environments {
+        if !env_names.insert(env.name.as_str()) {
+            report(&quoted(&env.name), format!("environment `{}` is defined twice", env.name));
+        }
+        if !env.haproxy.starts_with("unix://") && !env.haproxy.starts_with("tcp://") {
+            report(&env.haproxy, "haproxy must be unix:// or tcp://".into());
+        }
+        if env.approval == super::ApprovalPolicy::Required && env.approvers.is_empty() {
+            report("approvers", format!("environment `{}`: approval = \"required\" needs at least one approver", env.name));
+        }
+        if env.hosts.is_empty() {
+            report(&quoted(&env.name), format!("environment `{}` has no hosts", env.name));
+        }
+        let mut host_names = BTreeSet::new();
+        for host in &env.hosts {
+            if !host_names.insert(host.name.as_str()) {
+                report(&quoted(&host.name), format!("host `{}` is defined twice in `{}`", host.name, env.name));
+            }
+            if !["unix://", "tcp://", "ssh://"].iter().any(|s| host.url.starts_with(s)) {
+                report(&host.url, "host url must be unix://, tcp:// or ssh://".into());
+            }
+        }
+    }
+    if config.services.is_empty() {
+        report("[[services]]", "at least one [[services]] is needed".into());
+    }
+    let mut service_names = BTreeSet::new();
+    for service in &config.services {
+        if !service_names.insert(service.name.as_str()) {
+            report(&quoted(&service.name), format!("service `{}` is defined twice", service.name));
+        }
+        for env in service.environments.keys() {
+            if !env_names.contains(env.as_str()) {
+                report(&format!("environments.{env}]"), format!("service `{}`: no environment named `{env}`", service.name));
+            }
+        }
+    }
+    problems
+}
+
+fn quoted(s: &str) -> String {
+    format!("\"{s}\"")
+}
+
+/// Line and column of the first occurrence of `needle`, or the start of the file.
+fn locate(text: &str, needle: &str) -> (usize, usize) {
+    text.find(needle).map(|i| line_col(text, i)).unwrap_or((1, 1))
+}

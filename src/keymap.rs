@@ -1,0 +1,77 @@
+//! Default key bindings as data: each key maps to an [`Action`] with a description. The help
+//! overlay and the status bar's hints are generated from this table, so they cannot drift from
+//! what the keys do.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// What a key asks for, before `update` decides what it means in the current state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Quit,
+    NextPane,
+    PrevPane,
+    Up,
+    Down,
+    Left,
+    Right,
+    Top,
+    Bottom,
+    Help,
+    Close,
+}
+
+/// One binding: the keys, shown as text, what they do, and whether the status bar hints them.
+pub struct Binding {
+    pub keys: &'static [KeyCode],
+    pub label: &'static str,
+    pub action: Action,
+    pub desc: &'static str,
+    pub hint: bool,
+}
+
+pub const BINDINGS: &[Binding] = &[
+    Binding { keys: &[KeyCode::Tab], label: "Tab", action: Action::NextPane, desc: "next pane", hint: true },
+    Binding { keys: &[KeyCode::BackTab], label: "S-Tab", action: Action::PrevPane, desc: "previous pane", hint: false },
+    Binding { keys: &[KeyCode::Up, KeyCode::Char('k')], label: "↑/k", action: Action::Up, desc: "move up", hint: false },
+    Binding { keys: &[KeyCode::Down, KeyCode::Char('j')], label: "↓/j", action: Action::Down, desc: "move down", hint: false },
+    Binding { keys: &[KeyCode::Left, KeyCode::Char('h')], label: "←/h", action: Action::Left, desc: "previous environment", hint: false },
+    Binding { keys: &[KeyCode::Right, KeyCode::Char('l')], label: "→/l", action: Action::Right, desc: "next environment", hint: false },
+    Binding { keys: &[KeyCode::Home, KeyCode::Char('g')], label: "g", action: Action::Top, desc: "first row", hint: false },
+    Binding { keys: &[KeyCode::End, KeyCode::Char('G')], label: "G", action: Action::Bottom, desc: "last row", hint: false },
+    Binding { keys: &[KeyCode::Char('?')], label: "?", action: Action::Help, desc: "show or hide this help", hint: true },
+    Binding { keys: &[KeyCode::Esc], label: "Esc", action: Action::Close, desc: "close the overlay", hint: false },
+    Binding { keys: &[KeyCode::Char('q')], label: "q", action: Action::Quit, desc: "quit", hint: true },
+];
+
+/// The action bound to `key`, if any. Ctrl-C always quits.
+pub fn action_for(key: &KeyEvent) -> Option<Action> {
+    if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
+        return Some(Action::Quit);
+    }
+    BINDINGS.iter().find(|b| b.keys.contains(&key.code)).map(|b| b.action)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_key_is_bound_twice() {
+        let mut seen = Vec::new();
+        for b in BINDINGS {
+            for k in b.keys {
+                assert!(!seen.contains(k), "{k:?} bound twice");
+                seen.push(*k);
+            }
+        }
+    }
+
+    #[test]
+    fn keys_map_to_actions() {
+        let key = |c| KeyEvent::new(c, KeyModifiers::NONE);
+        assert_eq!(action_for(&key(KeyCode::Char('j'))), Some(Action::Down));
+        assert_eq!(action_for(&key(KeyCode::Tab)), Some(Action::NextPane));
+        assert_eq!(action_for(&KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)), Some(Action::Quit));
+        assert_eq!(action_for(&key(KeyCode::Char('z'))), None);
+    }
+}

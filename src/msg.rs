@@ -1,0 +1,41 @@
+//! Messages into `update` (keys, ticks, and owned results from background tasks) and the
+//! commands `update` hands back for the runtime to carry out.
+
+use crate::model::{HostId, SlotId};
+use chrono::{DateTime, Utc};
+use crossterm::event::KeyEvent;
+use opsdeck_backends::types::{Alert, ContainerInfo, HealthReport, RegistryImage, ServerStat};
+use opsdeck_backends::BackendError;
+
+/// Everything that can change the model.
+#[derive(Debug, Clone)]
+pub enum Msg {
+    Key(KeyEvent),
+    /// The terminal was resized: redraw.
+    Resize,
+    /// The clock moved: ages on screen change, and scheduled probes may be due.
+    Tick(DateTime<Utc>),
+    /// A Docker engine's full list of slot containers, or why it could not be had.
+    HostSnapshot(HostId, Result<Vec<ContainerInfo>, BackendError>),
+    /// One container changed (from the events stream).
+    ContainerChanged(HostId, ContainerInfo),
+    /// One container is gone.
+    ContainerRemoved(HostId, String),
+    /// An environment's HAProxy servers.
+    Lb(String, Result<Vec<ServerStat>, BackendError>),
+    /// One slot's `/health`.
+    Health(SlotId, HealthReport),
+    /// One service's image history from the registry.
+    Images(String, Result<Vec<RegistryImage>, BackendError>),
+    Alerts(Result<Vec<Alert>, BackendError>),
+    /// SIGTERM, SIGINT or SIGHUP: leave cleanly.
+    Signal(&'static str),
+}
+
+/// What `update` asks the runtime to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cmd {
+    /// Probe these slots' `/health` (each: the slot and its URL).
+    ProbeHealth(Vec<(SlotId, String)>),
+    Quit,
+}

@@ -1,0 +1,175 @@
+//! Text that came from outside the process (container names, labels, tags, health bodies, alert
+//! annotations, error lines) passes through here before it can reach the terminal: control
+//! characters are removed so nothing a remote system says can move the cursor, change colours or
+//! clear the screen.
+
+use std::borrow::Cow;
+
+/// Removes control characters (C0, DEL, C1) and other format characters that move the cursor or
+/// reorder text (bidi overrides). Tabs and newlines become a space, so a value stays on its line.
+pub fn clean(input: &str) -> Cow<'_, str> {
+    if !input.chars().any(needs_work) {
+        return Cow::Borrowed(input);
+    }
+    let mut out = String::with_capacity(input.len());
+    for c in input.chars() {
+        match c {
+            '\t' | '\n' | '\r' => out.push(' '),
+            c if is_unsafe(c) => {}
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// [`clean`], owned.
+pub fn cleaned(input: &str) -> String {
+    clean(input).into_owned()
+}
+
+fn needs_work(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r') || is_unsafe(c)
+}
+
+fn is_unsafe(c: char) -> bool {
+    c.is_control()
+        // Bidirectional overrides and isolates can make a tag read as something it is not.
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
+}
+
+/// Values from backends get every outside string cleaned in one place, when `update` takes them in.
+pub trait Sanitize {
+    fn sanitized(self) -> Self;
+}
+
+impl Sanitize for String {
+    fn sanitized(self) -> Self {
+        match clean(&self) {
+            Cow::Borrowed(_) => self,
+            Cow::Owned(s) => s,
+        }
+    }
+}
+
+impl<T: Sanitize> Sanitize for Vec<T> {
+    fn sanitized(self) -> Self {
+        self.into_iter().map(Sanitize::sanitized).collect()
+    }
+}
+
+impl<T: Sanitize> Sanitize for Option<T> {
+    fn sanitized(self) -> Self {
+        self.map(Sanitize::sanitized)
+    }
+}
+
+impl<V: Sanitize> Sanitize for std::collections::BTreeMap<String, V> {
+    fn sanitized(self) -> Self {
+        self.into_iter().map(|(k, v)| (k.sanitized(), v.sanitized())).collect()
+    }
+}
+
+mod backend_types {
+    use super::Sanitize;
+    use opsdeck_backends::types::*;
+
+    impl Sanitize for ContainerInfo {
+        fn sanitized(self) -> Self {
+            ContainerInfo {
+                id: self.id.sanitized(),
+                name: self.name.sanitized(),
+                labels: self.labels.sanitized(),
+                image: self.image.sanitized(),
+                state: self.state.sanitized(),
+                status: self.status.sanitized(),
+                ..self
+            }
+        }
+    }
+
+    impl Sanitize for ServerStat {
+        fn sanitized(self) -> Self {
+            ServerStat {
+                backend: self.backend.sanitized(),
+                server: self.server.sanitized(),
+                status: self.status.sanitized(),
+                address: self.address.sanitized(),
+                ..self
+            }
+        }
+    }
+
+    impl Sanitize for Alert {
+        fn sanitized(self) -> Self {
+            Alert {
+                name: self.name.sanitized(),
+                labels: self.labels.sanitized(),
+                annotations: self.annotations.sanitized(),
+                state: self.state.sanitized(),
+                fingerprint: self.fingerprint.sanitized(),
+                ..self
+            }
+        }
+    }
+
+    impl Sanitize for RegistryImage {
+        fn sanitized(self) -> Self {
+            RegistryImage { digest: self.digest.sanitized(), tags: self.tags.sanitized(), ..self }
+        }
+    }
+
+    impl Sanitize for HealthReport {
+        fn sanitized(self) -> Self {
+            HealthReport {
+                reason: self.reason.sanitized(),
+                status_field: self.status_field.sanitized(),
+                services: self.services.sanitized(),
+                ..self
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_text_is_borrowed_untouched() {
+        assert!(matches!(clean("api-prod-blue v1.2.0 ✓"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn escape_sequences_lose_their_escape() {
+        // ESC is removed; the printable rest stays visible as text, which is what an operator
+        // should see when a label tries to repaint the screen.
+        assert_eq!(clean("\x1b[2J\x1b[31mred"), "[2J[31mred");
+        assert_eq!(clean("a\x07b\x00c\x7fd\u{9b}e"), "abcde");
+    }
+
+    #[test]
+    fn line_breaks_and_tabs_become_spaces() {
+        assert_eq!(clean("one\ntwo\tthree\r"), "one two three ");
+    }
+
+    #[test]
+    fn bidi_overrides_are_removed() {
+        assert_eq!(clean("v1.2\u{202E}0.3"), "v1.20.3");
+    }
+
+    #[test]
+    fn backend_values_are_cleaned_field_by_field() {
+        use opsdeck_backends::types::Alert;
+        let alert = Alert {
+            name: "High\x1b]0;pwned\x07Errors".into(),
+            labels: [("service\n".to_string(), "api\x1b[1m".to_string())].into(),
+            annotations: Default::default(),
+            state: "active".into(),
+            starts_at: None,
+            fingerprint: "f".into(),
+        }
+        .sanitized();
+        assert_eq!(alert.name, "High]0;pwnedErrors");
+        assert_eq!(alert.labels.get("service ").map(String::as_str), Some("api[1m"));
+    }
+}

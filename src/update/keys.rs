@@ -1,0 +1,80 @@
+//! Keys: the keymap turns a key into an [`Action`]; here the action becomes a change of focus,
+//! selection or overlay. Nothing on this path does I/O.
+
+use crate::keymap::{action_for, Action};
+use crate::model::{Model, Pane};
+use crate::msg::Cmd;
+use crossterm::event::{KeyEvent, KeyEventKind};
+
+pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
+    if key.kind == KeyEventKind::Release {
+        return Vec::new();
+    }
+    let Some(action) = action_for(&key) else {
+        return Vec::new();
+    };
+    model.ui.notice = None;
+    if model.ui.help_open {
+        // The help overlay takes every key: any of ?, Esc or q closes it (q does not quit from
+        // inside help, so a reflexive second q never ends the session by surprise).
+        if matches!(action, Action::Help | Action::Close | Action::Quit) {
+            model.ui.help_open = false;
+        }
+        return Vec::new();
+    }
+    match action {
+        Action::Quit => {
+            model.should_quit = true;
+            return vec![Cmd::Quit];
+        }
+        Action::Help => model.ui.help_open = true,
+        Action::Close => {}
+        Action::NextPane => model.ui.focus = model.ui.focus.next(),
+        Action::PrevPane => model.ui.focus = model.ui.focus.prev(),
+        Action::Up => move_row(model, -1),
+        Action::Down => move_row(model, 1),
+        Action::Top => move_row(model, i64::MIN / 2),
+        Action::Bottom => move_row(model, i64::MAX / 2),
+        Action::Left | Action::Right if model.ui.focus == Pane::Environments => {
+            let n = model.config.environments.len();
+            let delta = if action == Action::Left { -1 } else { 1 };
+            model.ui.env_col = step(model.ui.env_col, delta, n);
+            model.ui.health_row = 0;
+        }
+        Action::Left | Action::Right => {}
+    }
+    Vec::new()
+}
+
+/// Moves the focused pane's selection by `delta`, clamped to its rows.
+fn move_row(model: &mut Model, delta: i64) {
+    match model.ui.focus {
+        Pane::Environments => {
+            let n = model.config.services.len();
+            let before = model.ui.service_row;
+            model.ui.service_row = step(before, delta, n);
+            if before != model.ui.service_row {
+                model.ui.image_row = 0;
+            }
+        }
+        Pane::Images => {
+            let n = model.selected_service().map(|s| model.image_rows(s).len()).unwrap_or(0);
+            model.ui.image_row = step(model.ui.image_row, delta, n);
+        }
+        Pane::Health => {
+            let n = model.slot_rows(model.selected_env()).len();
+            model.ui.health_row = step(model.ui.health_row, delta, n);
+        }
+        Pane::Alerts => {
+            let n = model.alerts.alerts.len();
+            model.ui.alert_row = step(model.ui.alert_row, delta, n);
+        }
+    }
+}
+
+fn step(current: usize, delta: i64, len: usize) -> usize {
+    if len == 0 {
+        return 0;
+    }
+    (current as i64).saturating_add(delta).clamp(0, len as i64 - 1) as usize
+}

@@ -1,0 +1,143 @@
+//! `update`: the only code that changes the [`Model`]. It folds each [`Msg`] in and returns the
+//! [`Cmd`]s the runtime should carry out, so it is tested without tokio or a terminal.
+
+mod keys;
+
+use crate::model::{HealthEntry, HostId, Model, SlotId};
+use crate::msg::{Cmd, Msg};
+use crate::text::{cleaned, Sanitize};
+use opsdeck_backends::types::{labels, ContainerInfo};
+
+/// Applies `msg` to `model`; returns what should happen next.
+pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
+    match msg {
+        Msg::Key(key) => keys::on_key(model, key),
+        Msg::Resize => Vec::new(),
+        Msg::Tick(now) => {
+            model.now = now;
+            due_probes(model)
+        }
+        Msg::HostSnapshot(id, result) => {
+            let now = model.now;
+            let host = model.hosts.entry(id.clone()).or_default();
+            match result {
+                Ok(list) => {
+                    host.reach = crate::model::Reach::Up { at: now };
+                    host.containers = list.into_iter().map(|c| (c.id.clone(), c.sanitized())).collect();
+                    new_slot_probes(model, &id)
+                }
+                Err(e) => {
+                    host.reach = host.reach.failed(cleaned(&e.to_string()), now);
+                    Vec::new()
+                }
+            }
+        }
+        Msg::ContainerChanged(id, container) => {
+            let host = model.hosts.entry(id.clone()).or_default();
+            let container = container.sanitized();
+            host.containers.insert(container.id.clone(), container);
+            new_slot_probes(model, &id)
+        }
+        Msg::ContainerRemoved(id, container_id) => {
+            if let Some(host) = model.hosts.get_mut(&id) {
+                host.containers.remove(&container_id);
+            }
+            Vec::new()
+        }
+        Msg::Lb(env, result) => {
+            let now = model.now;
+            let lb = model.lbs.entry(env).or_default();
+            match result {
+                Ok(servers) => {
+                    lb.reach = crate::model::Reach::Up { at: now };
+                    lb.servers = servers.sanitized();
+                }
+                Err(e) => lb.reach = lb.reach.failed(cleaned(&e.to_string()), now),
+            }
+            Vec::new()
+        }
+        Msg::Health(slot, report) => {
+            model.probes.in_flight.remove(&slot);
+            model.health.insert(slot, HealthEntry { report: report.sanitized(), at: model.now });
+            Vec::new()
+        }
+        Msg::Images(service, result) => {
+            let now = model.now;
+            match result {
+                Ok(images) => {
+                    model.registry.reach = crate::model::Reach::Up { at: now };
+                    model.registry.images.insert(service, images.sanitized());
+                }
+                Err(e) => model.registry.reach = model.registry.reach.failed(cleaned(&e.to_string()), now),
+            }
+            Vec::new()
+        }
+        Msg::Alerts(result) => {
+            let now = model.now;
+            match result {
+                Ok(alerts) => {
+                    model.alerts.reach = crate::model::Reach::Up { at: now };
+                    model.alerts.alerts = alerts.sanitized();
+                }
+                Err(e) => model.alerts.reach = model.alerts.reach.failed(cleaned(&e.to_string()), now),
+            }
+            Vec::new()
+        }
+        Msg::Signal(_) => {
+            model.should_quit = true;
+            vec![Cmd::Quit]
+        }
+    }
+}
+
+/// Every running slot container, with its `/health` URL.
+fn probe_targets<'a>(model: &'a Model, only_host: Option<&'a HostId>) -> impl Iterator<Item = (SlotId, String)> + 'a {
+    model.hosts.iter().filter(move |(id, _)| only_host.is_none_or(|h| h == *id)).flat_map(move |(id, host)| {
+        host.containers.values().filter(|c| c.is_running()).filter_map(move |c| probe_target(model, id, c))
+    })
+}
+
+fn probe_target(model: &Model, host_id: &HostId, c: &ContainerInfo) -> Option<(SlotId, String)> {
+    let service = model.config.service(c.label(labels::SERVICE)?)?;
+    let host = model.config.environment(&host_id.env)?.hosts.iter().find(|h| h.name == host_id.host)?;
+    let port = c.ports.get(&service.container_port)?;
+    let slot = SlotId {
+        env: host_id.env.clone(),
+        service: service.name.clone(),
+        slot: c.label(labels::SLOT)?.to_string(),
+        host: host_id.host.clone(),
+    };
+    let url = format!("http://{}:{port}{}", host.probe_address(), service.health_path);
+    Some((slot, url))
+}
+
+/// On each tick: when the health interval has passed, probe every running slot that is not
+/// still being probed (a slow service gets one probe at a time, never a pile).
+fn due_probes(model: &mut Model) -> Vec<Cmd> {
+    let interval = chrono::Duration::from_std(model.config.intervals.health).unwrap_or(chrono::Duration::seconds(5));
+    if model.probes.last.is_some_and(|last| model.now - last < interval) {
+        return Vec::new();
+    }
+    model.probes.last = Some(model.now);
+    let targets: Vec<_> = probe_targets(model, None).filter(|(s, _)| !model.probes.in_flight.contains(s)).collect();
+    schedule(model, targets)
+}
+
+/// Slots of `host` never probed yet: probe them now rather than at the next interval.
+fn new_slot_probes(model: &mut Model, host: &HostId) -> Vec<Cmd> {
+    let targets: Vec<_> = probe_targets(model, Some(host))
+        .filter(|(s, _)| !model.health.contains_key(s) && !model.probes.in_flight.contains(s))
+        .collect();
+    schedule(model, targets)
+}
+
+fn schedule(model: &mut Model, targets: Vec<(SlotId, String)>) -> Vec<Cmd> {
+    if targets.is_empty() {
+        return Vec::new();
+    }
+    model.probes.in_flight.extend(targets.iter().map(|(s, _)| s.clone()));
+    vec![Cmd::ProbeHealth(targets)]
+}
+
+#[cfg(test)]
+mod tests;
