@@ -1,12 +1,16 @@
 //! opsdeck: a terminal operations console. One screen for every environment, the image history of
 //! every service, health and alerts. The library holds everything; `main.rs` only wires it up.
 
+pub mod cli;
 pub mod collect;
 pub mod config;
+pub mod demo;
+pub mod identity;
 pub mod keymap;
 pub mod model;
 pub mod msg;
 pub mod runtime;
+pub mod stack;
 pub mod status;
 pub mod terminal;
 pub mod text;

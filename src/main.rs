@@ -1,1 +1,90 @@
-fn main() {}
+//! Entry point: parse the command line, load the config, run the console or a headless command.
+
+use clap::Parser;
+use opsdeck::cli::{Cli, Command, DemoAction, DemoArgs};
+use opsdeck::config::{self, Config};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+/// Exit code for a config that cannot be used.
+const EXIT_CONFIG: u8 = 2;
+
+fn main() -> ExitCode {
+    if let Err(e) = opsdeck::terminal::install_hooks() {
+        eprintln!("opsdeck: {e}");
+    }
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("opsdeck: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(run(cli))
+}
+
+async fn run(cli: Cli) -> ExitCode {
+    let user = opsdeck::identity::current_user();
+    match cli.command {
+        Some(Command::Demo { action: Some(DemoAction::Up { opts }), .. }) => report(demo_up(&opts).await.map(|_| ())),
+        Some(Command::Demo { action: Some(DemoAction::Down { opts }), .. }) => report(opsdeck::demo::down(&opts.dir).await),
+        Some(Command::Demo { action: None, opts }) => {
+            let config = match demo_up(&opts).await {
+                Ok(c) => c,
+                Err(e) => return report(Err(e)),
+            };
+            let console = opsdeck::runtime::run(config, user).await;
+            let down = opsdeck::demo::down(&opts.dir).await;
+            report(console.and(down))
+        }
+        Some(Command::Status { json }) => {
+            let config = match load_config(&cli) {
+                Ok(c) => c,
+                Err(code) => return code,
+            };
+            let model = opsdeck::collect::gather_once(config, user).await;
+            if json {
+                match serde_json::to_string_pretty(&opsdeck::status::to_json(&model)) {
+                    Ok(s) => println!("{s}"),
+                    Err(e) => return report(Err(e.into())),
+                }
+            } else {
+                print!("{}", opsdeck::status::to_text(&model));
+            }
+            ExitCode::SUCCESS
+        }
+        None => {
+            let config = match load_config(&cli) {
+                Ok(c) => c,
+                Err(code) => return code,
+            };
+            report(opsdeck::runtime::run(config, user).await)
+        }
+    }
+}
+
+async fn demo_up(opts: &DemoArgs) -> color_eyre::Result<Arc<Config>> {
+    let options = opsdeck::demo::DemoOptions { dir: opts.dir.clone(), approvers: opts.approvers.clone(), demo_binary: None };
+    let info = opsdeck::demo::up(&options).await?;
+    let config = config::load(&info.config_path)?;
+    Ok(Arc::new(config))
+}
+
+fn load_config(cli: &Cli) -> Result<Arc<Config>, ExitCode> {
+    let loaded = config::find_config_path(cli.config.as_deref()).and_then(|p| config::load(&p));
+    loaded.map(Arc::new).map_err(|e| {
+        eprintln!("{e}");
+        ExitCode::from(EXIT_CONFIG)
+    })
+}
+
+fn report(result: color_eyre::Result<()>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("opsdeck: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

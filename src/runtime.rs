@@ -1,1 +1,96 @@
-//! The event loop. (being written)
+//! The console's loop: terminal events, background messages and a one-second tick go through
+//! `update`; commands are started; the screen is drawn only when something changed, after every
+//! queued message has been folded in. Nothing here waits on the outside world.
+
+use crate::collect::{probe_all, spawn_watchers, MsgTx};
+use crate::config::Config;
+use crate::model::Model;
+use crate::msg::{Cmd, Msg};
+use crate::terminal::TerminalGuard;
+use crate::update::update;
+use crossterm::event::{Event, EventStream};
+use futures::StreamExt;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::signal::unix::{signal, SignalKind};
+use tokio::sync::mpsc::unbounded_channel;
+use tokio_util::sync::CancellationToken;
+
+const TICK: Duration = Duration::from_secs(1);
+
+/// Runs the console until the operator quits or a signal arrives; the terminal is restored on
+/// every way out.
+pub async fn run(config: Arc<Config>, user: String) -> color_eyre::Result<()> {
+    let (tx, mut rx) = unbounded_channel::<Msg>();
+    let cancel = CancellationToken::new();
+    spawn_signal_listener(&tx)?;
+    let mut guard = TerminalGuard::enter()?;
+    spawn_watchers(&config, &tx, &cancel);
+
+    let mut model = Model::new(config.clone(), user, chrono::Utc::now());
+    let mut events = EventStream::new();
+    let mut tick = tokio::time::interval(TICK);
+    let mut dirty = true;
+    let result = loop {
+        if dirty {
+            if let Err(e) = guard.terminal.draw(|f| crate::ui::render(&model, f)) {
+                break Err(e.into());
+            }
+            dirty = false;
+        }
+        let msg = tokio::select! {
+            event = events.next() => match event {
+                Some(Ok(Event::Key(key))) => Msg::Key(key),
+                Some(Ok(Event::Resize(..))) => Msg::Resize,
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => break Err(e.into()),
+                None => break Ok(()),
+            },
+            Some(msg) = rx.recv() => msg,
+            _ = tick.tick() => Msg::Tick(chrono::Utc::now()),
+        };
+        apply(&mut model, msg, &config, &tx);
+        // Fold in everything already queued before drawing once.
+        while let Ok(msg) = rx.try_recv() {
+            apply(&mut model, msg, &config, &tx);
+        }
+        dirty = true;
+        if model.should_quit {
+            break Ok(());
+        }
+    };
+    cancel.cancel();
+    drop(guard);
+    result
+}
+
+fn apply(model: &mut Model, msg: Msg, config: &Config, tx: &MsgTx) {
+    for cmd in update(model, msg) {
+        match cmd {
+            Cmd::ProbeHealth(targets) => probe_all(targets, config.timeouts.health, tx),
+            Cmd::Quit => model.should_quit = true,
+        }
+    }
+}
+
+/// SIGTERM, SIGINT and SIGHUP (a dropped SSH session) become messages, so the loop ends the
+/// normal way and the terminal is restored.
+fn spawn_signal_listener(tx: &MsgTx) -> color_eyre::Result<()> {
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    let mut hup = signal(SignalKind::hangup())?;
+    let tx = tx.clone();
+    tokio::spawn(async move {
+        loop {
+            let name = tokio::select! {
+                _ = term.recv() => "SIGTERM",
+                _ = int.recv() => "SIGINT",
+                _ = hup.recv() => "SIGHUP",
+            };
+            if tx.send(Msg::Signal(name)).is_err() {
+                return;
+            }
+        }
+    });
+    Ok(())
+}

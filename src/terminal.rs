@@ -1,1 +1,52 @@
-//! Terminal setup and restore. (being written)
+//! The terminal: raw mode and the alternate screen on the way in, and a restore that runs on
+//! every way out (normal quit, error, panic; signals arrive as messages and end the loop
+//! normally), so an operator's shell is never left broken.
+
+use crossterm::{cursor, execute, terminal};
+use ratatui::backend::CrosstermBackend;
+use ratatui::Terminal;
+use std::io::{stdout, Stdout};
+
+pub type Term = Terminal<CrosstermBackend<Stdout>>;
+
+/// Owns the terminal while the console runs; dropping it restores the terminal.
+pub struct TerminalGuard {
+    pub terminal: Term,
+}
+
+impl TerminalGuard {
+    pub fn enter() -> color_eyre::Result<TerminalGuard> {
+        terminal::enable_raw_mode()?;
+        if let Err(e) = execute!(stdout(), terminal::EnterAlternateScreen, cursor::Hide) {
+            restore();
+            return Err(e.into());
+        }
+        let terminal = Terminal::new(CrosstermBackend::new(stdout()))?;
+        Ok(TerminalGuard { terminal })
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore();
+    }
+}
+
+/// Leaves raw mode and the alternate screen; safe to call more than once.
+pub fn restore() {
+    let _ = terminal::disable_raw_mode();
+    let _ = execute!(stdout(), terminal::LeaveAlternateScreen, cursor::Show);
+}
+
+/// color-eyre's report and panic hooks, with the terminal restored before a panic is printed
+/// (otherwise the message lands on the alternate screen and vanishes).
+pub fn install_hooks() -> color_eyre::Result<()> {
+    let (panic_hook, eyre_hook) = color_eyre::config::HookBuilder::default().display_env_section(false).into_hooks();
+    eyre_hook.install()?;
+    let panic_hook = panic_hook.into_panic_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore();
+        panic_hook(info);
+    }));
+    Ok(())
+}

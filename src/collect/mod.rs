@@ -1,1 +1,48 @@
-//! Background tasks that watch the outside systems and send owned results as messages.
+//! Background tasks that watch the outside systems. Each sends owned results as [`Msg`]s and
+//! never touches the model; each call has its timeout; each loop ends when the token is
+//! cancelled. `once` gathers the same facts a single time, for `opsdeck status`.
+
+mod alerts;
+mod docker;
+mod haproxy;
+mod health;
+mod once;
+mod registry;
+
+pub use health::probe_all;
+pub use once::gather_once;
+
+use crate::config::Config;
+use crate::model::HostId;
+use crate::msg::Msg;
+use std::sync::Arc;
+use tokio::sync::mpsc::UnboundedSender;
+use tokio_util::sync::CancellationToken;
+
+/// Where background tasks send what they learn.
+pub type MsgTx = UnboundedSender<Msg>;
+
+/// Starts one watcher per Docker host, per HAProxy, and one each for the registry and
+/// Alertmanager. They run until `cancel` fires.
+pub fn spawn_watchers(config: &Arc<Config>, tx: &MsgTx, cancel: &CancellationToken) {
+    for env in &config.environments {
+        for host in &env.hosts {
+            let id = HostId { env: env.name.clone(), host: host.name.clone() };
+            let endpoint = docker::endpoint(host, config.timeouts.docker);
+            tokio::spawn(docker::watch_host(id, endpoint, config.intervals.reconcile, tx.clone(), cancel.clone()));
+        }
+        tokio::spawn(haproxy::watch(env.name.clone(), env.haproxy.clone(), config.clone(), tx.clone(), cancel.clone()));
+    }
+    tokio::spawn(registry::watch(config.clone(), tx.clone(), cancel.clone()));
+    if config.alertmanager.is_some() {
+        tokio::spawn(alerts::watch(config.clone(), tx.clone(), cancel.clone()));
+    }
+}
+
+/// Sleeps for `period`, or returns false at once when cancelled.
+async fn pause(period: std::time::Duration, cancel: &CancellationToken) -> bool {
+    tokio::select! {
+        _ = cancel.cancelled() => false,
+        _ = tokio::time::sleep(period) => true,
+    }
+}

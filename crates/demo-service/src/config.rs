@@ -114,7 +114,8 @@ mod tests {
 
     #[test]
     fn flags_override_the_environment() {
-        let c = config(&[("DEMO_VERSION", "v1.0.0"), ("PORT", "9000")], &["--version-label", "v2.0.0"]).expect("config");
+        let c =
+            config(&[("DEMO_VERSION", "v1.0.0"), ("PORT", "9000")], &["--version-label", "v2.0.0"]).expect("config");
         assert_eq!(c.version, "v2.0.0");
         assert_eq!(c.port, 9000);
         assert!(config(&[], &["--port"]).is_err());
@@ -123,11 +124,8 @@ mod tests {
 
     #[test]
     fn fault_switches() {
-        let c = config(
-            &[("DEMO_START_UNHEALTHY", "1"), ("DEMO_FAIL_RATE", "0.3"), ("DEMO_DELAY_MS", "50")],
-            &[],
-        )
-        .expect("config");
+        let c = config(&[("DEMO_START_UNHEALTHY", "1"), ("DEMO_FAIL_RATE", "0.3"), ("DEMO_DELAY_MS", "50")], &[])
+            .expect("config");
         assert!(c.faults.unhealthy_at(Duration::ZERO));
         assert!(c.faults.fails(0.29) && !c.faults.fails(0.3));
         assert_eq!(c.faults.delay, Duration::from_millis(50));

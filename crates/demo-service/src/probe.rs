@@ -60,10 +60,7 @@ fn check(url: &str) -> Result<(), String> {
     let request = format!("GET {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n");
     stream.write_all(request.as_bytes()).map_err(|e| e.to_string())?;
     let mut answer = Vec::new();
-    stream
-        .take(MAX_BODY as u64 + 4096)
-        .read_to_end(&mut answer)
-        .map_err(|e| e.to_string())?;
+    stream.take(MAX_BODY as u64 + 4096).read_to_end(&mut answer).map_err(|e| e.to_string())?;
     verdict(&String::from_utf8_lossy(&answer))
 }
 

@@ -30,14 +30,7 @@ pub fn serve(config: Config) -> io::Result<()> {
     let app = Arc::new(App::new(config));
     let in_flight = Arc::new(AtomicUsize::new(0));
     let c = &app.config;
-    eprintln!(
-        "{} {} {} ({}) listening on :{}",
-        clock::now_rfc3339(),
-        c.service,
-        c.version,
-        c.image_tag,
-        c.port
-    );
+    eprintln!("{} {} {} ({}) listening on :{}", clock::now_rfc3339(), c.service, c.version, c.image_tag, c.port);
 
     while !signal::stop_requested() {
         if !wait_readable(&listener, POLL)? {
@@ -124,11 +117,6 @@ fn handle_connection(stream: &mut TcpStream, app: &App) {
     http::write_response(stream, &response);
     // Health checks arrive every second from HAProxy and Docker; logging them would bury the rest.
     if !line.ends_with(" /health") || response.status != 200 {
-        eprintln!(
-            "{} {line} {} {}ms",
-            clock::now_rfc3339(),
-            response.status,
-            started.elapsed().as_millis()
-        );
+        eprintln!("{} {line} {} {}ms", clock::now_rfc3339(), response.status, started.elapsed().as_millis());
     }
 }

@@ -145,3 +145,26 @@ pub enum HealthVerdict {
     /// Nothing answered (refused, timed out).
     Unreachable,
 }
+
+/// A silence as Alertmanager's v2 API reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Silence {
+    pub id: String,
+    pub matchers: Vec<Matcher>,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub created_by: String,
+    pub comment: String,
+    /// `active`, `pending` or `expired`.
+    pub state: String,
+}
+
+/// One label matcher of a silence: `name=value`, `name!=value`, `name=~regex`, `name!~regex`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Matcher {
+    pub name: String,
+    pub value: String,
+    pub is_regex: bool,
+    /// False for the negative forms (`!=`, `!~`).
+    pub is_equal: bool,
+}

@@ -50,7 +50,10 @@ pub async fn connect(endpoint: &DockerEndpoint) -> BackendResult<Docker> {
     }
     .map_err(|e| connect_error(&e))?;
     with_timeout(SYSTEM, endpoint.timeout, async {
-        docker.negotiate_version().await.map_err(|e| connect_error(&e))
+        docker.negotiate_version().await.map_err(|e| match e {
+            bollard::errors::Error::RequestTimeoutError => BackendError::Timeout { system: SYSTEM, after: endpoint.timeout },
+            e => connect_error(&e),
+        })
     })
     .await
 }
@@ -62,7 +65,7 @@ pub(crate) fn docker_error(e: &bollard::errors::Error) -> BackendError {
         E::DockerResponseServerError { status_code, message } => {
             BackendError::Status { system: SYSTEM, status: *status_code, reason: message.clone() }
         }
-        E::RequestTimeoutError => BackendError::Timeout { system: SYSTEM, after: Duration::ZERO },
+        E::RequestTimeoutError => BackendError::Other { system: SYSTEM, reason: "no answer within the engine timeout".into() },
         E::HyperResponseError { .. } | E::IOError { .. } | E::SocketNotFoundError(_) => connect_error(e),
         other => BackendError::Other { system: SYSTEM, reason: other.to_string() },
     }
@@ -76,5 +79,15 @@ fn connect_error(e: &bollard::errors::Error) -> BackendError {
         reason = s.to_string();
         source = s.source();
     }
-    BackendError::Connect { system: SYSTEM, reason }
+    BackendError::Connect { system: SYSTEM, reason: plain_io_reason(&reason) }
+}
+
+/// `Connection refused (os error 111)` -> `connection refused`: the words an operator needs.
+fn plain_io_reason(reason: &str) -> String {
+    let text = reason.split(" (os error").next().unwrap_or(reason);
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }

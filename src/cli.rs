@@ -1,0 +1,56 @@
+//! The command line: the console by default, and headless commands for scripts and CI.
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(name = "opsdeck", version, about = "A terminal operations console: environments, images, health, alerts.")]
+pub struct Cli {
+    /// Config file (else $OPSDECK_CONFIG, else the user's config folder's opsdeck/opsdeck.toml).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print the state of every environment, service, image and alert once.
+    Status {
+        /// Machine-readable JSON (the shape is documented in the README).
+        #[arg(long)]
+        json: bool,
+    },
+    /// A complete local stack to try opsdeck on: with no subcommand, start it, open the console
+    /// on it, and stop it when the console quits.
+    Demo {
+        #[command(subcommand)]
+        action: Option<DemoAction>,
+        #[command(flatten)]
+        opts: DemoArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DemoAction {
+    /// Start the stack and write DIR/opsdeck.toml.
+    Up {
+        #[command(flatten)]
+        opts: DemoArgs,
+    },
+    /// Stop everything `demo up` started in DIR and remove its containers.
+    Down {
+        #[command(flatten)]
+        opts: DemoArgs,
+    },
+}
+
+#[derive(Debug, clap::Args, Clone)]
+pub struct DemoArgs {
+    /// Where the demo keeps its config, state and logs.
+    #[arg(long, value_name = "DIR", default_value = ".demo")]
+    pub dir: PathBuf,
+    /// Make the demo's prod require the approval of these users (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "A,B")]
+    pub approvers: Vec<String>,
+}

@@ -1,0 +1,108 @@
+//! `DIR/opsdeck.toml` for the demo stack, in the schema of [`crate::config`]: the registry,
+//! Alertmanager, dev/staging/prod on the local engine behind the demo HAProxy, and the two
+//! services with their backends and frontend URLs.
+
+use super::plan::{CONTAINER_PORT, ENVS, SERVICES};
+use super::state::DemoInfo;
+use std::fmt::Write;
+
+/// The config text. `approvers` non-empty makes prod require approval from them.
+pub fn config_text(info: &DemoInfo, approvers: &[String]) -> String {
+    let mut out = String::from("# Written by `opsdeck demo up`; rewritten on every `up`.\nstate_path = \"state.db\"\n");
+    if let Some(registry) = &info.registry {
+        let _ = write!(out, "\n[registry]\nurl = {}\n", quote(&registry.address));
+    }
+    if let Some(am) = &info.alertmanager {
+        let _ = write!(out, "\n[alertmanager]\nurl = {}\n", quote(&am.address));
+    }
+    let socket = format!("unix://{}", info.haproxy_socket().display());
+    for env in ENVS {
+        let _ = write!(
+            out,
+            "\n[[environments]]\nname = {}\nhaproxy = {}\nhosts = [{{ name = {}, url = {} }}]\n",
+            quote(env),
+            quote(&socket),
+            quote(&format!("{env}-1")),
+            quote(&format!("unix://{}", crate::stack::DOCKER_SOCKET)),
+        );
+        if env == "prod" && !approvers.is_empty() {
+            let list: Vec<String> = approvers.iter().map(|a| quote(a)).collect();
+            let _ = write!(out, "approval = \"required\"\napprovers = [{}]\n", list.join(", "));
+        }
+    }
+    for service in SERVICES {
+        let _ = write!(out, "\n[[services]]\nname = {}\ncontainer_port = {CONTAINER_PORT}\n", quote(service));
+        for env in ENVS {
+            if let Some(fe) = info.frontend(service, env) {
+                let _ = write!(
+                    out,
+                    "[services.environments.{env}]\nbackend = {}\nurl = {}\n",
+                    quote(&fe.backend),
+                    quote(&fe.url)
+                );
+            }
+        }
+    }
+    out
+}
+
+/// A TOML basic string (escapes quotes, backslashes and control characters).
+fn quote(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::demo::state::{Component, FrontendRecord};
+
+    fn info(dir: &std::path::Path) -> DemoInfo {
+        let component = |address: &str| Some(Component { pid: 1, address: address.into(), marker: String::new() });
+        let frontends = SERVICES
+            .iter()
+            .flat_map(|s| ENVS.iter().map(move |e| (*s, *e)))
+            .enumerate()
+            .map(|(i, (s, e))| FrontendRecord {
+                service: s.into(),
+                env: e.into(),
+                backend: format!("{s}_{e}"),
+                port: 9000 + i as u16,
+                url: format!("http://127.0.0.1:{}", 9000 + i),
+            })
+            .collect();
+        DemoInfo {
+            dir: dir.to_path_buf(),
+            registry: component("http://127.0.0.1:5000"),
+            alertmanager: component("http://127.0.0.1:9093"),
+            haproxy: component("unix:///x"),
+            frontends,
+            ..DemoInfo::default()
+        }
+    }
+
+    #[test]
+    fn the_written_config_loads() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("opsdeck.toml");
+        std::fs::write(&path, config_text(&info(dir.path()), &[])).expect("write");
+        let config = crate::config::load(&path).expect("loads");
+        assert_eq!(config.environments.len(), 3);
+        assert_eq!(config.environments[2].approval, crate::config::ApprovalPolicy::None);
+        assert_eq!(config.services[0].environments["prod"].backend, "api_prod");
+        assert_eq!(config.state_path, dir.path().join("state.db"));
+        assert!(config.environments[0].haproxy.ends_with("/haproxy.sock"));
+    }
+
+    #[test]
+    fn approvers_make_prod_require_approval() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("opsdeck.toml");
+        let approvers = vec!["alice".to_string(), "bob \"the builder\"".to_string()];
+        std::fs::write(&path, config_text(&info(dir.path()), &approvers)).expect("write");
+        let config = crate::config::load(&path).expect("loads");
+        let prod = config.environment("prod").expect("prod");
+        assert_eq!(prod.approval, crate::config::ApprovalPolicy::Required);
+        assert_eq!(prod.approvers, approvers);
+        assert_eq!(config.environment("staging").expect("staging").approval, crate::config::ApprovalPolicy::None);
+    }
+}

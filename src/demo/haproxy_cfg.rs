@@ -1,0 +1,72 @@
+//! The demo's HAProxy configuration: one frontend per service and environment on its own
+//! loopback port, and one backend `<service>_<env>` whose servers `blue` and `green` are the
+//! slots' published ports, health-checked on `/health` every second, the idle one in maint.
+
+use super::state::{FrontendRecord, SlotRecord};
+use std::fmt::Write;
+
+/// Everything after `global` (which [`crate::stack::Haproxy::start`] writes).
+pub fn config_text(frontends: &[FrontendRecord], slots: &[SlotRecord]) -> String {
+    let mut out = String::from(
+        "defaults\n    \
+         mode http\n    \
+         timeout connect 2s\n    \
+         timeout client 60s\n    \
+         timeout server 60s\n    \
+         option httpchk GET /health\n    \
+         default-server inter 1s fall 2 rise 1\n    \
+         load-server-state-from-file global\n",
+    );
+    for fe in frontends {
+        let _ = write!(
+            out,
+            "\nfrontend fe_{backend}\n    bind 127.0.0.1:{port}\n    default_backend {backend}\n",
+            backend = fe.backend,
+            port = fe.port
+        );
+        let _ = writeln!(out, "\nbackend {}", fe.backend);
+        for slot in slots.iter().filter(|s| s.service == fe.service && s.env == fe.env) {
+            // `disabled` starts the server in maint: the idle slot takes nothing until promoted.
+            let maint = if slot.live { "" } else { " disabled" };
+            let _ = writeln!(out, "    server {} 127.0.0.1:{} check{maint}", slot.slot, slot.host_port);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn slot(slot: &str, port: u16, live: bool) -> SlotRecord {
+        SlotRecord {
+            name: format!("api-prod-{slot}"),
+            service: "api".into(),
+            env: "prod".into(),
+            slot: slot.into(),
+            image: String::new(),
+            digest: String::new(),
+            version: String::new(),
+            host_port: port,
+            live,
+        }
+    }
+
+    #[test]
+    fn one_frontend_and_backend_with_the_idle_server_in_maint() {
+        let fe = FrontendRecord {
+            service: "api".into(),
+            env: "prod".into(),
+            backend: "api_prod".into(),
+            port: 9000,
+            url: "http://127.0.0.1:9000".into(),
+        };
+        let text = config_text(&[fe], &[slot("blue", 9001, true), slot("green", 9002, false)]);
+        assert!(
+            text.contains("frontend fe_api_prod\n    bind 127.0.0.1:9000\n    default_backend api_prod\n"),
+            "{text}"
+        );
+        assert!(text.contains("backend api_prod\n    server blue 127.0.0.1:9001 check\n    server green 127.0.0.1:9002 check disabled\n"), "{text}");
+        assert!(text.contains("load-server-state-from-file global"));
+    }
+}

@@ -1,0 +1,266 @@
+//! `opsdeck demo`: a complete local stack to try opsdeck on, in one directory. `up` starts an
+//! OCI registry with four releases of two services, Alertmanager with one firing alert, twelve
+//! slot containers (api and web in dev, staging and prod, blue and green) and HAProxy in front,
+//! then writes `opsdeck.toml` for it. `down` stops all of that. The stack outlives the `up`
+//! process; `demo.json` in the directory is how `down` finds it again.
+
+/// Progress lines go to stderr; a closed stderr (`opsdeck demo up | head`) must not abort `up`
+/// halfway, as `eprintln!` would.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+mod alerts;
+mod binary;
+mod config_file;
+mod haproxy_cfg;
+mod images;
+mod plan;
+mod slots;
+mod state;
+
+pub use slots::DEMO_LABEL;
+pub use state::{Component, DemoInfo, FrontendRecord, SlotRecord, STATE_FILE};
+
+use crate::stack::{self, Alertmanager, Haproxy, Registry};
+use color_eyre::eyre::{eyre, Result, WrapErr};
+use opsdeck_backends::docker::{connect, lifecycle, DockerEndpoint};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// What `opsdeck demo up` is asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoOptions {
+    /// Where the stack keeps its files (`.demo` in the current directory by default).
+    pub dir: PathBuf,
+    /// Non-empty: prod requires approval from these users.
+    pub approvers: Vec<String>,
+    /// The static `demo-service` binary; else `$OPSDECK_DEMO_BINARY`, else built from this workspace.
+    pub demo_binary: Option<PathBuf>,
+}
+
+impl Default for DemoOptions {
+    fn default() -> Self {
+        DemoOptions { dir: PathBuf::from(".demo"), approvers: Vec::new(), demo_binary: None }
+    }
+}
+
+/// The name of the config file `up` writes in the demo directory.
+pub const CONFIG_FILE: &str = "opsdeck.toml";
+const DOCKER_LIMIT: Duration = Duration::from_secs(10);
+const CALL_LIMIT: Duration = Duration::from_secs(30);
+/// HAProxy checks every second; the live servers are up after the first check or two.
+const TRAFFIC_LIMIT: Duration = Duration::from_secs(15);
+const STOP_GRACE: Duration = Duration::from_secs(5);
+
+/// Starts the demo stack in `opts.dir` (taking down a demo already up there first) and returns
+/// what it started. On failure, whatever was started is stopped and removed again.
+pub async fn up(opts: &DemoOptions) -> Result<DemoInfo> {
+    std::fs::create_dir_all(&opts.dir).wrap_err_with(|| format!("cannot create {}", opts.dir.display()))?;
+    let dir = opts.dir.canonicalize().wrap_err_with(|| format!("cannot resolve {}", opts.dir.display()))?;
+    if DemoInfo::read(&dir)?.is_some() {
+        say!("a demo is already up in {}: taking it down first", dir.display());
+        down(&dir).await?;
+    }
+    stack::ensure_docker().await?;
+    let binary_path = binary::locate(opts.demo_binary.as_deref()).await?;
+    let binary = std::fs::read(&binary_path)
+        .wrap_err_with(|| format!("cannot read the demo service binary {}", binary_path.display()))?;
+    let docker = docker().await?;
+
+    let mut info = DemoInfo { dir: dir.clone(), config_path: dir.join(CONFIG_FILE), ..DemoInfo::default() };
+    match start_all(&docker, opts, &binary, &mut info).await {
+        Ok((registry, alertmanager, haproxy)) => {
+            // From here the processes belong to the demo directory, not to this process.
+            registry.detach();
+            alertmanager.detach();
+            haproxy.detach();
+            info.write()?;
+            print_summary(&info);
+            Ok(info)
+        }
+        Err(e) => {
+            // The component handles were dropped inside `start_all`, which stopped them.
+            say!("demo up failed; cleaning up");
+            let _ = slots::remove_all(&docker, &dir).await;
+            let _ = DemoInfo::remove(&dir);
+            Err(e)
+        }
+    }
+}
+
+/// Brings up every part, recording each in `info` (and `demo.json`) as soon as it runs.
+async fn start_all(
+    docker: &bollard::Docker,
+    opts: &DemoOptions,
+    binary: &[u8],
+    info: &mut DemoInfo,
+) -> Result<(Registry, Alertmanager, Haproxy)> {
+    let dir = info.dir.clone();
+    let started = Instant::now();
+
+    let registry = Registry::start(&dir).await?;
+    info.registry = Some(Component { pid: registry.pid(), address: registry.url(), marker: registry.marker() });
+    info.write()?;
+    say!("registry on {}", registry.host());
+
+    // Alertmanager starts while the images build: neither waits for the other.
+    let releases = plan::releases(binary::head_sha().await.as_deref());
+    let registry_host = registry.host();
+    let (images, alertmanager) =
+        tokio::try_join!(images::build_and_push(docker, binary, &releases, &registry_host), async {
+            let am = Alertmanager::start(&dir).await?;
+            alerts::post(&am.url()).await?;
+            Ok(am)
+        })?;
+    info.alertmanager =
+        Some(Component { pid: alertmanager.pid(), address: alertmanager.url(), marker: alertmanager.marker() });
+    info.pushed_refs = images.iter().flat_map(|i| i.pushed_refs.clone()).collect();
+    info.write()?;
+    say!("alertmanager on {} (1 alert firing)", alertmanager.url());
+
+    let slot_records = slots::plan(&images)?;
+    slots::clear_names(docker, &slot_records, &dir).await?;
+    info.slots = slot_records;
+    info.write()?;
+    slots::create_all(docker, &info.slots, &dir).await?;
+    slots::wait_live_healthy(&info.slots).await?;
+    say!("slots: {} containers ({} live)", info.slots.len(), info.slots.iter().filter(|s| s.live).count());
+
+    info.frontends = frontends()?;
+    let haproxy = Haproxy::start(&dir, &haproxy_cfg::config_text(&info.frontends, &info.slots)).await?;
+    info.haproxy = Some(Component {
+        pid: haproxy.pid(),
+        address: format!("unix://{}", haproxy.socket().display()),
+        marker: haproxy.marker(),
+    });
+    info.write()?;
+    wait_live_servers_up(&haproxy, &info.slots).await?;
+    say!("haproxy on {}", haproxy.socket().display());
+
+    std::fs::write(&info.config_path, config_file::config_text(info, &opts.approvers))
+        .wrap_err_with(|| format!("cannot write {}", info.config_path.display()))?;
+    say!("wrote {} ({:.1}s)", info.config_path.display(), started.elapsed().as_secs_f64());
+    Ok((registry, alertmanager, haproxy))
+}
+
+/// One frontend per service and environment, each on a fresh port.
+fn frontends() -> Result<Vec<FrontendRecord>> {
+    let mut out = Vec::new();
+    for service in plan::SERVICES {
+        for env in plan::ENVS {
+            let port = stack::free_port()?;
+            out.push(FrontendRecord {
+                service: service.into(),
+                env: env.into(),
+                backend: format!("{service}_{env}"),
+                port,
+                url: format!("http://127.0.0.1:{port}"),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Waits until HAProxy's checks see every live slot up, so traffic flows when `up` returns.
+async fn wait_live_servers_up(haproxy: &Haproxy, slots: &[SlotRecord]) -> Result<()> {
+    let started = Instant::now();
+    loop {
+        let stat = haproxy.command("show stat").await.unwrap_or_default();
+        let down: Vec<&str> = slots
+            .iter()
+            .filter(|s| s.live && !server_is_up(&stat, &format!("{}_{}", s.service, s.env), &s.slot))
+            .map(|s| s.name.as_str())
+            .collect();
+        if down.is_empty() {
+            return Ok(());
+        }
+        if started.elapsed() > TRAFFIC_LIMIT {
+            return Err(eyre!("HAProxy does not see {} up after {}s", down.join(", "), TRAFFIC_LIMIT.as_secs()));
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Whether `show stat` CSV has `backend`/`server` with a status starting `UP`.
+fn server_is_up(stat: &str, backend: &str, server: &str) -> bool {
+    stat.lines().any(|line| {
+        let cols: Vec<&str> = line.split(',').collect();
+        cols.len() > 17 && cols[0] == backend && cols[1] == server && cols[17].starts_with("UP")
+    })
+}
+
+fn print_summary(info: &DemoInfo) {
+    for fe in &info.frontends {
+        let live = info.slots.iter().find(|s| s.live && s.service == fe.service && s.env == fe.env);
+        let what = live.map(|s| format!("{} on {}", s.version, s.slot)).unwrap_or_default();
+        say!("  {}/{:<8} {}  {what}", fe.service, fe.env, fe.url);
+    }
+    say!("demo up: opsdeck --config {}", info.config_path.display());
+}
+
+/// Stops the demo stack recorded in `dir`: its processes, every container labelled with the
+/// directory, and the registry references tagged for pushing. Logs, configs and the registry's
+/// storage stay (the next `up` is faster for them).
+pub async fn down(dir: &Path) -> Result<()> {
+    let dir = match dir.canonicalize() {
+        Ok(d) => d,
+        Err(_) => std::path::absolute(dir).wrap_err_with(|| format!("cannot resolve {}", dir.display()))?,
+    };
+    let info = DemoInfo::read(&dir)?;
+    let mut problems = Vec::new();
+    if let Some(info) = &info {
+        let components =
+            [("haproxy", &info.haproxy), ("alertmanager", &info.alertmanager), ("registry", &info.registry)];
+        for (name, component) in components {
+            let Some(c) = component else { continue };
+            if !stack::stop_recorded(c.pid, &c.marker, STOP_GRACE).await {
+                problems.push(format!("{name} (pid {}) did not stop", c.pid));
+            }
+        }
+    }
+    let docker = docker().await?;
+    let removed = slots::remove_all(&docker, &dir).await?;
+    if let Some(info) = &info {
+        for reference in &info.pushed_refs {
+            // Only a name is removed: the cached build keeps the image itself.
+            if let Err(e) = lifecycle::remove_image(&docker, reference, CALL_LIMIT).await {
+                say!("warning: cannot untag {reference}: {e}");
+            }
+        }
+    }
+    let _ = std::fs::remove_file(dir.join("haproxy.sock"));
+    if !problems.is_empty() {
+        return Err(eyre!("demo down in {}: {}", dir.display(), problems.join("; ")));
+    }
+    DemoInfo::remove(&dir)?;
+    match info {
+        Some(_) => say!("demo down: {} stopped, {removed} containers removed", dir.display()),
+        None => say!("no demo was up in {} ({removed} containers removed)", dir.display()),
+    }
+    Ok(())
+}
+
+async fn docker() -> Result<bollard::Docker> {
+    let endpoint = DockerEndpoint { url: format!("unix://{}", stack::DOCKER_SOCKET), tls: None, timeout: DOCKER_LIMIT };
+    Ok(connect(&endpoint).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stat_lines_name_up_servers() {
+        let stat =
+            "# pxname,svname,qcur,qmax,scur,smax,slim,stot,bin,bout,dreq,dresp,ereq,econ,eresp,wretr,wredis,status\n\
+                    api_prod,blue,0,0,0,0,,0,0,0,,0,,0,0,0,0,UP\n\
+                    api_prod,green,0,0,0,0,,0,0,0,,0,,0,0,0,0,MAINT\n";
+        assert!(server_is_up(stat, "api_prod", "blue"));
+        assert!(!server_is_up(stat, "api_prod", "green"));
+        assert!(!server_is_up(stat, "web_prod", "blue"));
+    }
+}

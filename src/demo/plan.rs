@@ -1,0 +1,121 @@
+//! The demo's fixed story: two services, three environments, four releases, and which release
+//! each environment runs (prod one release behind staging, so there is something to promote).
+
+/// Services deployed; each is a repository in the registry.
+pub const SERVICES: [&str; 2] = ["api", "web"];
+/// Environments, in promotion order.
+pub const ENVS: [&str; 3] = ["dev", "staging", "prod"];
+/// Releases, oldest first.
+pub const VERSIONS: [&str; 4] = ["v1.0.0", "v1.1.0", "v1.2.0", "v1.3.0"];
+/// The port every demo container listens on.
+pub const CONTAINER_PORT: u16 = 8080;
+
+/// One release: its version tag and the git-sha-like tag that names the same image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Release {
+    pub version: &'static str,
+    pub sha: String,
+    /// The newest release also carries `latest`.
+    pub latest: bool,
+}
+
+impl Release {
+    /// Every tag the release's image gets.
+    pub fn tags(&self) -> Vec<String> {
+        let mut tags = vec![self.version.to_string(), self.sha.clone()];
+        if self.latest {
+            tags.push("latest".into());
+        }
+        tags
+    }
+}
+
+/// The four releases; the newest is tagged with `head_sha` (the real `git rev-parse --short
+/// HEAD`) when there is one, the others with stable made-up shas.
+pub fn releases(head_sha: Option<&str>) -> Vec<Release> {
+    let newest = VERSIONS.len() - 1;
+    VERSIONS
+        .iter()
+        .enumerate()
+        .map(|(i, version)| Release {
+            version,
+            sha: match head_sha {
+                Some(sha) if i == newest => sha.to_string(),
+                _ => fake_sha(version),
+            },
+            latest: i == newest,
+        })
+        .collect()
+}
+
+/// Seven hex digits derived from the version (FNV-1a), the same on every machine.
+fn fake_sha(version: &str) -> String {
+    format!("{:07x}", fnv1a(version.as_bytes()) & 0x0fff_ffff)
+}
+
+/// FNV-1a, 64 bits: a stable fingerprint (std's hasher may change between Rust releases).
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3))
+}
+
+/// Whether `s` looks like a short git sha the design accepts as a tag (7-40 hex).
+pub fn is_sha_tag(s: &str) -> bool {
+    (7..=40).contains(&s.len()) && s.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+}
+
+/// What an environment runs: (live release index, idle release index) into [`VERSIONS`].
+pub fn env_releases(env: &str) -> (usize, usize) {
+    match env {
+        "prod" => (2, 1),
+        _ => (3, 2),
+    }
+}
+
+/// Which slot is live in an environment (varied, so both colours show up on screen).
+pub fn live_slot(env: &str) -> &'static str {
+    if env == "staging" {
+        "green"
+    } else {
+        "blue"
+    }
+}
+
+pub fn other_slot(slot: &str) -> &'static str {
+    if slot == "blue" {
+        "green"
+    } else {
+        "blue"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn releases_carry_version_sha_and_latest() {
+        let rs = releases(Some("abc1234"));
+        assert_eq!(rs.len(), 4);
+        assert_eq!(rs[3].tags(), ["v1.3.0", "abc1234", "latest"]);
+        assert_eq!(rs[0].tags().len(), 2);
+        assert!(rs.iter().all(|r| is_sha_tag(&r.sha)), "{rs:?}");
+        assert_eq!(releases(None)[0], rs[0], "older fakes do not depend on HEAD");
+        let shas: std::collections::BTreeSet<_> = releases(None).into_iter().map(|r| r.sha).collect();
+        assert_eq!(shas.len(), 4);
+    }
+
+    #[test]
+    fn prod_is_one_release_behind_staging() {
+        assert_eq!(VERSIONS[env_releases("staging").0], "v1.3.0");
+        assert_eq!(VERSIONS[env_releases("prod").0], "v1.2.0");
+        assert_eq!(VERSIONS[env_releases("prod").1], "v1.1.0");
+        assert_eq!(other_slot(live_slot("prod")), "green");
+    }
+
+    #[test]
+    fn sha_tags() {
+        assert!(is_sha_tag("0a1b2c3"));
+        assert!(!is_sha_tag("v1.0.0"));
+        assert!(!is_sha_tag("abc12"));
+    }
+}

@@ -1,0 +1,167 @@
+//! The `status --json` document. Field names here are public: rename nothing.
+
+use crate::model::views::{Health, ImageRef, ImageRow};
+use crate::model::{Model, Reach};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Serialize)]
+pub struct StatusJson {
+    pub generated_at: DateTime<Utc>,
+    pub environments: Vec<EnvJson>,
+    /// Image history per service, newest first.
+    pub images: BTreeMap<String, Vec<ImageRow>>,
+    pub alerts: Vec<AlertJson>,
+    pub registry: ReachJson,
+    pub alertmanager: Option<ReachJson>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct EnvJson {
+    pub name: String,
+    pub approval: crate::config::ApprovalPolicy,
+    pub hosts: Vec<HostJson>,
+    pub haproxy: ReachJson,
+    pub services: Vec<ServiceJson>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct HostJson {
+    pub name: String,
+    pub url: String,
+    #[serde(flatten)]
+    pub reach: ReachJson,
+}
+
+/// Whether a system answered; when it did not, why and since when.
+#[derive(Debug, Serialize)]
+pub struct ReachJson {
+    pub reachable: bool,
+    pub reason: Option<String>,
+    pub since: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ServiceJson {
+    pub name: String,
+    pub url: String,
+    pub backend: String,
+    pub live_slot: Option<String>,
+    pub image: Option<ImageRef>,
+    pub idle_image: Option<ImageRef>,
+    pub health: Health,
+    pub reason: String,
+    pub drift: Option<usize>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AlertJson {
+    /// The alert's `alertname`.
+    pub name: String,
+    pub labels: BTreeMap<String, String>,
+    pub annotations: BTreeMap<String, String>,
+    pub state: String,
+    pub since: Option<DateTime<Utc>>,
+}
+
+fn reach(r: &Reach) -> ReachJson {
+    match r {
+        Reach::Up { .. } => ReachJson { reachable: true, reason: None, since: None },
+        Reach::Pending => ReachJson { reachable: false, reason: Some("not asked yet".into()), since: None },
+        Reach::Down { reason, since } => ReachJson { reachable: false, reason: Some(reason.clone()), since: Some(*since) },
+    }
+}
+
+/// The status document for `model`.
+pub fn to_json(model: &Model) -> StatusJson {
+    let environments = model
+        .config
+        .environments
+        .iter()
+        .map(|env| EnvJson {
+            name: env.name.clone(),
+            approval: env.approval,
+            hosts: env
+                .hosts
+                .iter()
+                .map(|h| {
+                    let state = model.hosts.iter().find(|(id, _)| id.env == env.name && id.host == h.name).map(|(_, s)| &s.reach);
+                    HostJson { name: h.name.clone(), url: h.url.clone(), reach: reach(state.unwrap_or(&Reach::Pending)) }
+                })
+                .collect(),
+            haproxy: reach(model.lbs.get(&env.name).map(|l| &l.reach).unwrap_or(&Reach::Pending)),
+            services: model
+                .config
+                .services
+                .iter()
+                .filter_map(|s| model.service_cell(&env.name, &s.name))
+                .map(|c| ServiceJson {
+                    name: c.service,
+                    url: c.url,
+                    backend: c.backend,
+                    live_slot: c.live_slot,
+                    image: c.image,
+                    idle_image: c.idle_image,
+                    health: c.health,
+                    reason: c.reason,
+                    drift: c.drift,
+                })
+                .collect(),
+        })
+        .collect();
+    let images = model.config.services.iter().map(|s| (s.name.clone(), model.image_rows(&s.name))).collect();
+    let alerts = model
+        .alert_rows()
+        .into_iter()
+        .map(|a| AlertJson {
+            name: a.name.clone(),
+            labels: a.labels.clone(),
+            annotations: a.annotations.clone(),
+            state: a.state.clone(),
+            since: a.starts_at,
+        })
+        .collect();
+    StatusJson {
+        generated_at: model.now,
+        environments,
+        images,
+        alerts,
+        registry: reach(&model.registry.reach),
+        alertmanager: model.alerts.configured.then(|| reach(&model.alerts.reach)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::gen_demo_model;
+
+    #[test]
+    fn the_public_fields_are_there() {
+        let v = serde_json::to_value(to_json(&gen_demo_model())).expect("serializes");
+        let prod = &v["environments"][2];
+        assert_eq!(prod["name"], "prod");
+        let api = &prod["services"][0];
+        assert_eq!(api["name"], "api");
+        assert_eq!(api["url"], "http://127.0.0.1:18003");
+        assert_eq!(api["live_slot"], "blue");
+        assert_eq!(api["image"]["tag"], "v1.2.0");
+        assert!(api["image"]["digest"].as_str().is_some_and(|d| d.starts_with("sha256:")));
+        // prod-2 does not answer: the service is unreachable there, and says why.
+        assert_eq!(api["health"], "unreachable");
+        assert!(api["reason"].as_str().is_some_and(|r| r.contains("prod-2")), "{api}");
+        assert_eq!(api["drift"], 1);
+        let staging_web = &v["environments"][1]["services"][1];
+        assert_eq!(staging_web["health"], "unhealthy");
+        let images = &v["images"]["api"];
+        assert_eq!(images.as_array().map(Vec::len), Some(4));
+        assert_eq!(images[0]["tags"][0], "v1.3.0");
+        assert_eq!(images[0]["deployed_in"], serde_json::json!(["dev", "staging"]));
+        assert!(images[0]["created"].is_string());
+        assert_eq!(v["alerts"][0]["name"], "HighErrorRate");
+        assert_eq!(v["alerts"][0]["state"], "active");
+        assert_eq!(v["alerts"][0]["labels"]["service"], "api");
+        assert!(v["alerts"][0]["since"].is_string());
+    }
+}

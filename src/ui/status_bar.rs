@@ -1,0 +1,47 @@
+//! The bottom line: the current notice, if any, then key hints generated from
+//! [`keymap::BINDINGS`](crate::keymap::BINDINGS) (the bindings marked `hint`), so the bar always
+//! says what the keys really do.
+
+use super::common::fit_line;
+use crate::keymap::BINDINGS;
+use crate::model::Model;
+use crate::theme::Theme;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Widget;
+
+pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    line(model, theme, area.width as usize).render(area, buf);
+}
+
+/// The notice wins over hints: hints are dropped from the end until the line fits, and only
+/// then is the notice itself shortened.
+fn line<'a>(model: &Model, theme: &Theme, width: usize) -> Line<'a> {
+    let hints: Vec<[Span<'a>; 2]> = BINDINGS
+        .iter()
+        .filter(|b| b.hint)
+        .map(|b| {
+            [
+                Span::styled(format!(" {}", b.label), theme.key),
+                Span::styled(format!(" {} ", b.desc), theme.dim),
+            ]
+        })
+        .collect();
+    let notice: Vec<Span<'a>> = match &model.ui.notice {
+        Some(n) => vec![
+            Span::styled(format!(" {n} "), theme.notice),
+            Span::styled("│", theme.dim),
+        ],
+        None => Vec::new(),
+    };
+    for keep in (0..=hints.len()).rev() {
+        let mut spans = notice.clone();
+        spans.extend(hints.iter().take(keep).flatten().cloned());
+        let line = Line::from(spans);
+        if line.width() <= width {
+            return line;
+        }
+    }
+    fit_line(Line::from(notice), width)
+}

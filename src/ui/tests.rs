@@ -1,0 +1,239 @@
+//! Whole-screen snapshots: every pane focused at 80x24 and 160x48, the empty (all pending)
+//! model, the help overlay, systems down. Each pane's own file snapshots the pane alone.
+
+use super::*;
+use crate::model::Reach;
+use crate::test_support::{gen_demo_model, gen_model};
+use chrono::Duration;
+use insta::assert_snapshot;
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+
+/// The whole screen of `model` drawn through a real [`Terminal`] at `width` x `height`.
+pub(super) fn screen(model: &Model, width: u16, height: u16) -> TestBackend {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
+    terminal.draw(|f| render(model, f)).expect("draw");
+    terminal.backend().clone()
+}
+
+/// A pane drawn alone over the whole of a `width` x `height` terminal.
+pub(super) fn pane(
+    model: &Model,
+    width: u16,
+    height: u16,
+    draw: fn(&Model, &Theme, Rect, &mut Buffer, bool),
+    focused: bool,
+) -> TestBackend {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
+    terminal.draw(|f| draw(model, &Theme::default(), f.area(), f.buffer_mut(), focused)).expect("draw");
+    terminal.backend().clone()
+}
+
+/// Where `text` starts in `buf` (single-width characters only).
+pub(super) fn find(buf: &Buffer, text: &str) -> Option<(u16, u16)> {
+    let chars: Vec<String> = text.chars().map(String::from).collect();
+    let area = buf.area;
+    for y in area.top()..area.bottom() {
+        for x in area.left()..area.right() {
+            let fits = chars.iter().enumerate().all(|(i, c)| {
+                let cx = x + i as u16;
+                cx < area.right() && buf[(cx, y)].symbol() == c
+            });
+            if fits {
+                return Some((x, y));
+            }
+        }
+    }
+    None
+}
+
+/// The demo model with `focus` on, and selections that show something worth seeing.
+pub(super) fn focused(focus: Pane) -> Model {
+    let mut m = gen_demo_model();
+    m.ui.focus = focus;
+    match focus {
+        // web in staging: the unhealthy cell, so the reason line shows.
+        Pane::Environments => (m.ui.service_row, m.ui.env_col) = (1, 1),
+        Pane::Images => m.ui.image_row = 1,
+        // prod: the unreachable host prod-2.
+        Pane::Health => (m.ui.env_col, m.ui.health_row) = (2, 1),
+        Pane::Alerts => m.ui.alert_row = 0,
+    }
+    m
+}
+
+/// Full screen 80x24, Environments focused, unhealthy staging web selected.
+#[test]
+fn screen_80x24_envs_focused() {
+    assert_snapshot!(screen(&focused(Pane::Environments), 80, 24));
+}
+
+/// Full screen 160x48, Environments focused, unhealthy staging web selected.
+#[test]
+fn screen_160x48_envs_focused() {
+    assert_snapshot!(screen(&focused(Pane::Environments), 160, 48));
+}
+
+/// Full screen 80x24, Images focused, second image selected.
+#[test]
+fn screen_80x24_images_focused() {
+    assert_snapshot!(screen(&focused(Pane::Images), 80, 24));
+}
+
+/// Full screen 160x48, Images focused, second image selected.
+#[test]
+fn screen_160x48_images_focused() {
+    assert_snapshot!(screen(&focused(Pane::Images), 160, 48));
+}
+
+/// Full screen 80x24, Health focused on prod, the unreachable prod-2 slot selected.
+#[test]
+fn screen_80x24_health_focused() {
+    assert_snapshot!(screen(&focused(Pane::Health), 80, 24));
+}
+
+/// Full screen 160x48, Health focused on prod, the unreachable prod-2 slot selected.
+#[test]
+fn screen_160x48_health_focused() {
+    assert_snapshot!(screen(&focused(Pane::Health), 160, 48));
+}
+
+/// Full screen 80x24, Alerts focused, the critical alert selected.
+#[test]
+fn screen_80x24_alerts_focused() {
+    assert_snapshot!(screen(&focused(Pane::Alerts), 80, 24));
+}
+
+/// Full screen 160x48, Alerts focused, the critical alert selected.
+#[test]
+fn screen_160x48_alerts_focused() {
+    assert_snapshot!(screen(&focused(Pane::Alerts), 160, 48));
+}
+
+/// Full screen 80x24 before anything answered: every pane says "…", nothing is blank.
+#[test]
+fn screen_80x24_empty_model() {
+    assert_snapshot!(screen(&gen_model(), 80, 24));
+}
+
+/// Full screen 160x48 before anything answered.
+#[test]
+fn screen_160x48_empty_model() {
+    assert_snapshot!(screen(&gen_model(), 160, 48));
+}
+
+/// Full screen 80x24 with the help overlay open over the demo model.
+#[test]
+fn screen_80x24_help_open() {
+    let mut m = gen_demo_model();
+    m.ui.help_open = true;
+    assert_snapshot!(screen(&m, 80, 24));
+}
+
+/// Full screen 160x48 with the help overlay open.
+#[test]
+fn screen_160x48_help_open() {
+    let mut m = gen_demo_model();
+    m.ui.help_open = true;
+    assert_snapshot!(screen(&m, 160, 48));
+}
+
+/// Full screen 80x24 with the registry and Alertmanager down (cached data still shown) and a
+/// notice in the status bar.
+#[test]
+fn screen_80x24_registry_and_alertmanager_down() {
+    let mut m = gen_demo_model();
+    let since = m.now - Duration::seconds(42);
+    m.registry.reach = Reach::Down { reason: "connection refused".into(), since };
+    m.alerts.reach = Reach::Down { reason: "HTTP 502".into(), since: m.now - Duration::minutes(3) };
+    m.ui.notice = Some("registry down: showing the last history".into());
+    assert_snapshot!(screen(&m, 80, 24));
+}
+
+/// Full screen 160x48 with the registry and Alertmanager down.
+#[test]
+fn screen_160x48_registry_and_alertmanager_down() {
+    let mut m = gen_demo_model();
+    let since = m.now - Duration::seconds(42);
+    m.registry.reach = Reach::Down { reason: "connection refused".into(), since };
+    m.alerts.reach = Reach::Down { reason: "HTTP 502".into(), since: m.now - Duration::minutes(3) };
+    assert_snapshot!(screen(&m, 160, 48));
+}
+
+/// Tiny and degenerate sizes draw without panicking.
+#[test]
+fn tiny_terminals_do_not_panic() {
+    let m = gen_demo_model();
+    for (w, h) in [(0, 0), (1, 1), (10, 3), (20, 5), (40, 10), (79, 23), (300, 100)] {
+        let _ = render_to_buffer(&m, w, h);
+    }
+    let mut m = gen_model();
+    m.ui.help_open = true;
+    let _ = render_to_buffer(&m, 12, 4);
+}
+
+/// `render_to_buffer` draws the same screen as a terminal frame does.
+#[test]
+fn render_to_buffer_matches_the_terminal() {
+    let m = focused(Pane::Health);
+    assert_eq!(&render_to_buffer(&m, 80, 24), screen(&m, 80, 24).buffer());
+}
+
+/// The focused pane's border uses the focus style; the others the plain border style.
+#[test]
+fn focused_border_uses_focus_style() {
+    let theme = Theme::default();
+    for focus in Pane::ALL {
+        let m = focused(focus);
+        let buf = render_to_buffer(&m, 80, 24);
+        let areas = PaneAreas::new(&m, Rect::new(0, 1, 80, 22));
+        for (pane, rect) in [
+            (Pane::Environments, areas.envs),
+            (Pane::Images, areas.images),
+            (Pane::Health, areas.health),
+            (Pane::Alerts, areas.alerts),
+        ] {
+            let corner = &buf[(rect.x, rect.y)];
+            let want = if pane == focus { theme.focus_border } else { theme.border };
+            assert_eq!(corner.fg, want.fg.unwrap_or_default(), "{pane:?} with {focus:?} focused");
+            assert_eq!(corner.symbol(), if pane == focus { "┏" } else { "┌" });
+        }
+    }
+}
+
+/// The title line shows who is at the keyboard and which systems are down, for how long.
+#[test]
+fn title_line_names_user_and_outages() {
+    let mut m = gen_demo_model();
+    m.alerts.reach = Reach::Down { reason: "refused".into(), since: m.now - Duration::seconds(42) };
+    let text = screen(&m, 80, 24).to_string();
+    let first = text.lines().next().unwrap_or_default();
+    assert!(first.contains("alice"), "{first}");
+    assert!(first.contains("✗ 42s"), "{first}");
+    assert!(first.contains("prod-2"), "{first}");
+}
+
+/// The help overlay lists every binding's label and description, straight from the keymap.
+#[test]
+fn help_lists_every_binding() {
+    let mut m = gen_demo_model();
+    m.ui.help_open = true;
+    let text = screen(&m, 80, 24).to_string();
+    for b in crate::keymap::BINDINGS {
+        assert!(text.contains(b.label), "{} missing from help", b.label);
+        assert!(text.contains(b.desc), "{} missing from help", b.desc);
+    }
+}
+
+/// The hint bar shows exactly the bindings marked `hint`, and a notice before them.
+#[test]
+fn hint_bar_follows_the_keymap() {
+    let mut m = gen_demo_model();
+    m.ui.notice = Some("nothing to roll back".into());
+    let text = screen(&m, 160, 10).to_string();
+    let last = text.lines().last().unwrap_or_default();
+    assert!(last.contains("nothing to roll back"), "{last}");
+    for b in crate::keymap::BINDINGS {
+        assert_eq!(last.contains(b.desc), b.hint, "{} in {last}", b.desc);
+    }
+}

@@ -1,0 +1,100 @@
+//! Shared helpers for the integration and end-to-end tests: whether the real components are
+//! here (under `CI=true` a missing one is a failure, never a skip), the demo stack as a guard
+//! that always comes down, and the real binary in a pseudo-terminal.
+
+#![allow(dead_code)]
+
+pub mod pty;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The opsdeck binary cargo built for these tests.
+pub fn opsdeck_bin() -> &'static str {
+    env!("CARGO_BIN_EXE_opsdeck")
+}
+
+/// True when `CI=true`: then a missing component fails the test.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+/// Checks the real stack is available: the component binaries and a Docker engine that answers.
+/// Returns false (after saying why) when a test should be skipped outside CI; panics in CI.
+pub fn stack_available() -> bool {
+    let mut missing = Vec::new();
+    for (bin, pkg) in [
+        ("/usr/bin/docker-registry", "docker-registry"),
+        ("/usr/sbin/haproxy", "haproxy"),
+        ("/usr/bin/prometheus-alertmanager", "prometheus-alertmanager"),
+        ("/usr/sbin/dockerd", "docker.io"),
+    ] {
+        if !Path::new(bin).exists() {
+            missing.push(format!("{bin} (package {pkg})"));
+        }
+    }
+    if !Path::new("/var/run/docker.sock").exists() {
+        missing.push("a Docker engine on /var/run/docker.sock (./scripts/test.sh starts dockerd)".into());
+    }
+    if missing.is_empty() {
+        return true;
+    }
+    let msg = format!("real stack missing: {}; run ./scripts/test.sh", missing.join(", "));
+    assert!(!in_ci(), "{msg}");
+    eprintln!("SKIP: {msg}");
+    false
+}
+
+/// A demo stack started with the real binary in a temporary folder, stopped when dropped.
+pub struct Demo {
+    pub dir: tempfile::TempDir,
+}
+
+impl Demo {
+    pub fn up(extra: &[&str]) -> Demo {
+        let dir = tempfile::Builder::new().prefix("opsdeck-demo-").tempdir().expect("tempdir");
+        let out = Command::new(opsdeck_bin())
+            .args(["demo", "up", "--dir"])
+            .arg(dir.path())
+            .args(extra)
+            .output()
+            .expect("run opsdeck demo up");
+        let demo = Demo { dir };
+        assert!(
+            out.status.success(),
+            "demo up failed: {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        demo
+    }
+
+    pub fn config(&self) -> PathBuf {
+        self.dir.path().join("opsdeck.toml")
+    }
+
+    /// `opsdeck --config DIR/opsdeck.toml ARGS`, returning (status, stdout, stderr).
+    pub fn opsdeck(&self, args: &[&str]) -> (std::process::ExitStatus, String, String) {
+        let out = Command::new(opsdeck_bin()).arg("--config").arg(self.config()).args(args).output().expect("run opsdeck");
+        (out.status, String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+
+    pub fn down(&self) -> std::process::Output {
+        Command::new(opsdeck_bin()).args(["demo", "down", "--dir"]).arg(self.dir.path()).output().expect("run opsdeck demo down")
+    }
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        let _ = self.down();
+    }
+}
+
+/// Names of containers (all states) carrying `label`, from the Docker CLI.
+pub fn containers_with_label(label: &str) -> Vec<String> {
+    let out = Command::new("/usr/bin/docker")
+        .args(["ps", "-a", "--filter", &format!("label={label}"), "--format", "{{.Names}}"])
+        .output()
+        .expect("docker ps");
+    String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).filter(|l| !l.is_empty()).collect()
+}
