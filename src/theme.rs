@@ -47,9 +47,7 @@ impl Default for Theme {
             text: Style::new(),
             ok: Style::new().fg(Color::Green),
             warn: Style::new().fg(Color::Yellow),
-            crit: Style::new()
-                .fg(Color::LightRed)
-                .add_modifier(Modifier::BOLD),
+            crit: Style::new().fg(Color::LightRed).add_modifier(Modifier::BOLD),
             dim: Style::new().add_modifier(Modifier::DIM),
             border: Style::new().fg(Color::Gray),
             focus_border: Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),

@@ -70,6 +70,7 @@ pub async fn up(opts: &DemoOptions) -> Result<DemoInfo> {
     let binary = std::fs::read(&binary_path)
         .wrap_err_with(|| format!("cannot read the demo service binary {}", binary_path.display()))?;
     let docker = docker().await?;
+    slots::clear_names(&docker, &dir).await?;
 
     let mut info = DemoInfo { dir: dir.clone(), config_path: dir.join(CONFIG_FILE), ..DemoInfo::default() };
     match start_all(&docker, opts, &binary, &mut info).await {
@@ -122,9 +123,7 @@ async fn start_all(
     info.write()?;
     say!("alertmanager on {} (1 alert firing)", alertmanager.url());
 
-    let slot_records = slots::plan(&images)?;
-    slots::clear_names(docker, &slot_records, &dir).await?;
-    info.slots = slot_records;
+    info.slots = slots::plan(&images)?;
     info.write()?;
     slots::create_all(docker, &info.slots, &dir).await?;
     slots::wait_live_healthy(&info.slots).await?;
@@ -221,6 +220,10 @@ pub async fn down(dir: &Path) -> Result<()> {
                 problems.push(format!("{name} (pid {}) did not stop", c.pid));
             }
         }
+    }
+    // Also whatever an interrupted `up` started without recording it.
+    if let Err(e) = stack::stop_components_in(&dir, STOP_GRACE).await {
+        problems.push(e.to_string());
     }
     let docker = docker().await?;
     let removed = slots::remove_all(&docker, &dir).await?;

@@ -51,27 +51,38 @@ pub fn plan(images: &[PushedImage]) -> Result<Vec<SlotRecord>> {
     Ok(slots)
 }
 
+/// Every slot container's name, `<service>-<env>-<slot>`.
+pub fn names() -> Vec<String> {
+    let mut out = Vec::new();
+    for service in SERVICES {
+        for env in ENVS {
+            for slot in ["blue", "green"] {
+                out.push(format!("{service}-{env}-{slot}"));
+            }
+        }
+    }
+    out
+}
+
 /// Fails, with what to do, if a container with one of the slots' names exists and is not from
-/// this demo directory (another demo, or something else entirely). Leftovers of this demo are
-/// removed.
-pub async fn clear_names(docker: &bollard::Docker, slots: &[SlotRecord], demo_dir: &Path) -> Result<()> {
+/// this demo directory (another demo, or something else entirely): container names are
+/// engine-wide, so two demos cannot run on one engine. Leftovers of this demo are removed.
+pub async fn clear_names(docker: &bollard::Docker, demo_dir: &Path) -> Result<()> {
     let ours = demo_dir.display().to_string();
-    let labelled = lifecycle::list_containers_by_label(docker, &[(labels::SERVICE, None)], CALL_LIMIT).await?;
-    for slot in slots {
-        let Some(existing) = labelled.iter().find(|c| c.name == slot.name) else { continue };
+    let labelled = lifecycle::list_containers_by_label(docker, &[], CALL_LIMIT).await?;
+    for name in names() {
+        let Some(existing) = labelled.iter().find(|c| c.name == name) else { continue };
         match existing.label(DEMO_LABEL) {
-            Some(dir) if dir == ours => lifecycle::remove_container(docker, &slot.name, CALL_LIMIT).await?,
+            Some(dir) if dir == ours => lifecycle::remove_container(docker, &name, CALL_LIMIT).await?,
             Some(dir) => {
                 return Err(eyre!(
-                    "container {} belongs to the demo in {dir}: stop it first with `opsdeck demo down --dir {dir}`",
-                    slot.name
+                    "container {name} belongs to the demo in {dir}: stop it first with `opsdeck demo down --dir {dir}`"
                 ))
             }
             None => {
                 return Err(eyre!(
-                    "container {} already exists and is not part of a demo; remove it (`docker rm -f {}`) or run the demo on another engine",
-                    slot.name,
-                    slot.name
+                    "container {name} already exists and is not part of a demo; remove it (`docker rm -f {name}`) \
+                     or run the demo on another engine"
                 ))
             }
         }
@@ -175,5 +186,10 @@ mod tests {
         assert_eq!(prod_idle.version, "v1.1.0");
         let ports: std::collections::BTreeSet<u16> = slots.iter().map(|s| s.host_port).collect();
         assert_eq!(ports.len(), 12, "every slot has its own port");
+        let mut planned: Vec<String> = slots.iter().map(|s| s.name.clone()).collect();
+        let mut named = names();
+        planned.sort();
+        named.sort();
+        assert_eq!(planned, named);
     }
 }

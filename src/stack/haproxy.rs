@@ -29,8 +29,11 @@ impl Haproxy {
         let dir = absolute_dir(dir)?;
         let config = dir.join("haproxy.cfg");
         let socket = dir.join("haproxy.sock");
-        // A socket left by a HAProxy that was killed would make the readiness check talk to nothing.
+        // A socket left by a HAProxy that was killed would make the readiness check talk to nothing,
+        // and a state file from an earlier run would bring back its servers' states: a fresh
+        // start begins from the config alone (the file is only for reloads).
         let _ = std::fs::remove_file(&socket);
+        let _ = std::fs::remove_file(dir.join("haproxy.state"));
         std::fs::write(&config, full_config(&dir, config_text))
             .wrap_err_with(|| format!("cannot write {}", config.display()))?;
         let log = dir.join("haproxy.log");

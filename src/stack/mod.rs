@@ -69,6 +69,33 @@ pub async fn ensure_docker() -> Result<()> {
     }
 }
 
+/// Each component's program and the file in its directory that only its command line names.
+const COMPONENTS: [(&str, &str); 3] =
+    [("haproxy", "haproxy.cfg"), ("prometheus-alertmanager", "alertmanager.yml"), ("docker-registry", "registry.yml")];
+
+/// Stops every component process started with its files in `dir`, whoever started it and
+/// whether or not it was recorded (an `up` killed halfway records nothing of what it was
+/// starting). Returns how many processes it stopped.
+pub async fn stop_components_in(dir: &Path, grace: Duration) -> Result<usize> {
+    let mut stopped = 0;
+    let mut stuck = Vec::new();
+    for (program, file) in COMPONENTS {
+        let marker = dir.join(file).display().to_string();
+        for pid in process::find_by_marker(program, &marker) {
+            if process::stop_group(pid, grace).await {
+                stopped += 1;
+            } else {
+                stuck.push(format!("{program} (pid {pid})"));
+            }
+        }
+    }
+    if stuck.is_empty() {
+        Ok(stopped)
+    } else {
+        Err(eyre!("did not stop: {}", stuck.join(", ")))
+    }
+}
+
 /// An error naming every component binary that is not installed (and its Debian package).
 /// Docker is checked by [`ensure_docker`]: what matters there is an engine answering.
 pub fn check_installed() -> Result<()> {

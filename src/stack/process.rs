@@ -58,12 +58,39 @@ pub fn is_alive(pid: u32) -> bool {
     }
 }
 
-/// Whether `pid`'s command line contains `marker` (a path only our process has in its
-/// arguments), so a recycled pid is never signalled.
-pub fn is_ours(pid: u32, marker: &str) -> bool {
+/// The arguments `pid` was started with (empty when it is gone or not readable).
+fn cmdline(pid: u32) -> Vec<String> {
     std::fs::read(format!("/proc/{pid}/cmdline"))
-        .map(|raw| String::from_utf8_lossy(&raw).replace('\0', " ").contains(marker))
-        .unwrap_or(false)
+        .map(|raw| {
+            raw.split(|b| *b == 0).filter(|a| !a.is_empty()).map(|a| String::from_utf8_lossy(a).into_owned()).collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Whether one of `args` is `marker` (a path only our process has in its arguments), alone or
+/// as a `--flag=marker` value.
+fn names_marker(args: &[String], marker: &str) -> bool {
+    !marker.is_empty() && args.iter().any(|a| a == marker || a.strip_suffix(marker).is_some_and(|f| f.ends_with('=')))
+}
+
+/// Whether `pid` still runs with `marker` among its arguments, so a recycled pid is never
+/// signalled.
+pub fn is_ours(pid: u32, marker: &str) -> bool {
+    names_marker(&cmdline(pid), marker)
+}
+
+/// Every live process running `program` (by file name) with `marker` among its arguments: how
+/// `down` finds a component even when the `up` that started it died before recording it.
+pub fn find_by_marker(program: &str, marker: &str) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            let args = cmdline(*pid);
+            let runs_program = args.first().is_some_and(|a0| Path::new(a0).file_name().is_some_and(|n| n == program));
+            runs_program && names_marker(&args, marker) && is_alive(*pid)
+        })
+        .collect()
 }
 
 /// Signals the process group led by `pid` (the whole component: HAProxy's workers too).
@@ -128,8 +155,8 @@ pub fn stop_group_blocking(pid: u32, grace: Duration) {
     }
 }
 
-/// Stops a component started earlier (perhaps by another opsdeck process), if `pid` is still
-/// that component. Returns whether it is gone now.
+/// Stops a component started earlier (perhaps by another opsdeck process), if `pid` still runs
+/// with `marker` among its arguments. Returns whether it is gone now.
 pub async fn stop_recorded(pid: u32, marker: &str, grace: Duration) -> bool {
     if !is_alive(pid) {
         return true;
@@ -216,5 +243,30 @@ impl Drop for Managed {
         if self.child.take().is_some() {
             stop_group_blocking(self.pid, STOP_GRACE);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markers_match_whole_arguments_only() {
+        let args: Vec<String> =
+            ["/usr/bin/prometheus-alertmanager", "--config.file=/d/alertmanager.yml", "serve", "/d/registry.yml"]
+                .map(String::from)
+                .to_vec();
+        assert!(names_marker(&args, "/d/alertmanager.yml"));
+        assert!(names_marker(&args, "/d/registry.yml"));
+        assert!(!names_marker(&args, "/d/registry.y"));
+        assert!(!names_marker(&args, "registry.yml"));
+        assert!(!names_marker(&args, ""));
+    }
+
+    #[test]
+    fn liveness_follows_proc() {
+        assert!(is_alive(std::process::id()));
+        assert!(!is_alive(u32::MAX));
+        assert!(!cmdline(std::process::id()).is_empty());
     }
 }

@@ -21,11 +21,7 @@ const SHOWN_LABELS: [&str; 4] = ["alertname", "severity", "service", "env"];
 
 pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, focused: bool) {
     // An unconfigured Alertmanager has no alerts to count, whatever is left in the model.
-    let rows = if model.alerts.configured {
-        model.alert_rows()
-    } else {
-        Vec::new()
-    };
+    let rows = if model.alerts.configured { model.alert_rows() } else { Vec::new() };
     let firing = rows.iter().filter(|a| is_active(a)).count();
     let silenced = rows.len() - firing;
     let subject = match (firing, silenced) {
@@ -42,16 +38,13 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, focuse
         return;
     }
     if let Some(line) = outage_line(model, theme, "alertmanager", &model.alerts.reach) {
-        let [top, rest] =
-            Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
+        let [top, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
         Paragraph::new(line).render(top, buf);
         inner = rest;
     }
     if rows.is_empty() {
         let text = match model.alerts.reach {
-            Reach::Pending => {
-                Line::styled(format!("{PENDING} waiting for alertmanager"), theme.dim)
-            }
+            Reach::Pending => Line::styled(format!("{PENDING} waiting for alertmanager"), theme.dim),
             Reach::Up { .. } => Line::styled("no alerts firing", theme.ok),
             Reach::Down { .. } => Line::default(),
         };
@@ -59,31 +52,15 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, focuse
         return;
     }
 
-    let mut fitted = columns::fit(
-        alert_columns(model, theme, &rows, false),
-        inner.width,
-        theme,
-    );
+    let mut fitted = columns::fit(alert_columns(model, theme, &rows, false), inner.width, theme);
     if !fitted.is_kept(STATE) {
         fitted = columns::fit(alert_columns(model, theme, &rows, true), inner.width, theme);
     }
     let styles = rows.iter().map(|a| row_style(theme, a));
-    let table_rows: Vec<_> = fitted
-        .rows
-        .into_iter()
-        .zip(styles)
-        .map(|(row, s)| row.style(s))
-        .collect();
-    let highlight = if focused {
-        theme.selected
-    } else {
-        theme.selected_blur
-    };
-    let mut state =
-        TableState::default().with_selected(Some(model.ui.alert_row.min(rows.len() - 1)));
-    let table = Table::new(table_rows, fitted.widths)
-        .header(fitted.header)
-        .row_highlight_style(highlight);
+    let table_rows: Vec<_> = fitted.rows.into_iter().zip(styles).map(|(row, s)| row.style(s)).collect();
+    let highlight = if focused { theme.selected } else { theme.selected_blur };
+    let mut state = TableState::default().with_selected(Some(model.ui.alert_row.min(rows.len() - 1)));
+    let table = Table::new(table_rows, fitted.widths).header(fitted.header).row_highlight_style(highlight);
     StatefulWidget::render(table, inner, buf, &mut state);
 }
 
@@ -124,22 +101,13 @@ fn target(alert: &Alert) -> String {
 
 /// With `merged_state`, a silenced alert's severity cell says "sil" and there is no state
 /// column (narrow screens).
-fn alert_columns<'a>(
-    model: &Model,
-    theme: &Theme,
-    rows: &[&Alert],
-    merged_state: bool,
-) -> Vec<Column<'a>> {
+fn alert_columns<'a>(model: &Model, theme: &Theme, rows: &[&Alert], merged_state: bool) -> Vec<Column<'a>> {
     let mut sev = Column::new("sev", 0, 4);
     let mut name = Column::new("alert", 0, 8).max(32);
     let mut tgt = Column::new("where", 1, 4).max(24);
     let mut age = Column::new("age", 1, 3);
     // Priority 255 with an impossible minimum drops the column when the state is merged.
-    let mut state = if merged_state {
-        Column::new("state", 255, u16::MAX)
-    } else {
-        Column::new("state", 2, 8)
-    };
+    let mut state = if merged_state { Column::new("state", 255, u16::MAX) } else { Column::new("state", 2, 8) };
     let mut summary = Column::new("summary", 3, 12).flex();
     let mut labels = Column::new("labels", 4, 12).flex();
     for alert in rows {
@@ -156,16 +124,10 @@ fn alert_columns<'a>(
         });
         name.push(vec![Line::from(alert.name.clone())]);
         tgt.push(vec![Line::from(target(alert))]);
-        let since = alert
-            .starts_at
-            .map(|t| short_age(t, model.now))
-            .unwrap_or_else(|| "?".into());
+        let since = alert.starts_at.map(|t| short_age(t, model.now)).unwrap_or_else(|| "?".into());
         age.push(vec![Line::from(since)]);
         state.push(vec![Line::from(state_word(alert).to_string())]);
-        let text = alert
-            .annotations
-            .get("summary")
-            .or_else(|| alert.annotations.get("description"));
+        let text = alert.annotations.get("summary").or_else(|| alert.annotations.get("description"));
         summary.push(vec![Line::from(text.cloned().unwrap_or_default())]);
         let other: Vec<String> = alert
             .labels
@@ -210,10 +172,7 @@ mod tests {
     fn alerts_alertmanager_down() {
         let mut m = gen_demo_model();
         m.alerts.alerts.clear();
-        m.alerts.reach = Reach::Down {
-            reason: "HTTP 502".into(),
-            since: m.now - Duration::minutes(3),
-        };
+        m.alerts.reach = Reach::Down { reason: "HTTP 502".into(), since: m.now - Duration::minutes(3) };
         assert_snapshot!(pane(&m, 40, 5, render, false));
     }
 

@@ -31,14 +31,7 @@ pub struct Column<'a> {
 
 impl<'a> Column<'a> {
     pub fn new(header: impl Into<Text<'a>>, priority: u8, min: u16) -> Column<'a> {
-        Column {
-            header: header.into(),
-            priority,
-            min,
-            max: None,
-            flex: false,
-            cells: Vec::new(),
-        }
+        Column { header: header.into(), priority, min, max: None, flex: false, cells: Vec::new() }
     }
 
     pub fn max(mut self, max: u16) -> Column<'a> {
@@ -73,13 +66,8 @@ impl<'a> Column<'a> {
         let levels = self.cells.iter().map(Vec::len).max().unwrap_or(0).max(1);
         (0..levels)
             .map(|level| {
-                let widest = self
-                    .cells
-                    .iter()
-                    .filter_map(|v| v.get(level).or(v.last()))
-                    .map(Line::width)
-                    .max()
-                    .unwrap_or(0);
+                let widest =
+                    self.cells.iter().filter_map(|v| v.get(level).or(v.last())).map(Line::width).max().unwrap_or(0);
                 let w = widest.max(self.header.width()).min(usize::from(u16::MAX)) as u16;
                 self.max.map_or(w, |m| w.min(m))
             })
@@ -110,38 +98,22 @@ impl Fitted<'_> {
 /// Fits `columns` into `width` cells. Every column must have the same number of rows.
 pub fn fit<'a>(columns: Vec<Column<'a>>, width: u16, theme: &Theme) -> Fitted<'a> {
     let widths = choose_widths(&columns, width);
-    let kept: Vec<usize> = (0..columns.len())
-        .filter(|i| widths[*i].is_some())
-        .collect();
+    let kept: Vec<usize> = (0..columns.len()).filter(|i| widths[*i].is_some()).collect();
     let n_rows = columns.iter().map(|c| c.cells.len()).max().unwrap_or(0);
-    let header_height = columns
-        .iter()
-        .zip(&widths)
-        .filter(|(_, w)| w.is_some())
-        .map(|(c, _)| c.header.height())
-        .max();
+    let header_height = columns.iter().zip(&widths).filter(|(_, w)| w.is_some()).map(|(c, _)| c.header.height()).max();
     let header_height = header_height.unwrap_or(1).max(1) as u16;
     let mut header = Vec::new();
     let mut rows: Vec<Vec<Cell<'a>>> = vec![Vec::new(); n_rows];
     for (column, w) in columns.into_iter().zip(&widths) {
         let Some(w) = *w else { continue };
-        let lines: Vec<Line<'a>> = column
-            .header
-            .lines
-            .into_iter()
-            .map(|l| fit_line(l, w as usize))
-            .collect();
+        let lines: Vec<Line<'a>> = column.header.lines.into_iter().map(|l| fit_line(l, w as usize)).collect();
         header.push(Cell::from(Text::from(lines)));
         for (row, variants) in rows.iter_mut().zip(column.cells) {
             row.push(Cell::from(choose_variant(variants, w as usize)));
         }
     }
     Fitted {
-        widths: widths
-            .iter()
-            .flatten()
-            .map(|w| Constraint::Length(*w))
-            .collect(),
+        widths: widths.iter().flatten().map(|w| Constraint::Length(*w)).collect(),
         kept,
         header: Row::new(header).height(header_height).style(theme.header),
         rows: rows.into_iter().map(Row::new).collect(),
@@ -163,11 +135,7 @@ fn choose_widths(columns: &[Column<'_>], width: u16) -> Vec<Option<u16>> {
         widths[i] = Some(w);
     }
     for &i in &order {
-        let compact = if columns[i].flex {
-            columns[i].min
-        } else {
-            columns[i].compact().max(columns[i].min)
-        };
+        let compact = if columns[i].flex { columns[i].min } else { columns[i].compact().max(columns[i].min) };
         match widths[i].as_mut() {
             Some(w) => {
                 let grow = compact.saturating_sub(*w).min(width.saturating_sub(used));
@@ -216,21 +184,11 @@ fn choose_widths(columns: &[Column<'_>], width: u16) -> Vec<Option<u16>> {
 
 /// Widens kept columns by whole levels of detail only: half a level would show the same cells as
 /// before with blank space after them, space another column could have used.
-fn grow_by_levels(
-    columns: &[Column<'_>],
-    order: &[usize],
-    widths: &mut [Option<u16>],
-    used: &mut u16,
-    width: u16,
-) {
+fn grow_by_levels(columns: &[Column<'_>], order: &[usize], widths: &mut [Option<u16>], used: &mut u16, width: u16) {
     for &i in order.iter().filter(|i| !columns[**i].flex) {
         if let Some(w) = widths[i].as_mut() {
             let room = *w + width.saturating_sub(*used);
-            if let Some(better) = columns[i]
-                .level_widths()
-                .into_iter()
-                .find(|l| *l > *w && *l <= room)
-            {
+            if let Some(better) = columns[i].level_widths().into_iter().find(|l| *l > *w && *l <= room) {
                 *used += better - *w;
                 *w = better;
             }
@@ -256,12 +214,7 @@ fn choose_variant(variants: Vec<Line<'_>>, width: usize) -> Line<'_> {
 mod tests {
     use super::*;
 
-    fn col(
-        name: &'static str,
-        priority: u8,
-        min: u16,
-        cells: &[&[&'static str]],
-    ) -> Column<'static> {
+    fn col(name: &'static str, priority: u8, min: u16, cells: &[&[&'static str]]) -> Column<'static> {
         let mut c = Column::new(name, priority, min);
         for v in cells {
             c.push(v.iter().map(|s| Line::from(*s)).collect());
@@ -285,10 +238,7 @@ mod tests {
     #[test]
     fn free_text_takes_what_is_left() {
         let reason = "docker: no answer within 3s (42s)";
-        let mut cols = vec![
-            col("host", 0, 4, &[&["prod-2"]]),
-            col("reason", 1, 8, &[&[reason]]),
-        ];
+        let mut cols = vec![col("host", 0, 4, &[&["prod-2"]]), col("reason", 1, 8, &[&[reason]])];
         cols[1].flex = true;
         assert_eq!(choose_widths(&cols, 20), vec![Some(6), Some(13)]);
         assert_eq!(choose_widths(&cols, 100), vec![Some(6), Some(33)]);
@@ -301,22 +251,13 @@ mod tests {
 
     #[test]
     fn blank_columns_are_left_out() {
-        let cols = vec![
-            col("name", 0, 4, &[&["api"]]),
-            col("labels", 1, 4, &[&[""]]),
-        ];
+        let cols = vec![col("name", 0, 4, &[&["api"]]), col("labels", 1, 4, &[&[""]])];
         assert_eq!(choose_widths(&cols, 40), vec![Some(4), None]);
     }
 
     #[test]
     fn cells_take_the_most_detailed_variant_that_fits() {
-        let v = || {
-            vec![
-                Line::from("v1.2.0 blue ● ↓1"),
-                Line::from("v1.2.0 b ●↓1"),
-                Line::from("v1.2.0 ●"),
-            ]
-        };
+        let v = || vec![Line::from("v1.2.0 blue ● ↓1"), Line::from("v1.2.0 b ●↓1"), Line::from("v1.2.0 ●")];
         assert_eq!(choose_variant(v(), 20).to_string(), "v1.2.0 blue ● ↓1");
         assert_eq!(choose_variant(v(), 12).to_string(), "v1.2.0 b ●↓1");
         assert_eq!(choose_variant(v(), 5).to_string(), "v1.2…");

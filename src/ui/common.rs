@@ -42,10 +42,7 @@ pub fn pane_block<'a>(title: Line<'a>, theme: &Theme, focused: bool) -> Block<'a
     } else {
         (theme.border, theme.title, BorderType::Plain)
     };
-    Block::bordered()
-        .border_type(kind)
-        .border_style(border)
-        .title(title.style(title_style))
+    Block::bordered().border_type(kind).border_style(border).title(title.style(title_style))
 }
 
 /// A title like " Images · api ": the pane's name and what it is showing.
@@ -65,39 +62,22 @@ pub fn down_age(model: &Model, reach: &Reach) -> Option<String> {
 }
 
 /// The line a pane shows when its source is down: "registry: connection refused (42s)".
-pub fn outage_line<'a>(
-    model: &Model,
-    theme: &Theme,
-    system: &str,
-    reach: &Reach,
-) -> Option<Line<'a>> {
+pub fn outage_line<'a>(model: &Model, theme: &Theme, system: &str, reach: &Reach) -> Option<Line<'a>> {
     let reason = reach.down_reason()?;
     let age = down_age(model, reach).unwrap_or_default();
-    Some(Line::styled(
-        format!("{system}: {reason} ({age})"),
-        theme.warn,
-    ))
+    Some(Line::styled(format!("{system}: {reason} ({age})"), theme.warn))
 }
 
 /// The age to append to a health reason that comes from a host or HAProxy being down
 /// ("prod-2: docker: no answer within 3s" -> "42s"), so the reason says for how long.
 pub fn reason_age(model: &Model, env: &str, reason: &str) -> Option<String> {
-    let host = model
-        .hosts
-        .iter()
-        .filter(|(id, _)| id.env == env)
-        .find(|(id, h)| {
-            h.reach
-                .down_reason()
-                .is_some_and(|r| reason == r || reason.starts_with(&format!("{}: ", id.host)))
-        });
+    let host = model.hosts.iter().filter(|(id, _)| id.env == env).find(|(id, h)| {
+        h.reach.down_reason().is_some_and(|r| reason == r || reason.starts_with(&format!("{}: ", id.host)))
+    });
     if let Some((_, h)) = host {
         return down_age(model, &h.reach);
     }
-    let lb = model
-        .lbs
-        .get(env)
-        .filter(|lb| lb.reach.down_reason() == Some(reason))?;
+    let lb = model.lbs.get(env).filter(|lb| lb.reach.down_reason() == Some(reason))?;
     down_age(model, &lb.reach)
 }
 
@@ -155,12 +135,7 @@ pub fn fit_line(line: Line<'_>, width: usize) -> Line<'_> {
 pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let width = width.min(area.width);
     let height = height.min(area.height);
-    Rect::new(
-        area.x + (area.width - width) / 2,
-        area.y + (area.height - height) / 2,
-        width,
-        height,
-    )
+    Rect::new(area.x + (area.width - width) / 2, area.y + (area.height - height) / 2, width, height)
 }
 
 #[cfg(test)]

@@ -16,20 +16,13 @@ use ratatui::widgets::{Paragraph, StatefulWidget, Table, TableState, Widget};
 pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, focused: bool) {
     let env = model.selected_env();
     let rows = model.slot_rows(env);
-    let problems = rows
-        .iter()
-        .filter(|r| r.live && r.health != Health::Healthy)
-        .count();
+    let problems = rows.iter().filter(|r| r.live && r.health != Health::Healthy).count();
     let subject = match (env, problems) {
         (Some(e), 0) => e.to_string(),
         (Some(e), n) => format!("{e} · {n} not healthy"),
         (None, _) => String::new(),
     };
-    let block = pane_block(
-        common::pane_title("Health", env.map(|_| subject.as_str())),
-        theme,
-        focused,
-    );
+    let block = pane_block(common::pane_title("Health", env.map(|_| subject.as_str())), theme, focused);
     let inner = block.inner(area);
     block.render(area, buf);
     if rows.is_empty() {
@@ -40,26 +33,12 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, focuse
     let selected = model.ui.health_row.min(rows.len() - 1);
     let fitted = columns::fit(slot_columns(model, theme, &rows), inner.width, theme);
     // The selected slot's whole story on one line: what the columns left out or cut short.
-    let [table_area, detail_area] =
-        Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
-    let styles = rows
-        .iter()
-        .map(|r| if r.live { theme.text } else { theme.dim });
-    let table_rows: Vec<_> = fitted
-        .rows
-        .into_iter()
-        .zip(styles)
-        .map(|(row, s)| row.style(s))
-        .collect();
-    let highlight = if focused {
-        theme.selected
-    } else {
-        theme.selected_blur
-    };
+    let [table_area, detail_area] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
+    let styles = rows.iter().map(|r| if r.live { theme.text } else { theme.dim });
+    let table_rows: Vec<_> = fitted.rows.into_iter().zip(styles).map(|(row, s)| row.style(s)).collect();
+    let highlight = if focused { theme.selected } else { theme.selected_blur };
     let mut state = TableState::default().with_selected(Some(selected));
-    let table = Table::new(table_rows, fitted.widths)
-        .header(fitted.header)
-        .row_highlight_style(highlight);
+    let table = Table::new(table_rows, fitted.widths).header(fitted.header).row_highlight_style(highlight);
     StatefulWidget::render(table, table_area, buf, &mut state);
 
     let line = detail_line(model, theme, &rows[selected]);
@@ -78,19 +57,13 @@ fn detail_line<'a>(model: &Model, theme: &Theme, row: &SlotRow) -> Line<'a> {
     } else {
         health_word(row, health).to_string()
     };
-    let mut spans = vec![Span::styled(
-        format!("{} {}: {verdict}", row.id.host, row.id.slot),
-        style,
-    )];
+    let mut spans = vec![Span::styled(format!("{} {}: {verdict}", row.id.host, row.id.slot), style)];
     let mut more = |text: String| spans.push(Span::styled(format!(" · {text}"), theme.dim));
     if row.container.is_some() {
         more(format!("docker {}", docker_variants(model, theme, row)[0]));
     }
     if row.server.is_some() {
-        more(format!(
-            "haproxy {}",
-            haproxy_variants(model, theme, row)[0]
-        ));
+        more(format!("haproxy {}", haproxy_variants(model, theme, row)[0]));
     }
     if !row.fields.is_empty() {
         let f: Vec<String> = row.fields.iter().map(|(k, v)| format!("{k}={v}")).collect();
@@ -126,21 +99,13 @@ fn reason(model: &Model, row: &SlotRow) -> String {
     if row.reason.is_empty() || idle_and_stopped(row) {
         return String::new();
     }
-    let age = reason_age(model, &row.id.env, &row.reason)
-        .map(|a| format!(" ({a})"))
-        .unwrap_or_default();
+    let age = reason_age(model, &row.id.env, &row.reason).map(|a| format!(" ({a})")).unwrap_or_default();
     let prefix = format!("{}: ", row.id.host);
-    format!(
-        "{}{age}",
-        row.reason.strip_prefix(&prefix).unwrap_or(&row.reason)
-    )
+    format!("{}{age}", row.reason.strip_prefix(&prefix).unwrap_or(&row.reason))
 }
 
 fn host_reach<'a>(model: &'a Model, row: &SlotRow) -> Option<&'a Reach> {
-    let id = HostId {
-        env: row.id.env.clone(),
-        host: row.id.host.clone(),
-    };
+    let id = HostId { env: row.id.env.clone(), host: row.id.host.clone() };
     model.hosts.get(&id).map(|h| &h.reach)
 }
 
@@ -155,23 +120,14 @@ fn slot_columns<'a>(model: &Model, theme: &Theme, rows: &[SlotRow]) -> Vec<Colum
     let mut reason_col = Column::new("reason", 4, 12).flex();
     let mut fields = Column::new("fields", 6, 12).flex();
     // Slots can only be called idle once we know which one is live.
-    let has_live = |r: &SlotRow| {
-        rows.iter()
-            .any(|o| o.live && o.id.env == r.id.env && o.id.service == r.id.service)
-    };
+    let has_live = |r: &SlotRow| rows.iter().any(|o| o.live && o.id.env == r.id.env && o.id.service == r.id.service);
     for row in rows {
         let (h, style) = shown_health(theme, row);
         service.push(vec![Line::from(row.id.service.clone())]);
         slot.push(if row.live {
-            vec![
-                Line::from(format!("{} live", row.id.slot)),
-                Line::from(format!("{}*", row.id.slot)),
-            ]
+            vec![Line::from(format!("{} live", row.id.slot)), Line::from(format!("{}*", row.id.slot))]
         } else if has_live(row) {
-            vec![
-                Line::from(format!("{} idle", row.id.slot)),
-                Line::from(row.id.slot.clone()),
-            ]
+            vec![Line::from(format!("{} idle", row.id.slot)), Line::from(row.id.slot.clone())]
         } else {
             vec![Line::from(row.id.slot.clone())]
         });
@@ -179,17 +135,12 @@ fn slot_columns<'a>(model: &Model, theme: &Theme, rows: &[SlotRow]) -> Vec<Colum
         health.push(health_variants(row, h, style));
         haproxy.push(haproxy_variants(model, theme, row));
         docker.push(docker_variants(model, theme, row));
-        checked.push(vec![Line::styled(
-            row.checked_age.clone().unwrap_or_default(),
-            theme.dim,
-        )]);
+        checked.push(vec![Line::styled(row.checked_age.clone().unwrap_or_default(), theme.dim)]);
         reason_col.push(vec![Line::styled(reason(model, row), style)]);
         let f: Vec<String> = row.fields.iter().map(|(k, v)| format!("{k}={v}")).collect();
         fields.push(vec![Line::styled(f.join(" "), theme.dim)]);
     }
-    vec![
-        service, slot, host, health, haproxy, docker, checked, reason_col, fields,
-    ]
+    vec![service, slot, host, health, haproxy, docker, checked, reason_col, fields]
 }
 
 /// "● healthy 7ms" down to "●".
@@ -198,11 +149,7 @@ fn health_variants<'a>(row: &SlotRow, health: Health, style: Style) -> Vec<Line<
         return vec![Line::styled(PENDING, style)];
     }
     let glyph = health_glyph(health);
-    let latency = row
-        .latency_ms
-        .filter(|_| !idle_and_stopped(row))
-        .map(|l| format!(" {l}ms"))
-        .unwrap_or_default();
+    let latency = row.latency_ms.filter(|_| !idle_and_stopped(row)).map(|l| format!(" {l}ms")).unwrap_or_default();
     let word = health_word(row, health);
     vec![
         Line::styled(format!("{glyph} {word}{latency}"), style),
@@ -216,14 +163,8 @@ fn haproxy_variants<'a>(model: &Model, theme: &Theme, row: &SlotRow) -> Vec<Line
     let Some(s) = &row.server else {
         let lb = model.lbs.get(&row.id.env).map(|lb| &lb.reach);
         return match lb {
-            Some(Reach::Down { .. }) => vec![
-                Line::styled("✗ down", theme.warn),
-                Line::styled("✗", theme.warn),
-            ],
-            Some(Reach::Up { .. }) => vec![
-                Line::styled("no server", theme.dim),
-                Line::styled("–", theme.dim),
-            ],
+            Some(Reach::Down { .. }) => vec![Line::styled("✗ down", theme.warn), Line::styled("✗", theme.warn)],
+            Some(Reach::Up { .. }) => vec![Line::styled("no server", theme.dim), Line::styled("–", theme.dim)],
             _ => vec![Line::styled(PENDING, theme.dim)],
         };
     };
@@ -232,20 +173,10 @@ fn haproxy_variants<'a>(model: &Model, theme: &Theme, row: &SlotRow) -> Vec<Line
         AdminState::Drain => "drain",
         AdminState::Maint => "maint",
     };
-    let style = if s.takes_traffic() || !row.live {
-        theme.text
-    } else {
-        theme.warn
-    };
+    let style = if s.takes_traffic() || !row.live { theme.text } else { theme.warn };
     let status = s.status.clone();
     vec![
-        Line::styled(
-            format!(
-                "{status} {admin} {}/{} 5xx:{}",
-                s.current_sessions, s.total_sessions, s.http_5xx
-            ),
-            style,
-        ),
+        Line::styled(format!("{status} {admin} {}/{} 5xx:{}", s.current_sessions, s.total_sessions, s.http_5xx), style),
         Line::styled(format!("{status} {admin} {}", s.current_sessions), style),
         Line::styled(format!("{status} {admin}"), style),
         Line::styled(status, style),
@@ -256,14 +187,8 @@ fn haproxy_variants<'a>(model: &Model, theme: &Theme, row: &SlotRow) -> Vec<Line
 fn docker_variants<'a>(model: &Model, theme: &Theme, row: &SlotRow) -> Vec<Line<'a>> {
     let Some(c) = &row.container else {
         return match host_reach(model, row) {
-            Some(Reach::Down { .. }) => vec![
-                Line::styled("✗ no answer", theme.warn),
-                Line::styled("✗", theme.warn),
-            ],
-            Some(Reach::Up { .. }) => vec![
-                Line::styled("no container", theme.crit),
-                Line::styled("none", theme.crit),
-            ],
+            Some(Reach::Down { .. }) => vec![Line::styled("✗ no answer", theme.warn), Line::styled("✗", theme.warn)],
+            Some(Reach::Up { .. }) => vec![Line::styled("no container", theme.crit), Line::styled("none", theme.crit)],
             _ => vec![Line::styled(PENDING, theme.dim)],
         };
     };
@@ -273,10 +198,7 @@ fn docker_variants<'a>(model: &Model, theme: &Theme, row: &SlotRow) -> Vec<Line<
         DockerHealth::Healthy => (" (healthy)", theme.text),
         DockerHealth::Unhealthy => (" (unhealthy)", theme.crit),
     };
-    vec![
-        Line::styled(format!("{}{check}", c.state), style),
-        Line::styled(c.state.clone(), style),
-    ]
+    vec![Line::styled(format!("{}{check}", c.state), style), Line::styled(c.state.clone(), style)]
 }
 
 #[cfg(test)]

@@ -31,12 +31,9 @@ impl Group {
     /// Exhaustive on purpose: a new action does not compile until it is given a section.
     fn of(action: Action) -> Group {
         match action {
-            Action::Up
-            | Action::Down
-            | Action::Left
-            | Action::Right
-            | Action::Top
-            | Action::Bottom => Group::Navigation,
+            Action::Up | Action::Down | Action::Left | Action::Right | Action::Top | Action::Bottom => {
+                Group::Navigation
+            }
             Action::NextPane | Action::PrevPane => Group::Panes,
             Action::Help | Action::Close | Action::Quit => Group::Other,
         }
@@ -53,23 +50,14 @@ pub fn render(theme: &Theme, area: Rect, buf: &mut Buffer) {
         .border_type(BorderType::Thick)
         .border_style(theme.focus_border)
         .title(Line::styled(" Help: keys ", theme.focus_title));
-    Paragraph::new(lines)
-        .block(block.padding(ratatui::widgets::Padding::horizontal(1)))
-        .render(rect, buf);
+    Paragraph::new(lines).block(block.padding(ratatui::widgets::Padding::horizontal(1))).render(rect, buf);
 }
 
 fn lines<'a>(theme: &Theme) -> Vec<Line<'a>> {
-    let label_width = BINDINGS
-        .iter()
-        .map(|b| Line::from(b.label).width())
-        .max()
-        .unwrap_or(0);
+    let label_width = BINDINGS.iter().map(|b| Line::from(b.label).width()).max().unwrap_or(0);
     let mut out = Vec::new();
     for group in Group::ALL {
-        let bindings: Vec<_> = BINDINGS
-            .iter()
-            .filter(|b| Group::of(b.action) == group)
-            .collect();
+        let bindings: Vec<_> = BINDINGS.iter().filter(|b| Group::of(b.action) == group).collect();
         if bindings.is_empty() {
             continue;
         }

@@ -14,10 +14,7 @@ use ratatui::widgets::{Paragraph, StatefulWidget, Table, TableState, Widget};
 
 /// Rows the pane needs to show the whole history: borders, header, images, an outage line.
 pub fn wanted_height(model: &Model) -> u16 {
-    let images = model
-        .selected_service()
-        .and_then(|s| model.registry.images.get(s))
-        .map_or(1, Vec::len);
+    let images = model.selected_service().and_then(|s| model.registry.images.get(s)).map_or(1, Vec::len);
     2 + 1 + images as u16 + u16::from(model.registry.reach.is_down())
 }
 
@@ -28,8 +25,7 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, focuse
     block.render(area, buf);
 
     if let Some(line) = outage_line(model, theme, "registry", &model.registry.reach) {
-        let [top, rest] =
-            Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
+        let [top, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
         Paragraph::new(line).render(top, buf);
         inner = rest;
     }
@@ -40,12 +36,8 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, focuse
     let rows = model.image_rows(service);
     if rows.is_empty() {
         let text = match model.registry.reach {
-            Reach::Pending => {
-                Line::styled(format!("{PENDING} waiting for the registry"), theme.dim)
-            }
-            Reach::Up { .. } => {
-                Line::styled(format!("no images of {service} in the registry"), theme.dim)
-            }
+            Reach::Pending => Line::styled(format!("{PENDING} waiting for the registry"), theme.dim),
+            Reach::Up { .. } => Line::styled(format!("no images of {service} in the registry"), theme.dim),
             Reach::Down { .. } => Line::default(),
         };
         Paragraph::new(text).render(inner, buf);
@@ -53,25 +45,11 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, focuse
     }
 
     let fitted = columns::fit(image_columns(model, theme, &rows), inner.width, theme);
-    let styles = rows
-        .iter()
-        .map(|r| if r.kept { theme.text } else { theme.dim });
-    let table_rows: Vec<_> = fitted
-        .rows
-        .into_iter()
-        .zip(styles)
-        .map(|(row, style)| row.style(style))
-        .collect();
-    let highlight = if focused {
-        theme.selected
-    } else {
-        theme.selected_blur
-    };
-    let mut state =
-        TableState::default().with_selected(Some(model.ui.image_row.min(rows.len() - 1)));
-    let table = Table::new(table_rows, fitted.widths)
-        .header(fitted.header)
-        .row_highlight_style(highlight);
+    let styles = rows.iter().map(|r| if r.kept { theme.text } else { theme.dim });
+    let table_rows: Vec<_> = fitted.rows.into_iter().zip(styles).map(|(row, style)| row.style(style)).collect();
+    let highlight = if focused { theme.selected } else { theme.selected_blur };
+    let mut state = TableState::default().with_selected(Some(model.ui.image_row.min(rows.len() - 1)));
+    let table = Table::new(table_rows, fitted.widths).header(fitted.header).row_highlight_style(highlight);
     StatefulWidget::render(table, inner, buf, &mut state);
 }
 
@@ -83,21 +61,14 @@ fn image_columns<'a>(model: &Model, theme: &Theme, rows: &[ImageRow]) -> Vec<Col
     let mut deployed = Column::new("live (idle)", 1, 4).max(40);
     let mut kept = Column::new("keep", 3, 4);
     for row in rows {
-        let first = row
-            .tags
-            .first()
-            .cloned()
-            .unwrap_or_else(|| short_digest(&row.digest).to_string());
+        let first = row.tags.first().cloned().unwrap_or_else(|| short_digest(&row.digest).to_string());
         let mut tag_variants = vec![Line::from(row.tags.join(" "))];
         if row.tags.len() > 1 {
             tag_variants.push(Line::from(format!("{first} +{}", row.tags.len() - 1)));
         }
         tag_variants.push(Line::from(first));
         tags.push(tag_variants);
-        digest.push(vec![Line::styled(
-            short_digest(&row.digest).to_string(),
-            theme.dim,
-        )]);
+        digest.push(vec![Line::styled(short_digest(&row.digest).to_string(), theme.dim)]);
         match row.created {
             Some(at) => {
                 age.push(vec![Line::from(short_age(at, model.now))]);
@@ -112,10 +83,7 @@ fn image_columns<'a>(model: &Model, theme: &Theme, rows: &[ImageRow]) -> Vec<Col
         kept.push(if row.kept {
             vec![Line::styled("kept", theme.dim)]
         } else {
-            vec![
-                Line::styled("prunable", theme.warn),
-                Line::styled("prune", theme.warn),
-            ]
+            vec![Line::styled("prunable", theme.warn), Line::styled("prune", theme.warn)]
         });
     }
     vec![tags, digest, age, created, deployed, kept]
@@ -127,10 +95,7 @@ fn where_deployed<'a>(theme: &Theme, row: &ImageRow) -> Line<'a> {
     let mut spans = vec![Span::styled(row.deployed_in.join(" "), theme.ok)];
     if !row.idle_in.is_empty() {
         let sep = if row.deployed_in.is_empty() { "" } else { " " };
-        spans.push(Span::styled(
-            format!("{sep}({})", row.idle_in.join(" ")),
-            theme.dim,
-        ));
+        spans.push(Span::styled(format!("{sep}({})", row.idle_in.join(" ")), theme.dim));
     }
     Line::from(spans)
 }
@@ -163,10 +128,7 @@ mod tests {
     fn images_registry_down_nothing_cached() {
         let mut m = gen_demo_model();
         m.registry.images.clear();
-        m.registry.reach = Reach::Down {
-            reason: "connection refused".into(),
-            since: m.now - Duration::seconds(42),
-        };
+        m.registry.reach = Reach::Down { reason: "connection refused".into(), since: m.now - Duration::seconds(42) };
         assert_snapshot!(pane(&m, 40, 8, render, false));
     }
 
@@ -180,12 +142,8 @@ mod tests {
         m.config = Arc::new(config);
         let theme = Theme::default();
         let backend = pane(&m, 80, 12, render, false);
-        let (x, y) = find(backend.buffer(), "prunable")
-            .unwrap_or_else(|| panic!("no prunable image:\n{backend}"));
-        assert_eq!(
-            backend.buffer()[(x, y)].fg,
-            theme.warn.fg.unwrap_or_default()
-        );
+        let (x, y) = find(backend.buffer(), "prunable").unwrap_or_else(|| panic!("no prunable image:\n{backend}"));
+        assert_eq!(backend.buffer()[(x, y)].fg, theme.warn.fg.unwrap_or_default());
         assert!(find(backend.buffer(), "v1.0.0").is_some_and(|(_, row)| row == y));
     }
 }

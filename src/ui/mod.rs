@@ -13,6 +13,8 @@ pub mod screenshot;
 mod status_bar;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod screenshot_files;
 mod title_bar;
 
 use crate::model::{Model, Pane};
@@ -41,12 +43,8 @@ pub fn render_to_buffer(model: &Model, width: u16, height: u16) -> Buffer {
 
 /// Draws the whole screen for `model` with `theme` into `area` of `buf`.
 pub fn render_with(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
-    let [title, middle, hints] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Min(0),
-        Constraint::Length(1),
-    ])
-    .areas(area);
+    let [title, middle, hints] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(0), Constraint::Length(1)]).areas(area);
     title_bar::render(model, theme, title, buf);
     let panes = PaneAreas::new(model, middle);
     let focus = model.ui.focus;
@@ -77,28 +75,14 @@ impl PaneAreas {
     fn new(model: &Model, area: Rect) -> PaneAreas {
         let want = envs::wanted_height(model).max(images::wanted_height(model));
         let top = want.clamp(7, (area.height / 2).max(7)).min(area.height);
-        let [top_row, bottom_row] =
-            Layout::vertical([Constraint::Length(top), Constraint::Min(0)]).areas(area);
-        let (top_split, bottom_split) = if area.width >= WIDE {
-            ((50, 50), (55, 45))
-        } else {
-            ((55, 45), (55, 45))
-        };
-        let [envs, images] = Layout::horizontal([
-            Constraint::Percentage(top_split.0),
-            Constraint::Percentage(top_split.1),
-        ])
-        .areas(top_row);
-        let [health, alerts] = Layout::horizontal([
-            Constraint::Percentage(bottom_split.0),
-            Constraint::Percentage(bottom_split.1),
-        ])
-        .areas(bottom_row);
-        PaneAreas {
-            envs,
-            images,
-            health,
-            alerts,
-        }
+        let [top_row, bottom_row] = Layout::vertical([Constraint::Length(top), Constraint::Min(0)]).areas(area);
+        let (top_split, bottom_split) = if area.width >= WIDE { ((50, 50), (55, 45)) } else { ((55, 45), (55, 45)) };
+        let [envs, images] =
+            Layout::horizontal([Constraint::Percentage(top_split.0), Constraint::Percentage(top_split.1)])
+                .areas(top_row);
+        let [health, alerts] =
+            Layout::horizontal([Constraint::Percentage(bottom_split.0), Constraint::Percentage(bottom_split.1)])
+                .areas(bottom_row);
+        PaneAreas { envs, images, health, alerts }
     }
 }

@@ -11,6 +11,8 @@ use std::fmt::Write;
 pub const CELL_WIDTH: f32 = 8.4;
 /// Height of one terminal line in pixels.
 pub const CELL_HEIGHT: f32 = 18.0;
+/// Monospace fonts likely to be installed wherever the SVG is viewed.
+const FONT_FAMILY: &str = "ui-monospace, 'DejaVu Sans Mono', Menlo, Consolas, monospace";
 /// Font size in pixels.
 const FONT_SIZE: f32 = 14.0;
 /// Distance from a line's top to the text baseline.
@@ -21,8 +23,8 @@ const DEFAULT_BG: &str = "#1e1e1e";
 
 /// The 16 ANSI colours as a common dark terminal palette shows them.
 const ANSI: [&str; 16] = [
-    "#000000", "#cd3131", "#0dbc79", "#e5e510", "#2472c8", "#bc3fbc", "#11a8cd", "#e5e5e5",
-    "#666666", "#f14c4c", "#23d18b", "#f5f543", "#3b8eea", "#d670d6", "#29b8db", "#ffffff",
+    "#000000", "#cd3131", "#0dbc79", "#e5e510", "#2472c8", "#bc3fbc", "#11a8cd", "#e5e5e5", "#666666", "#f14c4c",
+    "#23d18b", "#f5f543", "#3b8eea", "#d670d6", "#29b8db", "#ffffff",
 ];
 
 /// The look of one run of cells, after REVERSED has swapped the colours.
@@ -44,19 +46,11 @@ struct Run {
 /// Renders `buf` as a standalone SVG document.
 pub fn buffer_to_svg(buf: &Buffer) -> String {
     let area = buf.area;
-    let (w, h) = (
-        f32::from(area.width) * CELL_WIDTH,
-        f32::from(area.height) * CELL_HEIGHT,
-    );
+    let (w, h) = (f32::from(area.width) * CELL_WIDTH, f32::from(area.height) * CELL_HEIGHT);
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w:.1}" height="{h:.1}" viewBox="0 0 {w:.1} {h:.1}" font-family="ui-monospace, 'DejaVu Sans Mono', Menlo, Consolas, monospace" font-size="{FONT_SIZE}">"#
-    );
-    let _ = writeln!(
-        out,
-        r#"<rect width="100%" height="100%" fill="{DEFAULT_BG}"/>"#
-    );
+    let _ = write!(out, r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w:.1}" height="{h:.1}" "#);
+    let _ = writeln!(out, r#"viewBox="0 0 {w:.1} {h:.1}" font-family="{FONT_FAMILY}" font-size="{FONT_SIZE}">"#);
+    let _ = writeln!(out, r#"<rect width="100%" height="100%" fill="{DEFAULT_BG}"/>"#);
     let lines: Vec<Vec<Run>> = (0..area.height).map(|y| runs(buf, area.y + y)).collect();
     out.push_str("<g shape-rendering=\"crispEdges\">\n");
     for (row, runs) in lines.iter().enumerate() {
@@ -73,11 +67,7 @@ pub fn buffer_to_svg(buf: &Buffer) -> String {
     }
     out.push_str("</g>\n");
     for (row, runs) in lines.iter().enumerate() {
-        let _ = write!(
-            out,
-            r#"<text y="{:.1}" xml:space="preserve">"#,
-            row as f32 * CELL_HEIGHT + BASELINE
-        );
+        let _ = write!(out, r#"<text y="{:.1}" xml:space="preserve">"#, row as f32 * CELL_HEIGHT + BASELINE);
         for run in runs {
             write_tspan(&mut out, run);
         }
@@ -111,10 +101,7 @@ fn write_tspan(out: &mut String, run: &Run) {
     if m.contains(Modifier::DIM) {
         out.push_str(r#" fill-opacity="0.6""#);
     }
-    match (
-        m.contains(Modifier::UNDERLINED),
-        m.contains(Modifier::CROSSED_OUT),
-    ) {
+    match (m.contains(Modifier::UNDERLINED), m.contains(Modifier::CROSSED_OUT)) {
         (true, true) => out.push_str(r#" text-decoration="underline line-through""#),
         (true, false) => out.push_str(r#" text-decoration="underline""#),
         (false, true) => out.push_str(r#" text-decoration="line-through""#),
@@ -138,12 +125,7 @@ fn runs(buf: &Buffer, y: u16) -> Vec<Run> {
                 run.text.push_str(symbol);
                 run.cells += cells;
             }
-            _ => runs.push(Run {
-                x: x - area.x,
-                cells,
-                text: symbol.to_string(),
-                look,
-            }),
+            _ => runs.push(Run { x: x - area.x, cells, text: symbol.to_string(), look }),
         }
         x += cells;
     }
@@ -152,16 +134,8 @@ fn runs(buf: &Buffer, y: u16) -> Vec<Run> {
 
 fn look(fg: Color, bg: Color, modifier: Modifier) -> Look {
     let (fg, bg) = (hex(fg, DEFAULT_FG), hex(bg, DEFAULT_BG));
-    let (fg, bg) = if modifier.contains(Modifier::REVERSED) {
-        (bg, fg)
-    } else {
-        (fg, bg)
-    };
-    Look {
-        fg,
-        bg,
-        modifier: modifier - Modifier::REVERSED,
-    }
+    let (fg, bg) = if modifier.contains(Modifier::REVERSED) { (bg, fg) } else { (fg, bg) };
+    Look { fg, bg, modifier: modifier - Modifier::REVERSED }
 }
 
 /// `#rrggbb` for a ratatui colour; `reset` is the terminal's own colour for that layer.
@@ -197,12 +171,7 @@ fn indexed(i: u8) -> String {
         16..=231 => {
             let level = |v: u8| if v == 0 { 0 } else { 55 + v * 40 };
             let i = i - 16;
-            format!(
-                "#{:02x}{:02x}{:02x}",
-                level(i / 36),
-                level(i / 6 % 6),
-                level(i % 6)
-            )
+            format!("#{:02x}{:02x}{:02x}", level(i / 36), level(i / 6 % 6), level(i % 6))
         }
         232..=255 => {
             let v = 8 + (i - 232) * 10;
@@ -254,25 +223,12 @@ mod tests {
     fn styles_become_colours_and_runs() {
         let mut buf = Buffer::empty(Rect::new(0, 0, 10, 1));
         buf.set_string(0, 0, "ok", Style::new().fg(Color::Green));
-        buf.set_string(
-            3,
-            0,
-            "bad",
-            Style::new()
-                .fg(Color::Rgb(255, 0, 0))
-                .add_modifier(Modifier::REVERSED),
-        );
+        buf.set_string(3, 0, "bad", Style::new().fg(Color::Rgb(255, 0, 0)).add_modifier(Modifier::REVERSED));
         let svg = buffer_to_svg(&buf);
-        assert!(
-            svg.contains(&format!(r#"fill="{}">ok</tspan>"#, ANSI[2])),
-            "{svg}"
-        );
+        assert!(svg.contains(&format!(r#"fill="{}">ok</tspan>"#, ANSI[2])), "{svg}");
         // Reversed: the red becomes the background, the default background the text colour.
         assert!(svg.contains(r##"fill="#ff0000"/>"##), "{svg}");
-        assert!(
-            svg.contains(&format!(r#"fill="{DEFAULT_BG}">bad</tspan>"#)),
-            "{svg}"
-        );
+        assert!(svg.contains(&format!(r#"fill="{DEFAULT_BG}">bad</tspan>"#)), "{svg}");
     }
 
     #[test]

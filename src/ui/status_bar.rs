@@ -21,18 +21,10 @@ fn line<'a>(model: &Model, theme: &Theme, width: usize) -> Line<'a> {
     let hints: Vec<[Span<'a>; 2]> = BINDINGS
         .iter()
         .filter(|b| b.hint)
-        .map(|b| {
-            [
-                Span::styled(format!(" {}", b.label), theme.key),
-                Span::styled(format!(" {} ", b.desc), theme.dim),
-            ]
-        })
+        .map(|b| [Span::styled(format!(" {}", b.label), theme.key), Span::styled(format!(" {} ", b.desc), theme.dim)])
         .collect();
     let notice: Vec<Span<'a>> = match &model.ui.notice {
-        Some(n) => vec![
-            Span::styled(format!(" {n} "), theme.notice),
-            Span::styled("│", theme.dim),
-        ],
+        Some(n) => vec![Span::styled(format!(" {n} "), theme.notice), Span::styled("│", theme.dim)],
         None => Vec::new(),
     };
     for keep in (0..=hints.len()).rev() {

@@ -38,12 +38,7 @@ fn line<'a>(model: &Model, theme: &Theme, width: u16) -> Line<'a> {
     let systems = systems(model);
     let width = width as usize;
     // From most to least roomy; the first that fits is drawn.
-    let candidates = [
-        (true, true, "  "),
-        (true, false, "  "),
-        (true, false, " "),
-        (false, false, " "),
-    ];
+    let candidates = [(true, true, "  "), (true, false, "  "), (true, false, " "), (false, false, " ")];
     let mut last = Line::default();
     for (user, long, sep) in candidates {
         let mut spans = vec![Span::styled(" opsdeck", theme.brand)];
@@ -99,38 +94,13 @@ fn system_spans<'a>(model: &Model, theme: &Theme, system: &System, long: bool) -
 fn systems(model: &Model) -> Vec<System> {
     let registry = seen_one(&model.registry.reach);
     let haproxy = seen_many(model.lbs.iter().map(|(env, lb)| (env.clone(), &lb.reach)));
-    let alertmanager = if model.alerts.configured {
-        seen_one(&model.alerts.reach)
-    } else {
-        Seen::Off
-    };
-    let docker = seen_many(
-        model
-            .hosts
-            .iter()
-            .map(|(id, h)| (id.host.clone(), &h.reach)),
-    );
+    let alertmanager = if model.alerts.configured { seen_one(&model.alerts.reach) } else { Seen::Off };
+    let docker = seen_many(model.hosts.iter().map(|(id, h)| (id.host.clone(), &h.reach)));
     vec![
-        System {
-            label: "registry",
-            short: "reg",
-            seen: registry,
-        },
-        System {
-            label: "haproxy",
-            short: "lb",
-            seen: haproxy,
-        },
-        System {
-            label: "alertmanager",
-            short: "am",
-            seen: alertmanager,
-        },
-        System {
-            label: "docker",
-            short: "dkr",
-            seen: docker,
-        },
+        System { label: "registry", short: "reg", seen: registry },
+        System { label: "haproxy", short: "lb", seen: haproxy },
+        System { label: "alertmanager", short: "am", seen: alertmanager },
+        System { label: "docker", short: "dkr", seen: docker },
     ]
 }
 
@@ -138,10 +108,7 @@ fn seen_one(reach: &Reach) -> Seen {
     match reach {
         Reach::Up { .. } => Seen::Up,
         Reach::Pending => Seen::Pending,
-        Reach::Down { since, .. } => Seen::Down {
-            which: Vec::new(),
-            since: *since,
-        },
+        Reach::Down { since, .. } => Seen::Down { which: Vec::new(), since: *since },
     }
 }
 

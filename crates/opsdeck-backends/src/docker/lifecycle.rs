@@ -305,7 +305,7 @@ pub async fn remove_container(docker: &Docker, name: &str, timeout: Duration) ->
 }
 
 /// Every container, running or not, carrying all of `labels`: `("opsdeck.demo", Some(dir))`
-/// matches the value, `("opsdeck.service", None)` only the key.
+/// matches the value, `("opsdeck.service", None)` only the key; no labels, every container.
 pub async fn list_containers_by_label(
     docker: &Docker,
     labels: &[(&str, Option<&str>)],
@@ -319,8 +319,12 @@ pub async fn list_containers_by_label(
             None => (*k).to_string(),
         })
         .collect();
-    let filters = HashMap::from([("label".to_string(), filter)]);
-    let options = ListContainersOptionsBuilder::default().all(true).filters(&filters).build();
+    let mut options = ListContainersOptionsBuilder::default().all(true);
+    // No labels: every container (an empty filter list is not something to rely on).
+    if !filter.is_empty() {
+        options = options.filters(&HashMap::from([("label".to_string(), filter)]));
+    }
+    let options = options.build();
     with_timeout(SYSTEM, timeout, async {
         let found = docker.list_containers(Some(options)).await.map_err(|e| docker_error(&e))?;
         Ok(found.into_iter().map(container_info).collect())

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Measures what watching costs, on the demo stack with 100 extra idle containers on the engine:
+# over 30 s, the console's CPU and RSS, and the Docker daemon's (dockerd + containerd) CPU with and
+# without the console running. A measurement, not a gate: it prints figures for the README.
+#   ./benches/idle_cost.sh [SECONDS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SECS="${1:-30}"
+HZ=$(getconf CLK_TCK)
+DIR=$(mktemp -d /tmp/opsdeck-bench-XXXX)
+BIN=target/release/opsdeck
+
+cleanup() {
+    tmux kill-session -t opsdeck-bench 2>/dev/null || true
+    docker ps -aq --filter label=opsdeck.bench=idle | xargs -r docker rm -f >/dev/null
+    "$BIN" demo down --dir "$DIR" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+
+ticks() { # utime + stime of the given pids, in clock ticks
+    local total=0
+    for pid in "$@"; do
+        read -r -a f < "/proc/$pid/stat"
+        total=$((total + f[13] + f[14]))
+    done
+    echo "$total"
+}
+cpu_pct() { # pct over SECS of the given pids
+    local before after
+    before=$(ticks "$@"); sleep "$SECS"; after=$(ticks "$@")
+    awk -v d=$((after - before)) -v hz="$HZ" -v s="$SECS" 'BEGIN { printf "%.2f", 100 * d / hz / s }'
+}
+
+./scripts/test.sh --install-only
+cargo build -q --release -p opsdeck
+[ -n "${OPSDECK_DEMO_BINARY:-}" ] || {
+    RUSTFLAGS="-C target-feature=+crt-static" cargo build -q --release -p opsdeck-demo-service --target x86_64-unknown-linux-gnu
+    export OPSDECK_DEMO_BINARY="$PWD/target/x86_64-unknown-linux-gnu/release/demo-service"
+}
+"$BIN" demo up --dir "$DIR" >/dev/null
+image=$(docker ps --filter "label=opsdeck.demo=$DIR" --format '{{.Image}}' | head -1)
+echo "starting 100 idle containers of $image" >&2
+for i in $(seq 1 100); do
+    docker run -d --label opsdeck.bench=idle "$image" >/dev/null
+done
+sleep 5
+daemon_pids=$(pgrep -x dockerd; pgrep -x containerd || true)
+echo "containers on the engine: $(docker ps -q | wc -l)"
+echo "dockerd+containerd CPU without the console: $(cpu_pct $daemon_pids)% of one core over ${SECS}s"
+
+tmux new-session -d -s opsdeck-bench -x 160 -y 48 "$BIN --config $DIR/opsdeck.toml"
+sleep 5
+console=$(pgrep -f "^$BIN --config $DIR/opsdeck.toml" | head -1)
+# Both over the same window.
+cpu_pct $daemon_pids > "$DIR/daemon_with" &
+console_cpu=$(cpu_pct "$console")
+wait
+echo "console CPU: ${console_cpu}% of one core over ${SECS}s"
+echo "dockerd+containerd CPU with the console: $(cat "$DIR/daemon_with")% of one core over ${SECS}s"
+echo "console RSS: $(awk '/VmRSS/ { print $2 / 1024 " MiB" }' "/proc/$console/status")"

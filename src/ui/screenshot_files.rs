@@ -1,0 +1,42 @@
+//! The README's screenshots, made from the same buffers the snapshot tests draw: the committed
+//! SVGs must equal what the code draws now. Regenerate them with
+//! `UPDATE_SCREENSHOTS=1 cargo test -p opsdeck --lib screenshots`.
+
+use super::screenshot::buffer_to_svg;
+use super::tests::focused;
+use super::*;
+use crate::test_support::gen_demo_model;
+use std::path::PathBuf;
+
+fn shots() -> Vec<(&'static str, Model, u16, u16)> {
+    let mut help = gen_demo_model();
+    help.ui.help_open = true;
+    vec![
+        ("console-80x24", focused(Pane::Environments), 80, 24),
+        ("console-160x48", focused(Pane::Environments), 160, 48),
+        ("health-160x48", focused(Pane::Health), 160, 48),
+        ("alerts-160x48", focused(Pane::Alerts), 160, 48),
+        ("help-80x24", help, 80, 24),
+    ]
+}
+
+#[test]
+fn screenshots_match_the_code() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("screenshots");
+    let update = std::env::var("UPDATE_SCREENSHOTS").is_ok_and(|v| v == "1");
+    for (name, model, w, h) in shots() {
+        let svg = buffer_to_svg(&render_to_buffer(&model, w, h));
+        let path = dir.join(format!("{name}.svg"));
+        if update {
+            std::fs::create_dir_all(&dir).expect("screenshots dir");
+            std::fs::write(&path, &svg).expect("write screenshot");
+        } else {
+            let committed = std::fs::read_to_string(&path).unwrap_or_default();
+            assert!(
+                committed == svg,
+                "{} is stale: run UPDATE_SCREENSHOTS=1 cargo test -p opsdeck --lib screenshots",
+                path.display()
+            );
+        }
+    }
+}
