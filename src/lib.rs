@@ -12,6 +12,7 @@ pub mod msg;
 pub mod runtime;
 pub mod stack;
 pub mod status;
+pub mod store;
 pub mod terminal;
 pub mod text;
 pub mod theme;

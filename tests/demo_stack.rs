@@ -132,9 +132,10 @@ async fn check_registry(info: &DemoInfo) {
 }
 
 async fn check_haproxy(info: &DemoInfo) {
-    let stat = tokio::time::timeout(CALL, stack::runtime_command(&info.haproxy_socket(), "show stat"))
+    let stat = stack::runtime_client(&info.haproxy_socket(), CALL)
+        .expect("client")
+        .command("show stat")
         .await
-        .expect("haproxy answers in time")
         .expect("show stat");
     let backends: Vec<&str> = stat.lines().filter_map(|l| l.split_once(",BACKEND,").map(|(name, _)| name)).collect();
     for service in ["api", "web"] {
@@ -170,4 +171,45 @@ fn check_config(info: &DemoInfo) {
     let api = config.service("api").expect("api");
     assert_eq!(api.environments["prod"].url, info.frontend("api", "prod").expect("frontend").url);
     assert_eq!(api.environments["prod"].backend, "api_prod");
+}
+
+/// A reload (new config, SIGUSR2) keeps what the runtime API changed, through the state file.
+#[tokio::test]
+async fn haproxy_reload_keeps_server_state() {
+    if !stack_available().await {
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let port = stack::free_port().expect("port");
+    let config = |extra: &str| {
+        format!(
+            "defaults\n    mode http\n    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\n    \
+             load-server-state-from-file global\n\
+             frontend fe\n    bind 127.0.0.1:{port}\n    default_backend be\n\
+             backend be\n    server blue 127.0.0.1:9\n    server green 127.0.0.1:9 disabled\n{extra}"
+        )
+    };
+    let haproxy = stack::Haproxy::start(tmp.path(), &config("")).await.expect("haproxy");
+    assert!(stack::is_alive(haproxy.pid()));
+    let state = |answer: &str, server: &str| {
+        answer
+            .lines()
+            .find(|l| l.starts_with(&format!("be,{server},")))
+            .and_then(|l| l.split(',').nth(17))
+            .unwrap_or_default()
+            .to_string()
+    };
+    haproxy.command("set server be/blue state maint").await.expect("maint");
+    haproxy.command("set server be/green state ready").await.expect("ready");
+    haproxy.reload(&config("    # reloaded\n")).await.expect("reload");
+    let stat = haproxy.command("show stat").await.expect("show stat");
+    assert_eq!(state(&stat, "blue"), "MAINT", "{stat}");
+    assert_ne!(state(&stat, "green"), "MAINT", "{stat}");
+    let pid = haproxy.pid();
+    haproxy.stop().await.expect("stop");
+    assert!(!stack::is_alive(pid));
+    assert!(
+        !tmp.path().join("haproxy.sock").exists()
+            || tokio::net::UnixStream::connect(tmp.path().join("haproxy.sock")).await.is_err()
+    );
 }

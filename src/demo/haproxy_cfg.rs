@@ -14,7 +14,7 @@ pub fn config_text(frontends: &[FrontendRecord], slots: &[SlotRecord]) -> String
          timeout client 60s\n    \
          timeout server 60s\n    \
          option httpchk GET /health\n    \
-         default-server inter 1s fall 2 rise 1\n    \
+         default-server fall 2 rise 1\n    \
          load-server-state-from-file global\n",
     );
     for fe in frontends {
@@ -28,7 +28,7 @@ pub fn config_text(frontends: &[FrontendRecord], slots: &[SlotRecord]) -> String
         for slot in slots.iter().filter(|s| s.service == fe.service && s.env == fe.env) {
             // `disabled` starts the server in maint: the idle slot takes nothing until promoted.
             let maint = if slot.live { "" } else { " disabled" };
-            let _ = writeln!(out, "    server {} 127.0.0.1:{} check{maint}", slot.slot, slot.host_port);
+            let _ = writeln!(out, "    server {} 127.0.0.1:{} check inter 1s{maint}", slot.slot, slot.host_port);
         }
     }
     out
@@ -66,7 +66,7 @@ mod tests {
             text.contains("frontend fe_api_prod\n    bind 127.0.0.1:9000\n    default_backend api_prod\n"),
             "{text}"
         );
-        assert!(text.contains("backend api_prod\n    server blue 127.0.0.1:9001 check\n    server green 127.0.0.1:9002 check disabled\n"), "{text}");
+        assert!(text.contains("backend api_prod\n    server blue 127.0.0.1:9001 check inter 1s\n    server green 127.0.0.1:9002 check inter 1s disabled\n"), "{text}");
         assert!(text.contains("load-server-state-from-file global"));
     }
 }

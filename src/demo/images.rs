@@ -43,15 +43,22 @@ pub async fn build_and_push(
     registry_host: &str,
 ) -> Result<Vec<PushedImage>> {
     let binary_print = format!("{:016x}", fnv1a(binary));
-    let jobs: Vec<(&str, &Release)> = SERVICES.iter().flat_map(|s| releases.iter().map(move |r| (*s, r))).collect();
-    stream::iter(jobs)
-        .map(|(service, release)| {
-            let binary_print = binary_print.as_str();
-            async move {
-                let local = ensure_built(docker, binary, binary_print, service, release).await?;
-                push(docker, &local, service, release, registry_host).await
-            }
-        })
+    // Built one at a time, oldest release first: the registry orders history by each image's
+    // `created` time, and parallel builds would finish (and so be dated) in any order.
+    // Each release's cache key includes the image id of the release before it, so rebuilding one
+    // rebuilds every newer one too and the dates stay in release order.
+    let mut built = Vec::new();
+    for service in SERVICES {
+        let mut previous = String::new();
+        for release in releases {
+            let key = format!("{binary_print}/{}/{previous}", release.sha);
+            let (local, id) = ensure_built(docker, binary, &key, service, release).await?;
+            previous = id;
+            built.push((local, service, release));
+        }
+    }
+    stream::iter(built)
+        .map(|(local, service, release)| async move { push(docker, &local, service, release, registry_host).await })
         .buffered(PARALLEL)
         .try_collect()
         .await
@@ -62,16 +69,15 @@ pub async fn build_and_push(
 async fn ensure_built(
     docker: &bollard::Docker,
     binary: &[u8],
-    binary_print: &str,
+    key: &str,
     service: &str,
     release: &Release,
-) -> Result<String> {
+) -> Result<(String, String)> {
     let local = format!("{LOCAL_PREFIX}/{service}:{}", release.version);
-    let key = format!("{binary_print}/{}", release.sha);
     let cached = lifecycle::local_image(docker, &local, QUICK_LIMIT).await?;
-    if cached.as_ref().and_then(|i| i.labels.get(CACHE_LABEL)) == Some(&key) {
+    if let Some(image) = cached.filter(|i| i.labels.get(CACHE_LABEL).map(String::as_str) == Some(key)) {
         say!("cached {service}:{}", release.version);
-        return Ok(local);
+        return Ok((local, image.id));
     }
     let spec = BuildSpec {
         files: vec![
@@ -84,13 +90,13 @@ async fn ensure_built(
             ("DEMO_IMAGE_TAG".to_string(), release.sha.clone()),
             ("DEMO_SERVICE".to_string(), service.to_string()),
         ]),
-        labels: BTreeMap::from([(CACHE_LABEL.to_string(), key)]),
+        labels: BTreeMap::from([(CACHE_LABEL.to_string(), key.to_string())]),
     };
-    lifecycle::build_image(docker, &spec, BUILD_LIMIT)
+    let id = lifecycle::build_image(docker, &spec, BUILD_LIMIT)
         .await
         .wrap_err_with(|| format!("building {service}:{}", release.version))?;
     say!("built {service}:{}", release.version);
-    Ok(local)
+    Ok((local, id))
 }
 
 /// Tags the local build with each of the release's tags in the registry and pushes them.

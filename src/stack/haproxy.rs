@@ -62,10 +62,7 @@ impl Haproxy {
 
     /// Sends one runtime API command and returns the answer.
     pub async fn command(&self, command: &str) -> Result<String> {
-        match tokio::time::timeout(COMMAND_LIMIT, ready::runtime_command(&self.socket(), command)).await {
-            Ok(answer) => answer.wrap_err_with(|| format!("haproxy: {command}")),
-            Err(_) => Err(eyre!("haproxy: {command}: no answer within {}s", COMMAND_LIMIT.as_secs())),
-        }
+        ready::runtime_client(&self.socket(), COMMAND_LIMIT)?.command(command).await.map_err(|e| eyre!("{e}"))
     }
 
     /// Replaces the configuration: saves every server's state to the state file, writes the new

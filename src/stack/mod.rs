@@ -16,7 +16,7 @@ mod registry;
 pub use alertmanager::Alertmanager;
 pub use haproxy::Haproxy;
 pub use process::{is_alive, stop_recorded, SETUP_HINT};
-pub use ready::{loopback_client, runtime_command};
+pub use ready::{loopback_client, runtime_client};
 pub use registry::Registry;
 
 use color_eyre::eyre::{eyre, Result, WrapErr};

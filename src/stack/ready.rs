@@ -5,7 +5,7 @@ use super::process::{log_tail, Managed};
 use color_eyre::eyre::{eyre, Result};
 use std::path::Path;
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use opsdeck_backends::haproxy::HaproxyClient;
 
 /// How long a component may take to come up. Alertmanager is the slowest, at about a second.
 pub const READY_LIMIT: Duration = Duration::from_secs(20);
@@ -40,24 +40,20 @@ pub async fn wait_haproxy(process: &mut Managed, socket: &Path) -> Result<()> {
     let mut last = String::from("no socket yet");
     while started.elapsed() < READY_LIMIT {
         process.check_running()?;
-        match tokio::time::timeout(ATTEMPT, runtime_command(socket, "show info")).await {
-            Ok(Ok(answer)) if answer.contains("Name: HAProxy") => return Ok(()),
-            Ok(Ok(answer)) => last = answer.lines().next().unwrap_or("empty answer").to_string(),
-            Ok(Err(e)) => last = e.to_string(),
-            Err(_) => last = "no answer".into(),
+        match runtime_client(socket, ATTEMPT)?.command("show info").await {
+            Ok(answer) if answer.contains("Name: HAProxy") => return Ok(()),
+            Ok(answer) => last = answer.lines().next().unwrap_or("empty answer").to_string(),
+            Err(e) => last = e.to_string(),
         }
         tokio::time::sleep(PAUSE).await;
     }
     Err(not_ready("haproxy", process.log(), &last))
 }
 
-/// Sends one command to HAProxy's runtime API and reads the whole answer. The caller bounds it.
-pub async fn runtime_command(socket: &Path, command: &str) -> std::io::Result<String> {
-    let mut stream = tokio::net::UnixStream::connect(socket).await?;
-    stream.write_all(format!("{command}\n").as_bytes()).await?;
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).await?;
-    Ok(answer)
+/// A client for the HAProxy runtime API at `socket` (the backends crate's, so there is one
+/// implementation of the protocol).
+pub fn runtime_client(socket: &Path, timeout: Duration) -> Result<HaproxyClient> {
+    HaproxyClient::new(&format!("unix://{}", socket.display()), timeout).map_err(|e| eyre!("{e}"))
 }
 
 fn not_ready(name: &str, log: &Path, last: &str) -> color_eyre::Report {

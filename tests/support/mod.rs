@@ -75,12 +75,21 @@ impl Demo {
 
     /// `opsdeck --config DIR/opsdeck.toml ARGS`, returning (status, stdout, stderr).
     pub fn opsdeck(&self, args: &[&str]) -> (std::process::ExitStatus, String, String) {
-        let out = Command::new(opsdeck_bin()).arg("--config").arg(self.config()).args(args).output().expect("run opsdeck");
-        (out.status, String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+        let out =
+            Command::new(opsdeck_bin()).arg("--config").arg(self.config()).args(args).output().expect("run opsdeck");
+        (
+            out.status,
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
     }
 
     pub fn down(&self) -> std::process::Output {
-        Command::new(opsdeck_bin()).args(["demo", "down", "--dir"]).arg(self.dir.path()).output().expect("run opsdeck demo down")
+        Command::new(opsdeck_bin())
+            .args(["demo", "down", "--dir"])
+            .arg(self.dir.path())
+            .output()
+            .expect("run opsdeck demo down")
     }
 }
 

@@ -16,9 +16,8 @@ pub struct Console {
 impl Console {
     /// Starts `opsdeck ARGS` in a `cols`x`rows` terminal.
     pub fn spawn(args: &[&str], cols: u16, rows: u16) -> Console {
-        let pair = native_pty_system()
-            .openpty(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 })
-            .expect("open a pty");
+        let pair =
+            native_pty_system().openpty(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 }).expect("open a pty");
         let mut cmd = CommandBuilder::new(super::opsdeck_bin());
         cmd.args(args);
         cmd.env("TERM", "xterm-256color");
