@@ -1,6 +1,7 @@
 //! opsdeck: a terminal operations console. One screen for every environment, the image history of
 //! every service, health and alerts. The library holds everything; `main.rs` only wires it up.
 
+pub mod actions;
 pub mod cli;
 pub mod collect;
 pub mod config;

@@ -45,7 +45,7 @@ impl Health {
 }
 
 /// An image reference split into what an operator reads.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, Default)]
 pub struct ImageRef {
     /// The full reference the container was created from.
     pub reference: String,

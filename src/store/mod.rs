@@ -68,9 +68,7 @@ impl Store {
         let mut conn = Connection::open(&path).map_err(sql(&path, "open"))?;
         // First, so that even switching to WAL waits for other processes instead of failing.
         conn.busy_timeout(BUSY_TIMEOUT).map_err(sql(&path, "set busy timeout"))?;
-        let mode: String = conn
-            .pragma_update_and_check(None, "journal_mode", "wal", |r| r.get(0))
-            .map_err(sql(&path, "switch to WAL"))?;
+        let mode = switch_to_wal(&conn).map_err(sql(&path, "switch to WAL"))?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(StoreError::NotWal { path, mode });
         }
@@ -89,6 +87,24 @@ impl Store {
     /// The schema version the file is at (after `open`, this opsdeck's).
     pub fn schema_version(&self) -> Result<i64, StoreError> {
         migrate::version(&self.conn, &self.path)
+    }
+}
+
+/// Sets WAL mode and returns the mode now in force. Switching a fresh file needs an exclusive lock
+/// taken while holding a shared one, and SQLite answers BUSY at once there rather than risk a
+/// deadlock (the busy handler is skipped), so when several processes open a new file together,
+/// the losers retry here until [`BUSY_TIMEOUT`].
+fn switch_to_wal(conn: &Connection) -> rusqlite::Result<String> {
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match conn.pragma_update_and_check(None, "journal_mode", "wal", |r| r.get(0)) {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            other => return other,
+        }
     }
 }
 

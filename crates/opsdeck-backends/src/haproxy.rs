@@ -399,6 +399,54 @@ pub fn parse_show_stat(text: &str) -> BackendResult<Vec<ServerStat>> {
     Ok(servers)
 }
 
+/// Per server, the HTTP requests it has answered since HAProxy started (`req_tot`, which 2.6
+/// fills for the servers of HTTP backends), keyed by (backend, server), from `show stat` CSV.
+/// Where a row leaves `req_tot` empty (TCP backends) or the column is missing (older versions),
+/// the server's total sessions (`stot`) stand in: one per request when clients do not reuse
+/// connections. FRONTEND and BACKEND rows are skipped.
+pub fn parse_request_totals(text: &str) -> BackendResult<HashMap<(String, String), u64>> {
+    let protocol = |reason: String| BackendError::Protocol {
+        system: SYSTEM,
+        reason,
+    };
+    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+    let header = lines
+        .next()
+        .and_then(|l| l.strip_prefix("# "))
+        .ok_or_else(|| protocol(format!("show stat: no header line in {:?}", first_line(text))))?;
+    let columns: HashMap<&str, usize> = header
+        .split(',')
+        .enumerate()
+        .map(|(i, name)| (name, i))
+        .collect();
+    let (Some(&px), Some(&sv)) = (columns.get("pxname"), columns.get("svname")) else {
+        return Err(protocol("show stat: no pxname/svname column".into()));
+    };
+    let (req_tot, stot) = (columns.get("req_tot").copied(), columns.get("stot").copied());
+    let mut totals = HashMap::new();
+    for line in lines {
+        let fields = split_csv(line);
+        let field = |i: Option<usize>| i.and_then(|i| fields.get(i)).map(String::as_str).unwrap_or("");
+        let (backend, server) = (field(Some(px)), field(Some(sv)));
+        if server.is_empty() || server == "FRONTEND" || server == "BACKEND" {
+            continue;
+        }
+        let value = match field(req_tot) {
+            "" => field(stot),
+            v => v,
+        };
+        let count = if value.is_empty() {
+            0
+        } else {
+            value
+                .parse()
+                .map_err(|_| protocol(format!("show stat: req_tot is {value:?} for {server}")))?
+        };
+        totals.insert((backend.to_string(), server.to_string()), count);
+    }
+    Ok(totals)
+}
+
 /// The admin state a `show stat` status word implies (`MAINT`, `MAINT (via b/s)`, `DRAIN`).
 fn admin_from_status(status: &str) -> AdminState {
     if status.starts_with("MAINT") {
@@ -559,6 +607,22 @@ web_tcp,BACKEND,0,0,0,0,1,0,0,0,0,0,,0,0,0,0,UP,1,1,0,,0,2,0,,1,4,0,,0,,1,0,,0,,
         assert_eq!(servers[2].admin, AdminState::Maint);
         assert_eq!(servers[3].status, "no check");
         assert!(servers[3].takes_traffic());
+    }
+
+    #[test]
+    fn request_totals_come_from_req_tot_or_stot() {
+        let totals = parse_request_totals(SHOW_STAT).expect("parse");
+        let key = |b: &str, s: &str| (b.to_string(), s.to_string());
+        assert_eq!(totals.get(&key("api_prod", "api-prod-blue")), Some(&5));
+        assert_eq!(totals.get(&key("api_prod", "api-prod-spare")), Some(&0));
+        // A TCP backend has no req_tot: its sessions stand in.
+        assert_eq!(totals.get(&key("web_tcp", "w1")), Some(&0));
+        assert_eq!(totals.len(), 4, "no FRONTEND or BACKEND rows: {totals:?}");
+        let text = "# pxname,svname,stot,req_tot\nbe,s1,9,\nbe,s2,9,7\n";
+        let totals = parse_request_totals(text).expect("parse");
+        assert_eq!(totals.get(&key("be", "s1")), Some(&9));
+        assert_eq!(totals.get(&key("be", "s2")), Some(&7));
+        assert!(parse_request_totals("Unknown command\n").is_err());
     }
 
     #[test]

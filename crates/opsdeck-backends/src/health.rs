@@ -28,6 +28,12 @@ pub struct HealthProber {
     timeout: Duration,
 }
 
+/// Whether `url` names this machine (127.0.0.0/8, ::1, localhost).
+pub(crate) fn is_loopback(url: &reqwest::Url) -> bool {
+    let host = url.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']');
+    host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
 impl HealthProber {
     /// A prober whose every probe (connect, headers and body together) ends within `timeout`.
     pub fn new(timeout: Duration) -> BackendResult<Self> {
@@ -36,6 +42,9 @@ impl HealthProber {
             .connect_timeout(timeout)
             // A redirect is not the contract's 200: report it instead of following it elsewhere.
             .redirect(reqwest::redirect::Policy::none())
+            // Probes go straight to each host's published port; a proxy from the environment
+            // would probe something else (or nothing, for loopback).
+            .no_proxy()
             .build()
             .map_err(|e| BackendError::Other {
                 system: SYSTEM,

@@ -69,9 +69,12 @@ impl RegistryClient {
                 ),
             });
         }
-        let http = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout)
+        let mut builder = reqwest::Client::builder().timeout(timeout).connect_timeout(timeout);
+        if crate::health::is_loopback(&parsed) {
+            // A proxy from the environment cannot reach this machine's own loopback.
+            builder = builder.no_proxy();
+        }
+        let http = builder
             .build()
             .map_err(|e| BackendError::Other {
                 system: SYSTEM,

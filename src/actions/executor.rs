@@ -1,0 +1,430 @@
+//! The executor: runs a plan's steps in order on tokio, each bounded and journaled before and
+//! after it runs, reports progress as [`ActionEvent`]s, undoes itself on failure (removing the new
+//! slot before the switch, switching back after it), and ends in an audit record. One action per
+//! service and environment at a time, through the store's lock.
+
+use super::events::ActionEvent;
+use super::ops::{SlotOps, SlotSpec};
+use super::plan::{ActionPlan, Step};
+use crate::store::{ActionId, ActionOutcome, ActionRecord, AuditEntry, Holder, ImageRef, LockOutcome, StepPhase, Store};
+use chrono::Utc;
+use opsdeck_backends::types::AdminState;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc::UnboundedSender;
+use tokio_util::sync::CancellationToken;
+
+/// How often a running action refreshes its lock's heartbeat.
+pub const HEARTBEAT_EVERY: Duration = Duration::from_secs(5);
+/// How often bounded waits look again.
+const POLL: Duration = Duration::from_millis(250);
+/// Consecutive failed health checks in the watch window that fail the action.
+const WATCH_FAILURES: u32 = 3;
+/// 5xx share of the new slot's requests in the watch window that fails the action...
+const WATCH_MAX_5XX: f64 = 0.05;
+/// ...once at least this many requests were seen.
+const WATCH_MIN_REQUESTS: u64 = 20;
+
+/// How an action ended, for the caller (exit code, status line).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionReport {
+    pub id: Option<i64>,
+    pub outcome: Option<ActionOutcome>,
+    pub reason: String,
+}
+
+impl ActionReport {
+    /// Ended as asked: every step done and the audit record written.
+    pub fn succeeded(&self) -> bool {
+        self.outcome == Some(ActionOutcome::Succeeded)
+    }
+}
+
+/// Runs actions against `ops`, recording them in the store.
+pub struct Executor<O: SlotOps> {
+    pub ops: Arc<O>,
+    pub store: Arc<Mutex<Store>>,
+    pub events: UnboundedSender<ActionEvent>,
+    pub holder: Holder,
+}
+
+impl<O: SlotOps> Clone for Executor<O> {
+    fn clone(&self) -> Self {
+        Executor { ops: self.ops.clone(), store: self.store.clone(), events: self.events.clone(), holder: self.holder.clone() }
+    }
+}
+
+/// Where a running action is, for undo.
+#[derive(Default)]
+struct Progress {
+    /// Hosts whose idle slot was prepared (created or started).
+    prepared: Vec<String>,
+    /// Traffic may point at the new slot.
+    switched: bool,
+    /// Hosts whose old container was stopped.
+    stopped_old: Vec<String>,
+}
+
+impl<O: SlotOps> Executor<O> {
+    fn emit(&self, event: ActionEvent) {
+        let _ = self.events.send(event);
+    }
+
+    fn with_store<T>(&self, f: impl FnOnce(&mut Store) -> Result<T, crate::store::StoreError>) -> Result<T, String> {
+        let mut store = self.store.lock().map_err(|_| "state store unavailable (a thread panicked)".to_string())?;
+        f(&mut store).map_err(|e| e.to_string())
+    }
+
+    fn audit(&self, kind: &str, subject: &str, detail: serde_json::Value, outcome: &str) -> Result<(), String> {
+        let entry = AuditEntry {
+            at: Utc::now(),
+            user: self.holder.user.clone(),
+            kind: kind.into(),
+            subject: subject.into(),
+            detail,
+            outcome: outcome.into(),
+        };
+        self.with_store(|s| s.append_audit(entry).map(|_| ()))
+    }
+
+    fn refuse(&self, plan: &ActionPlan, reason: String) -> ActionReport {
+        let detail = serde_json::json!({ "action": plan.kind.as_str(), "summary": plan.summary(), "reason": reason });
+        let reason = match self.audit("refusal", &plan.subject(), detail, "refused") {
+            Ok(()) => reason,
+            Err(e) => format!("{reason}; and the audit record could not be written: {e}"),
+        };
+        self.emit(ActionEvent::Refused { subject: plan.subject(), reason: reason.clone(), at: Utc::now() });
+        ActionReport { id: None, outcome: None, reason }
+    }
+
+    /// Runs `plan` to its end. `cancel` asks it to stop: before the switch it undoes itself; after
+    /// the switch it completes (cutting the watch short), so a dropped session never leaves traffic
+    /// half-switched.
+    pub async fn run(&self, plan: ActionPlan, cancel: CancellationToken) -> ActionReport {
+        let what = plan.summary();
+        let lock = match self.with_store(|s| s.try_acquire(&plan.service, &plan.env, &self.holder, &what)) {
+            Ok(LockOutcome::Acquired(id)) => id,
+            Ok(LockOutcome::Held(info)) => {
+                let reason = format!(
+                    "locked by {} since {} ({})",
+                    info.holder,
+                    info.since.format("%Y-%m-%d %H:%M:%S UTC"),
+                    info.what
+                );
+                return self.refuse(&plan, reason);
+            }
+            Err(e) => return self.refuse(&plan, format!("cannot take the lock: {e}")),
+        };
+        let report = self.run_locked(plan.clone(), lock, cancel).await;
+        if let Err(e) = self.with_store(|s| s.release(lock).map(|_| ())) {
+            self.emit(ActionEvent::Undoing { id: report.id.unwrap_or(0), reason: format!("lock release failed: {e}"), at: Utc::now() });
+        }
+        report
+    }
+
+    async fn run_locked(&self, plan: ActionPlan, lock: crate::store::LockId, cancel: CancellationToken) -> ActionReport {
+        let started = Instant::now();
+        let record = ActionRecord {
+            kind: plan.kind.as_str().into(),
+            service: plan.service.clone(),
+            env: plan.env.clone(),
+            from: plan.from.as_ref().map(|f| ImageRef { tag: f.tag.clone(), digest: f.digest.clone() }),
+            to: ImageRef { tag: plan.to.tag.clone(), digest: plan.to.digest.clone() },
+            hosts: plan.hosts.clone(),
+            user: self.holder.user.clone(),
+            started_at: Utc::now(),
+            plan: serde_json::to_value(&plan).unwrap_or(serde_json::Value::Null),
+        };
+        let id = match self.with_store(|s| s.journal_begin(&record)) {
+            Ok(id) => id,
+            Err(e) => return self.refuse(&plan, format!("cannot write the journal: {e}")),
+        };
+        self.emit(ActionEvent::Started { id: id.0, plan: Box::new(plan.clone()), user: self.holder.user.clone(), at: Utc::now() });
+        let heartbeat = self.spawn_heartbeat(lock);
+
+        let mut progress = Progress::default();
+        let mut failure: Option<String> = None;
+        for (index, step) in plan.steps.iter().enumerate() {
+            let label = step.label(&plan);
+            if cancel.is_cancelled() && !progress.switched {
+                failure = Some("cancelled before the switch".into());
+                break;
+            }
+            if let Err(e) = self.journal(id, index, &label, StepPhase::Started, "") {
+                failure = Some(e);
+                break;
+            }
+            let result = self.run_step(&plan, step, &mut progress, &cancel).await;
+            let (phase, note) = match &result {
+                Ok(note) => (StepPhase::Finished, note.clone()),
+                Err(reason) => (StepPhase::Failed, reason.clone()),
+            };
+            let journaled = self.journal(id, index, &label, phase, &note);
+            if let Err(reason) = result {
+                failure = Some(format!("{label}: {reason}"));
+                break;
+            }
+            if let Err(e) = journaled {
+                failure = Some(e);
+                break;
+            }
+        }
+        heartbeat.cancel();
+
+        let (outcome, reason) = match failure {
+            None => (ActionOutcome::Succeeded, String::new()),
+            Some(reason) => {
+                self.emit(ActionEvent::Undoing { id: id.0, reason: reason.clone(), at: Utc::now() });
+                match undo(&*self.ops, &plan, &progress).await {
+                    Ok(outcome) => (outcome, reason),
+                    Err(undo_err) => (ActionOutcome::Failed, format!("{reason}; undo failed: {undo_err}")),
+                }
+            }
+        };
+        self.finish(&plan, id, outcome, reason, started.elapsed())
+    }
+
+    /// Journals the end and writes the audit record; an audit failure is a failure of the action.
+    fn finish(&self, plan: &ActionPlan, id: ActionId, outcome: ActionOutcome, reason: String, took: Duration) -> ActionReport {
+        let journal = self.with_store(|s| s.journal_finish(id, outcome, &reason));
+        let detail = serde_json::json!({
+            "action": plan.kind.as_str(),
+            "id": id.0,
+            "from": plan.from.as_ref().map(|f| serde_json::json!({"tag": f.tag, "digest": f.digest})),
+            "to": {"tag": plan.to.tag, "digest": plan.to.digest},
+            "hosts": plan.hosts,
+            "forced": plan.forced,
+            "duration_ms": took.as_millis() as u64,
+            "reason": reason,
+        });
+        let audit = self.audit("action", &plan.subject(), detail, outcome_text(outcome));
+        let (outcome, reason) = match (journal, audit) {
+            (Ok(()), Ok(())) => (outcome, reason),
+            (Err(e), _) | (_, Err(e)) => {
+                let outcome = if outcome == ActionOutcome::Succeeded { ActionOutcome::Failed } else { outcome };
+                (outcome, format!("{reason}{}the audit record could not be written: {e}", if reason.is_empty() { "" } else { "; " }))
+            }
+        };
+        self.emit(ActionEvent::Finished { id: id.0, outcome, reason: reason.clone(), at: Utc::now() });
+        ActionReport { id: Some(id.0), outcome: Some(outcome), reason }
+    }
+
+    fn journal(&self, id: ActionId, index: usize, label: &str, phase: StepPhase, note: &str) -> Result<(), String> {
+        self.with_store(|s| s.journal_step(id, index as u32, label, phase, note))?;
+        self.emit(ActionEvent::Step { id: id.0, index, label: label.into(), phase, note: note.into(), at: Utc::now() });
+        Ok(())
+    }
+
+    fn spawn_heartbeat(&self, lock: crate::store::LockId) -> CancellationToken {
+        let stop = CancellationToken::new();
+        let (store, token) = (self.store.clone(), stop.clone());
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = token.cancelled() => return,
+                    _ = tokio::time::sleep(HEARTBEAT_EVERY) => {
+                        if let Ok(mut s) = store.lock() {
+                            let _ = s.heartbeat(lock);
+                        }
+                    }
+                }
+            }
+        });
+        stop
+    }
+
+    async fn run_step(&self, plan: &ActionPlan, step: &Step, progress: &mut Progress, cancel: &CancellationToken) -> Result<String, String> {
+        let ops = &*self.ops;
+        let t = plan.timing;
+        match step {
+            Step::Prepare { host } => {
+                let spec = plan.new_slot(host).ok_or("no slot for this host")?;
+                progress.prepared.push(host.clone());
+                if plan.reuse_idle {
+                    return Ok("idle slot already holds it: no pull, no create".into());
+                }
+                let mut note = String::new();
+                if !bounded(t.step_timeout, "checking the image", ops.has_image(host, &spec.image)).await? {
+                    bounded(t.step_timeout, "pull", ops.pull(host, &spec.image)).await?;
+                    note.push_str("pulled; ");
+                }
+                bounded(t.step_timeout, "create", ops.recreate(spec)).await?;
+                note.push_str("created");
+                Ok(note)
+            }
+            Step::Start { host } => {
+                let spec = plan.new_slot(host).ok_or("no slot for this host")?;
+                bounded(t.step_timeout, "start", ops.start(host, &spec.container_name())).await?;
+                Ok(String::new())
+            }
+            Step::WaitHealthy { host } => {
+                let spec = plan.new_slot(host).ok_or("no slot for this host")?;
+                wait_healthy(ops, spec, t.health_wait, Some(cancel)).await
+            }
+            Step::Switch => {
+                progress.switched = true;
+                switch(ops, plan, &plan.to_slot, &plan.from_slot, t).await
+            }
+            Step::Drain => drain(ops, plan, &plan.from_slot, t.drain_wait).await,
+            Step::Retire => {
+                bounded(t.step_timeout, "maint", ops.set_server(&plan.env, &plan.backend, &plan.from_slot, AdminState::Maint)).await?;
+                Ok(String::new())
+            }
+            Step::StopOld { host } => {
+                let old = plan.old_slot(host).ok_or("no slot for this host")?;
+                bounded(t.stop_grace + t.step_timeout, "stop", ops.stop(host, &old.container_name(), t.stop_grace)).await?;
+                progress.stopped_old.push(host.clone());
+                Ok("kept for rollback".into())
+            }
+            Step::Watch => watch(ops, plan, cancel).await,
+        }
+    }
+}
+
+fn outcome_text(o: ActionOutcome) -> &'static str {
+    match o {
+        ActionOutcome::Succeeded => "succeeded",
+        ActionOutcome::Failed => "failed",
+        ActionOutcome::RolledBack => "rolled_back",
+        ActionOutcome::Undone => "undone",
+    }
+}
+
+/// Runs `fut` with a deadline, naming what timed out.
+async fn bounded<T>(limit: Duration, what: &str, fut: impl std::future::Future<Output = Result<T, String>>) -> Result<T, String> {
+    match tokio::time::timeout(limit, fut).await {
+        Ok(r) => r,
+        Err(_) => Err(format!("{what}: no answer within {}", humantime::format_duration(limit))),
+    }
+}
+
+/// Polls the slot's health until it passes, or the limit (or a cancel) ends the wait.
+pub(crate) async fn wait_healthy<O: SlotOps>(ops: &O, spec: &SlotSpec, limit: Duration, cancel: Option<&CancellationToken>) -> Result<String, String> {
+    let start = tokio::time::Instant::now();
+    let mut last = String::from("no answer yet");
+    loop {
+        let health = ops.health(spec).await;
+        if health.healthy {
+            return Ok(format!("healthy after {:.1}s", start.elapsed().as_secs_f64()));
+        }
+        last = if health.reason.is_empty() { last } else { health.reason };
+        if start.elapsed() >= limit {
+            return Err(format!("not healthy within {}: {last}", humantime::format_duration(limit)));
+        }
+        if cancel.is_some_and(CancellationToken::is_cancelled) {
+            return Err(format!("cancelled while waiting for health ({last})"));
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+/// `to` ready, wait until HAProxy's checks see it up, then `from` drain: at no moment is there no
+/// server taking traffic.
+pub(crate) async fn switch<O: SlotOps>(ops: &O, plan: &ActionPlan, to: &str, from: &str, t: super::plan::Timing) -> Result<String, String> {
+    bounded(t.step_timeout, "ready", ops.set_server(&plan.env, &plan.backend, to, AdminState::Ready)).await?;
+    let start = tokio::time::Instant::now();
+    loop {
+        let c = bounded(t.step_timeout, "show stat", ops.counters(&plan.env, &plan.backend, to)).await?;
+        if c.up {
+            break;
+        }
+        if start.elapsed() >= t.health_wait {
+            return Err(format!("HAProxy did not see {to} up within {}", humantime::format_duration(t.health_wait)));
+        }
+        tokio::time::sleep(POLL).await;
+    }
+    bounded(t.step_timeout, "drain", ops.set_server(&plan.env, &plan.backend, from, AdminState::Drain)).await?;
+    Ok(format!("{to} ready, {from} draining"))
+}
+
+/// Waits for `server`'s sessions to reach zero; past the limit, shuts the rest down and says how many.
+pub(crate) async fn drain<O: SlotOps>(ops: &O, plan: &ActionPlan, server: &str, limit: Duration) -> Result<String, String> {
+    let start = tokio::time::Instant::now();
+    let step = plan.timing.step_timeout;
+    loop {
+        let c = bounded(step, "show stat", ops.counters(&plan.env, &plan.backend, server)).await?;
+        if c.current_sessions == 0 {
+            return Ok(format!("drained in {:.1}s", start.elapsed().as_secs_f64()));
+        }
+        if start.elapsed() >= limit {
+            bounded(step, "shutdown sessions", ops.shutdown_sessions(&plan.env, &plan.backend, server)).await?;
+            return Ok(format!("{} sessions still open after {}: shut down", c.current_sessions, humantime::format_duration(limit)));
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+/// Watches the new slot: health every second and HAProxy's 5xx share. Cancel ends it early
+/// (the switch is complete; the operator left).
+async fn watch<O: SlotOps>(ops: &O, plan: &ActionPlan, cancel: &CancellationToken) -> Result<String, String> {
+    let step = plan.timing.step_timeout;
+    let base = bounded(step, "show stat", ops.counters(&plan.env, &plan.backend, &plan.to_slot)).await?;
+    let start = tokio::time::Instant::now();
+    let mut failures = 0;
+    while start.elapsed() < plan.timing.watch {
+        tokio::select! {
+            _ = cancel.cancelled() => return Ok(format!("cut short after {:.0}s", start.elapsed().as_secs_f64())),
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+        }
+        for spec in &plan.new_slots {
+            let h = ops.health(spec).await;
+            failures = if h.healthy { 0 } else { failures + 1 };
+            if failures >= WATCH_FAILURES {
+                return Err(format!("{}: unhealthy {WATCH_FAILURES} times in a row: {}", spec.host, h.reason));
+            }
+        }
+        let now = bounded(step, "show stat", ops.counters(&plan.env, &plan.backend, &plan.to_slot)).await?;
+        let requests = now.requests.saturating_sub(base.requests);
+        let errors = now.errors_5xx.saturating_sub(base.errors_5xx);
+        if requests >= WATCH_MIN_REQUESTS && errors as f64 / requests as f64 > WATCH_MAX_5XX {
+            return Err(format!("{errors} of {requests} requests answered 5xx ({:.0}%)", 100.0 * errors as f64 / requests as f64));
+        }
+    }
+    Ok("stayed healthy".into())
+}
+
+/// Undoes a failed action. Before the switch: the new slot is stopped and removed and the idle
+/// slot gets back what it held (traffic never moved). After it: the old slot is started if it was
+/// stopped, made healthy, given traffic back, and the new slot is drained, retired and stopped.
+async fn undo<O: SlotOps>(ops: &O, plan: &ActionPlan, progress: &Progress) -> Result<ActionOutcome, String> {
+    let t = plan.timing;
+    if !progress.switched {
+        for host in &progress.prepared {
+            let Some(new) = plan.new_slot(host) else { continue };
+            let name = new.container_name();
+            bounded(t.stop_grace + t.step_timeout, "stop new slot", ops.stop(host, &name, t.stop_grace)).await?;
+            if !plan.reuse_idle {
+                bounded(t.step_timeout, "remove new slot", ops.remove(host, &name)).await?;
+                if let Some(Some(before)) = plan.idle_before.iter().find(|s| s.as_ref().is_some_and(|s| &s.host == host)) {
+                    bounded(t.step_timeout, "restore idle slot", ops.recreate(before)).await?;
+                }
+            }
+        }
+        return Ok(ActionOutcome::Failed);
+    }
+    switch_back(ops, plan).await?;
+    Ok(ActionOutcome::RolledBack)
+}
+
+/// Puts traffic back on the old slot (starting it again if it was stopped), then retires and
+/// stops the new one.
+pub(crate) async fn switch_back<O: SlotOps>(ops: &O, plan: &ActionPlan) -> Result<(), String> {
+    let t = plan.timing;
+    for old in &plan.old_slots {
+        let name = old.container_name();
+        if !bounded(t.step_timeout, "inspect old slot", ops.is_running(&old.host, &name)).await? {
+            bounded(t.step_timeout, "start old slot", ops.start(&old.host, &name)).await?;
+        }
+        wait_healthy(ops, old, t.health_wait, None).await?;
+    }
+    switch(ops, plan, &plan.from_slot, &plan.to_slot, t).await?;
+    drain(ops, plan, &plan.to_slot, t.drain_wait).await?;
+    bounded(t.step_timeout, "maint", ops.set_server(&plan.env, &plan.backend, &plan.to_slot, AdminState::Maint)).await?;
+    for new in &plan.new_slots {
+        bounded(t.stop_grace + t.step_timeout, "stop new slot", ops.stop(&new.host, &new.container_name(), t.stop_grace)).await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

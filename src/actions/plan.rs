@@ -1,0 +1,330 @@
+//! Plans: a promote or rollback as data (the steps it will take, on which hosts, from which
+//! image to which), built from what the model knows. Pure: nothing here talks to the outside.
+
+use super::ops::SlotSpec;
+use crate::config::Config;
+use crate::model::views::{other_slot, ImageRef};
+use crate::model::Model;
+use opsdeck_backends::types::labels;
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ActionKind {
+    Promote,
+    Rollback,
+}
+
+impl ActionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionKind::Promote => "promote",
+            ActionKind::Rollback => "rollback",
+        }
+    }
+}
+
+/// One step of a blue-green switch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum Step {
+    /// Put the target image in the idle slot: pull if the host lacks it and recreate the
+    /// container, or nothing when the idle slot already holds it.
+    Prepare { host: String },
+    Start { host: String },
+    WaitHealthy { host: String },
+    /// New slot's server `ready`, old slot's `drain`.
+    Switch,
+    /// Wait for the old server's sessions to reach zero (then `shutdown sessions`).
+    Drain,
+    /// Old server `maint`.
+    Retire,
+    /// Stop the old container gracefully; it is kept for rollback.
+    StopOld { host: String },
+    /// Keep watching the new slot; a failure here switches back.
+    Watch,
+}
+
+impl Step {
+    /// A short name for the journal and the Actions pane.
+    pub fn label(&self, plan: &ActionPlan) -> String {
+        match self {
+            Step::Prepare { host } if plan.reuse_idle => format!("{host}: idle {} holds {}", plan.to_slot, plan.to.tag),
+            Step::Prepare { host } => format!("{host}: create {} from {}", plan.to_slot, plan.to.tag),
+            Step::Start { host } => format!("{host}: start {}", plan.to_slot),
+            Step::WaitHealthy { host } => format!("{host}: wait for {} healthy", plan.to_slot),
+            Step::Switch => format!("switch traffic {} -> {}", plan.from_slot, plan.to_slot),
+            Step::Drain => format!("drain {}", plan.from_slot),
+            Step::Retire => format!("{} to maint", plan.from_slot),
+            Step::StopOld { host } => format!("{host}: stop {}", plan.from_slot),
+            Step::Watch => format!("watch {} for {}", plan.to_slot, humantime::format_duration(plan.timing.watch)),
+        }
+    }
+
+    /// Whether traffic may already point at the new slot once this step has started.
+    pub fn after_switch(&self) -> bool {
+        matches!(self, Step::Switch | Step::Drain | Step::Retire | Step::StopOld { .. } | Step::Watch)
+    }
+}
+
+/// How long each bounded wait may take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Timing {
+    #[serde(with = "humantime_serde")]
+    pub health_wait: Duration,
+    #[serde(with = "humantime_serde")]
+    pub drain_wait: Duration,
+    #[serde(with = "humantime_serde")]
+    pub stop_grace: Duration,
+    #[serde(with = "humantime_serde")]
+    pub watch: Duration,
+    /// Deadline of any single outside call step (pull, create, start, set server).
+    #[serde(with = "humantime_serde")]
+    pub step_timeout: Duration,
+}
+
+impl Default for Timing {
+    fn default() -> Self {
+        Timing {
+            health_wait: Duration::from_secs(60),
+            drain_wait: Duration::from_secs(30),
+            stop_grace: Duration::from_secs(10),
+            watch: Duration::from_secs(60),
+            step_timeout: Duration::from_secs(120),
+        }
+    }
+}
+
+/// A promote or rollback, ready to run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionPlan {
+    pub kind: ActionKind,
+    pub service: String,
+    pub env: String,
+    pub backend: String,
+    pub from_slot: String,
+    pub to_slot: String,
+    pub from: Option<ImageRef>,
+    pub to: ImageRef,
+    pub hosts: Vec<String>,
+    /// Per host: the target image in the idle slot.
+    pub new_slots: Vec<SlotSpec>,
+    /// Per host: the live slot as it is now (what a switch back returns to).
+    pub old_slots: Vec<SlotSpec>,
+    /// Per host: what the idle slot held before (restored if the action fails before the switch).
+    pub idle_before: Vec<Option<SlotSpec>>,
+    /// The idle slot already holds the target: start it, no pull, no create.
+    pub reuse_idle: bool,
+    /// The gate (ran healthy in the environment before) was forced open.
+    pub forced: bool,
+    pub timing: Timing,
+    pub steps: Vec<Step>,
+}
+
+impl ActionPlan {
+    pub fn subject(&self) -> String {
+        format!("{}/{}", self.service, self.env)
+    }
+
+    /// `api/prod: v1.4.0 3f9c2e1 -> v1.3.2 8a1b0c7 on prod-1, prod-2`: what the confirmation shows.
+    pub fn summary(&self) -> String {
+        let from = self.from.as_ref().map(|f| format!("{} {}", f.tag, f.short_digest())).unwrap_or_else(|| "nothing".into());
+        format!(
+            "{} {}: {} -> {} {} on {}",
+            self.kind.as_str(),
+            self.subject(),
+            from,
+            self.to.tag,
+            self.to.short_digest(),
+            self.hosts.join(", ")
+        )
+    }
+
+    pub fn new_slot(&self, host: &str) -> Option<&SlotSpec> {
+        self.new_slots.iter().find(|s| s.host == host)
+    }
+
+    pub fn old_slot(&self, host: &str) -> Option<&SlotSpec> {
+        self.old_slots.iter().find(|s| s.host == host)
+    }
+}
+
+/// What to deploy where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub kind: ActionKind,
+    pub service: String,
+    pub env: String,
+    /// A tag (or digest) from the registry history; None: the ladder's default (promote: the
+    /// previous environment's live image; rollback: the idle slot's image).
+    pub image: Option<String>,
+    pub force: bool,
+}
+
+/// Builds the plan for `target` from what `model` knows. Errors are lines for the operator.
+pub fn plan(model: &Model, target: &Target, timing: Timing) -> Result<ActionPlan, String> {
+    let config: &Config = &model.config;
+    let svc = config.service(&target.service).ok_or_else(|| format!("no service named {}", target.service))?;
+    let env = config.environment(&target.env).ok_or_else(|| format!("no environment named {}", target.env))?;
+    let route = svc
+        .environments
+        .get(&env.name)
+        .ok_or_else(|| format!("{} is not deployed in {}", svc.name, env.name))?;
+    let cell = model.service_cell(&env.name, &svc.name).ok_or_else(|| format!("{}/{}: unknown", svc.name, env.name))?;
+    let from_slot = cell
+        .live_slot
+        .clone()
+        .ok_or_else(|| format!("{}/{}: no live slot (is HAProxy answering?)", svc.name, env.name))?;
+    let to_slot = other_slot(&from_slot).to_string();
+    if let Some(host) = model.hosts.iter().find(|(id, h)| id.env == env.name && h.reach.is_down()).map(|(id, _)| id) {
+        return Err(format!("{}: host {} is unreachable; refusing to switch a partial environment", env.name, host.host));
+    }
+    let to = resolve_image(model, target, cell.idle_image.as_ref())?;
+    if cell.image.as_ref().is_some_and(|live| live.digest == to.digest) {
+        return Err(format!("{}/{} already runs {} ({})", svc.name, env.name, to.tag, to.short_digest()));
+    }
+    let port_of = |slot: &str| -> Result<u16, String> {
+        model
+            .lbs
+            .get(&env.name)
+            .and_then(|lb| lb.servers.iter().find(|s| s.backend == route.backend && s.server == slot))
+            .and_then(|s| s.address.rsplit_once(':'))
+            .and_then(|(_, p)| p.parse().ok())
+            .ok_or_else(|| format!("HAProxy backend {} has no server {slot} with an address", route.backend))
+    };
+    let (to_port, from_port) = (port_of(&to_slot)?, port_of(&from_slot)?);
+    let spec = |slot: &str, host: &str, image: &ImageRef, port: u16| SlotSpec {
+        service: svc.name.clone(),
+        env: env.name.clone(),
+        slot: slot.into(),
+        host: host.into(),
+        image: image.reference.clone(),
+        digest: image.digest.clone(),
+        container_port: svc.container_port,
+        host_port: port,
+        env_vars: svc.env.clone(),
+    };
+    let hosts: Vec<String> = env.hosts.iter().map(|h| h.name.clone()).collect();
+    let container = |host: &str, slot: &str| {
+        model
+            .hosts
+            .iter()
+            .filter(|(id, _)| id.env == env.name && id.host == host)
+            .flat_map(|(_, h)| h.containers.values())
+            .find(|c| c.label(labels::SERVICE) == Some(&svc.name) && c.label(labels::SLOT) == Some(slot))
+            .map(|c| ImageRef {
+                reference: c.label(labels::IMAGE).unwrap_or(&c.image).to_string(),
+                tag: crate::model::views::tag_of(c.label(labels::IMAGE).unwrap_or(&c.image)),
+                digest: c.label(labels::DIGEST).unwrap_or_default().to_string(),
+            })
+    };
+    let idle_before: Vec<Option<SlotSpec>> =
+        hosts.iter().map(|h| container(h, &to_slot).map(|im| spec(&to_slot, h, &im, to_port))).collect();
+    let reuse_idle = idle_before.iter().all(|s| s.as_ref().is_some_and(|s| s.digest == to.digest));
+    let old_slots = hosts
+        .iter()
+        .map(|h| {
+            let im = container(h, &from_slot).or_else(|| cell.image.clone()).unwrap_or_default();
+            spec(&from_slot, h, &im, from_port)
+        })
+        .collect();
+    let new_slots = hosts.iter().map(|h| spec(&to_slot, h, &to, to_port)).collect();
+    let mut steps: Vec<Step> = Vec::new();
+    for h in &hosts {
+        steps.push(Step::Prepare { host: h.clone() });
+        steps.push(Step::Start { host: h.clone() });
+        steps.push(Step::WaitHealthy { host: h.clone() });
+    }
+    steps.extend([Step::Switch, Step::Drain, Step::Retire]);
+    steps.extend(hosts.iter().map(|h| Step::StopOld { host: h.clone() }));
+    if !timing.watch.is_zero() {
+        steps.push(Step::Watch);
+    }
+    Ok(ActionPlan {
+        kind: target.kind,
+        service: svc.name.clone(),
+        env: env.name.clone(),
+        backend: route.backend.clone(),
+        from_slot,
+        to_slot,
+        from: cell.image.clone(),
+        to,
+        hosts,
+        new_slots,
+        old_slots,
+        idle_before,
+        reuse_idle,
+        forced: target.force,
+        timing,
+        steps,
+    })
+}
+
+/// The image a target names, with its digest, from the registry history (or, for a default
+/// rollback, the idle slot).
+fn resolve_image(model: &Model, target: &Target, idle: Option<&ImageRef>) -> Result<ImageRef, String> {
+    let history = model.registry.images.get(&target.service);
+    let registry_host = model.config.registry.url.split_once("://").map(|(_, h)| h).unwrap_or(&model.config.registry.url);
+    let repo = model.config.service(&target.service).map(|s| s.repository().to_string()).unwrap_or_default();
+    let from_history = |wanted: &str| -> Result<ImageRef, String> {
+        let history = history.ok_or_else(|| format!("no image history for {} (is the registry answering?)", target.service))?;
+        let image = history
+            .iter()
+            .find(|im| im.digest == wanted || im.tags.iter().any(|t| t == wanted))
+            .ok_or_else(|| format!("{}: no image tagged {wanted} in the registry", target.service))?;
+        let tag = if image.tags.iter().any(|t| t == wanted) {
+            wanted.to_string()
+        } else {
+            image.tags.first().cloned().unwrap_or_default()
+        };
+        Ok(ImageRef { reference: format!("{registry_host}/{repo}:{tag}"), tag, digest: image.digest.clone() })
+    };
+    match (&target.image, target.kind) {
+        (Some(wanted), _) => from_history(wanted),
+        (None, ActionKind::Rollback) => {
+            idle.filter(|i| !i.digest.is_empty()).cloned().ok_or_else(|| {
+                format!("{}/{}: the idle slot holds no previous release; name a tag with --to", target.service, target.env)
+            })
+        }
+        (None, ActionKind::Promote) => {
+            let envs = &model.config.environments;
+            let i = envs.iter().position(|e| e.name == target.env).unwrap_or(0);
+            let prev = i
+                .checked_sub(1)
+                .and_then(|p| envs.get(p))
+                .ok_or_else(|| format!("{} is the first environment: name an image with --image", target.env))?;
+            let cell = model
+                .service_cell(&prev.name, &target.service)
+                .and_then(|c| c.image)
+                .ok_or_else(|| format!("{}/{} runs no known image to promote", target.service, prev.name))?;
+            Ok(cell)
+        }
+    }
+}
+
+/// The promotion gate: an image may enter an environment only after the same digest ran healthy
+/// in the one before it. Returns why not, or None when the gate is open.
+pub fn gate(model: &Model, plan: &ActionPlan, ran_healthy_before: bool) -> Option<String> {
+    if plan.kind == ActionKind::Rollback || plan.forced {
+        return None;
+    }
+    let envs = &model.config.environments;
+    let i = envs.iter().position(|e| e.name == plan.env)?;
+    let prev = envs.get(i.checked_sub(1)?)?;
+    let healthy_now = model.service_cell(&prev.name, &plan.service).is_some_and(|c| {
+        c.health == crate::model::views::Health::Healthy && c.image.is_some_and(|im| im.digest == plan.to.digest)
+    });
+    if healthy_now || ran_healthy_before {
+        return None;
+    }
+    Some(format!(
+        "{} {} has not run healthy in {}; promote it there first, or force it (audited)",
+        plan.to.tag,
+        plan.to.short_digest(),
+        prev.name
+    ))
+}
+
+#[cfg(test)]
+mod tests;
