@@ -21,6 +21,34 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Promote an image into an environment (blue-green, zero downtime). By default the image
+    /// live in the environment before it on the ladder.
+    Promote {
+        service: String,
+        /// The environment to promote into.
+        #[arg(long = "to", value_name = "ENV")]
+        env: String,
+        /// A tag (or digest) from the registry history instead of the ladder's default.
+        #[arg(long, value_name = "TAG")]
+        image: Option<String>,
+        #[command(flatten)]
+        run: RunArgs,
+        /// Let the image in even though it has not run healthy in the environment before
+        /// (audited).
+        #[arg(long)]
+        force: bool,
+    },
+    /// Roll back to the previous release (the idle slot already holds it), or to any tag.
+    Rollback {
+        service: String,
+        #[arg(long, value_name = "ENV")]
+        env: String,
+        /// A tag (or digest) from the registry history instead of the idle slot's release.
+        #[arg(long = "to", value_name = "TAG")]
+        tag: Option<String>,
+        #[command(flatten)]
+        run: RunArgs,
+    },
     /// A complete local stack to try opsdeck on: with no subcommand, start it, open the console
     /// on it, and stop it when the console quits.
     Demo {
@@ -53,4 +81,15 @@ pub struct DemoArgs {
     /// Make the demo's prod require the approval of these users (comma-separated).
     #[arg(long, value_delimiter = ',', value_name = "A,B")]
     pub approvers: Vec<String>,
+}
+
+/// How a promote or rollback runs from the command line.
+#[derive(Debug, clap::Args, Clone)]
+pub struct RunArgs {
+    /// Do not ask for confirmation.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// How long to keep watching the new slot after the switch (rolls back by itself if it fails).
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "60s")]
+    pub watch: std::time::Duration,
 }

@@ -18,6 +18,12 @@ pub enum Action {
     Bottom,
     Help,
     Close,
+    /// Promote into the selected environment (the ladder's image, or the selected image).
+    Promote,
+    /// Roll back the selected environment (to the idle slot's release, or the selected image).
+    Rollback,
+    /// Confirm the open confirmation.
+    Confirm,
 }
 
 /// One binding: the keys, shown as text, what they do, and whether the status bar hints them.
@@ -38,6 +44,9 @@ pub const BINDINGS: &[Binding] = &[
     Binding { keys: &[KeyCode::Right, KeyCode::Char('l')], label: "→/l", action: Action::Right, desc: "next environment", hint: false },
     Binding { keys: &[KeyCode::Home, KeyCode::Char('g')], label: "g", action: Action::Top, desc: "first row", hint: false },
     Binding { keys: &[KeyCode::End, KeyCode::Char('G')], label: "G", action: Action::Bottom, desc: "last row", hint: false },
+    Binding { keys: &[KeyCode::Char('p')], label: "p", action: Action::Promote, desc: "promote into the selected environment", hint: true },
+    Binding { keys: &[KeyCode::Char('r')], label: "r", action: Action::Rollback, desc: "roll back the selected environment", hint: true },
+    Binding { keys: &[KeyCode::Enter], label: "Enter", action: Action::Confirm, desc: "confirm", hint: false },
     Binding { keys: &[KeyCode::Char('?')], label: "?", action: Action::Help, desc: "show or hide this help", hint: true },
     Binding { keys: &[KeyCode::Esc], label: "Esc", action: Action::Close, desc: "close the overlay", hint: false },
     Binding { keys: &[KeyCode::Char('q')], label: "q", action: Action::Quit, desc: "quit", hint: true },

@@ -4,6 +4,7 @@
 pub mod actions;
 pub mod cli;
 pub mod collect;
+pub mod commands;
 pub mod config;
 pub mod demo;
 pub mod identity;

@@ -2,6 +2,7 @@
 
 use clap::Parser;
 use opsdeck::cli::{Cli, Command, DemoAction, DemoArgs};
+use opsdeck::actions::{ActionKind, Target};
 use opsdeck::config::{self, Config};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -26,6 +27,7 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> ExitCode {
     let user = opsdeck::identity::current_user();
+    let flag = cli.config.clone();
     match cli.command {
         Some(Command::Demo { action: Some(DemoAction::Up { opts }), .. }) => report(demo_up(&opts).await.map(|_| ())),
         Some(Command::Demo { action: Some(DemoAction::Down { opts }), .. }) => report(opsdeck::demo::down(&opts.dir).await),
@@ -38,8 +40,24 @@ async fn run(cli: Cli) -> ExitCode {
             let down = opsdeck::demo::down(&opts.dir).await;
             report(console.and(down))
         }
+        Some(Command::Promote { service, env, image, run, force }) => {
+            let config = match load_config(flag.as_deref()) {
+                Ok(c) => c,
+                Err(code) => return code,
+            };
+            let target = Target { kind: ActionKind::Promote, service, env, image, force };
+            opsdeck::commands::action::run(config, user, target, run.yes, run.watch).await
+        }
+        Some(Command::Rollback { service, env, tag, run }) => {
+            let config = match load_config(flag.as_deref()) {
+                Ok(c) => c,
+                Err(code) => return code,
+            };
+            let target = Target { kind: ActionKind::Rollback, service, env, image: tag, force: false };
+            opsdeck::commands::action::run(config, user, target, run.yes, run.watch).await
+        }
         Some(Command::Status { json }) => {
-            let config = match load_config(&cli) {
+            let config = match load_config(flag.as_deref()) {
                 Ok(c) => c,
                 Err(code) => return code,
             };
@@ -55,7 +73,7 @@ async fn run(cli: Cli) -> ExitCode {
             ExitCode::SUCCESS
         }
         None => {
-            let config = match load_config(&cli) {
+            let config = match load_config(flag.as_deref()) {
                 Ok(c) => c,
                 Err(code) => return code,
             };
@@ -71,8 +89,8 @@ async fn demo_up(opts: &DemoArgs) -> color_eyre::Result<Arc<Config>> {
     Ok(Arc::new(config))
 }
 
-fn load_config(cli: &Cli) -> Result<Arc<Config>, ExitCode> {
-    let loaded = config::find_config_path(cli.config.as_deref()).and_then(|p| config::load(&p));
+fn load_config(flag: Option<&std::path::Path>) -> Result<Arc<Config>, ExitCode> {
+    let loaded = config::find_config_path(flag).and_then(|p| config::load(&p));
     loaded.map(Arc::new).map_err(|e| {
         eprintln!("{e}");
         ExitCode::from(EXIT_CONFIG)

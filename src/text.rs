@@ -130,6 +130,44 @@ mod backend_types {
     }
 }
 
+mod store_types {
+    use super::Sanitize;
+    use crate::store::{JournalEntry, LockInfo};
+
+    // The store is shared by every user of the bastion: what another process wrote is outside
+    // text like any other.
+    impl Sanitize for JournalEntry {
+        fn sanitized(mut self) -> Self {
+            let a = &mut self.action;
+            for s in [&mut a.kind, &mut a.service, &mut a.env, &mut a.user, &mut a.to.tag, &mut a.to.digest] {
+                *s = std::mem::take(s).sanitized();
+            }
+            if let Some(from) = a.from.as_mut() {
+                from.tag = std::mem::take(&mut from.tag).sanitized();
+                from.digest = std::mem::take(&mut from.digest).sanitized();
+            }
+            a.hosts = std::mem::take(&mut a.hosts).sanitized();
+            for step in &mut self.steps {
+                step.step_name = std::mem::take(&mut step.step_name).sanitized();
+                step.detail = std::mem::take(&mut step.detail).sanitized();
+            }
+            if let Some(f) = self.finish.as_mut() {
+                f.reason = std::mem::take(&mut f.reason).sanitized();
+            }
+            self
+        }
+    }
+
+    impl Sanitize for LockInfo {
+        fn sanitized(mut self) -> Self {
+            for s in [&mut self.service, &mut self.env, &mut self.what, &mut self.holder.user, &mut self.holder.host] {
+                *s = std::mem::take(s).sanitized();
+            }
+            self
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

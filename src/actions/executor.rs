@@ -56,13 +56,13 @@ impl<O: SlotOps> Clone for Executor<O> {
 
 /// Where a running action is, for undo.
 #[derive(Default)]
-struct Progress {
+pub(crate) struct Progress {
     /// Hosts whose idle slot was prepared (created or started).
-    prepared: Vec<String>,
+    pub(crate) prepared: Vec<String>,
     /// Traffic may point at the new slot.
-    switched: bool,
+    pub(crate) switched: bool,
     /// Hosts whose old container was stopped.
-    stopped_old: Vec<String>,
+    pub(crate) stopped_old: Vec<String>,
 }
 
 impl<O: SlotOps> Executor<O> {
@@ -70,7 +70,7 @@ impl<O: SlotOps> Executor<O> {
         let _ = self.events.send(event);
     }
 
-    fn with_store<T>(&self, f: impl FnOnce(&mut Store) -> Result<T, crate::store::StoreError>) -> Result<T, String> {
+    pub(crate) fn with_store<T>(&self, f: impl FnOnce(&mut Store) -> Result<T, crate::store::StoreError>) -> Result<T, String> {
         let mut store = self.store.lock().map_err(|_| "state store unavailable (a thread panicked)".to_string())?;
         f(&mut store).map_err(|e| e.to_string())
     }
@@ -87,7 +87,8 @@ impl<O: SlotOps> Executor<O> {
         self.with_store(|s| s.append_audit(entry).map(|_| ()))
     }
 
-    fn refuse(&self, plan: &ActionPlan, reason: String) -> ActionReport {
+    /// Records and reports an action that will not run (lock held, gate closed, store down).
+    pub fn refuse(&self, plan: &ActionPlan, reason: String) -> ActionReport {
         let detail = serde_json::json!({ "action": plan.kind.as_str(), "summary": plan.summary(), "reason": reason });
         let reason = match self.audit("refusal", &plan.subject(), detail, "refused") {
             Ok(()) => reason,
@@ -386,7 +387,7 @@ async fn watch<O: SlotOps>(ops: &O, plan: &ActionPlan, cancel: &CancellationToke
 /// Undoes a failed action. Before the switch: the new slot is stopped and removed and the idle
 /// slot gets back what it held (traffic never moved). After it: the old slot is started if it was
 /// stopped, made healthy, given traffic back, and the new slot is drained, retired and stopped.
-async fn undo<O: SlotOps>(ops: &O, plan: &ActionPlan, progress: &Progress) -> Result<ActionOutcome, String> {
+pub(crate) async fn undo<O: SlotOps>(ops: &O, plan: &ActionPlan, progress: &Progress) -> Result<ActionOutcome, String> {
     let t = plan.timing;
     if !progress.switched {
         for host in &progress.prepared {

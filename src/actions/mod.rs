@@ -7,6 +7,8 @@ pub mod events;
 pub mod executor;
 pub mod ops;
 pub mod plan;
+pub mod real_ops;
+pub mod recover;
 
 pub use events::ActionEvent;
 pub use executor::{ActionReport, Executor};

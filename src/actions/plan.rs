@@ -212,7 +212,11 @@ pub fn plan(model: &Model, target: &Target, timing: Timing) -> Result<ActionPlan
             .iter()
             .filter(|(id, _)| id.env == env.name && id.host == host)
             .flat_map(|(_, h)| h.containers.values())
-            .find(|c| c.label(labels::SERVICE) == Some(&svc.name) && c.label(labels::SLOT) == Some(slot))
+            .find(|c| {
+                c.label(labels::SERVICE) == Some(&svc.name)
+                    && c.label(labels::ENV) == Some(&env.name)
+                    && c.label(labels::SLOT) == Some(slot)
+            })
             .map(|c| ImageRef {
                 reference: c.label(labels::IMAGE).unwrap_or(&c.image).to_string(),
                 tag: crate::model::views::tag_of(c.label(labels::IMAGE).unwrap_or(&c.image)),

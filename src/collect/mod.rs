@@ -8,9 +8,11 @@ mod haproxy;
 mod health;
 mod once;
 mod registry;
+mod store;
 
 pub use health::probe_all;
 pub use once::gather_once;
+pub use store::spawn_store_watcher;
 
 use crate::config::Config;
 use crate::model::HostId;

@@ -19,14 +19,21 @@ pub async fn gather_once(config: Arc<Config>, user: String) -> Model {
         })
     });
     let lbs = config.environments.iter().map(|e| super::haproxy::servers(&e.name, &e.haproxy, &config));
-    let (hosts, lbs, images, alerts) = tokio::join!(
+    let state_path = config.state_path.clone();
+    let store = async move {
+        tokio::task::spawn_blocking(move || super::store::read_once(&state_path))
+            .await
+            .unwrap_or_else(|_| Msg::Store(Err("store reader panicked".into())))
+    };
+    let (hosts, lbs, images, alerts, store) = tokio::join!(
         futures::future::join_all(hosts),
         futures::future::join_all(lbs),
         super::registry::histories(&config),
         super::alerts::alerts(&config),
+        store,
     );
     let mut probes = Vec::new();
-    for msg in hosts.into_iter().chain(lbs).chain(images).chain(alerts) {
+    for msg in hosts.into_iter().chain(lbs).chain(images).chain(alerts).chain([store]) {
         for cmd in update(&mut model, msg) {
             if let Cmd::ProbeHealth(targets) = cmd {
                 probes.extend(targets);

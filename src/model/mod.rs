@@ -2,6 +2,7 @@
 //! where the operator's focus is, and what overlay is open. Only `update` changes it; panes and
 //! `status` read it through the derived views in [`views`].
 
+pub mod actions;
 mod reach;
 pub mod views;
 
@@ -75,10 +76,11 @@ pub enum Pane {
     Images,
     Health,
     Alerts,
+    Actions,
 }
 
 impl Pane {
-    pub const ALL: [Pane; 4] = [Pane::Environments, Pane::Images, Pane::Health, Pane::Alerts];
+    pub const ALL: [Pane; 5] = [Pane::Environments, Pane::Images, Pane::Health, Pane::Alerts, Pane::Actions];
 
     pub fn title(self) -> &'static str {
         match self {
@@ -86,6 +88,7 @@ impl Pane {
             Pane::Images => "Images",
             Pane::Health => "Health",
             Pane::Alerts => "Alerts",
+            Pane::Actions => "Actions",
         }
     }
 
@@ -101,7 +104,7 @@ impl Pane {
 }
 
 /// Where the operator is: focused pane, selections, open overlay.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UiState {
     pub focus: Pane,
     /// Environments pane: selected service (row) and environment (column).
@@ -110,7 +113,10 @@ pub struct UiState {
     pub image_row: usize,
     pub health_row: usize,
     pub alert_row: usize,
+    pub action_row: usize,
     pub help_open: bool,
+    /// The open confirmation, if a destructive key asked for one.
+    pub confirm: Option<actions::Confirm>,
     /// A one-line notice for the status bar (errors, "nothing to do").
     pub notice: Option<String>,
 }
@@ -124,6 +130,7 @@ pub struct Model {
     pub health: BTreeMap<SlotId, HealthEntry>,
     pub registry: RegistryState,
     pub alerts: AlertsState,
+    pub actions: actions::ActionsState,
     pub ui: UiState,
     /// The clock as of the last tick: views compute ages from it, so rendering is pure.
     pub now: DateTime<Utc>,
@@ -159,6 +166,7 @@ impl Model {
             health: BTreeMap::new(),
             registry: RegistryState::default(),
             alerts,
+            actions: actions::ActionsState::default(),
             ui: UiState::default(),
             now,
             user,

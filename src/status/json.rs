@@ -15,6 +15,43 @@ pub struct StatusJson {
     pub alerts: Vec<AlertJson>,
     pub registry: ReachJson,
     pub alertmanager: Option<ReachJson>,
+    /// Running and recent actions (from every opsdeck process sharing the state store), newest first.
+    pub actions: Vec<ActionJson>,
+    /// Held locks: one action per service and environment at a time.
+    pub locks: Vec<LockJson>,
+    /// Why the state store could not be read, if it could not.
+    pub store_error: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ActionJson {
+    pub id: i64,
+    pub kind: String,
+    pub service: String,
+    pub env: String,
+    pub from: Option<crate::store::ImageRef>,
+    pub to: crate::store::ImageRef,
+    pub hosts: Vec<String>,
+    pub user: String,
+    pub started_at: DateTime<Utc>,
+    pub running: bool,
+    /// The last step journaled, and its phase.
+    pub step: Option<String>,
+    pub outcome: Option<crate::store::ActionOutcome>,
+    pub reason: Option<String>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LockJson {
+    pub service: String,
+    pub env: String,
+    pub user: String,
+    pub host: String,
+    pub pid: u32,
+    pub what: String,
+    pub since: DateTime<Utc>,
+    pub heartbeat: DateTime<Utc>,
 }
 
 #[derive(Debug, Serialize)]
@@ -122,7 +159,46 @@ pub fn to_json(model: &Model) -> StatusJson {
             since: a.starts_at,
         })
         .collect();
+    let actions = model
+        .actions
+        .recent
+        .iter()
+        .map(|e| ActionJson {
+            id: e.id.0,
+            kind: e.action.kind.clone(),
+            service: e.action.service.clone(),
+            env: e.action.env.clone(),
+            from: e.action.from.clone(),
+            to: e.action.to.clone(),
+            hosts: e.action.hosts.clone(),
+            user: e.action.user.clone(),
+            started_at: e.action.started_at,
+            running: e.finish.is_none(),
+            step: e.steps.last().map(|s| format!("{} ({})", s.step_name, crate::actions::events::phase_word(s.phase))),
+            outcome: e.finish.as_ref().map(|f| f.outcome),
+            reason: e.finish.as_ref().map(|f| f.reason.clone()),
+            finished_at: e.finish.as_ref().map(|f| f.at),
+        })
+        .collect();
+    let locks = model
+        .actions
+        .locks
+        .iter()
+        .map(|l| LockJson {
+            service: l.service.clone(),
+            env: l.env.clone(),
+            user: l.holder.user.clone(),
+            host: l.holder.host.clone(),
+            pid: l.holder.pid,
+            what: l.what.clone(),
+            since: l.since,
+            heartbeat: l.heartbeat,
+        })
+        .collect();
     StatusJson {
+        actions,
+        locks,
+        store_error: model.actions.error.clone(),
         generated_at: model.now,
         environments,
         images,

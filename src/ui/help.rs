@@ -14,16 +14,18 @@ use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Widget};
 enum Group {
     Navigation,
     Panes,
+    Actions,
     Other,
 }
 
 impl Group {
-    const ALL: [Group; 3] = [Group::Navigation, Group::Panes, Group::Other];
+    const ALL: [Group; 4] = [Group::Navigation, Group::Panes, Group::Actions, Group::Other];
 
     fn title(self) -> &'static str {
         match self {
             Group::Navigation => "navigation",
             Group::Panes => "panes",
+            Group::Actions => "actions",
             Group::Other => "other",
         }
     }
@@ -35,6 +37,7 @@ impl Group {
                 Group::Navigation
             }
             Action::NextPane | Action::PrevPane => Group::Panes,
+            Action::Promote | Action::Rollback | Action::Confirm => Group::Actions,
             Action::Help | Action::Close | Action::Quit => Group::Other,
         }
     }

@@ -1,6 +1,7 @@
 //! Keys: the keymap turns a key into an [`Action`]; here the action becomes a change of focus,
 //! selection or overlay. Nothing on this path does I/O.
 
+use crate::actions::ActionKind;
 use crate::keymap::{action_for, Action};
 use crate::model::{Model, Pane};
 use crate::msg::Cmd;
@@ -9,6 +10,9 @@ use crossterm::event::{KeyEvent, KeyEventKind};
 pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
     if key.kind == KeyEventKind::Release {
         return Vec::new();
+    }
+    if model.ui.confirm.is_some() {
+        return super::confirm::on_key(model, key);
     }
     let Some(action) = action_for(&key) else {
         return Vec::new();
@@ -28,7 +32,9 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
             return vec![Cmd::Quit];
         }
         Action::Help => model.ui.help_open = true,
-        Action::Close => {}
+        Action::Close | Action::Confirm => {}
+        Action::Promote => return super::confirm::ask(model, ActionKind::Promote),
+        Action::Rollback => return super::confirm::ask(model, ActionKind::Rollback),
         Action::NextPane => model.ui.focus = model.ui.focus.next(),
         Action::PrevPane => model.ui.focus = model.ui.focus.prev(),
         Action::Up => move_row(model, -1),
@@ -68,6 +74,10 @@ fn move_row(model: &mut Model, delta: i64) {
         Pane::Alerts => {
             let n = model.alerts.alerts.len();
             model.ui.alert_row = step(model.ui.alert_row, delta, n);
+        }
+        Pane::Actions => {
+            let n = model.actions.recent.len();
+            model.ui.action_row = step(model.ui.action_row, delta, n);
         }
     }
 }

@@ -1,6 +1,7 @@
 //! `update`: the only code that changes the [`Model`]. It folds each [`Msg`] in and returns the
 //! [`Cmd`]s the runtime should carry out, so it is tested without tokio or a terminal.
 
+mod confirm;
 mod keys;
 
 use crate::model::{HealthEntry, HostId, Model, SlotId};
@@ -83,11 +84,42 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
             }
             Vec::new()
         }
+        Msg::Store(Ok((recent, locks))) => {
+            model.actions.recent = recent.sanitized();
+            model.actions.locks = locks.sanitized();
+            model.actions.error = None;
+            Vec::new()
+        }
+        Msg::Store(Err(e)) => {
+            model.actions.error = Some(cleaned(&e));
+            Vec::new()
+        }
+        Msg::Action(event) => on_action_event(model, event),
+        Msg::Notice(line) => {
+            model.ui.notice = Some(cleaned(&line));
+            Vec::new()
+        }
         Msg::Signal(_) => {
             model.should_quit = true;
             vec![Cmd::Quit]
         }
     }
+}
+
+/// Our own action's progress: the store has the detail (read again now); the status bar says how
+/// it ended.
+fn on_action_event(model: &mut Model, event: crate::actions::ActionEvent) -> Vec<Cmd> {
+    use crate::actions::ActionEvent as E;
+    match &event {
+        E::Started { id, .. } => model.actions.ours.push(*id),
+        E::Finished { id, .. } => {
+            model.actions.ours.retain(|o| o != id);
+            model.ui.notice = Some(cleaned(&event.line()));
+        }
+        E::Refused { .. } => model.ui.notice = Some(cleaned(&event.line())),
+        E::Step { .. } | E::Undoing { .. } => {}
+    }
+    vec![Cmd::RefreshStore]
 }
 
 /// Every running slot container, with its `/health` URL.

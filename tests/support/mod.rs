@@ -93,6 +93,37 @@ impl Demo {
     }
 }
 
+impl Demo {
+    /// Like [`Demo::up`], but an engine busy with another demo (container names are engine-wide,
+    /// so one demo per engine at a time) is waited for, up to `limit`, instead of failing.
+    pub fn up_when_engine_free(extra: &[&str], limit: std::time::Duration) -> Demo {
+        let started = std::time::Instant::now();
+        loop {
+            let dir = tempfile::Builder::new().prefix("opsdeck-demo-").tempdir().expect("tempdir");
+            let out = Command::new(opsdeck_bin())
+                .args(["demo", "up", "--dir"])
+                .arg(dir.path())
+                .args(extra)
+                .output()
+                .expect("run opsdeck demo up");
+            let demo = Demo { dir };
+            if out.status.success() {
+                return demo;
+            }
+            let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+            let busy = stderr.contains("belongs to the demo in");
+            assert!(
+                busy && started.elapsed() < limit,
+                "demo up failed: {}\n{stderr}",
+                String::from_utf8_lossy(&out.stdout)
+            );
+            eprintln!("another demo holds the engine; waiting ({}s so far)", started.elapsed().as_secs());
+            drop(demo);
+            std::thread::sleep(std::time::Duration::from_secs(5));
+        }
+    }
+}
+
 impl Drop for Demo {
     fn drop(&mut self) {
         let _ = self.down();

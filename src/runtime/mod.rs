@@ -2,7 +2,10 @@
 //! `update`; commands are started; the screen is drawn only when something changed, after every
 //! queued message has been folded in. Nothing here waits on the outside world.
 
-use crate::collect::{probe_all, spawn_watchers, MsgTx};
+mod actions;
+
+use crate::collect::{probe_all, spawn_store_watcher, spawn_watchers, MsgTx};
+use actions::ActionRunner;
 use crate::config::Config;
 use crate::model::Model;
 use crate::msg::{Cmd, Msg};
@@ -26,6 +29,8 @@ pub async fn run(config: Arc<Config>, user: String) -> color_eyre::Result<()> {
     spawn_signal_listener(&tx)?;
     let mut guard = TerminalGuard::enter()?;
     spawn_watchers(&config, &tx, &cancel);
+    let store_wake = spawn_store_watcher(config.state_path.clone(), &tx, &cancel);
+    let mut actions = ActionRunner::start(config.clone(), &user, &tx);
 
     let mut model = Model::new(config.clone(), user, chrono::Utc::now());
     let mut events = EventStream::new();
@@ -49,10 +54,11 @@ pub async fn run(config: Arc<Config>, user: String) -> color_eyre::Result<()> {
             Some(msg) = rx.recv() => msg,
             _ = tick.tick() => Msg::Tick(chrono::Utc::now()),
         };
-        apply(&mut model, msg, &config, &tx);
+        let mut cx = Context { config: &config, tx: &tx, actions: &mut actions, store_wake: &store_wake };
+        apply(&mut model, msg, &mut cx);
         // Fold in everything already queued before drawing once.
         while let Ok(msg) = rx.try_recv() {
-            apply(&mut model, msg, &config, &tx);
+            apply(&mut model, msg, &mut cx);
         }
         dirty = true;
         if model.should_quit {
@@ -61,13 +67,28 @@ pub async fn run(config: Arc<Config>, user: String) -> color_eyre::Result<()> {
     };
     cancel.cancel();
     drop(guard);
+    // The terminal is back; a running action still settles before the process ends.
+    actions.settle().await;
     result
 }
 
-fn apply(model: &mut Model, msg: Msg, config: &Config, tx: &MsgTx) {
+/// What carrying out a command needs.
+struct Context<'a> {
+    config: &'a Config,
+    tx: &'a MsgTx,
+    actions: &'a mut ActionRunner,
+    store_wake: &'a tokio::sync::Notify,
+}
+
+fn apply(model: &mut Model, msg: Msg, cx: &mut Context<'_>) {
     for cmd in update(model, msg) {
         match cmd {
-            Cmd::ProbeHealth(targets) => probe_all(targets, config.timeouts.health, tx),
+            Cmd::ProbeHealth(targets) => probe_all(targets, cx.config.timeouts.health, cx.tx),
+            Cmd::RunAction(plan) => {
+                cx.actions.run(*plan, model);
+                cx.store_wake.notify_one();
+            }
+            Cmd::RefreshStore => cx.store_wake.notify_one(),
             Cmd::Quit => model.should_quit = true,
         }
     }

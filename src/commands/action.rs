@@ -1,0 +1,145 @@
+//! `opsdeck promote` and `opsdeck rollback`: plan from the live state, confirm (or `--yes`), run
+//! on the executor with progress on stderr. Exit code 0 only when the action ended as asked.
+
+use crate::actions::real_ops::RealOps;
+use crate::actions::recover::recover;
+use crate::actions::{plan, Executor, Target, Timing};
+use crate::config::{ApprovalPolicy, Config};
+use crate::store::{ActionOutcome, Holder, Store};
+use std::io::{BufRead, IsTerminal, Write};
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+use tokio::signal::unix::{signal, SignalKind};
+use tokio_util::sync::CancellationToken;
+
+/// Exit code when the action was refused (lock held, gate closed, not confirmed).
+const EXIT_REFUSED: u8 = 3;
+
+/// An executor for this process, with the real outside world; unfinished actions of dead
+/// processes are settled first.
+pub async fn executor(config: &Arc<Config>, user: &str) -> Result<(Executor<RealOps>, Vec<String>, tokio::sync::mpsc::UnboundedReceiver<crate::actions::ActionEvent>), String> {
+    let store = Store::open(&config.state_path).map_err(|e| e.to_string())?;
+    let ops = RealOps::new(config.clone())?;
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let exec = Executor { ops: Arc::new(ops), store: Arc::new(Mutex::new(store)), events: tx, holder: Holder::this_process(user) };
+    let recovered = recover(&exec, config).await;
+    Ok((exec, recovered, rx))
+}
+
+/// Whether `digest` was promoted into `env` by an action that succeeded (the gate's memory, for
+/// an environment that has since moved on).
+pub fn ran_healthy_in(store: &mut Store, env: &str, digest: &str) -> bool {
+    store
+        .recent_actions(500)
+        .map(|entries| {
+            entries.iter().any(|e| {
+                e.action.env == env
+                    && e.action.to.digest == digest
+                    && e.finish.as_ref().is_some_and(|f| f.outcome == ActionOutcome::Succeeded)
+            })
+        })
+        .unwrap_or(false)
+}
+
+pub async fn run(config: Arc<Config>, user: String, target: Target, yes: bool, watch: std::time::Duration) -> ExitCode {
+    let (exec, recovered, mut events) = match executor(&config, &user).await {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("opsdeck: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    for line in recovered {
+        eprintln!("opsdeck: {line}");
+    }
+    let model = crate::collect::gather_once(config.clone(), user.clone()).await;
+    let timing = Timing { watch, ..Timing::default() };
+    let plan = match plan(&model, &target, timing) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("opsdeck: {e}");
+            return ExitCode::from(EXIT_REFUSED);
+        }
+    };
+    let prev_env = config
+        .environments
+        .iter()
+        .position(|e| e.name == plan.env)
+        .and_then(|i| i.checked_sub(1))
+        .and_then(|i| config.environments.get(i))
+        .map(|e| e.name.clone());
+    let remembered = match (&prev_env, exec.store.lock()) {
+        (Some(prev), Ok(mut store)) => ran_healthy_in(&mut store, prev, &plan.to.digest),
+        _ => false,
+    };
+    if let Some(reason) = crate::actions::plan::gate(&model, &plan, remembered) {
+        eprintln!("opsdeck: {reason}");
+        return ExitCode::from(EXIT_REFUSED);
+    }
+    let approval = config.environment(&plan.env).is_some_and(|e| e.approval == ApprovalPolicy::Required);
+    if !yes && !confirm(&plan, approval) {
+        eprintln!("opsdeck: not confirmed; nothing done");
+        return ExitCode::from(EXIT_REFUSED);
+    }
+    let printer = tokio::spawn(async move {
+        while let Some(event) = events.recv().await {
+            eprintln!("{}", event.line());
+        }
+    });
+    let cancel = CancellationToken::new();
+    spawn_cancel_on_signals(&cancel);
+    let report = exec.run(plan, cancel).await;
+    drop(exec);
+    let _ = printer.await;
+    match report.outcome {
+        Some(ActionOutcome::Succeeded) => ExitCode::SUCCESS,
+        None => ExitCode::from(EXIT_REFUSED),
+        Some(_) => ExitCode::FAILURE,
+    }
+}
+
+/// Asks on the terminal: y/N, or the environment's name where approval is required.
+fn confirm(plan: &crate::actions::ActionPlan, approval: bool) -> bool {
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        eprintln!("opsdeck: {}\nopsdeck: not a terminal: pass --yes to run it", plan.summary());
+        return false;
+    }
+    eprintln!("{}", plan.summary());
+    if approval {
+        eprint!("{} requires approval: type its name to confirm: ", plan.env);
+    } else {
+        eprint!("proceed? [y/N] ");
+    }
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    if stdin.lock().read_line(&mut line).is_err() {
+        return false;
+    }
+    let answer = line.trim();
+    if approval {
+        answer == plan.env
+    } else {
+        matches!(answer, "y" | "Y" | "yes")
+    }
+}
+
+/// SIGHUP (a dropped SSH session), SIGINT and SIGTERM ask the action to settle: undo before the
+/// switch, complete after it. The process exits once it has.
+fn spawn_cancel_on_signals(cancel: &CancellationToken) {
+    let cancel = cancel.clone();
+    tokio::spawn(async move {
+        let (Ok(mut hup), Ok(mut int), Ok(mut term)) =
+            (signal(SignalKind::hangup()), signal(SignalKind::interrupt()), signal(SignalKind::terminate()))
+        else {
+            return;
+        };
+        tokio::select! {
+            _ = hup.recv() => {}
+            _ = int.recv() => {}
+            _ = term.recv() => {}
+        }
+        eprintln!("opsdeck: signal received: settling the action before exiting");
+        cancel.cancel();
+    });
+}

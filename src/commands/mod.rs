@@ -1,0 +1,4 @@
+//! The headless commands: the same action layer and state as the console, for scripts, CI and
+//! runbook steps. Each returns the process exit code.
+
+pub mod action;

@@ -1,0 +1,100 @@
+//! Running the actions the operator confirms: one executor for the process (its own store
+//! connection, the real outside world), each action its own task, progress forwarded as
+//! messages. On quit every running action is asked to settle (undo before the switch, complete
+//! after it) and waited for, after the terminal is given back.
+
+use crate::actions::real_ops::RealOps;
+use crate::actions::recover::recover;
+use crate::actions::{ActionPlan, ActionReport, Executor};
+use crate::collect::MsgTx;
+use crate::config::Config;
+use crate::msg::Msg;
+use crate::store::{Holder, Store};
+use std::sync::{Arc, Mutex};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+pub struct ActionRunner {
+    exec: Result<Executor<RealOps>, String>,
+    config: Arc<Config>,
+    tasks: JoinSet<ActionReport>,
+    cancel: CancellationToken,
+    tx: MsgTx,
+}
+
+impl ActionRunner {
+    /// Opens the store and the outside world for actions, forwards their progress to `tx`, and
+    /// settles in the background any action a dead opsdeck left unfinished.
+    pub fn start(config: Arc<Config>, user: &str, tx: &MsgTx) -> ActionRunner {
+        let (events_tx, mut events_rx) = tokio::sync::mpsc::unbounded_channel();
+        let exec = Store::open(&config.state_path).map_err(|e| e.to_string()).and_then(|store| {
+            let ops = RealOps::new(config.clone())?;
+            Ok(Executor { ops: Arc::new(ops), store: Arc::new(Mutex::new(store)), events: events_tx, holder: Holder::this_process(user) })
+        });
+        let forward = tx.clone();
+        tokio::spawn(async move {
+            while let Some(event) = events_rx.recv().await {
+                if forward.send(Msg::Action(event)).is_err() {
+                    return;
+                }
+            }
+        });
+        match &exec {
+            Ok(exec) => {
+                let (exec, config, tx) = (exec.clone(), config.clone(), tx.clone());
+                tokio::spawn(async move {
+                    for line in recover(&exec, &config).await {
+                        let _ = tx.send(Msg::Notice(line));
+                    }
+                });
+            }
+            Err(e) => {
+                let _ = tx.send(Msg::Notice(format!("actions disabled: {e}")));
+            }
+        }
+        ActionRunner { exec, config, tasks: JoinSet::new(), cancel: CancellationToken::new(), tx: tx.clone() }
+    }
+
+    /// Runs `plan` after the promotion gate, in its own task.
+    pub fn run(&mut self, plan: ActionPlan, model: &crate::model::Model) {
+        let exec = match &self.exec {
+            Ok(e) => e.clone(),
+            Err(e) => {
+                let _ = self.tx.send(Msg::Notice(format!("{}: not run: actions disabled: {e}", plan.subject())));
+                return;
+            }
+        };
+        let prev = self
+            .config
+            .environments
+            .iter()
+            .position(|e| e.name == plan.env)
+            .and_then(|i| i.checked_sub(1))
+            .and_then(|i| self.config.environments.get(i))
+            .map(|e| e.name.clone());
+        let remembered = match (&prev, exec.store.lock()) {
+            (Some(prev), Ok(mut store)) => crate::commands::action::ran_healthy_in(&mut store, prev, &plan.to.digest),
+            _ => false,
+        };
+        if let Some(reason) = crate::actions::plan::gate(model, &plan, remembered) {
+            exec.refuse(&plan, reason);
+            return;
+        }
+        let cancel = self.cancel.child_token();
+        self.tasks.spawn(async move { exec.run(plan, cancel).await });
+    }
+
+    /// Asks every running action to settle and waits for them, printing progress on stderr.
+    pub async fn settle(mut self) {
+        if self.tasks.is_empty() {
+            return;
+        }
+        eprintln!("opsdeck: settling {} running action(s) before exiting…", self.tasks.len());
+        self.cancel.cancel();
+        while let Some(done) = self.tasks.join_next().await {
+            if let Ok(report) = done {
+                eprintln!("opsdeck: action {} ended: {}", report.id.map(|i| format!("#{i}")).unwrap_or_default(), report.reason);
+            }
+        }
+    }
+}
