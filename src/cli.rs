@@ -89,7 +89,8 @@ pub struct RunArgs {
     /// Do not ask for confirmation.
     #[arg(long, short = 'y')]
     pub yes: bool,
-    /// How long to keep watching the new slot after the switch (rolls back by itself if it fails).
-    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "60s")]
-    pub watch: std::time::Duration,
+    /// How long to keep watching the new slot after the switch (rolls back by itself if it
+    /// fails); default: the config's `[actions] watch`, 60s.
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub watch: Option<std::time::Duration>,
 }

@@ -61,6 +61,9 @@ async fn run(cli: Cli) -> ExitCode {
                 Ok(c) => c,
                 Err(code) => return code,
             };
+            // Like every command that loads a config, status first settles what a dead opsdeck
+            // left unfinished, and says so.
+            opsdeck::commands::action::recover_unfinished(&config, &user).await;
             let model = opsdeck::collect::gather_once(config, user).await;
             if json {
                 match serde_json::to_string_pretty(&opsdeck::status::to_json(&model)) {

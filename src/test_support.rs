@@ -1,8 +1,14 @@
 //! Fixtures for unit and snapshot tests: a three-environment config and a model filled as the
 //! demo stack fills it, at a fixed time, with no Docker daemon or network.
 
+use crate::actions::{ActionKind, ActionPlan, Step, Target, Timing};
 use crate::config::Config;
+use crate::model::actions::Confirm;
 use crate::model::{HealthEntry, Model, Reach, SlotId};
+use crate::store::{
+    ActionFinish, ActionId, ActionOutcome, ActionRecord, Holder, ImageRef, JournalEntry, LockId, LockInfo, StepPhase,
+    StepRecord,
+};
 use chrono::{DateTime, TimeZone, Utc};
 use opsdeck_backends::types::*;
 use std::collections::BTreeMap;
@@ -130,7 +136,8 @@ fn gen_report(healthy: bool, latency_ms: u64) -> HealthReport {
         http_status: Some(if healthy { 200 } else { 503 }),
         latency: Duration::from_millis(latency_ms),
         status_field: Some(if healthy { "healthy" } else { "unhealthy" }.into()),
-        services: [("database".to_string(), "connected".to_string()), ("redis".to_string(), "connected".to_string())].into(),
+        services: [("database".to_string(), "connected".to_string()), ("redis".to_string(), "connected".to_string())]
+            .into(),
         uptime_secs: Some(7200),
     }
 }
@@ -140,17 +147,27 @@ fn gen_report(healthy: bool, latency_ms: u64) -> HealthReport {
 pub fn gen_demo_model() -> Model {
     let mut m = gen_model();
     let now = m.now;
-    let releases = [("dev", "v1.3.0", "v1.2.0", "blue"), ("staging", "v1.3.0", "v1.2.0", "green"), ("prod", "v1.2.0", "v1.1.0", "blue")];
+    let releases = [
+        ("dev", "v1.3.0", "v1.2.0", "blue"),
+        ("staging", "v1.3.0", "v1.2.0", "green"),
+        ("prod", "v1.2.0", "v1.1.0", "blue"),
+    ];
     for (env, live_v, idle_v, live_slot) in releases {
         let idle_slot = crate::model::views::other_slot(live_slot);
         for (id, host) in m.hosts.iter_mut().filter(|(id, _)| id.env == env) {
             if id.host == "prod-2" {
-                host.reach = Reach::Down { reason: "docker: no answer within 3s".into(), since: now - chrono::Duration::seconds(42) };
+                host.reach = Reach::Down {
+                    reason: "docker: no answer within 3s".into(),
+                    since: now - chrono::Duration::seconds(42),
+                };
                 continue;
             }
             host.reach = Reach::Up { at: now };
             for service in ["api", "web"] {
-                for c in [gen_container(env, service, live_slot, live_v, true), gen_container(env, service, idle_slot, idle_v, false)] {
+                for c in [
+                    gen_container(env, service, live_slot, live_v, true),
+                    gen_container(env, service, idle_slot, idle_v, false),
+                ] {
                     host.containers.insert(c.id.clone(), c);
                 }
             }
@@ -161,21 +178,33 @@ pub fn gen_demo_model() -> Model {
             let backend = format!("{service}_{env}");
             lb.servers.push(gen_server(&backend, live_slot, true));
             lb.servers.push(gen_server(&backend, idle_slot, false));
-            let slot = SlotId { env: env.into(), service: service.into(), slot: live_slot.into(), host: format!("{env}-1") };
+            let slot =
+                SlotId { env: env.into(), service: service.into(), slot: live_slot.into(), host: format!("{env}-1") };
             let healthy = !(env == "staging" && service == "web");
-            m.health.insert(slot, HealthEntry { report: gen_report(healthy, 3 + service.len() as u64), at: now - chrono::Duration::seconds(2) });
+            m.health.insert(
+                slot,
+                HealthEntry {
+                    report: gen_report(healthy, 3 + service.len() as u64),
+                    at: now - chrono::Duration::seconds(2),
+                },
+            );
         }
     }
     m.registry.reach = Reach::Up { at: now };
     for service in ["api", "web"] {
-        let images = [("v1.3.0", "3f9c2e1", 1), ("v1.2.0", "8a1b0c7", 3), ("v1.1.0", "5d4e3f2", 9), ("v1.0.0", "1a2b3c4", 30)]
-            .into_iter()
-            .map(|(v, sha, days)| RegistryImage {
-                digest: gen_digest(v),
-                tags: if v == "v1.3.0" { vec![v.into(), sha.into(), "latest".into()] } else { vec![v.into(), sha.into()] },
-                created: Some(now - chrono::Duration::days(days)),
-            })
-            .collect();
+        let images =
+            [("v1.3.0", "3f9c2e1", 1), ("v1.2.0", "8a1b0c7", 3), ("v1.1.0", "5d4e3f2", 9), ("v1.0.0", "1a2b3c4", 30)]
+                .into_iter()
+                .map(|(v, sha, days)| RegistryImage {
+                    digest: gen_digest(v),
+                    tags: if v == "v1.3.0" {
+                        vec![v.into(), sha.into(), "latest".into()]
+                    } else {
+                        vec![v.into(), sha.into()]
+                    },
+                    created: Some(now - chrono::Duration::days(days)),
+                })
+                .collect();
         m.registry.images.insert(service.into(), images);
     }
     m.alerts.reach = Reach::Up { at: now };
@@ -203,5 +232,200 @@ pub fn gen_demo_model() -> Model {
             fingerprint: "d4e5f6".into(),
         },
     ];
+    m
+}
+
+/// The demo model with prod-2 answering (its slots as on prod-1), so that plans for prod can be
+/// built: `plan()` refuses an environment with a host down.
+pub fn gen_demo_model_all_up() -> Model {
+    let mut m = gen_demo_model();
+    let now = m.now;
+    for (id, host) in m.hosts.iter_mut().filter(|(id, _)| id.host == "prod-2") {
+        host.reach = Reach::Up { at: now };
+        for service in ["api", "web"] {
+            for c in [
+                gen_container(&id.env, service, "blue", "v1.2.0", true),
+                gen_container(&id.env, service, "green", "v1.1.0", false),
+            ] {
+                host.containers.insert(c.id.clone(), c);
+            }
+        }
+    }
+    for service in ["api", "web"] {
+        let slot = SlotId { env: "prod".into(), service: service.into(), slot: "blue".into(), host: "prod-2".into() };
+        let at = now - chrono::Duration::seconds(2);
+        m.health.insert(slot, HealthEntry { report: gen_report(true, 4 + service.len() as u64), at });
+    }
+    m
+}
+
+/// The plan `p` (`Promote`) or `r` (`Rollback`) would build for `service` in `env` with default
+/// timing, on [`gen_demo_model_all_up`].
+pub fn gen_plan(kind: ActionKind, service: &str, env: &str) -> ActionPlan {
+    let target = Target { kind, service: service.into(), env: env.into(), image: None, force: false };
+    crate::actions::plan(&gen_demo_model_all_up(), &target, Timing::default()).expect("fixture plan")
+}
+
+/// The plan that brought `plan.from` in, e.g. the earlier promote a rollback undoes.
+pub fn gen_reversed_plan(plan: &ActionPlan) -> ActionPlan {
+    let mut p = plan.clone();
+    p.kind = ActionKind::Promote;
+    std::mem::swap(&mut p.from_slot, &mut p.to_slot);
+    std::mem::swap(&mut p.new_slots, &mut p.old_slots);
+    p.to = plan.from.clone().unwrap_or_default();
+    p.from = Some(plan.to.clone());
+    p.reuse_idle = false;
+    p
+}
+
+/// The confirmation `p`/`r` opens for `service` in `env`, with `typed` already typed; an
+/// environment that requires approval asks for its name.
+pub fn gen_confirm(kind: ActionKind, service: &str, env: &str, typed: &str) -> Confirm {
+    let plan = gen_plan(kind, service, env);
+    let approval = gen_config().environment(env).is_some_and(|e| e.approval == crate::config::ApprovalPolicy::Required);
+    Confirm { plan, type_to_confirm: approval.then(|| env.to_string()), typed: typed.into() }
+}
+
+/// How far a fixture action got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GenRun<'a> {
+    /// Steps before `done` finished; step `done` has started and not ended.
+    Running { done: usize },
+    /// Every step finished.
+    Succeeded,
+    /// Step `at` failed with `reason`, and the action ended with `outcome`.
+    Ended { at: usize, outcome: ActionOutcome, reason: &'a str },
+}
+
+/// How long a step of a fixture action takes, and the note the executor writes when it finishes.
+fn gen_step_run(plan: &ActionPlan, step: &Step) -> (chrono::Duration, String) {
+    let ms = chrono::Duration::milliseconds;
+    match step {
+        Step::Prepare { .. } if plan.reuse_idle => (ms(40), "idle slot already holds it: no pull, no create".into()),
+        Step::Prepare { .. } => (ms(4_200), "pulled; created".into()),
+        Step::Start { .. } => (ms(800), String::new()),
+        Step::WaitHealthy { .. } => (ms(2_100), "healthy after 2.1s".into()),
+        Step::Switch => (ms(300), format!("{} ready, {} draining", plan.to_slot, plan.from_slot)),
+        Step::Drain => (ms(300), "drained in 0.3s".into()),
+        Step::Retire => (ms(100), String::new()),
+        Step::StopOld { .. } => (ms(1_500), "kept for rollback".into()),
+        Step::Watch => (chrono::Duration::seconds(60), "stayed healthy".into()),
+    }
+}
+
+/// A journal entry for `plan` run by `user` from `started`, as the executor writes it: each step
+/// started then finished (or failed), one after the other, and the end if it ended.
+pub fn gen_journal_entry(
+    id: i64,
+    plan: &ActionPlan,
+    user: &str,
+    started: DateTime<Utc>,
+    run: GenRun<'_>,
+) -> JournalEntry {
+    let image = |im: &crate::model::views::ImageRef| ImageRef { tag: im.tag.clone(), digest: im.digest.clone() };
+    let action = ActionRecord {
+        kind: plan.kind.as_str().into(),
+        service: plan.service.clone(),
+        env: plan.env.clone(),
+        from: plan.from.as_ref().map(image),
+        to: image(&plan.to),
+        hosts: plan.hosts.clone(),
+        user: user.into(),
+        started_at: started,
+        plan: serde_json::to_value(plan).expect("plan serializes"),
+    };
+    let (last, failed) = match run {
+        GenRun::Running { done } => (done.min(plan.steps.len()), None),
+        GenRun::Succeeded => (plan.steps.len(), None),
+        GenRun::Ended { at, reason, .. } => (at.min(plan.steps.len()), Some(reason)),
+    };
+    let mut steps = Vec::new();
+    let mut at = started;
+    let record = |index: usize, phase: StepPhase, at: DateTime<Utc>, detail: &str| StepRecord {
+        step_index: index as u32,
+        step_name: plan.steps[index].label(plan),
+        phase,
+        at,
+        detail: detail.into(),
+    };
+    for (index, step) in plan.steps.iter().enumerate().take(last) {
+        let (took, note) = gen_step_run(plan, step);
+        steps.push(record(index, StepPhase::Started, at, ""));
+        at += took;
+        steps.push(record(index, StepPhase::Finished, at, &note));
+    }
+    if last < plan.steps.len() && !matches!(run, GenRun::Succeeded) {
+        steps.push(record(last, StepPhase::Started, at, ""));
+        if let Some(reason) = failed {
+            at += chrono::Duration::seconds(12);
+            steps.push(record(last, StepPhase::Failed, at, reason));
+        }
+    }
+    let finish = match run {
+        GenRun::Running { .. } => None,
+        GenRun::Succeeded => Some(ActionFinish { at, outcome: ActionOutcome::Succeeded, reason: String::new() }),
+        GenRun::Ended { at: index, outcome, reason } => {
+            let label = plan.steps.get(index).map(|s| s.label(plan)).unwrap_or_default();
+            // Undoing takes a few seconds more after the failure.
+            Some(ActionFinish { at: at + chrono::Duration::seconds(3), outcome, reason: format!("{label}: {reason}") })
+        }
+    };
+    JournalEntry { id: ActionId(id), action, steps, finish }
+}
+
+/// The lock the action journaled as `entry` (planned as `plan`) holds while it runs, taken by
+/// opsdeck pid 4242 on the bastion.
+pub fn gen_lock(id: i64, plan: &ActionPlan, entry: &JournalEntry) -> LockInfo {
+    let a = &entry.action;
+    LockInfo {
+        id: LockId(id),
+        service: a.service.clone(),
+        env: a.env.clone(),
+        holder: Holder { user: a.user.clone(), host: "bastion".into(), pid: 4242, process_start: None },
+        what: plan.summary(),
+        since: a.started_at,
+        heartbeat: gen_now(),
+    }
+}
+
+/// The story at 03:12: alice is rolling api back in prod (prod-2's green slot is warming up),
+/// bob's web promote into prod was rolled back by its watch 40 minutes ago, a dev rollback failed
+/// before the switch, and api reached staging two hours ago. The running action holds its lock.
+pub fn gen_actions_model() -> Model {
+    let mut m = gen_demo_model_all_up();
+    let now = m.now;
+    let min = chrono::Duration::minutes;
+    let prod_rollback = gen_plan(ActionKind::Rollback, "api", "prod");
+    let running = gen_journal_entry(
+        14,
+        &prod_rollback,
+        "alice",
+        now - chrono::Duration::seconds(14),
+        GenRun::Running { done: 5 },
+    );
+    let rolled_back = gen_journal_entry(
+        13,
+        &gen_plan(ActionKind::Promote, "web", "prod"),
+        "bob",
+        now - min(41),
+        GenRun::Ended { at: 11, outcome: ActionOutcome::RolledBack, reason: "42 of 600 requests answered 5xx (7%)" },
+    );
+    let failed = gen_journal_entry(
+        12,
+        &gen_plan(ActionKind::Rollback, "web", "dev"),
+        "carol",
+        now - min(95),
+        GenRun::Ended { at: 1, outcome: ActionOutcome::Failed, reason: "start: no answer within 2m" },
+    );
+    let succeeded = gen_journal_entry(
+        11,
+        &gen_reversed_plan(&gen_plan(ActionKind::Rollback, "api", "staging")),
+        "bob",
+        now - min(130),
+        GenRun::Succeeded,
+    );
+    m.actions.locks = vec![gen_lock(7, &prod_rollback, &running)];
+    m.actions.ours = vec![14];
+    m.actions.recent = vec![running, rolled_back, failed, succeeded];
     m
 }

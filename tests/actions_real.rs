@@ -56,21 +56,32 @@ fn promote_and_rollback_on_the_demo_stack() {
         return;
     }
     // Declared first, dropped last: the extra image is untagged after the demo is down.
-    let untag = UntagOnDrop(Mutex::new(Vec::new()));
+    let untag = UntagOnDrop(Arc::new(Mutex::new(Vec::new())));
     let demo = support::Demo::up_when_engine_free(&[], Duration::from_secs(600));
     let config = Arc::new(opsdeck::config::load(&demo.config()).expect("demo config"));
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(4).enable_all().build().expect("runtime");
-    rt.block_on(async {
-        let ctx = Ctx::new(config.clone(), "alice");
+    // The phases' futures are deep (gather_once, the executor): they run on workers with room.
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(4)
+        .thread_stack_size(16 << 20)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let made = untag.0.clone();
+    let story = rt.spawn(async move {
+        let ctx = Ctx::new(config, "alice");
         let mut ran = Vec::new();
-        phase("a: rollback, promote, ladder", ladder(&ctx, &untag, &mut ran)).await;
-        phase("b: zero downtime", zero_downtime(&ctx, &mut ran)).await;
-        phase("c: failures", failures(&ctx, &mut ran)).await;
-        phase("d: two executors", two_executors(&ctx, &mut ran)).await;
+        phase("a: rollback, promote, ladder", Box::pin(ladder(&ctx, &made, &mut ran))).await;
+        phase("b: zero downtime", Box::pin(zero_downtime(&ctx, &mut ran))).await;
+        phase("c: failures", Box::pin(failures(&ctx, &mut ran))).await;
+        phase("d: two executors", Box::pin(two_executors(&ctx, &mut ran))).await;
         audit_trail(&ctx, &ran);
     });
+    let result = rt.block_on(story);
     drop(rt);
     let out = demo.down();
+    if let Err(e) = result {
+        std::panic::resume_unwind(e.into_panic());
+    }
     assert!(out.status.success(), "demo down: {}", String::from_utf8_lossy(&out.stderr));
 }
 
@@ -119,6 +130,26 @@ impl Run {
                 _ => None,
             })
             .collect()
+    }
+
+    /// Each step's label and how long it took (Started to Finished or Failed), in ms.
+    fn timeline(&self) -> String {
+        let mut started = BTreeMap::new();
+        let mut out = Vec::new();
+        for event in &self.events {
+            if let ActionEvent::Step { index, label, phase, note, at, .. } = event {
+                match phase {
+                    StepPhase::Started => {
+                        started.insert(*index, *at);
+                    }
+                    _ => {
+                        let ms = started.get(index).map(|s| (*at - *s).num_milliseconds()).unwrap_or(-1);
+                        out.push(format!("{label} {ms}ms ({note})"));
+                    }
+                }
+            }
+        }
+        out.join("; ")
     }
 
     fn outcome(&self) -> Option<ActionOutcome> {
@@ -311,7 +342,7 @@ fn registry_host(config: &Config) -> String {
 }
 
 /// Untags the references made by the test once everything else is down.
-struct UntagOnDrop(Mutex<Vec<String>>);
+struct UntagOnDrop(Arc<Mutex<Vec<String>>>);
 
 impl Drop for UntagOnDrop {
     fn drop(&mut self) {
@@ -323,7 +354,7 @@ impl Drop for UntagOnDrop {
 }
 
 /// Phase a.
-async fn ladder(ctx: &Ctx, untag: &UntagOnDrop, ran: &mut Vec<Run>) {
+async fn ladder(ctx: &Ctx, untag: &Mutex<Vec<String>>, ran: &mut Vec<Run>) {
     let api_prod = lb_addr(&ctx.config, "api", "prod");
 
     // Rollback to what the idle slot holds: a start, a health wait and a switch.
@@ -362,7 +393,7 @@ async fn ladder(ctx: &Ctx, untag: &UntagOnDrop, ran: &mut Vec<Run>) {
     assert_eq!(run.outcome(), Some(ActionOutcome::Succeeded), "{}: {:#?}", run.report.reason, run.notes());
     let notes = run.notes();
     assert!(notes.iter().any(|n| n.contains("pulled; created")), "{notes:#?}");
-    eprintln!("promote with a pull: switch after {:?}", run.switch_time());
+    eprintln!("promote with a pull: switch after {:?}; steps: {}", run.switch_time(), run.timeline());
     assert_eq!(lb_version(api_prod, 10).await, "v1.3.0");
     let model = ctx.model().await;
     let cell = model.service_cell("prod", "api").expect("api/prod");
@@ -374,7 +405,7 @@ async fn ladder(ctx: &Ctx, untag: &UntagOnDrop, ran: &mut Vec<Run>) {
     // A new web release, v1.4.0, up the whole ladder.
     let registry = registry_host(&ctx.config);
     let release = format!("{registry}/web:v1.4.0");
-    untag.0.lock().expect("untag list").push(release.clone());
+    untag.lock().expect("untag list").push(release.clone());
     let spec = BuildSpec {
         files: vec![ContextFile {
             path: "Dockerfile".into(),
@@ -433,6 +464,9 @@ async fn zero_downtime(ctx: &Ctx, ran: &mut Vec<Run>) {
             run.notes()
         );
         switch_times.push(run.switch_time().expect("a switch step finished"));
+        if cycle < 2 {
+            eprintln!("cycle {cycle} steps: {}", run.timeline());
+        }
         if let Some(task) = run.slow.take() {
             slow_answers.push(task.await.expect("slow request task"));
         }

@@ -43,11 +43,14 @@ fn the_console_shows_the_demo_stack() {
 
     // Through the load balancer, prod api answers its live version.
     let url = v["environments"][2]["services"][0]["url"].as_str().expect("url").to_string();
-    let body = http_get(&url);
+    let body = support::http_get(&url);
     assert!(body.contains("v1.2.0"), "{body}");
 
-    // The console, at 80x24: every pane's real data.
+    // The console, at 80x24: every pane's real data. A short watch window keeps the test short.
     let config = demo.config();
+    let mut text = std::fs::read_to_string(&config).expect("config");
+    text.push_str("\n[actions]\nwatch = \"2s\"\n");
+    std::fs::write(&config, text).expect("config");
     let config_arg = config.to_str().expect("utf-8 path");
     let mut console = Console::spawn(&["--config", config_arg], 80, 24);
     console.wait_text("v1.3.0", Duration::from_secs(10));
@@ -57,15 +60,32 @@ fn the_console_shows_the_demo_stack() {
     for pane in ["Environments", "Images", "Health", "Alerts"] {
         assert!(screen.contains(pane), "{pane} missing:\n{screen}");
     }
-    // Move: down to web, right to prod, Tab through the panes.
-    console.send("jl");
-    console.send("\t\t\t\t");
+    // Move: down to web and back, Tab through the panes and back to Environments.
+    console.send("jk");
+    console.send("\t\t\t\t\t");
     console.send("?");
     console.wait_text("navigation", Duration::from_secs(2));
     console.send("?");
+
+    // Roll prod api back: right twice to prod, `r`, confirm, watch the steps, see the change.
+    console.send("ll");
+    console.send("r");
+    console.wait_text("v1.1.0", Duration::from_secs(2));
+    console.wait_for("the confirmation", Duration::from_secs(2), |s| s.contains("Esc") && s.contains("prod"));
+    console.send("y");
+    console.wait_for("steps progressing", Duration::from_secs(20), |s| s.contains("switch traffic"));
+    console.wait_text("succeeded", Duration::from_secs(60));
+    console.wait_for("prod api on v1.1.0 in Environments", Duration::from_secs(15), |s| {
+        s.lines().any(|l| l.contains("api") && l.contains("v1.3.0") && l.contains("v1.1.0"))
+    });
     console.send("q");
-    assert!(console.wait_exit(Duration::from_secs(5)).is_some_and(|s| s.success()), "opsdeck did not quit");
+    assert!(console.wait_exit(Duration::from_secs(10)).is_some_and(|s| s.success()), "opsdeck did not quit");
     assert!(console.restored(), "terminal not restored");
+    let (_, stdout, _) = demo.opsdeck(&["status", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout).expect("status json");
+    assert_eq!(v["environments"][2]["services"][0]["image"]["tag"], "v1.1.0");
+    assert_eq!(v["actions"][0]["outcome"], "succeeded");
+    assert_eq!(v["actions"][0]["user"], opsdeck::identity::current_user());
 
     // Down: nothing left.
     let out = demo.down();
@@ -96,18 +116,5 @@ fn collect_pids(v: &serde_json::Value) -> Vec<i32> {
         serde_json::Value::Array(items) => items.iter().for_each(|i| out.extend(collect_pids(i))),
         _ => {}
     }
-    out
-}
-
-/// A plain HTTP/1.0 GET on loopback, returning the body.
-fn http_get(url: &str) -> String {
-    use std::io::{Read, Write};
-    let rest = url.trim_start_matches("http://");
-    let (addr, path) = rest.split_once('/').map(|(a, p)| (a, format!("/{p}"))).unwrap_or((rest, "/".into()));
-    let mut s = std::net::TcpStream::connect(addr).expect("connect to the load balancer");
-    s.set_read_timeout(Some(Duration::from_secs(5))).expect("timeout");
-    write!(s, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").expect("send");
-    let mut out = String::new();
-    let _ = s.read_to_string(&mut out);
     out
 }

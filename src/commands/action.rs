@@ -3,7 +3,7 @@
 
 use crate::actions::real_ops::RealOps;
 use crate::actions::recover::recover;
-use crate::actions::{plan, Executor, Target, Timing};
+use crate::actions::{plan, Executor, Target};
 use crate::config::{ApprovalPolicy, Config};
 use crate::store::{ActionOutcome, Holder, Store};
 use std::io::{BufRead, IsTerminal, Write};
@@ -26,6 +26,18 @@ pub async fn executor(config: &Arc<Config>, user: &str) -> Result<(Executor<Real
     Ok((exec, recovered, rx))
 }
 
+/// Settles unfinished actions of dead opsdeck processes, printing what was done on stderr.
+/// Without a usable store or outside world there is nothing to settle: it says why and goes on.
+pub async fn recover_unfinished(config: &Arc<Config>, user: &str) {
+    if !config.state_path.exists() {
+        return;
+    }
+    match executor(config, user).await {
+        Ok((_, lines, _)) => lines.iter().for_each(|l| eprintln!("opsdeck: {l}")),
+        Err(e) => eprintln!("opsdeck: cannot check for unfinished actions: {e}"),
+    }
+}
+
 /// Whether `digest` was promoted into `env` by an action that succeeded (the gate's memory, for
 /// an environment that has since moved on).
 pub fn ran_healthy_in(store: &mut Store, env: &str, digest: &str) -> bool {
@@ -41,7 +53,7 @@ pub fn ran_healthy_in(store: &mut Store, env: &str, digest: &str) -> bool {
         .unwrap_or(false)
 }
 
-pub async fn run(config: Arc<Config>, user: String, target: Target, yes: bool, watch: std::time::Duration) -> ExitCode {
+pub async fn run(config: Arc<Config>, user: String, target: Target, yes: bool, watch: Option<std::time::Duration>) -> ExitCode {
     let (exec, recovered, mut events) = match executor(&config, &user).await {
         Ok(x) => x,
         Err(e) => {
@@ -53,7 +65,7 @@ pub async fn run(config: Arc<Config>, user: String, target: Target, yes: bool, w
         eprintln!("opsdeck: {line}");
     }
     let model = crate::collect::gather_once(config.clone(), user.clone()).await;
-    let timing = Timing { watch, ..Timing::default() };
+    let timing = config.actions.timing(watch);
     let plan = match plan(&model, &target, timing) {
         Ok(p) => p,
         Err(e) => {

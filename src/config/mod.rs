@@ -24,6 +24,8 @@ pub struct Config {
     pub timeouts: Timeouts,
     #[serde(default)]
     pub intervals: Intervals,
+    #[serde(default)]
+    pub actions: ActionsConfig,
     /// Ordered: the promotion ladder runs from the first to the last.
     pub environments: Vec<EnvironmentConfig>,
     pub services: Vec<ServiceConfig>,
@@ -96,6 +98,45 @@ impl Default for Intervals {
             haproxy: Duration::from_secs(2),
             registry: Duration::from_secs(30),
             alerts: Duration::from_secs(10),
+        }
+    }
+}
+
+/// How promotes and rollbacks wait. Each bound ends a wait with a failure (and an undo), never
+/// a hang.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ActionsConfig {
+    /// How long a new slot may take to turn healthy.
+    #[serde(with = "humantime_serde")]
+    pub health_wait: Duration,
+    /// How long the old server may take to finish its sessions before they are shut down.
+    #[serde(with = "humantime_serde")]
+    pub drain_wait: Duration,
+    /// SIGTERM to SIGKILL when stopping the old container.
+    #[serde(with = "humantime_serde")]
+    pub stop_grace: Duration,
+    /// How long the new slot is watched after the switch (a failure rolls back by itself).
+    #[serde(with = "humantime_serde")]
+    pub watch: Duration,
+}
+
+impl Default for ActionsConfig {
+    fn default() -> Self {
+        let t = crate::actions::Timing::default();
+        ActionsConfig { health_wait: t.health_wait, drain_wait: t.drain_wait, stop_grace: t.stop_grace, watch: t.watch }
+    }
+}
+
+impl ActionsConfig {
+    /// The executor's timing from the config, with `watch` overridden when given.
+    pub fn timing(&self, watch: Option<Duration>) -> crate::actions::Timing {
+        crate::actions::Timing {
+            health_wait: self.health_wait,
+            drain_wait: self.drain_wait,
+            stop_grace: self.stop_grace,
+            watch: watch.unwrap_or(self.watch),
+            ..crate::actions::Timing::default()
         }
     }
 }

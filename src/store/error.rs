@@ -45,7 +45,8 @@ pub enum StoreError {
         "state store {}: the lock on {service}/{env} held by {holder} is not stale; force it to break it",
         path.display()
     )]
-    NotStale { path: PathBuf, service: String, env: String, holder: Holder },
+    // Boxed: keeps every `Result<_, StoreError>` small (clippy::result_large_err).
+    NotStale { path: PathBuf, service: String, env: String, holder: Box<Holder> },
 
     #[error("state store {}: no journaled action {id}", path.display())]
     UnknownAction { path: PathBuf, id: ActionId },

@@ -154,7 +154,7 @@ impl Store {
                     path: path.clone(),
                     service: service.into(),
                     env: env.into(),
-                    holder: lock.holder.clone(),
+                    holder: Box::new(lock.holder.clone()),
                 })?)
             }
         };

@@ -113,8 +113,7 @@ impl Store {
         }
         if let Some(row) = broken {
             let others = stmt.query_map([], stored_row).map_err(sql(path, op))?;
-            let others = others.collect::<Result<Vec<_>, _>>().map_err(sql(path, op))?;
-            found = Some(classify(&row, max_seq.max(head.map_or(0, |h| h.0)), others.iter()));
+            found = Some(classify(&row, max_seq.max(head.map_or(0, |h| h.0)), others).map_err(sql(path, op))?);
         } else if found.is_none() {
             found = walk.finish();
         }
@@ -125,7 +124,7 @@ impl Store {
 enum Finding {
     Problem(AuditProblem),
     /// The record's hash does not match its fields at its seq: needs a look at the others.
-    Broken(StoredRow),
+    Broken(Box<StoredRow>),
 }
 
 /// The state of the one pass in seq order.
@@ -157,7 +156,7 @@ impl Walk {
             return Err(Finding::Problem(problem(self.expected_seq, ProblemKind::Deleted, gap)));
         }
         if record_hash(&r.prev_hash, &r.fields_at(r.seq)) != r.hash {
-            return Err(Finding::Broken(r));
+            return Err(Finding::Broken(Box::new(r)));
         }
         if r.prev_hash != self.expected_prev {
             // This record is self-consistent but does not link to the one before it, which was
@@ -198,9 +197,13 @@ impl Walk {
 }
 
 /// Names what happened to `r`, whose hash does not match its fields at its own seq, by trying its
-/// content at other places: `others` is every record, `max_seq` the highest seq the chain knew.
+/// content at other places: `others` reads every record again, `max_seq` the highest seq the chain knew.
 /// Every record before `r` passed the walk, so they sit where they were written.
-fn classify<'a>(r: &StoredRow, max_seq: i64, others: impl Iterator<Item = &'a StoredRow>) -> AuditProblem {
+fn classify(
+    r: &StoredRow,
+    max_seq: i64,
+    others: impl Iterator<Item = rusqlite::Result<StoredRow>>,
+) -> rusqlite::Result<AuditProblem> {
     let verifies_at = |row: &StoredRow, content: &StoredRow, seq: i64| {
         record_hash(&row.prev_hash, &content.fields_at(seq)) == row.hash
     };
@@ -208,18 +211,22 @@ fn classify<'a>(r: &StoredRow, max_seq: i64, others: impl Iterator<Item = &'a St
     let home = (1..=max_seq).filter(|&s| s != r.seq).find(|&s| verifies_at(r, r, s));
     let mut content_of = None;
     let mut original_here = None;
-    for o in others.filter(|o| o.seq != r.seq) {
+    for o in others {
+        let o = o?;
+        if o.seq == r.seq {
+            continue;
+        }
         // r's fields, in o's place, verify against o's hashes: fields were moved, hashes stayed.
-        if content_of.is_none() && verifies_at(o, r, o.seq) {
+        if content_of.is_none() && verifies_at(&o, r, o.seq) {
             content_of = Some(o.seq);
         }
         // o, hashes and all, was written at r's place: the record that belongs here still exists.
-        if original_here.is_none() && verifies_at(o, o, r.seq) {
+        if original_here.is_none() && verifies_at(&o, &o, r.seq) {
             original_here = Some(o.seq);
         }
     }
     let seq = r.seq;
-    match (home, original_here, content_of) {
+    Ok(match (home, original_here, content_of) {
         (Some(from), Some(now_at), _) if from > seq => problem(
             seq,
             ProblemKind::Reordered,
@@ -240,7 +247,7 @@ fn classify<'a>(r: &StoredRow, max_seq: i64, others: impl Iterator<Item = &'a St
         (None, _, None) => {
             problem(seq, ProblemKind::Changed, "its hash does not match its fields: a field was changed")
         }
-    }
+    })
 }
 
 #[cfg(test)]

@@ -135,8 +135,30 @@ fn env_pending(model: &Model, env: &str) -> bool {
     hosts_pending && model.lbs.get(env).is_none_or(|lb| lb.reach == Reach::Pending)
 }
 
-/// A cell's content from most to least detailed: "v1.2.0 blue ● ↓1" down to "v1.2.0 ●".
+/// Marks a service/environment that an action holds the lock on (one action at a time).
+pub const LOCK_GLYPH: &str = "◆";
+
+/// A cell's content from most to least detailed, "◆" appended while an action holds its lock.
 fn cell_variants<'a>(model: &Model, theme: &Theme, env: &str, service: &str) -> Vec<Line<'a>> {
+    let variants = cell_content(model, theme, env, service);
+    if model.actions.lock(service, env).is_none() {
+        return variants;
+    }
+    let n = variants.len();
+    variants
+        .into_iter()
+        .enumerate()
+        .map(|(level, mut line)| {
+            // The roomier levels keep a space before the mark; the compact ones do not.
+            let sep = if level == 0 || level + 2 < n { " " } else { "" };
+            line.spans.push(Span::styled(format!("{sep}{LOCK_GLYPH}"), theme.warn));
+            line
+        })
+        .collect()
+}
+
+/// A cell's content from most to least detailed: "v1.2.0 blue ● ↓1" down to "v1.2.0 ●".
+fn cell_content<'a>(model: &Model, theme: &Theme, env: &str, service: &str) -> Vec<Line<'a>> {
     let Some(cell) = model.service_cell(env, service) else {
         // The service is not routed in this environment.
         return vec![Line::styled("–", theme.dim)];
@@ -181,7 +203,7 @@ fn cell_variants<'a>(model: &Model, theme: &Theme, env: &str, service: &str) -> 
 }
 
 /// The two lines under the table: what the selected cell runs (and holds for rollback), and
-/// why it is not healthy, with for how long when a host is down.
+/// why it is not healthy, with for how long when a host is down, after who holds its lock.
 fn detail<'a>(model: &Model, theme: &Theme, env: &str, service: &str, width: u16) -> Paragraph<'a> {
     let fit = |line: Line<'a>| common::fit_line(line, usize::from(width));
     let Some(cell) = model.service_cell(env, service) else {
@@ -189,15 +211,20 @@ fn detail<'a>(model: &Model, theme: &Theme, env: &str, service: &str, width: u16
     };
     let what = summary(model, &cell);
     let style = health_style(theme, cell.health);
-    let second = if !cell.reason.is_empty() {
+    let health = if !cell.reason.is_empty() {
         let age = reason_age(model, env, &cell.reason).map(|a| format!(" ({a})")).unwrap_or_default();
-        Line::styled(format!("{} {}{age}", health_glyph(cell.health), cell.reason), style)
+        Span::styled(format!("{} {}{age}", health_glyph(cell.health), cell.reason), style)
     } else if cell.image.is_none() && env_pending(model, env) {
-        Line::styled(format!("{PENDING} waiting for {env}"), theme.dim)
+        Span::styled(format!("{PENDING} waiting for {env}"), theme.dim)
     } else {
-        Line::styled(format!("{} {}", health_glyph(cell.health), cell.health.as_str()), style)
+        Span::styled(format!("{} {}", health_glyph(cell.health), cell.health.as_str()), style)
     };
-    Paragraph::new(vec![fit(Line::styled(what, theme.text)), fit(second)])
+    let mut second = vec![health];
+    if let Some(lock) = model.actions.lock(service, env) {
+        let who = format!("{LOCK_GLYPH} locked by {} {} · ", lock.holder.user, short_age(lock.since, model.now));
+        second.insert(0, Span::styled(who, theme.warn));
+    }
+    Paragraph::new(vec![fit(Line::styled(what, theme.text)), fit(Line::from(second))])
 }
 
 /// "api/prod: blue v1.2.0 8a1b0c7 · idle green v1.1.0 · 1 behind staging"
@@ -262,6 +289,24 @@ mod tests {
         m.config = Arc::new(config);
         m.ui.env_col = 4;
         assert_snapshot!(pane(&m, 40, 10, render, true));
+    }
+
+    /// A locked cell carries the lock mark (warn), and its detail line says who holds the lock
+    /// and for how long.
+    #[test]
+    fn envs_locked_cell() {
+        let theme = Theme::default();
+        let mut m = crate::test_support::gen_actions_model();
+        (m.ui.service_row, m.ui.env_col) = (0, 2);
+        let backend = pane(&m, 80, 12, render, true);
+        let buf = backend.buffer();
+        let (x, y) = find(buf, LOCK_GLYPH).unwrap_or_else(|| panic!("no lock mark:\n{backend}"));
+        assert_eq!(buf[(x, y)].fg, theme.warn.fg.unwrap_or_default());
+        assert_eq!(y, find(buf, "api ").expect("api row").1, "the mark is in the api row");
+        let text = backend.to_string();
+        assert!(text.contains("◆ locked by alice 14s · ● healthy"), "{text}");
+        // Only api/prod is locked.
+        assert_eq!(text.matches(LOCK_GLYPH).count(), 2, "{text}");
     }
 
     /// Colour: the unhealthy staging web cell is crit, the unreachable prod cells warn, and the

@@ -1,20 +1,22 @@
 //! Drawing: pure functions from the model to a buffer. This module owns the screen's layout
-//! (title line, four panes, hint bar) and the order overlays are drawn in; each pane draws
+//! (title line, the panes, hint bar) and the order overlays are drawn in; each pane draws
 //! itself in its own file and reads nothing but the [`Model`] and the [`Theme`].
 
+mod actions;
 mod alerts;
 mod columns;
 mod common;
+mod confirm;
 mod envs;
 mod health;
 mod help;
 mod images;
 pub mod screenshot;
+#[cfg(test)]
+mod screenshot_files;
 mod status_bar;
 #[cfg(test)]
 mod tests;
-#[cfg(test)]
-mod screenshot_files;
 mod title_bar;
 
 use crate::model::{Model, Pane};
@@ -25,6 +27,9 @@ use ratatui::Frame;
 
 /// From this width on, panes sit side by side at equal widths and show more columns.
 pub const WIDE: u16 = 120;
+
+/// From this width on, the bottom row has room for Actions beside Health and Alerts.
+pub const THREE_ACROSS: u16 = 140;
 
 /// Draws the whole screen for `model` with the default theme.
 pub fn render(model: &Model, frame: &mut Frame) {
@@ -51,27 +56,39 @@ pub fn render_with(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     envs::render(model, theme, panes.envs, buf, focus == Pane::Environments);
     images::render(model, theme, panes.images, buf, focus == Pane::Images);
     health::render(model, theme, panes.health, buf, focus == Pane::Health);
-    alerts::render(model, theme, panes.alerts, buf, focus == Pane::Alerts);
+    if let Some(area) = panes.alerts {
+        alerts::render(model, theme, area, buf, focus == Pane::Alerts);
+    }
+    if let Some(area) = panes.actions {
+        actions::render(model, theme, area, buf, focus == Pane::Actions);
+    }
     status_bar::render(model, theme, hints, buf);
-    // Overlays last, in a fixed order, so they cover the panes.
+    // Overlays last, in a fixed order, so they cover the panes: the confirmation, then help.
+    if let Some(c) = &model.ui.confirm {
+        confirm::render(c, theme, area, buf);
+    }
     if model.ui.help_open {
         help::render(theme, area, buf);
     }
 }
 
-/// Where each pane goes.
+/// Where each pane goes. Below [`THREE_ACROSS`] columns Alerts and Actions share one slot, so
+/// one of them is `None`.
 struct PaneAreas {
     envs: Rect,
     images: Rect,
     health: Rect,
-    alerts: Rect,
+    alerts: Option<Rect>,
+    actions: Option<Rect>,
 }
 
 impl PaneAreas {
     /// Environments and Images on top, Health and Alerts below. The top row is as tall as the
     /// Environments table (or the image history) needs, up to half the screen; the bottom row
     /// gets the rest, because Health and Alerts are what a page at 03:12 is about. Narrow
-    /// screens give the wider half of each row to the pane with more columns.
+    /// screens give the wider half of each row to the pane with more columns. Actions takes the
+    /// Alerts slot while it is focused or an action runs (unless Alerts is focused), and gets its
+    /// own third of the bottom row from [`THREE_ACROSS`] columns on.
     fn new(model: &Model, area: Rect) -> PaneAreas {
         let want = envs::wanted_height(model).max(images::wanted_height(model));
         let top = want.clamp(7, (area.height / 2).max(7)).min(area.height);
@@ -80,9 +97,26 @@ impl PaneAreas {
         let [envs, images] =
             Layout::horizontal([Constraint::Percentage(top_split.0), Constraint::Percentage(top_split.1)])
                 .areas(top_row);
-        let [health, alerts] =
+        if area.width >= THREE_ACROSS {
+            let [health, alerts, actions] = Layout::horizontal([
+                Constraint::Percentage(40),
+                Constraint::Percentage(25),
+                Constraint::Percentage(35),
+            ])
+            .areas(bottom_row);
+            return PaneAreas { envs, images, health, alerts: Some(alerts), actions: Some(actions) };
+        }
+        let focus = model.ui.focus;
+        // Focused, Actions gets the wider half: its steps are what the operator came to read.
+        let bottom_split = if focus == Pane::Actions { (bottom_split.1, bottom_split.0) } else { bottom_split };
+        let [health, right] =
             Layout::horizontal([Constraint::Percentage(bottom_split.0), Constraint::Percentage(bottom_split.1)])
                 .areas(bottom_row);
-        PaneAreas { envs, images, health, alerts }
+        let running = model.actions.running().next().is_some();
+        if focus == Pane::Actions || (running && focus != Pane::Alerts) {
+            PaneAreas { envs, images, health, alerts: None, actions: Some(right) }
+        } else {
+            PaneAreas { envs, images, health, alerts: Some(right), actions: None }
+        }
     }
 }

@@ -5,18 +5,24 @@
 use super::screenshot::buffer_to_svg;
 use super::tests::focused;
 use super::*;
-use crate::test_support::gen_demo_model;
+use crate::actions::ActionKind;
+use crate::test_support::{gen_confirm, gen_demo_model, gen_demo_model_all_up};
 use std::path::PathBuf;
 
 fn shots() -> Vec<(&'static str, Model, u16, u16)> {
     let mut help = gen_demo_model();
     help.ui.help_open = true;
+    let mut confirm = gen_demo_model_all_up();
+    confirm.ui.confirm = Some(gen_confirm(ActionKind::Promote, "api", "prod", "pr"));
     vec![
         ("console-80x24", focused(Pane::Environments), 80, 24),
         ("console-160x48", focused(Pane::Environments), 160, 48),
         ("health-160x48", focused(Pane::Health), 160, 48),
         ("alerts-160x48", focused(Pane::Alerts), 160, 48),
         ("help-80x24", help, 80, 24),
+        ("actions-80x24", focused(Pane::Actions), 80, 24),
+        ("actions-160x48", focused(Pane::Actions), 160, 48),
+        ("confirm-prod-80x24", confirm, 80, 24),
     ]
 }
 

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::model::Reach;
-use crate::test_support::{gen_demo_model, gen_model};
+use crate::test_support::{gen_actions_model, gen_demo_model, gen_model};
 use chrono::Duration;
 use insta::assert_snapshot;
 use ratatui::backend::TestBackend;
@@ -47,9 +47,10 @@ pub(super) fn find(buf: &Buffer, text: &str) -> Option<(u16, u16)> {
     None
 }
 
-/// The demo model with `focus` on, and selections that show something worth seeing.
+/// The demo model with `focus` on, and selections that show something worth seeing. For
+/// Actions, the model with actions in the journal (see [`gen_actions_model`]).
 pub(super) fn focused(focus: Pane) -> Model {
-    let mut m = gen_demo_model();
+    let mut m = if focus == Pane::Actions { gen_actions_model() } else { gen_demo_model() };
     m.ui.focus = focus;
     match focus {
         // web in staging: the unhealthy cell, so the reason line shows.
@@ -58,6 +59,8 @@ pub(super) fn focused(focus: Pane) -> Model {
         // prod: the unreachable host prod-2.
         Pane::Health => (m.ui.env_col, m.ui.health_row) = (2, 1),
         Pane::Alerts => m.ui.alert_row = 0,
+        // The running prod rollback.
+        Pane::Actions => m.ui.action_row = 0,
     }
     m
 }
@@ -108,6 +111,38 @@ fn screen_80x24_alerts_focused() {
 #[test]
 fn screen_160x48_alerts_focused() {
     assert_snapshot!(screen(&focused(Pane::Alerts), 160, 48));
+}
+
+/// Full screen 80x24, Actions focused in the Alerts slot: the running prod rollback selected,
+/// its steps and the lock it holds; the api/prod cell marked locked.
+#[test]
+fn screen_80x24_actions_focused() {
+    assert_snapshot!(screen(&focused(Pane::Actions), 80, 24));
+}
+
+/// Full screen 160x48, Actions focused: Health, Alerts and Actions across the bottom row.
+#[test]
+fn screen_160x48_actions_focused() {
+    assert_snapshot!(screen(&focused(Pane::Actions), 160, 48));
+}
+
+/// At 80 columns a running action takes the Alerts slot unless Alerts is focused; with nothing
+/// running, Alerts keeps it until Actions is focused.
+#[test]
+fn running_actions_take_the_alerts_slot_when_narrow() {
+    let shows = |m: &Model, title: &str| screen(m, 80, 24).to_string().contains(title);
+    let mut m = gen_actions_model();
+    m.ui.focus = Pane::Environments;
+    assert!(shows(&m, "Actions · 1 running") && !shows(&m, "Alerts ·"));
+    m.ui.focus = Pane::Alerts;
+    assert!(shows(&m, "Alerts ·") && !shows(&m, "Actions"));
+    let mut idle = gen_demo_model();
+    assert!(shows(&idle, "Alerts ·") && !shows(&idle, "Actions"));
+    idle.ui.focus = Pane::Actions;
+    assert!(shows(&idle, " Actions ") && !shows(&idle, "Alerts ·"));
+    // Wide enough, both are always there.
+    let text = screen(&gen_demo_model(), 160, 48).to_string();
+    assert!(text.contains(" Actions ") && text.contains("Alerts ·"));
 }
 
 /// Full screen 80x24 before anything answered: every pane says "…", nothing is blank.
@@ -188,11 +223,16 @@ fn focused_border_uses_focus_style() {
         let buf = render_to_buffer(&m, 80, 24);
         let areas = PaneAreas::new(&m, Rect::new(0, 1, 80, 22));
         for (pane, rect) in [
-            (Pane::Environments, areas.envs),
-            (Pane::Images, areas.images),
-            (Pane::Health, areas.health),
+            (Pane::Environments, Some(areas.envs)),
+            (Pane::Images, Some(areas.images)),
+            (Pane::Health, Some(areas.health)),
             (Pane::Alerts, areas.alerts),
+            (Pane::Actions, areas.actions),
         ] {
+            let Some(rect) = rect else {
+                assert_ne!(pane, focus, "the focused pane {focus:?} is not on screen");
+                continue;
+            };
             let corner = &buf[(rect.x, rect.y)];
             let want = if pane == focus { theme.focus_border } else { theme.border };
             assert_eq!(corner.fg, want.fg.unwrap_or_default(), "{pane:?} with {focus:?} focused");

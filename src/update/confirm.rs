@@ -1,7 +1,7 @@
 //! Destructive keys: `p` and `r` build a plan from the model and open a confirmation naming
 //! exactly what will happen; only Enter on a satisfied confirmation runs it.
 
-use crate::actions::{plan, ActionKind, Target, Timing};
+use crate::actions::{plan, ActionKind, Target};
 use crate::config::ApprovalPolicy;
 use crate::model::actions::Confirm;
 use crate::model::{Model, Pane};
@@ -18,7 +18,7 @@ pub(super) fn ask(model: &mut Model, kind: ActionKind) -> Vec<Cmd> {
         _ => None,
     };
     let target = Target { kind, service: service.to_string(), env: env.to_string(), image, force: false };
-    match plan(model, &target, Timing::default()) {
+    match plan(model, &target, model.config.actions.timing(None)) {
         Ok(plan) => {
             let approval = model.config.environment(&plan.env).is_some_and(|e| e.approval == ApprovalPolicy::Required);
             if let Some(lock) = model.actions.lock(&plan.service, &plan.env) {

@@ -138,3 +138,16 @@ pub fn containers_with_label(label: &str) -> Vec<String> {
         .expect("docker ps");
     String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).filter(|l| !l.is_empty()).collect()
 }
+
+/// A plain HTTP/1.0 GET on loopback, returning the whole answer (status line, headers, body).
+pub fn http_get(url: &str) -> String {
+    use std::io::{Read, Write};
+    let rest = url.trim_start_matches("http://");
+    let (addr, path) = rest.split_once('/').map(|(a, p)| (a, format!("/{p}"))).unwrap_or((rest, "/".into()));
+    let Ok(mut s) = std::net::TcpStream::connect(addr) else { return String::from("connection refused") };
+    let _ = s.set_read_timeout(Some(std::time::Duration::from_secs(10)));
+    let _ = write!(s, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n");
+    let mut out = String::new();
+    let _ = s.read_to_string(&mut out);
+    out
+}

@@ -1,0 +1,96 @@
+//! The headless action commands on the real demo stack, as scripts and CI use them: two
+//! processes racing for the same environment, and `kill -9` of opsdeck at every step of an action
+//! followed by a restart that finishes or undoes it.
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+use support::{opsdeck_bin, stack_available, Demo};
+
+fn status(demo: &Demo) -> (serde_json::Value, String) {
+    let (st, out, err) = demo.opsdeck(&["status", "--json"]);
+    assert!(st.success(), "{err}");
+    (serde_json::from_str(&out).expect("status json"), err)
+}
+
+fn prod_api(v: &serde_json::Value) -> serde_json::Value {
+    v["environments"][2]["services"][0].clone()
+}
+
+/// One healthy live slot, taking traffic through the load balancer.
+fn assert_consistent(demo: &Demo, context: &str) {
+    let (v, _) = status(demo);
+    let api = prod_api(&v);
+    assert_eq!(api["health"], "healthy", "{context}: {api}");
+    let slot = api["live_slot"].as_str().expect("live slot").to_string();
+    let url = api["url"].as_str().expect("url").to_string();
+    let body = support::http_get(&url);
+    assert!(body.starts_with("HTTP/1.1 200") || body.starts_with("HTTP/1.0 200"), "{context}: live {slot}: {body}");
+    let tag = api["image"]["tag"].as_str().expect("tag").to_string();
+    assert!(body.contains(&tag), "{context}: LB answered {body}, status says {tag}");
+}
+
+#[test]
+fn headless_actions_race_and_survive_kill_9() {
+    if !stack_available() {
+        return;
+    }
+    let demo = Demo::up(&[]);
+    let config = demo.config();
+    let cfg = config.to_str().expect("utf-8");
+
+    // Two processes, same service and environment, at once: one runs, one is refused by name.
+    let spawn = || {
+        Command::new(opsdeck_bin())
+            .args(["--config", cfg, "rollback", "api", "--env", "prod", "--yes", "--watch", "3s"])
+            .stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("spawn")
+    };
+    let (a, b) = (spawn(), spawn());
+    let (a, b) = (a.wait_with_output().expect("a"), b.wait_with_output().expect("b"));
+    let codes = [a.status.code(), b.status.code()];
+    assert!(codes.contains(&Some(0)) && codes.contains(&Some(3)), "exit codes {codes:?}");
+    let refused = if a.status.code() == Some(3) { &a } else { &b };
+    let err = String::from_utf8_lossy(&refused.stderr);
+    let user = opsdeck::identity::current_user();
+    assert!(err.contains(&format!("locked by {user}@")), "{err}");
+    assert_consistent(&demo, "after the race");
+    let (v, _) = status(&demo);
+    assert_eq!(prod_api(&v)["image"]["tag"], "v1.1.0", "the rollback ran once");
+
+    // kill -9 at every step of a rollback (start, health, switch, drain, retire, stop, watch):
+    // the next opsdeck settles it, and the environment ends with one healthy live slot.
+    for step in 1..=8 {
+        let mut child = Command::new(opsdeck_bin())
+            .args(["--config", cfg, "rollback", "api", "--env", "prod", "--yes", "--watch", "2s"])
+            .stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("spawn rollback");
+        let stderr = child.stderr.take().expect("stderr");
+        let marker = format!("step {step}: ");
+        let start = Instant::now();
+        let mut killed = false;
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if line.contains(&marker) && line.ends_with("...") {
+                child.kill().expect("kill -9");
+                killed = true;
+                break;
+            }
+            assert!(start.elapsed() < Duration::from_secs(60), "step {step} never started");
+        }
+        let _ = child.wait();
+        assert!(killed, "step {step}: the action ended before it could be killed");
+        // The next command settles the unfinished action and says so.
+        let (v, err) = status(&demo);
+        assert!(err.contains("recovered after opsdeck stopped mid-action"), "step {step}: {err}");
+        let last = &v["actions"][0];
+        assert!(last["running"] == false && last["reason"].as_str().is_some_and(|r| r.contains("recovered")), "{last}");
+        assert!(v["locks"].as_array().is_some_and(Vec::is_empty), "lock left behind: {}", v["locks"]);
+        assert_consistent(&demo, &format!("after kill -9 at step {step}"));
+    }
+}
