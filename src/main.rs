@@ -1,8 +1,8 @@
 //! Entry point: parse the command line, load the config, run the console or a headless command.
 
 use clap::Parser;
-use opsdeck::cli::{Cli, Command, DemoAction, DemoArgs};
 use opsdeck::actions::{ActionKind, Target};
+use opsdeck::cli::{Cli, Command, DemoAction, DemoArgs};
 use opsdeck::config::{self, Config};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -30,7 +30,9 @@ async fn run(cli: Cli) -> ExitCode {
     let flag = cli.config.clone();
     match cli.command {
         Some(Command::Demo { action: Some(DemoAction::Up { opts }), .. }) => report(demo_up(&opts).await.map(|_| ())),
-        Some(Command::Demo { action: Some(DemoAction::Down { opts }), .. }) => report(opsdeck::demo::down(&opts.dir).await),
+        Some(Command::Demo { action: Some(DemoAction::Down { opts }), .. }) => {
+            report(opsdeck::demo::down(&opts.dir).await)
+        }
         Some(Command::Demo { action: None, opts }) => {
             let config = match demo_up(&opts).await {
                 Ok(c) => c,
@@ -86,7 +88,8 @@ async fn run(cli: Cli) -> ExitCode {
 }
 
 async fn demo_up(opts: &DemoArgs) -> color_eyre::Result<Arc<Config>> {
-    let options = opsdeck::demo::DemoOptions { dir: opts.dir.clone(), approvers: opts.approvers.clone(), demo_binary: None };
+    let options =
+        opsdeck::demo::DemoOptions { dir: opts.dir.clone(), approvers: opts.approvers.clone(), demo_binary: None };
     let info = opsdeck::demo::up(&options).await?;
     let config = config::load(&info.config_path)?;
     Ok(Arc::new(config))

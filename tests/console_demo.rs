@@ -21,7 +21,8 @@ fn the_console_shows_the_demo_stack() {
     let (status, stdout, stderr) = demo.opsdeck(&["status", "--json"]);
     assert!(status.success(), "{stderr}");
     let v: serde_json::Value = serde_json::from_str(&stdout).expect("status json");
-    let envs: Vec<&str> = v["environments"].as_array().expect("envs").iter().filter_map(|e| e["name"].as_str()).collect();
+    let envs: Vec<&str> =
+        v["environments"].as_array().expect("envs").iter().filter_map(|e| e["name"].as_str()).collect();
     assert_eq!(envs, ["dev", "staging", "prod"]);
     for env in v["environments"].as_array().expect("envs") {
         for svc in env["services"].as_array().expect("services") {
@@ -31,7 +32,8 @@ fn the_console_shows_the_demo_stack() {
             assert_eq!(svc["health"], "healthy", "{}/{}: {svc}", env["name"], svc["name"]);
         }
     }
-    let tag = |env: usize, svc: usize| v["environments"][env]["services"][svc]["image"]["tag"].as_str().map(str::to_string);
+    let tag =
+        |env: usize, svc: usize| v["environments"][env]["services"][svc]["image"]["tag"].as_str().map(str::to_string);
     assert_eq!(tag(1, 0).as_deref(), Some("v1.3.0"));
     assert_eq!(tag(2, 0).as_deref(), Some("v1.2.0"), "prod is one release behind staging");
     assert_eq!(v["environments"][2]["services"][0]["drift"], 1);
@@ -39,7 +41,11 @@ fn the_console_shows_the_demo_stack() {
     assert!(api_images.len() >= 4, "{api_images:?}");
     assert!(api_images.iter().any(|i| i["deployed_in"] == serde_json::json!(["prod"])), "{api_images:?}");
     assert!(api_images.iter().all(|i| i["created"].is_string() && i["tags"].as_array().is_some_and(|t| !t.is_empty())));
-    assert!(v["alerts"].as_array().expect("alerts").iter().any(|a| a["name"] == "HighErrorRate" && a["state"] == "active"));
+    assert!(v["alerts"]
+        .as_array()
+        .expect("alerts")
+        .iter()
+        .any(|a| a["name"] == "HighErrorRate" && a["state"] == "active"));
 
     // Through the load balancer, prod api answers its live version.
     let url = v["environments"][2]["services"][0]["url"].as_str().expect("url").to_string();

@@ -8,13 +8,38 @@ use chrono::{DateTime, Utc};
 #[derive(Debug, Clone, PartialEq)]
 pub enum ActionEvent {
     /// The lock is taken and the journal has the action: it runs.
-    Started { id: i64, plan: Box<ActionPlan>, user: String, at: DateTime<Utc> },
-    Step { id: i64, index: usize, label: String, phase: StepPhase, note: String, at: DateTime<Utc> },
+    Started {
+        id: i64,
+        plan: Box<ActionPlan>,
+        user: String,
+        at: DateTime<Utc>,
+    },
+    Step {
+        id: i64,
+        index: usize,
+        label: String,
+        phase: StepPhase,
+        note: String,
+        at: DateTime<Utc>,
+    },
     /// A step failed: the action is undoing itself (before the switch) or switching back.
-    Undoing { id: i64, reason: String, at: DateTime<Utc> },
-    Finished { id: i64, outcome: ActionOutcome, reason: String, at: DateTime<Utc> },
+    Undoing {
+        id: i64,
+        reason: String,
+        at: DateTime<Utc>,
+    },
+    Finished {
+        id: i64,
+        outcome: ActionOutcome,
+        reason: String,
+        at: DateTime<Utc>,
+    },
     /// The action never started: the lock was held, the gate closed, or the store failed.
-    Refused { subject: String, reason: String, at: DateTime<Utc> },
+    Refused {
+        subject: String,
+        reason: String,
+        at: DateTime<Utc>,
+    },
 }
 
 impl ActionEvent {

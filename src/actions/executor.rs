@@ -6,7 +6,9 @@
 use super::events::ActionEvent;
 use super::ops::{SlotOps, SlotSpec};
 use super::plan::{ActionPlan, Step};
-use crate::store::{ActionId, ActionOutcome, ActionRecord, AuditEntry, Holder, ImageRef, LockOutcome, StepPhase, Store};
+use crate::store::{
+    ActionId, ActionOutcome, ActionRecord, AuditEntry, Holder, ImageRef, LockOutcome, StepPhase, Store,
+};
 use chrono::Utc;
 use opsdeck_backends::types::AdminState;
 use std::sync::{Arc, Mutex};
@@ -50,7 +52,12 @@ pub struct Executor<O: SlotOps> {
 
 impl<O: SlotOps> Clone for Executor<O> {
     fn clone(&self) -> Self {
-        Executor { ops: self.ops.clone(), store: self.store.clone(), events: self.events.clone(), holder: self.holder.clone() }
+        Executor {
+            ops: self.ops.clone(),
+            store: self.store.clone(),
+            events: self.events.clone(),
+            holder: self.holder.clone(),
+        }
     }
 }
 
@@ -70,7 +77,10 @@ impl<O: SlotOps> Executor<O> {
         let _ = self.events.send(event);
     }
 
-    pub(crate) fn with_store<T>(&self, f: impl FnOnce(&mut Store) -> Result<T, crate::store::StoreError>) -> Result<T, String> {
+    pub(crate) fn with_store<T>(
+        &self,
+        f: impl FnOnce(&mut Store) -> Result<T, crate::store::StoreError>,
+    ) -> Result<T, String> {
         let mut store = self.store.lock().map_err(|_| "state store unavailable (a thread panicked)".to_string())?;
         f(&mut store).map_err(|e| e.to_string())
     }
@@ -118,12 +128,21 @@ impl<O: SlotOps> Executor<O> {
         };
         let report = self.run_locked(plan.clone(), lock, cancel).await;
         if let Err(e) = self.with_store(|s| s.release(lock).map(|_| ())) {
-            self.emit(ActionEvent::Undoing { id: report.id.unwrap_or(0), reason: format!("lock release failed: {e}"), at: Utc::now() });
+            self.emit(ActionEvent::Undoing {
+                id: report.id.unwrap_or(0),
+                reason: format!("lock release failed: {e}"),
+                at: Utc::now(),
+            });
         }
         report
     }
 
-    async fn run_locked(&self, plan: ActionPlan, lock: crate::store::LockId, cancel: CancellationToken) -> ActionReport {
+    async fn run_locked(
+        &self,
+        plan: ActionPlan,
+        lock: crate::store::LockId,
+        cancel: CancellationToken,
+    ) -> ActionReport {
         let started = Instant::now();
         let record = ActionRecord {
             kind: plan.kind.as_str().into(),
@@ -140,7 +159,12 @@ impl<O: SlotOps> Executor<O> {
             Ok(id) => id,
             Err(e) => return self.refuse(&plan, format!("cannot write the journal: {e}")),
         };
-        self.emit(ActionEvent::Started { id: id.0, plan: Box::new(plan.clone()), user: self.holder.user.clone(), at: Utc::now() });
+        self.emit(ActionEvent::Started {
+            id: id.0,
+            plan: Box::new(plan.clone()),
+            user: self.holder.user.clone(),
+            at: Utc::now(),
+        });
         let heartbeat = self.spawn_heartbeat(lock);
 
         let mut progress = Progress::default();
@@ -186,7 +210,14 @@ impl<O: SlotOps> Executor<O> {
     }
 
     /// Journals the end and writes the audit record; an audit failure is a failure of the action.
-    fn finish(&self, plan: &ActionPlan, id: ActionId, outcome: ActionOutcome, reason: String, took: Duration) -> ActionReport {
+    fn finish(
+        &self,
+        plan: &ActionPlan,
+        id: ActionId,
+        outcome: ActionOutcome,
+        reason: String,
+        took: Duration,
+    ) -> ActionReport {
         let journal = self.with_store(|s| s.journal_finish(id, outcome, &reason));
         let detail = serde_json::json!({
             "action": plan.kind.as_str(),
@@ -203,7 +234,13 @@ impl<O: SlotOps> Executor<O> {
             (Ok(()), Ok(())) => (outcome, reason),
             (Err(e), _) | (_, Err(e)) => {
                 let outcome = if outcome == ActionOutcome::Succeeded { ActionOutcome::Failed } else { outcome };
-                (outcome, format!("{reason}{}the audit record could not be written: {e}", if reason.is_empty() { "" } else { "; " }))
+                (
+                    outcome,
+                    format!(
+                        "{reason}{}the audit record could not be written: {e}",
+                        if reason.is_empty() { "" } else { "; " }
+                    ),
+                )
             }
         };
         self.emit(ActionEvent::Finished { id: id.0, outcome, reason: reason.clone(), at: Utc::now() });
@@ -234,7 +271,13 @@ impl<O: SlotOps> Executor<O> {
         stop
     }
 
-    async fn run_step(&self, plan: &ActionPlan, step: &Step, progress: &mut Progress, cancel: &CancellationToken) -> Result<String, String> {
+    async fn run_step(
+        &self,
+        plan: &ActionPlan,
+        step: &Step,
+        progress: &mut Progress,
+        cancel: &CancellationToken,
+    ) -> Result<String, String> {
         let ops = &*self.ops;
         let t = plan.timing;
         match step {
@@ -268,12 +311,18 @@ impl<O: SlotOps> Executor<O> {
             }
             Step::Drain => drain(ops, plan, &plan.from_slot, t.drain_wait).await,
             Step::Retire => {
-                bounded(t.step_timeout, "maint", ops.set_server(&plan.env, &plan.backend, &plan.from_slot, AdminState::Maint)).await?;
+                bounded(
+                    t.step_timeout,
+                    "maint",
+                    ops.set_server(&plan.env, &plan.backend, &plan.from_slot, AdminState::Maint),
+                )
+                .await?;
                 Ok(String::new())
             }
             Step::StopOld { host } => {
                 let old = plan.old_slot(host).ok_or("no slot for this host")?;
-                bounded(t.stop_grace + t.step_timeout, "stop", ops.stop(host, &old.container_name(), t.stop_grace)).await?;
+                bounded(t.stop_grace + t.step_timeout, "stop", ops.stop(host, &old.container_name(), t.stop_grace))
+                    .await?;
                 progress.stopped_old.push(host.clone());
                 Ok("kept for rollback".into())
             }
@@ -292,7 +341,11 @@ fn outcome_text(o: ActionOutcome) -> &'static str {
 }
 
 /// Runs `fut` with a deadline, naming what timed out.
-async fn bounded<T>(limit: Duration, what: &str, fut: impl std::future::Future<Output = Result<T, String>>) -> Result<T, String> {
+async fn bounded<T>(
+    limit: Duration,
+    what: &str,
+    fut: impl std::future::Future<Output = Result<T, String>>,
+) -> Result<T, String> {
     match tokio::time::timeout(limit, fut).await {
         Ok(r) => r,
         Err(_) => Err(format!("{what}: no answer within {}", humantime::format_duration(limit))),
@@ -300,7 +353,12 @@ async fn bounded<T>(limit: Duration, what: &str, fut: impl std::future::Future<O
 }
 
 /// Polls the slot's health until it passes, or the limit (or a cancel) ends the wait.
-pub(crate) async fn wait_healthy<O: SlotOps>(ops: &O, spec: &SlotSpec, limit: Duration, cancel: Option<&CancellationToken>) -> Result<String, String> {
+pub(crate) async fn wait_healthy<O: SlotOps>(
+    ops: &O,
+    spec: &SlotSpec,
+    limit: Duration,
+    cancel: Option<&CancellationToken>,
+) -> Result<String, String> {
     let start = tokio::time::Instant::now();
     let mut last = String::from("no answer yet");
     loop {
@@ -321,7 +379,13 @@ pub(crate) async fn wait_healthy<O: SlotOps>(ops: &O, spec: &SlotSpec, limit: Du
 
 /// `to` ready, wait until HAProxy's checks see it up, then `from` drain: at no moment is there no
 /// server taking traffic.
-pub(crate) async fn switch<O: SlotOps>(ops: &O, plan: &ActionPlan, to: &str, from: &str, t: super::plan::Timing) -> Result<String, String> {
+pub(crate) async fn switch<O: SlotOps>(
+    ops: &O,
+    plan: &ActionPlan,
+    to: &str,
+    from: &str,
+    t: super::plan::Timing,
+) -> Result<String, String> {
     bounded(t.step_timeout, "ready", ops.set_server(&plan.env, &plan.backend, to, AdminState::Ready)).await?;
     let start = tokio::time::Instant::now();
     loop {
@@ -339,7 +403,12 @@ pub(crate) async fn switch<O: SlotOps>(ops: &O, plan: &ActionPlan, to: &str, fro
 }
 
 /// Waits for `server`'s sessions to reach zero; past the limit, shuts the rest down and says how many.
-pub(crate) async fn drain<O: SlotOps>(ops: &O, plan: &ActionPlan, server: &str, limit: Duration) -> Result<String, String> {
+pub(crate) async fn drain<O: SlotOps>(
+    ops: &O,
+    plan: &ActionPlan,
+    server: &str,
+    limit: Duration,
+) -> Result<String, String> {
     let start = tokio::time::Instant::now();
     let step = plan.timing.step_timeout;
     loop {
@@ -349,7 +418,11 @@ pub(crate) async fn drain<O: SlotOps>(ops: &O, plan: &ActionPlan, server: &str, 
         }
         if start.elapsed() >= limit {
             bounded(step, "shutdown sessions", ops.shutdown_sessions(&plan.env, &plan.backend, server)).await?;
-            return Ok(format!("{} sessions still open after {}: shut down", c.current_sessions, humantime::format_duration(limit)));
+            return Ok(format!(
+                "{} sessions still open after {}: shut down",
+                c.current_sessions,
+                humantime::format_duration(limit)
+            ));
         }
         tokio::time::sleep(POLL).await;
     }
@@ -378,7 +451,10 @@ async fn watch<O: SlotOps>(ops: &O, plan: &ActionPlan, cancel: &CancellationToke
         let requests = now.requests.saturating_sub(base.requests);
         let errors = now.errors_5xx.saturating_sub(base.errors_5xx);
         if requests >= WATCH_MIN_REQUESTS && errors as f64 / requests as f64 > WATCH_MAX_5XX {
-            return Err(format!("{errors} of {requests} requests answered 5xx ({:.0}%)", 100.0 * errors as f64 / requests as f64));
+            return Err(format!(
+                "{errors} of {requests} requests answered 5xx ({:.0}%)",
+                100.0 * errors as f64 / requests as f64
+            ));
         }
     }
     Ok("stayed healthy".into())
@@ -396,7 +472,9 @@ pub(crate) async fn undo<O: SlotOps>(ops: &O, plan: &ActionPlan, progress: &Prog
             bounded(t.stop_grace + t.step_timeout, "stop new slot", ops.stop(host, &name, t.stop_grace)).await?;
             if !plan.reuse_idle {
                 bounded(t.step_timeout, "remove new slot", ops.remove(host, &name)).await?;
-                if let Some(Some(before)) = plan.idle_before.iter().find(|s| s.as_ref().is_some_and(|s| &s.host == host)) {
+                if let Some(Some(before)) =
+                    plan.idle_before.iter().find(|s| s.as_ref().is_some_and(|s| &s.host == host))
+                {
                     bounded(t.step_timeout, "restore idle slot", ops.recreate(before)).await?;
                 }
             }
@@ -420,9 +498,15 @@ pub(crate) async fn switch_back<O: SlotOps>(ops: &O, plan: &ActionPlan) -> Resul
     }
     switch(ops, plan, &plan.from_slot, &plan.to_slot, t).await?;
     drain(ops, plan, &plan.to_slot, t.drain_wait).await?;
-    bounded(t.step_timeout, "maint", ops.set_server(&plan.env, &plan.backend, &plan.to_slot, AdminState::Maint)).await?;
+    bounded(t.step_timeout, "maint", ops.set_server(&plan.env, &plan.backend, &plan.to_slot, AdminState::Maint))
+        .await?;
     for new in &plan.new_slots {
-        bounded(t.stop_grace + t.step_timeout, "stop new slot", ops.stop(&new.host, &new.container_name(), t.stop_grace)).await?;
+        bounded(
+            t.stop_grace + t.step_timeout,
+            "stop new slot",
+            ops.stop(&new.host, &new.container_name(), t.stop_grace),
+        )
+        .await?;
     }
     Ok(())
 }

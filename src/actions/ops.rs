@@ -76,8 +76,18 @@ pub trait SlotOps: Send + Sync + 'static {
     /// One health check of the slot (Docker health and `/health` on `host_port`).
     fn health(&self, spec: &SlotSpec) -> impl Future<Output = SlotHealth> + Send;
     /// Sets a server's administrative state in the environment's HAProxy.
-    fn set_server(&self, env: &str, backend: &str, server: &str, state: AdminState)
-        -> impl Future<Output = OpsResult<()>> + Send;
-    fn counters(&self, env: &str, backend: &str, server: &str) -> impl Future<Output = OpsResult<ServerCounters>> + Send;
+    fn set_server(
+        &self,
+        env: &str,
+        backend: &str,
+        server: &str,
+        state: AdminState,
+    ) -> impl Future<Output = OpsResult<()>> + Send;
+    fn counters(
+        &self,
+        env: &str,
+        backend: &str,
+        server: &str,
+    ) -> impl Future<Output = OpsResult<ServerCounters>> + Send;
     fn shutdown_sessions(&self, env: &str, backend: &str, server: &str) -> impl Future<Output = OpsResult<()>> + Send;
 }

@@ -31,9 +31,15 @@ impl ActionKind {
 pub enum Step {
     /// Put the target image in the idle slot: pull if the host lacks it and recreate the
     /// container, or nothing when the idle slot already holds it.
-    Prepare { host: String },
-    Start { host: String },
-    WaitHealthy { host: String },
+    Prepare {
+        host: String,
+    },
+    Start {
+        host: String,
+    },
+    WaitHealthy {
+        host: String,
+    },
     /// New slot's server `ready`, old slot's `drain`.
     Switch,
     /// Wait for the old server's sessions to reach zero (then `shutdown sessions`).
@@ -41,7 +47,9 @@ pub enum Step {
     /// Old server `maint`.
     Retire,
     /// Stop the old container gracefully; it is kept for rollback.
-    StopOld { host: String },
+    StopOld {
+        host: String,
+    },
     /// Keep watching the new slot; a failure here switches back.
     Watch,
 }
@@ -129,7 +137,8 @@ impl ActionPlan {
 
     /// `api/prod: v1.4.0 3f9c2e1 -> v1.3.2 8a1b0c7 on prod-1, prod-2`: what the confirmation shows.
     pub fn summary(&self) -> String {
-        let from = self.from.as_ref().map(|f| format!("{} {}", f.tag, f.short_digest())).unwrap_or_else(|| "nothing".into());
+        let from =
+            self.from.as_ref().map(|f| format!("{} {}", f.tag, f.short_digest())).unwrap_or_else(|| "nothing".into());
         format!(
             "{} {}: {} -> {} {} on {}",
             self.kind.as_str(),
@@ -167,10 +176,8 @@ pub fn plan(model: &Model, target: &Target, timing: Timing) -> Result<ActionPlan
     let config: &Config = &model.config;
     let svc = config.service(&target.service).ok_or_else(|| format!("no service named {}", target.service))?;
     let env = config.environment(&target.env).ok_or_else(|| format!("no environment named {}", target.env))?;
-    let route = svc
-        .environments
-        .get(&env.name)
-        .ok_or_else(|| format!("{} is not deployed in {}", svc.name, env.name))?;
+    let route =
+        svc.environments.get(&env.name).ok_or_else(|| format!("{} is not deployed in {}", svc.name, env.name))?;
     let cell = model.service_cell(&env.name, &svc.name).ok_or_else(|| format!("{}/{}: unknown", svc.name, env.name))?;
     let from_slot = cell
         .live_slot
@@ -178,7 +185,10 @@ pub fn plan(model: &Model, target: &Target, timing: Timing) -> Result<ActionPlan
         .ok_or_else(|| format!("{}/{}: no live slot (is HAProxy answering?)", svc.name, env.name))?;
     let to_slot = other_slot(&from_slot).to_string();
     if let Some(host) = model.hosts.iter().find(|(id, h)| id.env == env.name && h.reach.is_down()).map(|(id, _)| id) {
-        return Err(format!("{}: host {} is unreachable; refusing to switch a partial environment", env.name, host.host));
+        return Err(format!(
+            "{}: host {} is unreachable; refusing to switch a partial environment",
+            env.name, host.host
+        ));
     }
     let to = resolve_image(model, target, cell.idle_image.as_ref())?;
     if cell.image.as_ref().is_some_and(|live| live.digest == to.digest) {
@@ -269,10 +279,12 @@ pub fn plan(model: &Model, target: &Target, timing: Timing) -> Result<ActionPlan
 /// rollback, the idle slot).
 fn resolve_image(model: &Model, target: &Target, idle: Option<&ImageRef>) -> Result<ImageRef, String> {
     let history = model.registry.images.get(&target.service);
-    let registry_host = model.config.registry.url.split_once("://").map(|(_, h)| h).unwrap_or(&model.config.registry.url);
+    let registry_host =
+        model.config.registry.url.split_once("://").map(|(_, h)| h).unwrap_or(&model.config.registry.url);
     let repo = model.config.service(&target.service).map(|s| s.repository().to_string()).unwrap_or_default();
     let from_history = |wanted: &str| -> Result<ImageRef, String> {
-        let history = history.ok_or_else(|| format!("no image history for {} (is the registry answering?)", target.service))?;
+        let history =
+            history.ok_or_else(|| format!("no image history for {} (is the registry answering?)", target.service))?;
         let image = history
             .iter()
             .find(|im| im.digest == wanted || im.tags.iter().any(|t| t == wanted))
@@ -286,11 +298,9 @@ fn resolve_image(model: &Model, target: &Target, idle: Option<&ImageRef>) -> Res
     };
     match (&target.image, target.kind) {
         (Some(wanted), _) => from_history(wanted),
-        (None, ActionKind::Rollback) => {
-            idle.filter(|i| !i.digest.is_empty()).cloned().ok_or_else(|| {
-                format!("{}/{}: the idle slot holds no previous release; name a tag with --to", target.service, target.env)
-            })
-        }
+        (None, ActionKind::Rollback) => idle.filter(|i| !i.digest.is_empty()).cloned().ok_or_else(|| {
+            format!("{}/{}: the idle slot holds no previous release; name a tag with --to", target.service, target.env)
+        }),
         (None, ActionKind::Promote) => {
             let envs = &model.config.environments;
             let i = envs.iter().position(|e| e.name == target.env).unwrap_or(0);

@@ -27,14 +27,20 @@ pub async fn recover<O: SlotOps>(exec: &Executor<O>, config: &Config) -> Vec<Str
         let line = match recover_one(exec, config, &entry).await {
             Ok(Some(line)) => line,
             Ok(None) => continue,
-            Err(e) => format!("action #{} ({}/{}): recovery failed: {e}", entry.id.0, entry.action.service, entry.action.env),
+            Err(e) => {
+                format!("action #{} ({}/{}): recovery failed: {e}", entry.id.0, entry.action.service, entry.action.env)
+            }
         };
         lines.push(line);
     }
     lines
 }
 
-async fn recover_one<O: SlotOps>(exec: &Executor<O>, config: &Config, entry: &JournalEntry) -> Result<Option<String>, String> {
+async fn recover_one<O: SlotOps>(
+    exec: &Executor<O>,
+    config: &Config,
+    entry: &JournalEntry,
+) -> Result<Option<String>, String> {
     let (service, env) = (&entry.action.service, &entry.action.env);
     let lock = exec.with_store(|s| s.lock(service, env))?;
     if let Some(lock) = &lock {
@@ -43,25 +49,42 @@ async fn recover_one<O: SlotOps>(exec: &Executor<O>, config: &Config, entry: &Jo
             return Ok(None);
         }
         let reason = format!("recovering unfinished action #{}", entry.id.0);
-        exec.with_store(|s| s.break_lock(service, env, &exec.holder, &reason, BreakMode::IfStale { heartbeat_timeout: HEARTBEAT_TIMEOUT }))?;
+        exec.with_store(|s| {
+            s.break_lock(
+                service,
+                env,
+                &exec.holder,
+                &reason,
+                BreakMode::IfStale { heartbeat_timeout: HEARTBEAT_TIMEOUT },
+            )
+        })?;
     }
-    let mut plan: ActionPlan =
-        serde_json::from_value(entry.action.plan.clone()).map_err(|e| format!("the journaled plan cannot be read: {e}"))?;
+    let mut plan: ActionPlan = serde_json::from_value(entry.action.plan.clone())
+        .map_err(|e| format!("the journaled plan cannot be read: {e}"))?;
     if let Some(svc) = config.service(service) {
         // Environment values are never journaled; they come back from the config.
-        for spec in plan.new_slots.iter_mut().chain(plan.old_slots.iter_mut()).chain(plan.idle_before.iter_mut().flatten()) {
+        for spec in
+            plan.new_slots.iter_mut().chain(plan.old_slots.iter_mut()).chain(plan.idle_before.iter_mut().flatten())
+        {
             spec.env_vars = svc.env.clone();
         }
     }
-    let lock_id = match exec.with_store(|s| s.try_acquire(service, env, &exec.holder, &format!("recover action #{}", entry.id.0)))? {
+    let lock_id = match exec
+        .with_store(|s| s.try_acquire(service, env, &exec.holder, &format!("recover action #{}", entry.id.0)))?
+    {
         LockOutcome::Acquired(id) => id,
-        LockOutcome::Held(info) => return Ok(Some(format!("action #{}: {} holds the lock; left alone", entry.id.0, info.holder))),
+        LockOutcome::Held(info) => {
+            return Ok(Some(format!("action #{}: {} holds the lock; left alone", entry.id.0, info.holder)))
+        }
     };
-    let switched = entry
-        .steps
-        .iter()
-        .any(|s| s.phase == StepPhase::Started && plan.steps.get(s.step_index as usize).is_some_and(|st| st.after_switch()));
-    let result = if switched { resume_after_switch(&*exec.ops, &plan).await } else { undo_before_switch(&*exec.ops, &plan).await };
+    let switched = entry.steps.iter().any(|s| {
+        s.phase == StepPhase::Started && plan.steps.get(s.step_index as usize).is_some_and(|st| st.after_switch())
+    });
+    let result = if switched {
+        resume_after_switch(&*exec.ops, &plan).await
+    } else {
+        undo_before_switch(&*exec.ops, &plan).await
+    };
     let (outcome, what) = match result {
         Ok(r) => r,
         Err(e) => (ActionOutcome::Failed, format!("recovery could not settle it: {e}")),
@@ -108,7 +131,10 @@ async fn resume_after_switch<O: SlotOps>(ops: &O, plan: &ActionPlan) -> Result<(
     }
     if !healthy {
         switch_back(ops, plan).await?;
-        return Ok((ActionOutcome::Undone, format!("the new slot {} was not healthy: switched back to {}", plan.to_slot, plan.from_slot)));
+        return Ok((
+            ActionOutcome::Undone,
+            format!("the new slot {} was not healthy: switched back to {}", plan.to_slot, plan.from_slot),
+        ));
     }
     ops.set_server(&plan.env, &plan.backend, &plan.to_slot, AdminState::Ready).await?;
     ops.set_server(&plan.env, &plan.backend, &plan.from_slot, AdminState::Drain).await?;

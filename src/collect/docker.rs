@@ -34,7 +34,13 @@ pub(super) async fn snapshot(id: HostId, endpoint: &DockerEndpoint) -> Msg {
     Msg::HostSnapshot(id, result)
 }
 
-pub(super) async fn watch_host(id: HostId, endpoint: DockerEndpoint, reconcile: Duration, tx: MsgTx, cancel: CancellationToken) {
+pub(super) async fn watch_host(
+    id: HostId,
+    endpoint: DockerEndpoint,
+    reconcile: Duration,
+    tx: MsgTx,
+    cancel: CancellationToken,
+) {
     let mut retry = FIRST_RETRY;
     loop {
         let docker = match connect(&endpoint).await {

@@ -17,11 +17,20 @@ const EXIT_REFUSED: u8 = 3;
 
 /// An executor for this process, with the real outside world; unfinished actions of dead
 /// processes are settled first.
-pub async fn executor(config: &Arc<Config>, user: &str) -> Result<(Executor<RealOps>, Vec<String>, tokio::sync::mpsc::UnboundedReceiver<crate::actions::ActionEvent>), String> {
+pub async fn executor(
+    config: &Arc<Config>,
+    user: &str,
+) -> Result<(Executor<RealOps>, Vec<String>, tokio::sync::mpsc::UnboundedReceiver<crate::actions::ActionEvent>), String>
+{
     let store = Store::open(&config.state_path).map_err(|e| e.to_string())?;
     let ops = RealOps::new(config.clone())?;
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let exec = Executor { ops: Arc::new(ops), store: Arc::new(Mutex::new(store)), events: tx, holder: Holder::this_process(user) };
+    let exec = Executor {
+        ops: Arc::new(ops),
+        store: Arc::new(Mutex::new(store)),
+        events: tx,
+        holder: Holder::this_process(user),
+    };
     let recovered = recover(&exec, config).await;
     Ok((exec, recovered, rx))
 }
@@ -53,7 +62,13 @@ pub fn ran_healthy_in(store: &mut Store, env: &str, digest: &str) -> bool {
         .unwrap_or(false)
 }
 
-pub async fn run(config: Arc<Config>, user: String, target: Target, yes: bool, watch: Option<std::time::Duration>) -> ExitCode {
+pub async fn run(
+    config: Arc<Config>,
+    user: String,
+    target: Target,
+    yes: bool,
+    watch: Option<std::time::Duration>,
+) -> ExitCode {
     let (exec, recovered, mut events) = match executor(&config, &user).await {
         Ok(x) => x,
         Err(e) => {

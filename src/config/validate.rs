@@ -32,7 +32,10 @@ pub(super) fn check(config: &Config, text: &str) -> Vec<ConfigProblem> {
             report(&env.haproxy, "haproxy must be unix:// or tcp://".into());
         }
         if env.approval == super::ApprovalPolicy::Required && env.approvers.is_empty() {
-            report("approvers", format!("environment `{}`: approval = \"required\" needs at least one approver", env.name));
+            report(
+                "approvers",
+                format!("environment `{}`: approval = \"required\" needs at least one approver", env.name),
+            );
         }
         if env.hosts.is_empty() {
             report(&quoted(&env.name), format!("environment `{}` has no hosts", env.name));
@@ -57,7 +60,10 @@ pub(super) fn check(config: &Config, text: &str) -> Vec<ConfigProblem> {
         }
         for env in service.environments.keys() {
             if !env_names.contains(env.as_str()) {
-                report(&format!("environments.{env}]"), format!("service `{}`: no environment named `{env}`", service.name));
+                report(
+                    &format!("environments.{env}]"),
+                    format!("service `{}`: no environment named `{env}`", service.name),
+                );
             }
         }
     }

@@ -129,10 +129,17 @@ const SLOTS: [&str; 2] = ["blue", "green"];
 
 impl Model {
     /// The containers of `service`'s `slot` in `env`, one per host, with the host's id.
-    fn slot_containers<'a>(&'a self, env: &'a str, service: &'a str, slot: &'a str) -> impl Iterator<Item = (&'a HostId, Option<&'a ContainerInfo>)> + 'a {
+    fn slot_containers<'a>(
+        &'a self,
+        env: &'a str,
+        service: &'a str,
+        slot: &'a str,
+    ) -> impl Iterator<Item = (&'a HostId, Option<&'a ContainerInfo>)> + 'a {
         self.hosts.iter().filter(move |(id, _)| id.env == env).map(move |(id, host)| {
             let c = host.containers.values().find(|c| {
-                c.label(labels::SERVICE) == Some(service) && c.label(labels::ENV) == Some(env) && c.label(labels::SLOT) == Some(slot)
+                c.label(labels::SERVICE) == Some(service)
+                    && c.label(labels::ENV) == Some(env)
+                    && c.label(labels::SLOT) == Some(slot)
             });
             (id, c)
         })
@@ -148,14 +155,19 @@ impl Model {
         let route = self.config.service(service)?.environments.get(env)?;
         let lb_known = self.lbs.get(env).is_some_and(|lb| !lb.servers.is_empty() && !lb.reach.is_down());
         if lb_known {
-            let ready: Vec<&ServerStat> =
-                SLOTS.iter().filter_map(|s| self.server(env, &route.backend, s)).filter(|s| s.admin == AdminState::Ready).collect();
+            let ready: Vec<&ServerStat> = SLOTS
+                .iter()
+                .filter_map(|s| self.server(env, &route.backend, s))
+                .filter(|s| s.admin == AdminState::Ready)
+                .collect();
             let up = ready.iter().find(|s| s.status.starts_with("UP")).or(ready.first());
             return up.map(|s| s.server.clone());
         }
         SLOTS
             .iter()
-            .find(|slot| self.slot_containers(env, service, slot).any(|(_, c)| c.is_some_and(ContainerInfo::is_running)))
+            .find(|slot| {
+                self.slot_containers(env, service, slot).any(|(_, c)| c.is_some_and(ContainerInfo::is_running))
+            })
             .map(|s| s.to_string())
     }
 
@@ -192,16 +204,15 @@ impl Model {
         let svc = self.config.service(service)?;
         let route = svc.environments.get(env)?;
         let live_slot = self.live_slot(env, service);
-        let image_in = |slot: &str| {
-            self.slot_containers(env, service, slot).find_map(|(_, c)| c).map(ImageRef::of)
-        };
+        let image_in = |slot: &str| self.slot_containers(env, service, slot).find_map(|(_, c)| c).map(ImageRef::of);
         let image = live_slot.as_deref().and_then(image_in);
         let idle_image = live_slot.as_deref().map(other_slot).and_then(image_in);
         let (mut health, mut reason) = (Health::Unknown, String::new());
         if let Some(slot) = &live_slot {
             let mut first = true;
             for (host, c) in self.slot_containers(env, service, slot) {
-                let id = SlotId { env: env.into(), service: service.into(), slot: slot.clone(), host: host.host.clone() };
+                let id =
+                    SlotId { env: env.into(), service: service.into(), slot: slot.clone(), host: host.host.clone() };
                 let (h, r) = self.slot_health(&id, c);
                 health = if first { h } else { health.worst(h) };
                 first = false;
@@ -209,7 +220,9 @@ impl Model {
                     reason = r;
                 }
             }
-        } else if let Some((_, r)) = self.hosts.iter().filter(|(id, _)| id.env == env).find_map(|(id, h)| h.reach.down_reason().map(|r| (id, r))) {
+        } else if let Some((_, r)) =
+            self.hosts.iter().filter(|(id, _)| id.env == env).find_map(|(id, h)| h.reach.down_reason().map(|r| (id, r)))
+        {
             health = Health::Unreachable;
             reason = r.to_string();
         } else if let Some(r) = self.lbs.get(env).and_then(|lb| lb.reach.down_reason()) {
@@ -237,7 +250,8 @@ impl Model {
         let i = envs.iter().position(|e| e.name == env)?;
         let prev = envs.get(i.checked_sub(1)?)?;
         let prev_slot = self.live_slot(&prev.name, service)?;
-        let prev_image = self.slot_containers(&prev.name, service, &prev_slot).find_map(|(_, c)| c).map(ImageRef::of)?;
+        let prev_image =
+            self.slot_containers(&prev.name, service, &prev_slot).find_map(|(_, c)| c).map(ImageRef::of)?;
         let history = self.registry.images.get(service)?;
         let pos = |d: &str| history.iter().position(|im| im.digest == d);
         let (here, there) = (pos(&image?.digest)?, pos(&prev_image.digest)?);
@@ -255,7 +269,12 @@ impl Model {
                 slots.sort_by_key(|s| live.as_deref() != Some(*s));
                 for slot in slots {
                     for (host, c) in self.slot_containers(&e.name, &svc.name, slot) {
-                        let id = SlotId { env: e.name.clone(), service: svc.name.clone(), slot: slot.into(), host: host.host.clone() };
+                        let id = SlotId {
+                            env: e.name.clone(),
+                            service: svc.name.clone(),
+                            slot: slot.into(),
+                            host: host.host.clone(),
+                        };
                         let (health, reason) = self.slot_health(&id, c);
                         let entry = self.health.get(&id);
                         rows.push(SlotRow {
@@ -266,7 +285,9 @@ impl Model {
                             reason,
                             latency_ms: entry.map(|e| e.report.latency.as_millis()),
                             checked_age: entry.map(|en| super::short_age(en.at, self.now)),
-                            fields: entry.map(|e| e.report.services.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default(),
+                            fields: entry
+                                .map(|e| e.report.services.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                                .unwrap_or_default(),
                             id,
                         });
                     }
@@ -317,7 +338,12 @@ impl Model {
             _ => 2,
         };
         rows.sort_by(|a, b| {
-            (a.state != "active", severity(a), a.starts_at, &a.name).cmp(&(b.state != "active", severity(b), b.starts_at, &b.name))
+            (a.state != "active", severity(a), a.starts_at, &a.name).cmp(&(
+                b.state != "active",
+                severity(b),
+                b.starts_at,
+                &b.name,
+            ))
         });
         rows
     }

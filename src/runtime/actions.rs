@@ -29,7 +29,12 @@ impl ActionRunner {
         let (events_tx, mut events_rx) = tokio::sync::mpsc::unbounded_channel();
         let exec = Store::open(&config.state_path).map_err(|e| e.to_string()).and_then(|store| {
             let ops = RealOps::new(config.clone())?;
-            Ok(Executor { ops: Arc::new(ops), store: Arc::new(Mutex::new(store)), events: events_tx, holder: Holder::this_process(user) })
+            Ok(Executor {
+                ops: Arc::new(ops),
+                store: Arc::new(Mutex::new(store)),
+                events: events_tx,
+                holder: Holder::this_process(user),
+            })
         });
         let forward = tx.clone();
         tokio::spawn(async move {
@@ -93,7 +98,11 @@ impl ActionRunner {
         self.cancel.cancel();
         while let Some(done) = self.tasks.join_next().await {
             if let Ok(report) = done {
-                eprintln!("opsdeck: action {} ended: {}", report.id.map(|i| format!("#{i}")).unwrap_or_default(), report.reason);
+                eprintln!(
+                    "opsdeck: action {} ended: {}",
+                    report.id.map(|i| format!("#{i}")).unwrap_or_default(),
+                    report.reason
+                );
             }
         }
     }

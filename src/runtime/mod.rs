@@ -5,12 +5,12 @@
 mod actions;
 
 use crate::collect::{probe_all, spawn_store_watcher, spawn_watchers, MsgTx};
-use actions::ActionRunner;
 use crate::config::Config;
 use crate::model::Model;
 use crate::msg::{Cmd, Msg};
 use crate::terminal::TerminalGuard;
 use crate::update::update;
+use actions::ActionRunner;
 use crossterm::event::{Event, EventStream};
 use futures::StreamExt;
 use std::sync::Arc;

@@ -3,9 +3,9 @@
 
 use super::process::{log_tail, Managed};
 use color_eyre::eyre::{eyre, Result};
+use opsdeck_backends::haproxy::HaproxyClient;
 use std::path::Path;
 use std::time::{Duration, Instant};
-use opsdeck_backends::haproxy::HaproxyClient;
 
 /// How long a component may take to come up. Alertmanager is the slowest, at about a second.
 pub const READY_LIMIT: Duration = Duration::from_secs(20);

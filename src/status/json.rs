@@ -106,7 +106,9 @@ fn reach(r: &Reach) -> ReachJson {
     match r {
         Reach::Up { .. } => ReachJson { reachable: true, reason: None, since: None },
         Reach::Pending => ReachJson { reachable: false, reason: Some("not asked yet".into()), since: None },
-        Reach::Down { reason, since } => ReachJson { reachable: false, reason: Some(reason.clone()), since: Some(*since) },
+        Reach::Down { reason, since } => {
+            ReachJson { reachable: false, reason: Some(reason.clone()), since: Some(*since) }
+        }
     }
 }
 
@@ -123,8 +125,16 @@ pub fn to_json(model: &Model) -> StatusJson {
                 .hosts
                 .iter()
                 .map(|h| {
-                    let state = model.hosts.iter().find(|(id, _)| id.env == env.name && id.host == h.name).map(|(_, s)| &s.reach);
-                    HostJson { name: h.name.clone(), url: h.url.clone(), reach: reach(state.unwrap_or(&Reach::Pending)) }
+                    let state = model
+                        .hosts
+                        .iter()
+                        .find(|(id, _)| id.env == env.name && id.host == h.name)
+                        .map(|(_, s)| &s.reach);
+                    HostJson {
+                        name: h.name.clone(),
+                        url: h.url.clone(),
+                        reach: reach(state.unwrap_or(&Reach::Pending)),
+                    }
                 })
                 .collect(),
             haproxy: reach(model.lbs.get(&env.name).map(|l| &l.reach).unwrap_or(&Reach::Pending)),

@@ -25,7 +25,11 @@ pub fn to_text(model: &Model) -> String {
         }
         for svc in &model.config.services {
             let Some(c) = model.service_cell(&env.name, &svc.name) else { continue };
-            let image = c.image.as_ref().map(|i| format!("{} {}", i.tag, short_digest(&i.digest))).unwrap_or_else(|| "-".into());
+            let image = c
+                .image
+                .as_ref()
+                .map(|i| format!("{} {}", i.tag, short_digest(&i.digest)))
+                .unwrap_or_else(|| "-".into());
             let reason = if c.reason.is_empty() { String::new() } else { format!("  ({})", c.reason) };
             let _ = writeln!(
                 out,

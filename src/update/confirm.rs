@@ -25,7 +25,8 @@ pub(super) fn ask(model: &mut Model, kind: ActionKind) -> Vec<Cmd> {
                 model.ui.notice = Some(format!("{}: locked by {} ({})", plan.subject(), lock.holder, lock.what));
                 return Vec::new();
             }
-            model.ui.confirm = Some(Confirm { type_to_confirm: approval.then(|| plan.env.clone()), plan, typed: String::new() });
+            model.ui.confirm =
+                Some(Confirm { type_to_confirm: approval.then(|| plan.env.clone()), plan, typed: String::new() });
         }
         Err(reason) => model.ui.notice = Some(reason),
     }

@@ -54,19 +54,12 @@ impl AlertmanagerClient {
     /// within `timeout`.
     pub fn new(base_url: &str, timeout: Duration) -> BackendResult<Self> {
         let base = base_url.trim_end_matches('/').to_string();
-        let parsed = Url::parse(&base).map_err(|e| BackendError::Other {
-            system: SYSTEM,
-            reason: format!("invalid url {base_url}: {e}"),
-        })?;
-        if !matches!(parsed.scheme(), "http" | "https")
-            || parsed.query().is_some()
-            || parsed.fragment().is_some()
-        {
+        let parsed = Url::parse(&base)
+            .map_err(|e| BackendError::Other { system: SYSTEM, reason: format!("invalid url {base_url}: {e}") })?;
+        if !matches!(parsed.scheme(), "http" | "https") || parsed.query().is_some() || parsed.fragment().is_some() {
             return Err(BackendError::Other {
                 system: SYSTEM,
-                reason: format!(
-                    "alertmanager url must be http:// or https:// without query: {base_url}"
-                ),
+                reason: format!("alertmanager url must be http:// or https:// without query: {base_url}"),
             });
         }
         let mut builder = reqwest::Client::builder().timeout(timeout).connect_timeout(timeout);
@@ -76,22 +69,13 @@ impl AlertmanagerClient {
         }
         let http = builder
             .build()
-            .map_err(|e| BackendError::Other {
-                system: SYSTEM,
-                reason: crate::health::root_cause(&e),
-            })?;
-        Ok(AlertmanagerClient {
-            http,
-            base,
-            timeout,
-        })
+            .map_err(|e| BackendError::Other { system: SYSTEM, reason: crate::health::root_cause(&e) })?;
+        Ok(AlertmanagerClient { http, base, timeout })
     }
 
     /// Every alert Alertmanager holds: active, silenced and inhibited.
     pub async fn alerts(&self) -> BackendResult<Vec<Alert>> {
-        let answer = self
-            .send(self.http.get(self.url("/api/v2/alerts")?))
-            .await?;
+        let answer = self.send(self.http.get(self.url("/api/v2/alerts")?)).await?;
         let wire: Vec<WireAlert> = parse_json(SYSTEM, &answer.body)?;
         Ok(wire.into_iter().map(WireAlert::into_alert).collect())
     }
@@ -104,9 +88,7 @@ impl AlertmanagerClient {
 
     /// Every silence Alertmanager remembers, expired ones included.
     pub async fn silences(&self) -> BackendResult<Vec<Silence>> {
-        let answer = self
-            .send(self.http.get(self.url("/api/v2/silences")?))
-            .await?;
+        let answer = self.send(self.http.get(self.url("/api/v2/silences")?)).await?;
         let wire: Vec<WireSilence> = parse_json(SYSTEM, &answer.body)?;
         Ok(wire.into_iter().map(WireSilence::into_silence).collect())
     }
@@ -120,9 +102,7 @@ impl AlertmanagerClient {
             created_by: &silence.created_by,
             comment: &silence.comment,
         };
-        let answer = self
-            .send(self.http.post(self.url("/api/v2/silences")?).json(&body))
-            .await?;
+        let answer = self.send(self.http.post(self.url("/api/v2/silences")?).json(&body)).await?;
         let created: SilenceCreated = parse_json(SYSTEM, &answer.body)?;
         check_silence_id(&created.silence_id).map_err(|_| BackendError::Protocol {
             system: SYSTEM,
@@ -134,19 +114,12 @@ impl AlertmanagerClient {
     /// Expires the silence `id` now.
     pub async fn expire_silence(&self, id: &str) -> BackendResult<()> {
         check_silence_id(id)?;
-        self.send(
-            self.http
-                .delete(self.url(&format!("/api/v2/silence/{id}"))?),
-        )
-        .await
-        .map(|_| ())
+        self.send(self.http.delete(self.url(&format!("/api/v2/silence/{id}"))?)).await.map(|_| ())
     }
 
     fn url(&self, path: &str) -> BackendResult<Url> {
-        Url::parse(&format!("{}{path}", self.base)).map_err(|e| BackendError::Other {
-            system: SYSTEM,
-            reason: format!("bad url {path}: {e}"),
-        })
+        Url::parse(&format!("{}{path}", self.base))
+            .map_err(|e| BackendError::Other { system: SYSTEM, reason: format!("bad url {path}: {e}") })
     }
 
     async fn send(&self, request: reqwest::RequestBuilder) -> BackendResult<Answer> {
@@ -156,23 +129,16 @@ impl AlertmanagerClient {
 
 /// Silence ids are UUIDs; checked because the id goes into a URL path.
 fn check_silence_id(id: &str) -> BackendResult<()> {
-    if !id.is_empty()
-        && id.len() <= 64
-        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-    {
+    if !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
         Ok(())
     } else {
-        Err(BackendError::Other {
-            system: SYSTEM,
-            reason: format!("invalid silence id {id:?}"),
-        })
+        Err(BackendError::Other { system: SYSTEM, reason: format!("invalid silence id {id:?}") })
     }
 }
 
 /// A timestamp as Alertmanager writes it; one odd value must not hide every other alert.
 fn lenient_time(text: Option<&str>) -> Option<DateTime<Utc>> {
-    text.and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-        .map(|t| t.with_timezone(&Utc))
+    text.and_then(|s| DateTime::parse_from_rfc3339(s).ok()).map(|t| t.with_timezone(&Utc))
 }
 
 #[derive(Debug, Deserialize)]
@@ -226,12 +192,7 @@ fn default_true() -> bool {
 
 impl From<&Matcher> for WireMatcher {
     fn from(m: &Matcher) -> Self {
-        WireMatcher {
-            name: m.name.clone(),
-            value: m.value.clone(),
-            is_regex: m.is_regex,
-            is_equal: m.is_equal,
-        }
+        WireMatcher { name: m.name.clone(), value: m.value.clone(), is_regex: m.is_regex, is_equal: m.is_equal }
     }
 }
 
@@ -258,12 +219,7 @@ impl WireSilence {
             matchers: self
                 .matchers
                 .into_iter()
-                .map(|m| Matcher {
-                    name: m.name,
-                    value: m.value,
-                    is_regex: m.is_regex,
-                    is_equal: m.is_equal,
-                })
+                .map(|m| Matcher { name: m.name, value: m.value, is_regex: m.is_regex, is_equal: m.is_equal })
                 .collect(),
             starts_at: self.starts_at,
             ends_at: self.ends_at,
@@ -315,36 +271,17 @@ mod tests {
         assert_eq!(a.name, "ApiHigh5xx");
         assert_eq!(a.state, "active");
         assert_eq!(a.fingerprint, "0c6e4bd5a1b2c3d4");
-        assert_eq!(
-            a.annotations.get("runbook").map(String::as_str),
-            Some("api-5xx")
-        );
-        assert_eq!(
-            a.starts_at,
-            Utc.with_ymd_and_hms(2024, 5, 1, 10, 4, 0).single()
-        );
+        assert_eq!(a.annotations.get("runbook").map(String::as_str), Some("api-5xx"));
+        assert_eq!(a.starts_at, Utc.with_ymd_and_hms(2024, 5, 1, 10, 4, 0).single());
         assert_eq!(server.requests()[0].target, "/api/v2/alerts");
     }
 
     #[tokio::test]
     async fn garbage_json_is_a_protocol_error() {
-        for body in [
-            "<html>502 Bad Gateway</html>",
-            r#"{"alerts":[]}"#,
-            r#"[{"labels":{"alertname":5}}]"#,
-        ] {
+        for body in ["<html>502 Bad Gateway</html>", r#"{"alerts":[]}"#, r#"[{"labels":{"alertname":5}}]"#] {
             let server = serve(move |_| Reply::json(200, body)).await;
             let result = client(&server.url).alerts().await;
-            assert!(
-                matches!(
-                    result,
-                    Err(BackendError::Protocol {
-                        system: "alertmanager",
-                        ..
-                    })
-                ),
-                "{body}: {result:?}"
-            );
+            assert!(matches!(result, Err(BackendError::Protocol { system: "alertmanager", .. })), "{body}: {result:?}");
         }
     }
 
@@ -357,44 +294,23 @@ mod tests {
         assert_eq!(silences[0].created_by, "alice");
         assert_eq!(
             silences[0].matchers[1],
-            Matcher {
-                name: "env".into(),
-                value: "dev|staging".into(),
-                is_regex: true,
-                is_equal: false
-            }
+            Matcher { name: "env".into(), value: "dev|staging".into(), is_regex: true, is_equal: false }
         );
-        assert!(
-            silences[1].matchers[0].is_equal,
-            "missing isEqual means equality"
-        );
-        assert_eq!(
-            silences[1].ends_at,
-            Utc.with_ymd_and_hms(2024, 4, 1, 0, 0, 0)
-                .single()
-                .expect("time")
-        );
+        assert!(silences[1].matchers[0].is_equal, "missing isEqual means equality");
+        assert_eq!(silences[1].ends_at, Utc.with_ymd_and_hms(2024, 4, 1, 0, 0, 0).single().expect("time"));
     }
 
     #[tokio::test]
     async fn create_and_expire_silence_send_the_v2_shapes() {
         let server = serve(|req| match (req.method.as_str(), req.target.as_str()) {
-            ("POST", "/api/v2/silences") => Reply::json(
-                200,
-                r#"{"silenceID":"4a1c9d8e-1234-4f00-9abc-0123456789ab"}"#,
-            ),
-            ("DELETE", "/api/v2/silence/4a1c9d8e-1234-4f00-9abc-0123456789ab") => {
-                Reply::new(200, "")
-            }
+            ("POST", "/api/v2/silences") => Reply::json(200, r#"{"silenceID":"4a1c9d8e-1234-4f00-9abc-0123456789ab"}"#),
+            ("DELETE", "/api/v2/silence/4a1c9d8e-1234-4f00-9abc-0123456789ab") => Reply::new(200, ""),
             ("POST", "/api/v2/alerts") => Reply::new(200, ""),
             _ => Reply::new(404, "silence not found"),
         })
         .await;
         let am = client(&server.url);
-        let start = Utc
-            .with_ymd_and_hms(2024, 5, 1, 10, 0, 0)
-            .single()
-            .expect("time");
+        let start = Utc.with_ymd_and_hms(2024, 5, 1, 10, 0, 0).single().expect("time");
         let silence = NewSilence {
             matchers: vec![Matcher {
                 name: "alertname".into(),
@@ -412,11 +328,7 @@ mod tests {
         am.expire_silence(&id).await.expect("expired");
         assert_eq!(
             am.expire_silence("nope").await,
-            Err(BackendError::Status {
-                system: "alertmanager",
-                status: 404,
-                reason: "silence not found".into()
-            })
+            Err(BackendError::Status { system: "alertmanager", status: 404, reason: "silence not found".into() })
         );
         assert!(am.expire_silence("../alerts").await.is_err());
 
@@ -452,10 +364,7 @@ mod tests {
         let am = AlertmanagerClient::new(&server.url, Duration::from_millis(300)).expect("client");
         assert_eq!(
             am.alerts().await,
-            Err(BackendError::Timeout {
-                system: "alertmanager",
-                after: Duration::from_millis(300)
-            })
+            Err(BackendError::Timeout { system: "alertmanager", after: Duration::from_millis(300) })
         );
     }
 }

@@ -104,16 +104,9 @@ impl HaproxyClient {
     /// (`Unknown command`, `No such server.`, ...) is [`BackendError::Protocol`] with its first line.
     pub async fn command(&self, cmd: &str) -> BackendResult<String> {
         let answer = self.raw_command(cmd).await?;
-        let first_line = answer
-            .lines()
-            .find(|l| !l.trim().is_empty())
-            .unwrap_or("")
-            .trim();
+        let first_line = answer.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
         if REFUSALS.iter().any(|r| first_line.starts_with(r)) {
-            return Err(BackendError::Protocol {
-                system: SYSTEM,
-                reason: format!("{cmd}: {first_line}"),
-            });
+            return Err(BackendError::Protocol { system: SYSTEM, reason: format!("{cmd}: {first_line}") });
         }
         Ok(answer)
     }
@@ -123,15 +116,10 @@ impl HaproxyClient {
     /// that is also down).
     pub async fn servers(&self) -> BackendResult<Vec<ServerStat>> {
         // `-1 4 -1`: every proxy, servers only: no FRONTEND/BACKEND rows to ship and skip.
-        let (stat, state) = tokio::join!(
-            self.command("show stat -1 4 -1"),
-            self.command("show servers state")
-        );
+        let (stat, state) = tokio::join!(self.command("show stat -1 4 -1"), self.command("show servers state"));
         let mut servers = parse_show_stat(&stat?)?;
-        let admin: HashMap<(String, String), AdminState> = parse_servers_state(&state?)?
-            .into_iter()
-            .map(|row| ((row.backend, row.server), row.admin))
-            .collect();
+        let admin: HashMap<(String, String), AdminState> =
+            parse_servers_state(&state?)?.into_iter().map(|row| ((row.backend, row.server), row.admin)).collect();
         for server in &mut servers {
             if let Some(state) = admin.get(&(server.backend.clone(), server.server.clone())) {
                 server.admin = *state;
@@ -141,20 +129,14 @@ impl HaproxyClient {
     }
 
     /// `set server <backend>/<server> state ready|drain|maint`.
-    pub async fn set_state(
-        &self,
-        backend: &str,
-        server: &str,
-        state: AdminState,
-    ) -> BackendResult<()> {
+    pub async fn set_state(&self, backend: &str, server: &str, state: AdminState) -> BackendResult<()> {
         let word = match state {
             AdminState::Ready => "ready",
             AdminState::Drain => "drain",
             AdminState::Maint => "maint",
         };
         let target = server_ref(backend, server)?;
-        self.silent_command(&format!("set server {target} state {word}"))
-            .await
+        self.silent_command(&format!("set server {target} state {word}")).await
     }
 
     /// `set weight <backend>/<server> <weight>` (absolute, 0 to [`MAX_WEIGHT`]).
@@ -163,20 +145,16 @@ impl HaproxyClient {
         if weight > MAX_WEIGHT {
             return Err(BackendError::Other {
                 system: SYSTEM,
-                reason: format!(
-                    "weight {weight} for {target} is over HAProxy's maximum of {MAX_WEIGHT}"
-                ),
+                reason: format!("weight {weight} for {target} is over HAProxy's maximum of {MAX_WEIGHT}"),
             });
         }
-        self.silent_command(&format!("set weight {target} {weight}"))
-            .await
+        self.silent_command(&format!("set weight {target} {weight}")).await
     }
 
     /// `shutdown sessions server <backend>/<server>`: cuts every session open on the server.
     pub async fn shutdown_sessions(&self, backend: &str, server: &str) -> BackendResult<()> {
         let target = server_ref(backend, server)?;
-        self.silent_command(&format!("shutdown sessions server {target}"))
-            .await
+        self.silent_command(&format!("shutdown sessions server {target}")).await
     }
 
     /// A command that answers nothing when it worked: any text is the refusal.
@@ -187,20 +165,14 @@ impl HaproxyClient {
             Ok(())
         } else {
             let first_line = text.lines().next().unwrap_or(text);
-            Err(BackendError::Protocol {
-                system: SYSTEM,
-                reason: format!("{cmd}: {first_line}"),
-            })
+            Err(BackendError::Protocol { system: SYSTEM, reason: format!("{cmd}: {first_line}") })
         }
     }
 
     async fn raw_command(&self, cmd: &str) -> BackendResult<String> {
         // A newline would start a second command on the admin socket.
         if cmd.is_empty() || cmd.contains(['\n', '\r', '\0']) {
-            return Err(BackendError::Other {
-                system: SYSTEM,
-                reason: format!("refusing command {cmd:?}"),
-            });
+            return Err(BackendError::Other { system: SYSTEM, reason: format!("refusing command {cmd:?}") });
         }
         with_timeout(SYSTEM, self.timeout, async {
             match &self.endpoint {
@@ -224,34 +196,20 @@ impl HaproxyClient {
 
 /// Writes `cmd` and reads the answer to EOF: without `prompt`, HAProxy answers one command and
 /// closes the connection.
-async fn converse(
-    mut stream: impl AsyncRead + AsyncWrite + Unpin,
-    cmd: &str,
-) -> BackendResult<String> {
-    let io_error = |e: std::io::Error| BackendError::Other {
-        system: SYSTEM,
-        reason: e.to_string(),
-    };
-    stream
-        .write_all(format!("{cmd}\n").as_bytes())
-        .await
-        .map_err(io_error)?;
+async fn converse(mut stream: impl AsyncRead + AsyncWrite + Unpin, cmd: &str) -> BackendResult<String> {
+    let io_error = |e: std::io::Error| BackendError::Other { system: SYSTEM, reason: e.to_string() };
+    stream.write_all(format!("{cmd}\n").as_bytes()).await.map_err(io_error)?;
     let mut answer = Vec::new();
     let mut limited = stream.take(ANSWER_CAP as u64 + 1);
     limited.read_to_end(&mut answer).await.map_err(io_error)?;
     if answer.len() > ANSWER_CAP {
         return Err(BackendError::Protocol {
             system: SYSTEM,
-            reason: format!(
-                "answer to {cmd:?} over {}",
-                crate::health::size_words(ANSWER_CAP)
-            ),
+            reason: format!("answer to {cmd:?} over {}", crate::health::size_words(ANSWER_CAP)),
         });
     }
-    String::from_utf8(answer).map_err(|_| BackendError::Protocol {
-        system: SYSTEM,
-        reason: format!("answer to {cmd:?} is not UTF-8"),
-    })
+    String::from_utf8(answer)
+        .map_err(|_| BackendError::Protocol { system: SYSTEM, reason: format!("answer to {cmd:?} is not UTF-8") })
 }
 
 fn connect_error(e: &std::io::Error, target: &str) -> BackendError {
@@ -262,10 +220,7 @@ fn connect_error(e: &std::io::Error, target: &str) -> BackendError {
         K::ConnectionRefused => format!("connection refused by {target}"),
         _ => format!("{target}: {e}"),
     };
-    BackendError::Connect {
-        system: SYSTEM,
-        reason,
-    }
+    BackendError::Connect { system: SYSTEM, reason }
 }
 
 fn bad_address(address: &str) -> BackendError {
@@ -279,10 +234,7 @@ fn bad_address(address: &str) -> BackendError {
 /// would change what HAProxy runs.
 fn server_ref(backend: &str, server: &str) -> BackendResult<String> {
     let ok = |name: &str| {
-        !name.is_empty()
-            && name
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
+        !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
     };
     if ok(backend) && ok(server) {
         Ok(format!("{backend}/{server}"))
@@ -321,54 +273,25 @@ fn split_csv(line: &str) -> Vec<String> {
 /// here is only what the status word shows; [`HaproxyClient::servers`] corrects it from
 /// `show servers state`.
 pub fn parse_show_stat(text: &str) -> BackendResult<Vec<ServerStat>> {
-    let protocol = |reason: String| BackendError::Protocol {
-        system: SYSTEM,
-        reason,
-    };
+    let protocol = |reason: String| BackendError::Protocol { system: SYSTEM, reason };
     let mut lines = text.lines().filter(|l| !l.trim().is_empty());
     let header = lines
         .next()
         .and_then(|l| l.strip_prefix("# "))
-        .ok_or_else(|| {
-            protocol(format!(
-                "show stat: no header line in {:?}",
-                first_line(text)
-            ))
-        })?;
-    let columns: HashMap<&str, usize> = header
-        .split(',')
-        .enumerate()
-        .map(|(i, name)| (name, i))
-        .collect();
+        .ok_or_else(|| protocol(format!("show stat: no header line in {:?}", first_line(text))))?;
+    let columns: HashMap<&str, usize> = header.split(',').enumerate().map(|(i, name)| (name, i)).collect();
     let column = |name: &str| columns.get(name).copied();
-    let required =
-        |name: &str| column(name).ok_or_else(|| protocol(format!("show stat: no {name} column")));
-    let (px, sv, status) = (
-        required("pxname")?,
-        required("svname")?,
-        required("status")?,
-    );
-    let (scur, stot, weight, http_5xx, addr) = (
-        column("scur"),
-        column("stot"),
-        column("weight"),
-        column("hrsp_5xx"),
-        column("addr"),
-    );
+    let required = |name: &str| column(name).ok_or_else(|| protocol(format!("show stat: no {name} column")));
+    let (px, sv, status) = (required("pxname")?, required("svname")?, required("status")?);
+    let (scur, stot, weight, http_5xx, addr) =
+        (column("scur"), column("stot"), column("weight"), column("hrsp_5xx"), column("addr"));
 
     let mut servers = Vec::new();
     for line in lines {
         let fields = split_csv(line);
-        let field = |i: Option<usize>| {
-            i.and_then(|i| fields.get(i))
-                .map(String::as_str)
-                .unwrap_or("")
-        };
+        let field = |i: Option<usize>| i.and_then(|i| fields.get(i)).map(String::as_str).unwrap_or("");
         if fields.len() <= px.max(sv).max(status) {
-            return Err(protocol(format!(
-                "show stat: short row {:?}",
-                first_line(line)
-            )));
+            return Err(protocol(format!("show stat: short row {:?}", first_line(line))));
         }
         let server = field(Some(sv));
         if server == "FRONTEND" || server == "BACKEND" {
@@ -379,9 +302,7 @@ pub fn parse_show_stat(text: &str) -> BackendResult<Vec<ServerStat>> {
             if value.is_empty() {
                 return Ok(0);
             }
-            value
-                .parse()
-                .map_err(|_| protocol(format!("show stat: {name} is {value:?} for {server}")))
+            value.parse().map_err(|_| protocol(format!("show stat: {name} is {value:?} for {server}")))
         };
         let status_word = field(Some(status)).to_string();
         servers.push(ServerStat {
@@ -405,20 +326,13 @@ pub fn parse_show_stat(text: &str) -> BackendResult<Vec<ServerStat>> {
 /// the server's total sessions (`stot`) stand in: one per request when clients do not reuse
 /// connections. FRONTEND and BACKEND rows are skipped.
 pub fn parse_request_totals(text: &str) -> BackendResult<HashMap<(String, String), u64>> {
-    let protocol = |reason: String| BackendError::Protocol {
-        system: SYSTEM,
-        reason,
-    };
+    let protocol = |reason: String| BackendError::Protocol { system: SYSTEM, reason };
     let mut lines = text.lines().filter(|l| !l.trim().is_empty());
     let header = lines
         .next()
         .and_then(|l| l.strip_prefix("# "))
         .ok_or_else(|| protocol(format!("show stat: no header line in {:?}", first_line(text))))?;
-    let columns: HashMap<&str, usize> = header
-        .split(',')
-        .enumerate()
-        .map(|(i, name)| (name, i))
-        .collect();
+    let columns: HashMap<&str, usize> = header.split(',').enumerate().map(|(i, name)| (name, i)).collect();
     let (Some(&px), Some(&sv)) = (columns.get("pxname"), columns.get("svname")) else {
         return Err(protocol("show stat: no pxname/svname column".into()));
     };
@@ -438,9 +352,7 @@ pub fn parse_request_totals(text: &str) -> BackendResult<HashMap<(String, String
         let count = if value.is_empty() {
             0
         } else {
-            value
-                .parse()
-                .map_err(|_| protocol(format!("show stat: req_tot is {value:?} for {server}")))?
+            value.parse().map_err(|_| protocol(format!("show stat: req_tot is {value:?} for {server}")))?
         };
         totals.insert((backend.to_string(), server.to_string()), count);
     }
@@ -472,32 +384,19 @@ pub fn admin_from_bits(bits: u32) -> AdminState {
 /// Parses `show servers state` (a format version line, then `# be_id be_name ...` and one
 /// space-separated row per server), finding columns by the header's names.
 pub fn parse_servers_state(text: &str) -> BackendResult<Vec<ServerStateRow>> {
-    let protocol = |reason: String| BackendError::Protocol {
-        system: SYSTEM,
-        reason,
-    };
+    let protocol = |reason: String| BackendError::Protocol { system: SYSTEM, reason };
     let mut lines = text.lines().filter(|l| !l.trim().is_empty());
     let version = lines.next().unwrap_or("").trim();
     if version.parse::<u32>().is_err() {
-        return Err(protocol(format!(
-            "show servers state: no version line in {:?}",
-            first_line(text)
-        )));
+        return Err(protocol(format!("show servers state: no version line in {:?}", first_line(text))));
     }
     let header = lines
         .next()
         .and_then(|l| l.strip_prefix('#'))
         .ok_or_else(|| protocol("show servers state: no header line".into()))?;
-    let columns: HashMap<&str, usize> = header
-        .split_whitespace()
-        .enumerate()
-        .map(|(i, name)| (name, i))
-        .collect();
+    let columns: HashMap<&str, usize> = header.split_whitespace().enumerate().map(|(i, name)| (name, i)).collect();
     let required = |name: &str| {
-        columns
-            .get(name)
-            .copied()
-            .ok_or_else(|| protocol(format!("show servers state: no {name} column")))
+        columns.get(name).copied().ok_or_else(|| protocol(format!("show servers state: no {name} column")))
     };
     let (be, srv, admin, op, weight) = (
         required("be_name")?,
@@ -511,18 +410,12 @@ pub fn parse_servers_state(text: &str) -> BackendResult<Vec<ServerStateRow>> {
         let fields: Vec<&str> = line.split_whitespace().collect();
         let field = |i: usize| fields.get(i).copied();
         let number = |name: &str, i: usize| -> BackendResult<u32> {
-            field(i).and_then(|v| v.parse().ok()).ok_or_else(|| {
-                protocol(format!(
-                    "show servers state: bad {name} in {:?}",
-                    first_line(line)
-                ))
-            })
+            field(i)
+                .and_then(|v| v.parse().ok())
+                .ok_or_else(|| protocol(format!("show servers state: bad {name} in {:?}", first_line(line))))
         };
         let (Some(backend), Some(server)) = (field(be), field(srv)) else {
-            return Err(protocol(format!(
-                "show servers state: short row {:?}",
-                first_line(line)
-            )));
+            return Err(protocol(format!("show servers state: short row {:?}", first_line(line))));
         };
         let admin_bits = number("srv_admin_state", admin)?;
         rows.push(ServerStateRow {
@@ -573,18 +466,10 @@ web_tcp,BACKEND,0,0,0,0,1,0,0,0,0,0,,0,0,0,0,UP,1,1,0,,0,2,0,,1,4,0,,0,,1,0,,0,,
     #[test]
     fn show_stat_reads_servers_by_column_name() {
         let servers = parse_show_stat(SHOW_STAT).expect("parse");
-        let names: Vec<String> = servers
-            .iter()
-            .map(|s| format!("{}/{}", s.backend, s.server))
-            .collect();
+        let names: Vec<String> = servers.iter().map(|s| format!("{}/{}", s.backend, s.server)).collect();
         assert_eq!(
             names,
-            [
-                "api_prod/api-prod-blue",
-                "api_prod/api-prod-green",
-                "api_prod/api-prod-spare",
-                "web_tcp/w1"
-            ]
+            ["api_prod/api-prod-blue", "api_prod/api-prod-green", "api_prod/api-prod-spare", "web_tcp/w1"]
         );
         let blue = &servers[0];
         assert_eq!(
@@ -634,33 +519,22 @@ web_tcp,BACKEND,0,0,0,0,1,0,0,0,0,0,,0,0,0,0,UP,1,1,0,,0,2,0,,1,4,0,,0,,1,0,,0,,
         assert_eq!(servers[0].status, "UP 1/3");
         assert_eq!(servers[0].current_sessions, 7);
         assert_eq!(servers[0].weight, 25);
-        assert_eq!(
-            split_csv(r#"a,"b ""c"", d",,e"#),
-            ["a", r#"b "c", d"#, "", "e"]
-        );
+        assert_eq!(split_csv(r#"a,"b ""c"", d",,e"#), ["a", r#"b "c", d"#, "", "e"]);
     }
 
     #[test]
     fn show_stat_rejects_what_is_not_a_stat_dump() {
         assert!(parse_show_stat("Unknown command\n").is_err());
-        assert!(
-            parse_show_stat("# pxname,svname\nbe,s1\n").is_err(),
-            "no status column"
-        );
+        assert!(parse_show_stat("# pxname,svname\nbe,s1\n").is_err(), "no status column");
         assert!(parse_show_stat("# pxname,svname,status,scur\nbe,s1,UP,many\n").is_err());
-        assert_eq!(
-            parse_show_stat("# pxname,svname,status\n").expect("empty"),
-            []
-        );
+        assert_eq!(parse_show_stat("# pxname,svname,status\n").expect("empty"), []);
     }
 
     #[test]
     fn servers_state_maps_admin_bits() {
         let rows = parse_servers_state(SERVERS_STATE).expect("parse");
-        let admin: Vec<(&str, u32, AdminState)> = rows
-            .iter()
-            .map(|r| (r.server.as_str(), r.admin_bits, r.admin))
-            .collect();
+        let admin: Vec<(&str, u32, AdminState)> =
+            rows.iter().map(|r| (r.server.as_str(), r.admin_bits, r.admin)).collect();
         assert_eq!(
             admin,
             [
@@ -679,11 +553,7 @@ web_tcp,BACKEND,0,0,0,0,1,0,0,0,0,0,,0,0,0,0,UP,1,1,0,,0,2,0,,1,4,0,,0,,1,0,,0,,
         assert_eq!(admin_from_bits(0x01), AdminState::Maint);
         assert_eq!(admin_from_bits(0x02), AdminState::Maint);
         assert_eq!(admin_from_bits(0x20), AdminState::Maint);
-        assert_eq!(
-            admin_from_bits(0x09),
-            AdminState::Maint,
-            "maint wins over drain"
-        );
+        assert_eq!(admin_from_bits(0x09), AdminState::Maint, "maint wins over drain");
         assert_eq!(admin_from_bits(0x10), AdminState::Drain);
         // Recorded: a `disabled` server after `set server ... state ready` keeps the config bit
         // and takes traffic; with `drain` on top it is 12.
@@ -697,10 +567,7 @@ web_tcp,BACKEND,0,0,0,0,1,0,0,0,0,0,,0,0,0,0,UP,1,1,0,,0,2,0,,1,4,0,,0,,1,0,,0,,
     fn servers_state_rejects_garbage() {
         assert!(parse_servers_state("").is_err());
         assert!(parse_servers_state("Unknown command\n").is_err());
-        assert!(
-            parse_servers_state("1\n# be_name srv_name\n").is_err(),
-            "missing columns"
-        );
+        assert!(parse_servers_state("1\n# be_name srv_name\n").is_err(), "missing columns");
         let bad = "1\n# be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state srv_uweight\n3 be 1 s1 127.0.0.1 2 x 1\n";
         assert!(parse_servers_state(bad).is_err());
     }
@@ -709,16 +576,8 @@ web_tcp,BACKEND,0,0,0,0,1,0,0,0,0,0,,0,0,0,0,UP,1,1,0,,0,2,0,,1,4,0,,0,,1,0,,0,,
     fn addresses_and_names_are_checked() {
         assert!(HaproxyClient::new("unix:///run/haproxy.sock", Duration::from_secs(1)).is_ok());
         assert!(HaproxyClient::new("tcp://127.0.0.1:9999", Duration::from_secs(1)).is_ok());
-        for bad in [
-            "/run/haproxy.sock",
-            "tcp://127.0.0.1",
-            "unix://",
-            "http://x:1",
-        ] {
-            assert!(
-                HaproxyClient::new(bad, Duration::from_secs(1)).is_err(),
-                "{bad}"
-            );
+        for bad in ["/run/haproxy.sock", "tcp://127.0.0.1", "unix://", "http://x:1"] {
+            assert!(HaproxyClient::new(bad, Duration::from_secs(1)).is_err(), "{bad}");
         }
         assert!(server_ref("api_prod", "api-prod-blue").is_ok());
         assert!(server_ref("api", "x; shutdown sessions server api/y").is_err());
@@ -729,11 +588,7 @@ web_tcp,BACKEND,0,0,0,0,1,0,0,0,0,0,,0,0,0,0,UP,1,1,0,,0,2,0,,1,4,0,,0,,1,0,,0,,
     async fn fake_socket(
         answer: fn(&str) -> &'static str,
         delay: Duration,
-    ) -> (
-        tempfile::TempDir,
-        HaproxyClient,
-        tokio::task::JoinHandle<()>,
-    ) {
+    ) -> (tempfile::TempDir, HaproxyClient, tokio::task::JoinHandle<()>) {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("admin.sock");
         let listener = tokio::net::UnixListener::bind(&path).expect("bind");
@@ -746,17 +601,12 @@ web_tcp,BACKEND,0,0,0,0,1,0,0,0,0,0,,0,0,0,0,UP,1,1,0,,0,2,0,,1,4,0,,0,,1,0,,0,,
                         line.push(byte[0]);
                     }
                     tokio::time::sleep(delay).await;
-                    let _ = stream
-                        .write_all(answer(&String::from_utf8_lossy(&line)).as_bytes())
-                        .await;
+                    let _ = stream.write_all(answer(&String::from_utf8_lossy(&line)).as_bytes()).await;
                 });
             }
         });
-        let client = HaproxyClient::new(
-            &format!("unix://{}", path.display()),
-            Duration::from_millis(500),
-        )
-        .expect("client");
+        let client =
+            HaproxyClient::new(&format!("unix://{}", path.display()), Duration::from_millis(500)).expect("client");
         (dir, client, task)
     }
 
@@ -772,9 +622,7 @@ web_tcp,BACKEND,0,0,0,0,1,0,0,0,0,0,,0,0,0,0,UP,1,1,0,,0,2,0,,1,4,0,,0,,1,0,,0,,
             Duration::ZERO,
         )
         .await;
-        let result = client
-            .set_state("api_prod", "nope", AdminState::Drain)
-            .await;
+        let result = client.set_state("api_prod", "nope", AdminState::Drain).await;
         assert_eq!(
             result,
             Err(BackendError::Protocol {
@@ -782,26 +630,14 @@ web_tcp,BACKEND,0,0,0,0,1,0,0,0,0,0,,0,0,0,0,UP,1,1,0,,0,2,0,,1,4,0,,0,,1,0,,0,,
                 reason: "set server api_prod/nope state drain: No such server.".into()
             })
         );
-        assert!(matches!(
-            client.command("show servers state nope").await,
-            Err(BackendError::Protocol { .. })
-        ));
+        assert!(matches!(client.command("show servers state nope").await, Err(BackendError::Protocol { .. })));
         let result = client.command("bogus").await;
         assert!(
             matches!(&result, Err(BackendError::Protocol { reason, .. }) if reason.starts_with("bogus: Unknown command")),
             "{result:?}"
         );
-        client
-            .set_weight("api_prod", "api-prod-blue", 5)
-            .await
-            .expect("empty answer is success");
-        assert!(
-            client
-                .command("show info\nshutdown sessions server a/b")
-                .await
-                .is_err(),
-            "one command per call"
-        );
+        client.set_weight("api_prod", "api-prod-blue", 5).await.expect("empty answer is success");
+        assert!(client.command("show info\nshutdown sessions server a/b").await.is_err(), "one command per call");
         task.abort();
     }
 
@@ -810,21 +646,12 @@ web_tcp,BACKEND,0,0,0,0,1,0,0,0,0,0,,0,0,0,0,UP,1,1,0,,0,2,0,,1,4,0,,0,,1,0,,0,,
         let (dir, client, task) = fake_socket(|_| "\n", Duration::from_secs(30)).await;
         assert_eq!(
             client.set_weight("be", "s1", 5).await,
-            Err(BackendError::Timeout {
-                system: "haproxy",
-                after: Duration::from_millis(500)
-            })
+            Err(BackendError::Timeout { system: "haproxy", after: Duration::from_millis(500) })
         );
-        assert!(
-            client.set_weight("be", "s1", 257).await.is_err(),
-            "over 256 is refused before sending"
-        );
+        assert!(client.set_weight("be", "s1", 257).await.is_err(), "over 256 is refused before sending");
         task.abort();
-        let missing = HaproxyClient::new(
-            &format!("unix://{}/none.sock", dir.path().display()),
-            Duration::from_secs(1),
-        )
-        .expect("client");
+        let missing = HaproxyClient::new(&format!("unix://{}/none.sock", dir.path().display()), Duration::from_secs(1))
+            .expect("client");
         let result = missing.command("show info").await;
         assert!(
             matches!(&result, Err(BackendError::Connect { reason, .. }) if reason.starts_with("no such socket")),
@@ -839,18 +666,17 @@ web_tcp,BACKEND,0,0,0,0,1,0,0,0,0,0,,0,0,0,0,UP,1,1,0,,0,2,0,,1,4,0,,0,,1,0,,0,,
         let (_dir, client, task) = fake_socket(
             |cmd| match cmd {
                 "show stat -1 4 -1" => SHOW_STAT,
-                "show servers state" => "1\n# be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state srv_uweight\n\
-                    3 api_prod 1 api-prod-blue 127.0.0.1 2 1 100\n3 api_prod 3 api-prod-spare 127.0.0.1 2 4 1\n\n",
+                "show servers state" => {
+                    "1\n# be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state srv_uweight\n\
+                    3 api_prod 1 api-prod-blue 127.0.0.1 2 1 100\n3 api_prod 3 api-prod-spare 127.0.0.1 2 4 1\n\n"
+                }
                 _ => "Unknown command\n",
             },
             Duration::ZERO,
         )
         .await;
         let servers = client.servers().await.expect("servers");
-        let admin: Vec<(&str, AdminState)> = servers
-            .iter()
-            .map(|s| (s.server.as_str(), s.admin))
-            .collect();
+        let admin: Vec<(&str, AdminState)> = servers.iter().map(|s| (s.server.as_str(), s.admin)).collect();
         assert_eq!(
             admin,
             [

@@ -46,10 +46,7 @@ impl HealthProber {
             // would probe something else (or nothing, for loopback).
             .no_proxy()
             .build()
-            .map_err(|e| BackendError::Other {
-                system: SYSTEM,
-                reason: root_cause(&e),
-            })?;
+            .map_err(|e| BackendError::Other { system: SYSTEM, reason: root_cause(&e) })?;
         Ok(HealthProber { http, timeout })
     }
 
@@ -99,26 +96,21 @@ impl HealthProber {
         report.http_status = Some(status.as_u16());
         // From here on something answered: whatever goes wrong is the service's fault.
         report.verdict = HealthVerdict::Unhealthy;
-        let body =
-            match tokio::time::timeout_at(deadline, read_capped(&mut response, HEALTH_BODY_CAP))
-                .await
-            {
-                Err(_) => {
-                    report.reason =
-                        format!("body not complete within {}", short_duration(self.timeout));
-                    return;
-                }
-                Ok(Err(e)) if e.is_timeout() => {
-                    report.reason =
-                        format!("body not complete within {}", short_duration(self.timeout));
-                    return;
-                }
-                Ok(Err(e)) => {
-                    report.reason = format!("body cut short: {}", root_cause(&e));
-                    return;
-                }
-                Ok(Ok(body)) => body,
-            };
+        let body = match tokio::time::timeout_at(deadline, read_capped(&mut response, HEALTH_BODY_CAP)).await {
+            Err(_) => {
+                report.reason = format!("body not complete within {}", short_duration(self.timeout));
+                return;
+            }
+            Ok(Err(e)) if e.is_timeout() => {
+                report.reason = format!("body not complete within {}", short_duration(self.timeout));
+                return;
+            }
+            Ok(Err(e)) => {
+                report.reason = format!("body cut short: {}", root_cause(&e));
+                return;
+            }
+            Ok(Ok(body)) => body,
+        };
         judge(status, &body, report);
     }
 }
@@ -159,10 +151,7 @@ fn judge(status: StatusCode, body: &Capped, report: &mut HealthReport) {
         }
         Some(Value::Object(fields)) => fields,
         Some(_) => {
-            report.reason = format!(
-                "body is not a JSON object: {}",
-                excerpt(bytes, EXCERPT_CHARS)
-            );
+            report.reason = format!("body is not a JSON object: {}", excerpt(bytes, EXCERPT_CHARS));
             return;
         }
     };
@@ -173,21 +162,12 @@ fn judge(status: StatusCode, body: &Capped, report: &mut HealthReport) {
         }
         Some(Value::String(_)) if !services_ok => {
             // The contract says `services` is an object; anything else is a broken body.
-            let shown = fields
-                .get("services")
-                .map(Value::to_string)
-                .unwrap_or_default();
-            report.reason = format!(
-                "services is not an object: {}",
-                excerpt(shown.as_bytes(), EXCERPT_CHARS)
-            );
+            let shown = fields.get("services").map(Value::to_string).unwrap_or_default();
+            report.reason = format!("services is not an object: {}", excerpt(shown.as_bytes(), EXCERPT_CHARS));
         }
         Some(Value::String(_)) => report.verdict = HealthVerdict::Healthy,
         Some(other) => {
-            report.reason = format!(
-                "status is not a string: {}",
-                excerpt(other.to_string().as_bytes(), EXCERPT_CHARS)
-            )
+            report.reason = format!("status is not a string: {}", excerpt(other.to_string().as_bytes(), EXCERPT_CHARS))
         }
     }
 }
@@ -195,10 +175,7 @@ fn judge(status: StatusCode, body: &Capped, report: &mut HealthReport) {
 /// Copies `status`, `uptime` and `services` from a health body into the report. Returns false
 /// when `services` is there but is not an object.
 fn fill_fields(fields: &serde_json::Map<String, Value>, report: &mut HealthReport) -> bool {
-    report.status_field = fields
-        .get("status")
-        .and_then(Value::as_str)
-        .map(str::to_string);
+    report.status_field = fields.get("status").and_then(Value::as_str).map(str::to_string);
     report.uptime_secs = fields.get("uptime").and_then(Value::as_u64);
     match fields.get("services") {
         None | Some(Value::Null) => true,
@@ -251,10 +228,7 @@ impl Capped {
 
 /// Reads the body chunk by chunk and stops at `cap`, so a hostile or broken server cannot make
 /// us hold more than `cap` bytes (the connection is dropped with the response).
-pub(crate) async fn read_capped(
-    response: &mut reqwest::Response,
-    cap: usize,
-) -> Result<Capped, reqwest::Error> {
+pub(crate) async fn read_capped(response: &mut reqwest::Response, cap: usize) -> Result<Capped, reqwest::Error> {
     let mut buf = BytesMut::new();
     while let Some(chunk) = response.chunk().await? {
         if buf.len() + chunk.len() > cap {
@@ -292,23 +266,13 @@ pub(crate) fn root_cause(e: &reqwest::Error) -> String {
 }
 
 /// A reqwest failure as the [`BackendError`] of `system`.
-pub(crate) fn http_error(
-    system: &'static str,
-    after: Duration,
-    e: &reqwest::Error,
-) -> BackendError {
+pub(crate) fn http_error(system: &'static str, after: Duration, e: &reqwest::Error) -> BackendError {
     if e.is_timeout() {
         BackendError::Timeout { system, after }
     } else if e.is_connect() {
-        BackendError::Connect {
-            system,
-            reason: root_cause(e),
-        }
+        BackendError::Connect { system, reason: root_cause(e) }
     } else {
-        BackendError::Other {
-            system,
-            reason: root_cause(e),
-        }
+        BackendError::Other { system, reason: root_cause(e) }
     }
 }
 
@@ -338,21 +302,12 @@ fn error_reason(body: &[u8]) -> String {
         if let Some(err) = first_oci {
             let code = err.get("code").and_then(Value::as_str).unwrap_or("");
             let message = err.get("message").and_then(Value::as_str).unwrap_or("");
-            let line = [code, message]
-                .iter()
-                .filter(|s| !s.is_empty())
-                .copied()
-                .collect::<Vec<_>>()
-                .join(": ");
+            let line = [code, message].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join(": ");
             if !line.is_empty() {
                 return excerpt(line.as_bytes(), EXCERPT_CHARS);
             }
         }
-        if let Some(message) = json
-            .get("message")
-            .or_else(|| json.get("error"))
-            .and_then(Value::as_str)
-        {
+        if let Some(message) = json.get("message").or_else(|| json.get("error")).and_then(Value::as_str) {
             return excerpt(message.as_bytes(), EXCERPT_CHARS);
         }
     }
@@ -377,38 +332,22 @@ pub(crate) async fn exchange(
     cap: usize,
 ) -> BackendResult<Answer> {
     crate::error::with_timeout(system, timeout, async {
-        let mut response = request
-            .send()
-            .await
-            .map_err(|e| http_error(system, timeout, &e))?;
+        let mut response = request.send().await.map_err(|e| http_error(system, timeout, &e))?;
         let status = response.status();
-        let body = read_capped(&mut response, cap)
-            .await
-            .map_err(|e| http_error(system, timeout, &e))?;
+        let body = read_capped(&mut response, cap).await.map_err(|e| http_error(system, timeout, &e))?;
         if !status.is_success() {
             let mut reason = error_reason(body.bytes());
             if reason.is_empty() {
                 // A HEAD, or a server that explains nothing: the status's own name.
-                reason = status
-                    .canonical_reason()
-                    .unwrap_or("no reason given")
-                    .to_string();
+                reason = status.canonical_reason().unwrap_or("no reason given").to_string();
             }
-            return Err(BackendError::Status {
-                system,
-                status: status.as_u16(),
-                reason,
-            });
+            return Err(BackendError::Status { system, status: status.as_u16(), reason });
         }
         match body {
-            Capped::Over(_) => Err(BackendError::Protocol {
-                system,
-                reason: format!("answer over {}", size_words(cap)),
-            }),
-            Capped::Complete(body) => Ok(Answer {
-                headers: response.headers().clone(),
-                body,
-            }),
+            Capped::Over(_) => {
+                Err(BackendError::Protocol { system, reason: format!("answer over {}", size_words(cap)) })
+            }
+            Capped::Complete(body) => Ok(Answer { headers: response.headers().clone(), body }),
         }
     })
     .await
@@ -426,14 +365,9 @@ pub(crate) fn size_words(bytes: usize) -> String {
 }
 
 /// Parses a JSON body, turning garbage into [`BackendError::Protocol`] with where it broke.
-pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(
-    system: &'static str,
-    body: &[u8],
-) -> BackendResult<T> {
-    serde_json::from_slice(body).map_err(|e| BackendError::Protocol {
-        system,
-        reason: format!("{e} in {}", excerpt(body, 60)),
-    })
+pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(system: &'static str, body: &[u8]) -> BackendResult<T> {
+    serde_json::from_slice(body)
+        .map_err(|e| BackendError::Protocol { system, reason: format!("{e} in {}", excerpt(body, 60)) })
 }
 
 /// A throwaway HTTP/1.1 server on 127.0.0.1 for the faults real components do not produce:
@@ -457,10 +391,7 @@ pub(crate) mod mock {
 
     impl Request {
         pub(crate) fn header(&self, name: &str) -> Option<&str> {
-            self.headers
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(name))
-                .map(|(_, v)| v.as_str())
+            self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
         }
     }
 
@@ -489,11 +420,7 @@ pub(crate) mod mock {
 
     impl Reply {
         pub(crate) fn new(status: u16, body: impl Into<Vec<u8>>) -> Reply {
-            Reply::Full {
-                status,
-                headers: Vec::new(),
-                body: body.into(),
-            }
+            Reply::Full { status, headers: Vec::new(), body: body.into() }
         }
         pub(crate) fn json(status: u16, body: impl Into<Vec<u8>>) -> Reply {
             Reply::new(status, body).header("Content-Type", "application/json")
@@ -527,12 +454,8 @@ pub(crate) mod mock {
         }
     }
 
-    pub(crate) async fn serve(
-        handler: impl Fn(&Request) -> Reply + Send + Sync + 'static,
-    ) -> MockServer {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind loopback");
+    pub(crate) async fn serve(handler: impl Fn(&Request) -> Reply + Send + Sync + 'static) -> MockServer {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
         let url = format!("http://{}", listener.local_addr().expect("local addr"));
         let requests = Arc::new(Mutex::new(Vec::new()));
         let handler: Arc<Handler> = Arc::new(handler);
@@ -546,11 +469,7 @@ pub(crate) mod mock {
                 });
             }
         });
-        MockServer {
-            url,
-            requests,
-            task,
-        }
+        MockServer { url, requests, task }
     }
 
     async fn answer(
@@ -592,26 +511,14 @@ pub(crate) mod mock {
             }
             body.extend_from_slice(&chunk[..n]);
         }
-        let request = Request {
-            method,
-            target,
-            headers,
-            body,
-        };
+        let request = Request { method, target, headers, body };
         let reply = handler(&request);
         if let Ok(mut seen) = seen.lock() {
             seen.push(request.clone());
         }
         match reply {
-            Reply::Full {
-                status,
-                headers,
-                body,
-            } => {
-                let mut out = format!(
-                    "HTTP/1.1 {status} X\r\nConnection: close\r\nContent-Length: {}\r\n",
-                    body.len()
-                );
+            Reply::Full { status, headers, body } => {
+                let mut out = format!("HTTP/1.1 {status} X\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
                 for (k, v) in headers {
                     out.push_str(&format!("{k}: {v}\r\n"));
                 }
@@ -624,36 +531,17 @@ pub(crate) mod mock {
             Reply::Hang => {
                 tokio::time::sleep(Duration::from_secs(3600)).await;
             }
-            Reply::Dribble {
-                status,
-                piece,
-                every,
-            } => {
-                stream
-                    .write_all(
-                        format!("HTTP/1.1 {status} X\r\nConnection: close\r\n\r\n").as_bytes(),
-                    )
-                    .await?;
+            Reply::Dribble { status, piece, every } => {
+                stream.write_all(format!("HTTP/1.1 {status} X\r\nConnection: close\r\n\r\n").as_bytes()).await?;
                 loop {
                     stream.write_all(&piece).await?;
                     tokio::time::sleep(every).await;
                 }
             }
-            Reply::Huge {
-                status,
-                len,
-                declare_length,
-            } => {
-                let length = if declare_length {
-                    format!("Content-Length: {len}\r\n")
-                } else {
-                    String::new()
-                };
+            Reply::Huge { status, len, declare_length } => {
+                let length = if declare_length { format!("Content-Length: {len}\r\n") } else { String::new() };
                 stream
-                    .write_all(
-                        format!("HTTP/1.1 {status} X\r\nConnection: close\r\n{length}\r\n")
-                            .as_bytes(),
-                    )
+                    .write_all(format!("HTTP/1.1 {status} X\r\nConnection: close\r\n{length}\r\n").as_bytes())
                     .await?;
                 let block = vec![b'x'; 64 * 1024];
                 let mut left = len;
@@ -680,14 +568,9 @@ mod tests {
         HealthProber::new(Duration::from_millis(ms)).expect("client")
     }
 
-    async fn probe_reply(
-        reply: impl Fn() -> Reply + Send + Sync + 'static,
-        timeout_ms: u64,
-    ) -> HealthReport {
+    async fn probe_reply(reply: impl Fn() -> Reply + Send + Sync + 'static, timeout_ms: u64) -> HealthReport {
         let server = serve(move |_| reply()).await;
-        prober(timeout_ms)
-            .probe(&format!("{}/health", server.url))
-            .await
+        prober(timeout_ms).probe(&format!("{}/health", server.url)).await
     }
 
     #[tokio::test]
@@ -698,30 +581,22 @@ mod tests {
         assert_eq!(report.http_status, Some(200));
         assert_eq!(report.status_field.as_deref(), Some("healthy"));
         assert_eq!(report.uptime_secs, Some(3600));
-        assert_eq!(
-            report.services.get("database").map(String::as_str),
-            Some("connected")
-        );
+        assert_eq!(report.services.get("database").map(String::as_str), Some("connected"));
         assert_eq!(report.services.len(), 2);
         assert!(report.latency > Duration::ZERO);
     }
 
     #[tokio::test]
     async fn degraded_status_is_unhealthy_and_keeps_services() {
-        let body = r#"{"status":"degraded","uptime":-5,"services":{"database":"down","queue":{"depth":12},"workers":3}}"#;
+        let body =
+            r#"{"status":"degraded","uptime":-5,"services":{"database":"down","queue":{"depth":12},"workers":3}}"#;
         let report = probe_reply(move || Reply::json(200, body), 2000).await;
         assert_eq!(report.verdict, HealthVerdict::Unhealthy);
         assert_eq!(report.reason, "status: degraded");
         assert_eq!(report.status_field.as_deref(), Some("degraded"));
         assert_eq!(report.uptime_secs, None, "negative uptime is not an uptime");
-        assert_eq!(
-            report.services.get("queue").map(String::as_str),
-            Some(r#"{"depth":12}"#)
-        );
-        assert_eq!(
-            report.services.get("workers").map(String::as_str),
-            Some("3")
-        );
+        assert_eq!(report.services.get("queue").map(String::as_str), Some(r#"{"depth":12}"#));
+        assert_eq!(report.services.get("workers").map(String::as_str), Some("3"));
     }
 
     #[tokio::test]
@@ -730,17 +605,8 @@ mod tests {
         let report = probe_reply(move || Reply::new(503, long.clone()), 2000).await;
         assert_eq!(report.verdict, HealthVerdict::Unhealthy);
         assert_eq!(report.http_status, Some(503));
-        assert!(
-            report
-                .reason
-                .starts_with("HTTP 503: maintenance window zzz"),
-            "{}",
-            report.reason
-        );
-        assert_eq!(
-            report.reason.chars().count(),
-            "HTTP 503: ".len() + EXCERPT_CHARS + 1
-        );
+        assert!(report.reason.starts_with("HTTP 503: maintenance window zzz"), "{}", report.reason);
+        assert_eq!(report.reason.chars().count(), "HTTP 503: ".len() + EXCERPT_CHARS + 1);
     }
 
     #[tokio::test]
@@ -748,26 +614,15 @@ mod tests {
         let body = r#"{"status":"unhealthy","uptime":7,"services":{"database":"disconnected"}}"#;
         let report = probe_reply(move || Reply::json(503, body), 2000).await;
         assert_eq!(report.verdict, HealthVerdict::Unhealthy);
-        assert!(
-            report.reason.starts_with("HTTP 503: {"),
-            "{}",
-            report.reason
-        );
+        assert!(report.reason.starts_with("HTTP 503: {"), "{}", report.reason);
         assert_eq!(report.status_field.as_deref(), Some("unhealthy"));
         assert_eq!(report.uptime_secs, Some(7));
-        assert_eq!(
-            report.services.get("database").map(String::as_str),
-            Some("disconnected")
-        );
+        assert_eq!(report.services.get("database").map(String::as_str), Some("disconnected"));
     }
 
     #[tokio::test]
     async fn redirect_is_not_followed() {
-        let report = probe_reply(
-            || Reply::new(302, "").header("Location", "http://192.0.2.1/health"),
-            2000,
-        )
-        .await;
+        let report = probe_reply(|| Reply::new(302, "").header("Location", "http://192.0.2.1/health"), 2000).await;
         assert_eq!(report.verdict, HealthVerdict::Unhealthy);
         assert_eq!(report.reason, "HTTP 302");
     }
@@ -784,14 +639,8 @@ mod tests {
         let cases = [
             (r#"{"status":5}"#, "status is not a string: 5"),
             (r#"{"uptime":1}"#, "body has no status field"),
-            (
-                r#"{"status":"healthy","services":[]}"#,
-                "services is not an object: []",
-            ),
-            (
-                r#"["healthy"]"#,
-                r#"body is not a JSON object: ["healthy"]"#,
-            ),
+            (r#"{"status":"healthy","services":[]}"#, "services is not an object: []"),
+            (r#"["healthy"]"#, r#"body is not a JSON object: ["healthy"]"#),
         ];
         for (body, reason) in cases {
             let report = probe_reply(move || Reply::json(200, body), 2000).await;
@@ -804,20 +653,8 @@ mod tests {
     async fn fifty_megabyte_body_stops_at_the_cap_quickly() {
         for declare_length in [false, true] {
             let started = StdInstant::now();
-            let report = probe_reply(
-                move || Reply::Huge {
-                    status: 200,
-                    len: 50 << 20,
-                    declare_length,
-                },
-                10_000,
-            )
-            .await;
-            assert!(
-                started.elapsed() < Duration::from_secs(2),
-                "took {:?}",
-                started.elapsed()
-            );
+            let report = probe_reply(move || Reply::Huge { status: 200, len: 50 << 20, declare_length }, 10_000).await;
+            assert!(started.elapsed() < Duration::from_secs(2), "took {:?}", started.elapsed());
             assert_eq!(report.verdict, HealthVerdict::Unhealthy);
             assert_eq!(report.reason, "body over 64 KiB");
         }
@@ -836,20 +673,11 @@ mod tests {
     #[tokio::test]
     async fn dribbled_body_times_out() {
         let started = StdInstant::now();
-        let report = probe_reply(
-            || Reply::Dribble {
-                status: 200,
-                piece: b" ".to_vec(),
-                every: Duration::from_millis(50),
-            },
-            400,
-        )
-        .await;
+        let report =
+            probe_reply(|| Reply::Dribble { status: 200, piece: b" ".to_vec(), every: Duration::from_millis(50) }, 400)
+                .await;
         let took = started.elapsed();
-        assert!(
-            took >= Duration::from_millis(400) && took < Duration::from_secs(2),
-            "took {took:?}"
-        );
+        assert!(took >= Duration::from_millis(400) && took < Duration::from_secs(2), "took {took:?}");
         assert_eq!(report.verdict, HealthVerdict::Unhealthy);
         assert_eq!(report.reason, "body not complete within 400ms");
         assert_eq!(report.http_status, Some(200));
@@ -862,9 +690,7 @@ mod tests {
             let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
             listener.local_addr().expect("addr").port()
         };
-        let report = prober(2000)
-            .probe(&format!("http://127.0.0.1:{port}/health"))
-            .await;
+        let report = prober(2000).probe(&format!("http://127.0.0.1:{port}/health")).await;
         assert_eq!(report.verdict, HealthVerdict::Unreachable);
         assert_eq!(report.reason, "connection refused");
     }
@@ -873,11 +699,7 @@ mod tests {
     async fn invalid_url_is_unreachable_with_reason() {
         let report = prober(2000).probe("127.0.0.1:8080/health").await;
         assert_eq!(report.verdict, HealthVerdict::Unreachable);
-        assert!(
-            report.reason.starts_with("invalid url"),
-            "{}",
-            report.reason
-        );
+        assert!(report.reason.starts_with("invalid url"), "{}", report.reason);
     }
 
     #[test]
@@ -889,18 +711,14 @@ mod tests {
 
     #[test]
     fn error_reason_reads_oci_and_alertmanager_errors() {
-        let oci =
-            br#"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown","detail":{}}]}"#;
+        let oci = br#"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown","detail":{}}]}"#;
         assert_eq!(error_reason(oci), "MANIFEST_UNKNOWN: manifest unknown");
         assert_eq!(
             error_reason(br#"{"code":602,"message":"endsAt in body is required"}"#),
             "endsAt in body is required"
         );
         assert_eq!(error_reason(b"silence not found\n"), "silence not found");
-        assert_eq!(
-            error_reason(b"\"silence not found\"\n"),
-            "silence not found"
-        );
+        assert_eq!(error_reason(b"\"silence not found\"\n"), "silence not found");
     }
 
     #[test]

@@ -54,19 +54,12 @@ impl RegistryClient {
     /// within `timeout`.
     pub fn new(base_url: &str, timeout: Duration) -> BackendResult<Self> {
         let base = base_url.trim_end_matches('/').to_string();
-        let parsed = Url::parse(&base).map_err(|e| BackendError::Other {
-            system: SYSTEM,
-            reason: format!("invalid url {base_url}: {e}"),
-        })?;
-        if !matches!(parsed.scheme(), "http" | "https")
-            || parsed.query().is_some()
-            || parsed.fragment().is_some()
-        {
+        let parsed = Url::parse(&base)
+            .map_err(|e| BackendError::Other { system: SYSTEM, reason: format!("invalid url {base_url}: {e}") })?;
+        if !matches!(parsed.scheme(), "http" | "https") || parsed.query().is_some() || parsed.fragment().is_some() {
             return Err(BackendError::Other {
                 system: SYSTEM,
-                reason: format!(
-                    "registry url must be http:// or https:// without query: {base_url}"
-                ),
+                reason: format!("registry url must be http:// or https:// without query: {base_url}"),
             });
         }
         let mut builder = reqwest::Client::builder().timeout(timeout).connect_timeout(timeout);
@@ -76,17 +69,8 @@ impl RegistryClient {
         }
         let http = builder
             .build()
-            .map_err(|e| BackendError::Other {
-                system: SYSTEM,
-                reason: crate::health::root_cause(&e),
-            })?;
-        Ok(RegistryClient {
-            http,
-            base,
-            base_origin: parsed,
-            timeout,
-            created_cache: Mutex::new(HashMap::new()),
-        })
+            .map_err(|e| BackendError::Other { system: SYSTEM, reason: crate::health::root_cause(&e) })?;
+        Ok(RegistryClient { http, base, base_origin: parsed, timeout, created_cache: Mutex::new(HashMap::new()) })
     }
 
     /// Every tag of `repo`, in the registry's order, following `Link` pages (at most
@@ -110,21 +94,11 @@ impl RegistryClient {
         check_repo(repo)?;
         check_reference(reference)?;
         let url = self.url(&format!("/v2/{repo}/manifests/{reference}"))?;
-        let head = self
-            .send(
-                self.http.head(url.clone()).header(ACCEPT, MANIFEST_ACCEPT),
-                MANIFEST_CAP,
-            )
-            .await?;
+        let head = self.send(self.http.head(url.clone()).header(ACCEPT, MANIFEST_ACCEPT), MANIFEST_CAP).await?;
         if let Some(digest) = content_digest(&head.headers)? {
             return Ok(digest);
         }
-        let get = self
-            .send(
-                self.http.get(url).header(ACCEPT, MANIFEST_ACCEPT),
-                MANIFEST_CAP,
-            )
-            .await?;
+        let get = self.send(self.http.get(url).header(ACCEPT, MANIFEST_ACCEPT), MANIFEST_CAP).await?;
         if let Some(digest) = content_digest(&get.headers)? {
             return Ok(digest);
         }
@@ -134,11 +108,7 @@ impl RegistryClient {
     /// When the image `digest` was built: the `created` field of its config. For an index or
     /// manifest list, the linux/amd64 image (else the first real one) speaks for it. `None`
     /// when the image does not say (artifacts, schema 1, reproducible builds without a date).
-    pub async fn image_created(
-        &self,
-        repo: &str,
-        digest: &str,
-    ) -> BackendResult<Option<DateTime<Utc>>> {
+    pub async fn image_created(&self, repo: &str, digest: &str) -> BackendResult<Option<DateTime<Utc>>> {
         check_repo(repo)?;
         check_digest(digest)?;
         if let Some(known) = self.cached_created(digest) {
@@ -148,11 +118,7 @@ impl RegistryClient {
         if let Some(child) = pick_platform_manifest(&manifest)? {
             manifest = self.manifest_json(repo, &child).await?;
         }
-        let created = match manifest
-            .get("config")
-            .and_then(|c| c.get("digest"))
-            .and_then(Value::as_str)
-        {
+        let created = match manifest.get("config").and_then(|c| c.get("digest")).and_then(Value::as_str) {
             None => None,
             Some(config_digest) => {
                 check_digest(config_digest)?;
@@ -198,9 +164,7 @@ impl RegistryClient {
                 (digest, created)
             })
             .buffer_unordered(CONCURRENCY)
-            .filter_map(
-                |(digest, created)| async move { created.ok().flatten().map(|t| (digest, t)) },
-            )
+            .filter_map(|(digest, created)| async move { created.ok().flatten().map(|t| (digest, t)) })
             .collect()
             .await;
         Ok(group_by_digest(pairs, &created))
@@ -220,10 +184,8 @@ impl RegistryClient {
     }
 
     fn url(&self, path_and_query: &str) -> BackendResult<Url> {
-        Url::parse(&format!("{}{path_and_query}", self.base)).map_err(|e| BackendError::Other {
-            system: SYSTEM,
-            reason: format!("bad url {path_and_query}: {e}"),
-        })
+        Url::parse(&format!("{}{path_and_query}", self.base))
+            .map_err(|e| BackendError::Other { system: SYSTEM, reason: format!("bad url {path_and_query}: {e}") })
     }
 
     async fn send(&self, request: reqwest::RequestBuilder, cap: usize) -> BackendResult<Answer> {
@@ -232,12 +194,7 @@ impl RegistryClient {
 
     async fn manifest_json(&self, repo: &str, reference: &str) -> BackendResult<Value> {
         let url = self.url(&format!("/v2/{repo}/manifests/{reference}"))?;
-        let answer = self
-            .send(
-                self.http.get(url).header(ACCEPT, MANIFEST_ACCEPT),
-                MANIFEST_CAP,
-            )
-            .await?;
+        let answer = self.send(self.http.get(url).header(ACCEPT, MANIFEST_ACCEPT), MANIFEST_CAP).await?;
         parse_json(SYSTEM, &answer.body)
     }
 
@@ -270,10 +227,7 @@ impl RegistryClient {
     }
 
     fn cached_created(&self, digest: &str) -> Option<Option<DateTime<Utc>>> {
-        self.created_cache
-            .lock()
-            .ok()
-            .and_then(|cache| cache.get(digest).copied())
+        self.created_cache.lock().ok().and_then(|cache| cache.get(digest).copied())
     }
 
     fn remember_created(&self, digest: &str, created: Option<DateTime<Utc>>) {
@@ -293,18 +247,13 @@ fn string_list(page: &Value, key: &str) -> BackendResult<Vec<String>> {
         Some(Value::Array(values)) => values
             .iter()
             .map(|v| {
-                v.as_str()
-                    .map(str::to_string)
-                    .ok_or_else(|| BackendError::Protocol {
-                        system: SYSTEM,
-                        reason: format!("{key} holds a non-string: {v}"),
-                    })
+                v.as_str().map(str::to_string).ok_or_else(|| BackendError::Protocol {
+                    system: SYSTEM,
+                    reason: format!("{key} holds a non-string: {v}"),
+                })
             })
             .collect(),
-        Some(other) => Err(BackendError::Protocol {
-            system: SYSTEM,
-            reason: format!("{key} is not a list: {other}"),
-        }),
+        Some(other) => Err(BackendError::Protocol { system: SYSTEM, reason: format!("{key} is not a list: {other}") }),
     }
 }
 
@@ -324,10 +273,7 @@ fn next_link(headers: &HeaderMap, current: &Url, base: &Url) -> BackendResult<Op
                 continue;
             }
             let Some(target) = target.strip_prefix('<').and_then(|t| t.strip_suffix('>')) else {
-                return Err(BackendError::Protocol {
-                    system: SYSTEM,
-                    reason: format!("bad Link header: {value}"),
-                });
+                return Err(BackendError::Protocol { system: SYSTEM, reason: format!("bad Link header: {value}") });
             };
             let url = current.join(target).map_err(|e| BackendError::Protocol {
                 system: SYSTEM,
@@ -354,10 +300,7 @@ fn content_digest(headers: &HeaderMap) -> BackendResult<Option<String>> {
     if is_digest(digest) {
         Ok(Some(digest.to_string()))
     } else {
-        Err(BackendError::Protocol {
-            system: SYSTEM,
-            reason: format!("bad Docker-Content-Digest: {value:?}"),
-        })
+        Err(BackendError::Protocol { system: SYSTEM, reason: format!("bad Docker-Content-Digest: {value:?}") })
     }
 }
 
@@ -375,22 +318,13 @@ fn pick_platform_manifest(manifest: &Value) -> BackendResult<Option<String>> {
     };
     let platform = |entry: &Value| {
         let p = entry.get("platform");
-        let field = |k: &str| {
-            p.and_then(|p| p.get(k))
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_string()
-        };
+        let field = |k: &str| p.and_then(|p| p.get(k)).and_then(Value::as_str).unwrap_or("").to_string();
         (field("os"), field("architecture"))
     };
     let chosen = entries
         .iter()
         .find(|e| platform(e) == ("linux".into(), "amd64".into()))
-        .or_else(|| {
-            entries
-                .iter()
-                .find(|e| platform(e) != ("unknown".into(), "unknown".into()))
-        })
+        .or_else(|| entries.iter().find(|e| platform(e) != ("unknown".into(), "unknown".into())))
         .or_else(|| entries.first());
     let Some(chosen) = chosen else {
         return Ok(None);
@@ -404,10 +338,7 @@ fn pick_platform_manifest(manifest: &Value) -> BackendResult<Option<String>> {
 /// git shas, then the rest (`latest`, branch names) alphabetically. Images: newest `created`
 /// first; unknown or equal times after, by their highest version tag; then by digest, so the
 /// order is stable.
-pub fn group_by_digest(
-    pairs: Vec<(String, String)>,
-    created: &HashMap<String, DateTime<Utc>>,
-) -> Vec<RegistryImage> {
+pub fn group_by_digest(pairs: Vec<(String, String)>, created: &HashMap<String, DateTime<Utc>>) -> Vec<RegistryImage> {
     let mut by_digest: HashMap<String, BTreeSet<String>> = HashMap::new();
     for (tag, digest) in pairs {
         by_digest.entry(digest).or_default().insert(tag);
@@ -417,21 +348,12 @@ pub fn group_by_digest(
         .map(|(digest, tags)| {
             let mut tags: Vec<String> = tags.into_iter().collect();
             tags.sort_by(|a, b| compare_tags(a, b));
-            RegistryImage {
-                created: created.get(&digest).copied(),
-                digest,
-                tags,
-            }
+            RegistryImage { created: created.get(&digest).copied(), digest, tags }
         })
         .collect();
     images.sort_by_cached_key(|image| {
         let best_version = image.tags.iter().filter_map(|t| Version::parse(t)).max();
-        (
-            image.created.is_none(),
-            Reverse(image.created),
-            Reverse(best_version),
-            image.digest.clone(),
-        )
+        (image.created.is_none(), Reverse(image.created), Reverse(best_version), image.digest.clone())
     });
     images
 }
@@ -449,9 +371,7 @@ enum TagKind {
 fn tag_kind(tag: &str) -> TagKind {
     if let Some(version) = Version::parse(tag) {
         TagKind::Version(Reverse(version))
-    } else if (7..=40).contains(&tag.len())
-        && tag.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-    {
+    } else if (7..=40).contains(&tag.len()) && tag.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
         TagKind::GitSha
     } else {
         TagKind::Other
@@ -504,33 +424,24 @@ impl Version {
                     if id.is_empty() || !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
                         None
                     } else {
-                        Some(
-                            number(id)
-                                .map(PreId::Num)
-                                .unwrap_or_else(|| PreId::Alnum(id.to_string())),
-                        )
+                        Some(number(id).map(PreId::Num).unwrap_or_else(|| PreId::Alnum(id.to_string())))
                     }
                 })
                 .collect::<Option<Vec<_>>>()?,
         };
-        Some(Version {
-            core: (major, minor, patch),
-            pre,
-        })
+        Some(Version { core: (major, minor, patch), pre })
     }
 }
 
 impl Ord for Version {
     fn cmp(&self, other: &Self) -> Ordering {
-        self.core
-            .cmp(&other.core)
-            .then_with(|| match (self.pre.is_empty(), other.pre.is_empty()) {
-                // A release is newer than any of its pre-releases.
-                (true, true) => Ordering::Equal,
-                (true, false) => Ordering::Greater,
-                (false, true) => Ordering::Less,
-                (false, false) => self.pre.cmp(&other.pre),
-            })
+        self.core.cmp(&other.core).then_with(|| match (self.pre.is_empty(), other.pre.is_empty()) {
+            // A release is newer than any of its pre-releases.
+            (true, true) => Ordering::Equal,
+            (true, false) => Ordering::Greater,
+            (false, true) => Ordering::Less,
+            (false, false) => self.pre.cmp(&other.pre),
+        })
     }
 }
 
@@ -546,27 +457,21 @@ impl PartialOrd for Version {
 fn check_repo(repo: &str) -> BackendResult<()> {
     let component_ok = |c: &str| {
         !c.is_empty()
-            && c.bytes()
-                .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'.' | b'_' | b'-'))
+            && c.bytes().all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'.' | b'_' | b'-'))
             && c.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
             && c.bytes().last().is_some_and(|b| b.is_ascii_alphanumeric())
     };
     if repo.len() <= 255 && repo.split('/').all(component_ok) {
         Ok(())
     } else {
-        Err(BackendError::Other {
-            system: SYSTEM,
-            reason: format!("invalid repository name {repo:?}"),
-        })
+        Err(BackendError::Other { system: SYSTEM, reason: format!("invalid repository name {repo:?}") })
     }
 }
 
 fn is_tag(reference: &str) -> bool {
     let mut bytes = reference.bytes();
     reference.len() <= 128
-        && bytes
-            .next()
-            .is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_')
+        && bytes.next().is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_')
         && bytes.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
 }
 
@@ -579,15 +484,10 @@ fn is_digest(s: &str) -> bool {
         && algorithm
             .split(['+', '.', '_', '-'])
             .all(|p| !p.is_empty() && p.bytes().all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9')));
-    let encoded_ok = !encoded.is_empty()
-        && encoded
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'=' | b'_' | b'-'));
+    let encoded_ok =
+        !encoded.is_empty() && encoded.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'=' | b'_' | b'-'));
     let sha256_ok = algorithm != "sha256"
-        || (encoded.len() == 64
-            && encoded
-                .bytes()
-                .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')));
+        || (encoded.len() == 64 && encoded.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')));
     algorithm_ok && encoded_ok && sha256_ok
 }
 
@@ -595,10 +495,7 @@ fn check_reference(reference: &str) -> BackendResult<()> {
     if is_tag(reference) || is_digest(reference) {
         Ok(())
     } else {
-        Err(BackendError::Other {
-            system: SYSTEM,
-            reason: format!("invalid tag or digest {reference:?}"),
-        })
+        Err(BackendError::Other { system: SYSTEM, reason: format!("invalid tag or digest {reference:?}") })
     }
 }
 
@@ -606,10 +503,7 @@ fn check_digest(digest: &str) -> BackendResult<()> {
     if is_digest(digest) {
         Ok(())
     } else {
-        Err(BackendError::Protocol {
-            system: SYSTEM,
-            reason: format!("invalid digest {digest:?}"),
-        })
+        Err(BackendError::Protocol { system: SYSTEM, reason: format!("invalid digest {digest:?}") })
     }
 }
 
@@ -624,9 +518,7 @@ mod tests {
     }
 
     fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
-        list.iter()
-            .map(|(t, d)| (t.to_string(), d.to_string()))
-            .collect()
+        list.iter().map(|(t, d)| (t.to_string(), d.to_string())).collect()
     }
 
     fn client(url: &str, ms: u64) -> RegistryClient {
@@ -669,19 +561,10 @@ mod tests {
 
     #[test]
     fn semver_prerelease_order() {
-        let order = [
-            "v1.0.0-alpha",
-            "v1.0.0-alpha.1",
-            "v1.0.0-alpha.beta",
-            "v1.0.0-beta.2",
-            "v1.0.0-beta.11",
-            "v1.0.0",
-        ];
+        let order =
+            ["v1.0.0-alpha", "v1.0.0-alpha.1", "v1.0.0-alpha.beta", "v1.0.0-beta.2", "v1.0.0-beta.11", "v1.0.0"];
         for w in order.windows(2) {
-            let (a, b) = (
-                Version::parse(w[0]).expect("a"),
-                Version::parse(w[1]).expect("b"),
-            );
+            let (a, b) = (Version::parse(w[0]).expect("a"), Version::parse(w[1]).expect("b"));
             assert!(a < b, "{} < {}", w[0], w[1]);
         }
         for not_a_version in ["v1.2", "v1.2.3.4", "va.b.c", "v1.2.3-", "v1..3", "latest"] {
@@ -691,18 +574,8 @@ mod tests {
 
     #[test]
     fn images_sort_newest_first_then_unknown_by_version() {
-        let (a, b, c, d, e) = (
-            digest('a'),
-            digest('b'),
-            digest('c'),
-            digest('d'),
-            digest('e'),
-        );
-        let t = |h| {
-            Utc.with_ymd_and_hms(2024, 5, 1, h, 0, 0)
-                .single()
-                .expect("time")
-        };
+        let (a, b, c, d, e) = (digest('a'), digest('b'), digest('c'), digest('d'), digest('e'));
+        let t = |h| Utc.with_ymd_and_hms(2024, 5, 1, h, 0, 0).single().expect("time");
         let created = HashMap::from([(a.clone(), t(10)), (b.clone(), t(12)), (c.clone(), t(12))]);
         let images = group_by_digest(
             pairs(&[
@@ -748,25 +621,10 @@ mod tests {
         let base = Url::parse("http://127.0.0.1:5000").expect("url");
         let current = Url::parse("http://127.0.0.1:5000/v2/api/tags/list?n=100").expect("url");
         let mut headers = HeaderMap::new();
-        headers.insert(
-            LINK,
-            "</v2/api/tags/list?last=v1&n=100>; rel=\"next\""
-                .parse()
-                .expect("header"),
-        );
-        let next = next_link(&headers, &current, &base)
-            .expect("ok")
-            .expect("some");
-        assert_eq!(
-            next.as_str(),
-            "http://127.0.0.1:5000/v2/api/tags/list?last=v1&n=100"
-        );
-        headers.insert(
-            LINK,
-            "<http://evil.example/v2/x>; rel=\"next\""
-                .parse()
-                .expect("header"),
-        );
+        headers.insert(LINK, "</v2/api/tags/list?last=v1&n=100>; rel=\"next\"".parse().expect("header"));
+        let next = next_link(&headers, &current, &base).expect("ok").expect("some");
+        assert_eq!(next.as_str(), "http://127.0.0.1:5000/v2/api/tags/list?last=v1&n=100");
+        headers.insert(LINK, "<http://evil.example/v2/x>; rel=\"next\"".parse().expect("header"));
         assert!(next_link(&headers, &current, &base).is_err());
         headers.insert(LINK, "</x>; rel=\"prev\"".parse().expect("header"));
         assert_eq!(next_link(&headers, &current, &base).expect("ok"), None);
@@ -786,10 +644,7 @@ mod tests {
             {"digest": b, "platform": {"os": "linux", "architecture": "arm64"}},
         ]});
         assert_eq!(pick_platform_manifest(&index).expect("ok"), Some(b));
-        assert_eq!(
-            pick_platform_manifest(&serde_json::json!({"config": {}})).expect("ok"),
-            None
-        );
+        assert_eq!(pick_platform_manifest(&serde_json::json!({"config": {}})).expect("ok"), None);
     }
 
     #[tokio::test]
@@ -800,13 +655,13 @@ mod tests {
             "/v2/api/tags/list?last=v1.1.0&n=100" => Reply::json(200, r#"{"name":"api","tags":["latest","v1.1.0"]}"#)
                 .header("Link", "</v2/api/tags/list?last=latest&n=100>; rel=\"next\""),
             "/v2/api/tags/list?last=latest&n=100" => Reply::json(200, r#"{"name":"api","tags":null}"#),
-            _ => Reply::json(404, r#"{"errors":[{"code":"NAME_UNKNOWN","message":"repository name not known to registry"}]}"#),
+            _ => Reply::json(
+                404,
+                r#"{"errors":[{"code":"NAME_UNKNOWN","message":"repository name not known to registry"}]}"#,
+            ),
         })
         .await;
-        let tags = client(&server.url, 2000)
-            .list_tags("api")
-            .await
-            .expect("tags");
+        let tags = client(&server.url, 2000).list_tags("api").await.expect("tags");
         assert_eq!(tags, ["v1.0.0", "v1.1.0", "latest"]);
         assert_eq!(server.requests().len(), 3);
         let missing = client(&server.url, 2000).list_tags("nope").await;
@@ -842,13 +697,7 @@ mod tests {
         let server = serve(|_| Reply::Hang).await;
         let started = std::time::Instant::now();
         let result = client(&server.url, 300).list_tags("api").await;
-        assert_eq!(
-            result,
-            Err(BackendError::Timeout {
-                system: "registry",
-                after: Duration::from_millis(300)
-            })
-        );
+        assert_eq!(result, Err(BackendError::Timeout { system: "registry", after: Duration::from_millis(300) }));
         assert!(started.elapsed() < Duration::from_secs(2));
     }
 
@@ -856,79 +705,32 @@ mod tests {
     async fn garbage_json_is_a_protocol_error() {
         let server = serve(|_| Reply::json(200, "{\"tags\": [1, 2")).await;
         let result = client(&server.url, 2000).list_tags("api").await;
-        assert!(
-            matches!(
-                result,
-                Err(BackendError::Protocol {
-                    system: "registry",
-                    ..
-                })
-            ),
-            "{result:?}"
-        );
+        assert!(matches!(result, Err(BackendError::Protocol { system: "registry", .. })), "{result:?}");
         let server = serve(|_| Reply::json(200, r#"{"tags": [1, 2]}"#)).await;
         let result = client(&server.url, 2000).list_tags("api").await;
-        assert!(
-            matches!(
-                result,
-                Err(BackendError::Protocol {
-                    system: "registry",
-                    ..
-                })
-            ),
-            "{result:?}"
-        );
+        assert!(matches!(result, Err(BackendError::Protocol { system: "registry", .. })), "{result:?}");
     }
 
     #[tokio::test]
     async fn oversized_manifest_is_refused() {
-        let server = serve(|_| Reply::Huge {
-            status: 200,
-            len: 50 << 20,
-            declare_length: false,
-        })
-        .await;
+        let server = serve(|_| Reply::Huge { status: 200, len: 50 << 20, declare_length: false }).await;
         let started = std::time::Instant::now();
-        let result = client(&server.url, 5000)
-            .image_created("api", &digest('a'))
-            .await;
+        let result = client(&server.url, 5000).image_created("api", &digest('a')).await;
         assert!(started.elapsed() < Duration::from_secs(2));
-        assert_eq!(
-            result,
-            Err(BackendError::Protocol {
-                system: "registry",
-                reason: "answer over 4 MiB".into()
-            })
-        );
+        assert_eq!(result, Err(BackendError::Protocol { system: "registry", reason: "answer over 4 MiB".into() }));
     }
 
     #[tokio::test]
     async fn digest_falls_back_to_sha256_of_the_manifest() {
-        let manifest =
-            r#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json"}"#;
+        let manifest = r#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json"}"#;
         let server = serve(move |_| Reply::json(200, manifest)).await;
-        let got = client(&server.url, 2000)
-            .manifest_digest("api", "v1.0.0")
-            .await
-            .expect("digest");
+        let got = client(&server.url, 2000).manifest_digest("api", "v1.0.0").await.expect("digest");
         assert_eq!(got, sha256_digest(manifest.as_bytes()));
         let requests = server.requests();
-        assert_eq!(
-            requests
-                .iter()
-                .map(|r| r.method.as_str())
-                .collect::<Vec<_>>(),
-            ["HEAD", "GET"]
-        );
+        assert_eq!(requests.iter().map(|r| r.method.as_str()).collect::<Vec<_>>(), ["HEAD", "GET"]);
         let accept = requests[0].header("accept").unwrap_or("");
-        assert!(
-            accept.contains("application/vnd.docker.distribution.manifest.v2+json"),
-            "{accept}"
-        );
-        assert!(
-            accept.contains("application/vnd.oci.image.index.v1+json"),
-            "{accept}"
-        );
+        assert!(accept.contains("application/vnd.docker.distribution.manifest.v2+json"), "{accept}");
+        assert!(accept.contains("application/vnd.oci.image.index.v1+json"), "{accept}");
     }
 
     #[tokio::test]
@@ -939,7 +741,9 @@ mod tests {
             let path = req.target.as_str();
             let with_digest = |d: &str| Reply::json(200, "{}").header("Docker-Content-Digest", d);
             match (req.method.as_str(), path) {
-                (_, "/v2/api/tags/list?n=100") => Reply::json(200, r#"{"tags":["latest","v1.0.0","3f9c2e1","v0.9.0","gone"]}"#),
+                (_, "/v2/api/tags/list?n=100") => {
+                    Reply::json(200, r#"{"tags":["latest","v1.0.0","3f9c2e1","v0.9.0","gone"]}"#)
+                }
                 ("HEAD", "/v2/api/manifests/latest" | "/v2/api/manifests/v1.0.0" | "/v2/api/manifests/3f9c2e1") => {
                     with_digest(&i2)
                 }
@@ -973,10 +777,7 @@ mod tests {
         assert_eq!(history[1].created, None);
         // The creation time of a digest is asked for once, then remembered.
         let before = server.requests().len();
-        assert_eq!(
-            registry.image_created("api", &index).await.expect("cached"),
-            Some(created)
-        );
+        assert_eq!(registry.image_created("api", &index).await.expect("cached"), Some(created));
         assert_eq!(server.requests().len(), before);
     }
 
@@ -984,21 +785,12 @@ mod tests {
     async fn delete_sends_delete_by_digest_and_reports_refusal() {
         let server = serve(|req| match req.method.as_str() {
             "DELETE" if req.target.ends_with(&digest('a')) => Reply::new(202, ""),
-            _ => Reply::json(
-                405,
-                r#"{"errors":[{"code":"UNSUPPORTED","message":"The operation is unsupported."}]}"#,
-            ),
+            _ => Reply::json(405, r#"{"errors":[{"code":"UNSUPPORTED","message":"The operation is unsupported."}]}"#),
         })
         .await;
         let registry = client(&server.url, 2000);
-        registry
-            .delete_manifest("api", &digest('a'))
-            .await
-            .expect("deleted");
-        assert!(
-            registry.delete_manifest("api", "v1.0.0").await.is_err(),
-            "tags are not deletable references"
-        );
+        registry.delete_manifest("api", &digest('a')).await.expect("deleted");
+        assert!(registry.delete_manifest("api", "v1.0.0").await.is_err(), "tags are not deletable references");
         let refused = registry.delete_manifest("api", &digest('b')).await;
         assert_eq!(
             refused,

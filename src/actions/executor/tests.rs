@@ -97,15 +97,32 @@ impl SlotOps for Fake {
         let running = w.containers.get(&name).is_some_and(|c| c.0);
         let sick = w.sick.contains(&name) || w.sick_after.as_ref().is_some_and(|(c, after)| c == &name && n > *after);
         let healthy = running && !sick;
-        let reason = if healthy { String::new() } else if running { "HTTP 503: {\"status\":\"unhealthy\"}".into() } else { "connection refused".into() };
+        let reason = if healthy {
+            String::new()
+        } else if running {
+            "HTTP 503: {\"status\":\"unhealthy\"}".into()
+        } else {
+            "connection refused".into()
+        };
         ready(SlotHealth { healthy, reason })
     }
-    fn set_server(&self, _env: &str, _backend: &str, server: &str, state: AdminState) -> impl Future<Output = OpsResult<()>> + Send {
+    fn set_server(
+        &self,
+        _env: &str,
+        _backend: &str,
+        server: &str,
+        state: AdminState,
+    ) -> impl Future<Output = OpsResult<()>> + Send {
         self.call(format!("set {server} {state:?}"));
         self.world().servers.entry(server.to_string()).or_insert((AdminState::Maint, 0)).0 = state;
         ready(Ok(()))
     }
-    fn counters(&self, _env: &str, _backend: &str, server: &str) -> impl Future<Output = OpsResult<ServerCounters>> + Send {
+    fn counters(
+        &self,
+        _env: &str,
+        _backend: &str,
+        server: &str,
+    ) -> impl Future<Output = OpsResult<ServerCounters>> + Send {
         let mut w = self.world();
         w.requests += 10;
         let (requests, errors_5xx) = (w.requests, w.errors);
@@ -118,7 +135,12 @@ impl SlotOps for Fake {
         }
         ready(Ok(ServerCounters { up: admin == AdminState::Ready, requests, errors_5xx, current_sessions: sessions }))
     }
-    fn shutdown_sessions(&self, _env: &str, _backend: &str, server: &str) -> impl Future<Output = OpsResult<()>> + Send {
+    fn shutdown_sessions(
+        &self,
+        _env: &str,
+        _backend: &str,
+        server: &str,
+    ) -> impl Future<Output = OpsResult<()>> + Send {
         self.call(format!("shutdown {server}"));
         ready(Ok(()))
     }
@@ -197,7 +219,12 @@ fn harness(fake: Fake, user: &str) -> Harness {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = Store::open(dir.path().join("state.db")).expect("store");
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let exec = Executor { ops: Arc::new(fake), store: Arc::new(Mutex::new(store)), events: tx, holder: Holder::this_process(user) };
+    let exec = Executor {
+        ops: Arc::new(fake),
+        store: Arc::new(Mutex::new(store)),
+        events: tx,
+        holder: Holder::this_process(user),
+    };
     Harness { exec, events: rx, _dir: dir }
 }
 
@@ -245,7 +272,10 @@ async fn a_promote_runs_its_steps_in_order() {
     let store = h.exec.store.lock().expect("store");
     let audit = store.audit(None).expect("audit");
     let last = audit.last().expect("an audit record");
-    assert_eq!((last.entry.kind.as_str(), last.entry.outcome.as_str(), last.entry.user.as_str()), ("action", "succeeded", "alice"));
+    assert_eq!(
+        (last.entry.kind.as_str(), last.entry.outcome.as_str(), last.entry.user.as_str()),
+        ("action", "succeeded", "alice")
+    );
     assert_eq!(last.entry.detail["to"]["digest"], "sha256:v1.3.0");
     assert_eq!(last.entry.detail["from"]["digest"], "sha256:v1.2.0");
 }
@@ -256,7 +286,10 @@ async fn a_rollback_to_the_idle_slot_neither_pulls_nor_creates() {
     let report = h.exec.run(gen_plan("v1.1.0"), CancellationToken::new()).await;
     assert!(report.succeeded(), "{report:?}");
     let calls = h.calls();
-    assert!(!calls.iter().any(|c| c.starts_with("pull") || c.starts_with("recreate") || c.starts_with("has_image")), "{calls:?}");
+    assert!(
+        !calls.iter().any(|c| c.starts_with("pull") || c.starts_with("recreate") || c.starts_with("has_image")),
+        "{calls:?}"
+    );
     assert_eq!(calls[0], "start api-prod-green");
 }
 

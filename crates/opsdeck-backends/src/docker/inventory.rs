@@ -23,7 +23,11 @@ pub async fn slot(docker: &Docker, id: &str, timeout: Duration) -> BackendResult
     Ok(found.into_iter().find(|c| c.id == id))
 }
 
-async fn list(docker: &Docker, timeout: Duration, filters: HashMap<&str, Vec<String>>) -> BackendResult<Vec<ContainerInfo>> {
+async fn list(
+    docker: &Docker,
+    timeout: Duration,
+    filters: HashMap<&str, Vec<String>>,
+) -> BackendResult<Vec<ContainerInfo>> {
     let options = ListContainersOptionsBuilder::default().all(true).filters(&filters).build();
     with_timeout(SYSTEM, timeout, async {
         let list = docker.list_containers(Some(options)).await.map_err(|e| docker_error(&e))?;
@@ -35,7 +39,8 @@ async fn list(docker: &Docker, timeout: Duration, filters: HashMap<&str, Vec<Str
 /// Container events for opsdeck's slots, as they happen. The stream ends (or yields an error)
 /// when the engine goes away; the caller reconnects and reconciles.
 pub fn slot_events(docker: &Docker) -> impl Stream<Item = BackendResult<DockerEvent>> + Send + 'static {
-    let filters = HashMap::from([("type", vec!["container".to_string()]), ("label", vec![labels::SERVICE.to_string()])]);
+    let filters =
+        HashMap::from([("type", vec!["container".to_string()]), ("label", vec![labels::SERVICE.to_string()])]);
     let options = EventsOptionsBuilder::default().filters(&filters).build();
     docker.events(Some(options)).filter_map(|event| async move {
         match event {
@@ -63,12 +68,8 @@ fn from_summary(c: ContainerSummary) -> Option<ContainerInfo> {
         // Engines before API 1.52 put health only in the status text.
         _ => health_from_status(&status),
     };
-    let ports = c
-        .ports
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|p| Some((p.private_port, p.public_port?)))
-        .collect();
+    let ports =
+        c.ports.unwrap_or_default().into_iter().filter_map(|p| Some((p.private_port, p.public_port?))).collect();
     let name = c.names.unwrap_or_default().into_iter().next().unwrap_or_default();
     Some(ContainerInfo {
         id,

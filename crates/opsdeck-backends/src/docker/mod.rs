@@ -51,7 +51,9 @@ pub async fn connect(endpoint: &DockerEndpoint) -> BackendResult<Docker> {
     .map_err(|e| connect_error(&e))?;
     with_timeout(SYSTEM, endpoint.timeout, async {
         docker.negotiate_version().await.map_err(|e| match e {
-            bollard::errors::Error::RequestTimeoutError => BackendError::Timeout { system: SYSTEM, after: endpoint.timeout },
+            bollard::errors::Error::RequestTimeoutError => {
+                BackendError::Timeout { system: SYSTEM, after: endpoint.timeout }
+            }
             e => connect_error(&e),
         })
     })
@@ -65,7 +67,9 @@ pub(crate) fn docker_error(e: &bollard::errors::Error) -> BackendError {
         E::DockerResponseServerError { status_code, message } => {
             BackendError::Status { system: SYSTEM, status: *status_code, reason: message.clone() }
         }
-        E::RequestTimeoutError => BackendError::Other { system: SYSTEM, reason: "no answer within the engine timeout".into() },
+        E::RequestTimeoutError => {
+            BackendError::Other { system: SYSTEM, reason: "no answer within the engine timeout".into() }
+        }
         E::HyperResponseError { .. } | E::IOError { .. } | E::SocketNotFoundError(_) => connect_error(e),
         other => BackendError::Other { system: SYSTEM, reason: other.to_string() },
     }
