@@ -49,6 +49,15 @@ pub enum Command {
         #[command(flatten)]
         run: RunArgs,
     },
+    /// Point HAProxy back at the running slot when it disagrees (after a reload without its
+    /// state file, or a change made by hand).
+    Reapply {
+        service: String,
+        #[arg(long, value_name = "ENV")]
+        env: String,
+        #[arg(long, short = 'y')]
+        yes: bool,
+    },
     /// A complete local stack to try opsdeck on: with no subcommand, start it, open the console
     /// on it, and stop it when the console quits.
     Demo {

@@ -22,6 +22,8 @@ pub enum Action {
     Promote,
     /// Roll back the selected environment (to the idle slot's release, or the selected image).
     Rollback,
+    /// Point HAProxy back at the running slot when it disagrees.
+    Reapply,
     /// Confirm the open confirmation.
     Confirm,
 }
@@ -93,6 +95,13 @@ pub const BINDINGS: &[Binding] = &[
         action: Action::Rollback,
         desc: "roll back the selected environment",
         hint: true,
+    },
+    Binding {
+        keys: &[KeyCode::Char('R')],
+        label: "R",
+        action: Action::Reapply,
+        desc: "re-apply the live slot to HAProxy",
+        hint: false,
     },
     Binding { keys: &[KeyCode::Enter], label: "Enter", action: Action::Confirm, desc: "confirm", hint: false },
     Binding {

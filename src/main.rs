@@ -58,6 +58,14 @@ async fn run(cli: Cli) -> ExitCode {
             let target = Target { kind: ActionKind::Rollback, service, env, image: tag, force: false };
             opsdeck::commands::action::run(config, user, target, run.yes, run.watch).await
         }
+        Some(Command::Reapply { service, env, yes }) => {
+            let config = match load_config(flag.as_deref()) {
+                Ok(c) => c,
+                Err(code) => return code,
+            };
+            let target = Target { kind: ActionKind::Reapply, service, env, image: None, force: false };
+            opsdeck::commands::action::run(config, user, target, yes, None).await
+        }
         Some(Command::Status { json }) => {
             let config = match load_config(flag.as_deref()) {
                 Ok(c) => c,

@@ -93,4 +93,28 @@ fn headless_actions_race_and_survive_kill_9() {
         assert!(v["locks"].as_array().is_some_and(Vec::is_empty), "lock left behind: {}", v["locks"]);
         assert_consistent(&demo, &format!("after kill -9 at step {step}"));
     }
+
+    // A change made by hand on HAProxy: traffic moved to the stopped slot. opsdeck shows the
+    // disagreement, and `reapply` points HAProxy back at the running slot.
+    let (v, _) = status(&demo);
+    let live = prod_api(&v)["live_slot"].as_str().expect("live").to_string();
+    let other = if live == "blue" { "green" } else { "blue" };
+    let loaded = opsdeck::config::load(&config).expect("config");
+    let address = loaded.environment("prod").expect("prod").haproxy.clone();
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        let lb = opsdeck_backends::haproxy::HaproxyClient::new(&address, Duration::from_secs(2)).expect("client");
+        lb.command(&format!("set server api_prod/{other} state ready")).await.expect("ready");
+        lb.command(&format!("set server api_prod/{live} state maint")).await.expect("maint");
+    });
+    let (v, _) = status(&demo);
+    let mismatch = &prod_api(&v)["lb_mismatch"];
+    assert_eq!(mismatch["running_slot"], live.as_str(), "{v}");
+    assert_eq!(mismatch["haproxy_ready"], serde_json::json!([other]));
+    let (st, _, err) = demo.opsdeck(&["reapply", "api", "--env", "prod", "--yes"]);
+    assert!(st.success(), "{err}");
+    let (v, _) = status(&demo);
+    assert!(prod_api(&v)["lb_mismatch"].is_null(), "{v}");
+    assert_eq!(prod_api(&v)["live_slot"], live.as_str());
+    assert_consistent(&demo, "after reapply");
 }

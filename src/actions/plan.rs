@@ -14,6 +14,9 @@ use std::time::Duration;
 pub enum ActionKind {
     Promote,
     Rollback,
+    /// Give HAProxy back the environment's live slot after it lost it (a reload without its state
+    /// file, a change made by hand).
+    Reapply,
 }
 
 impl ActionKind {
@@ -21,6 +24,7 @@ impl ActionKind {
         match self {
             ActionKind::Promote => "promote",
             ActionKind::Rollback => "rollback",
+            ActionKind::Reapply => "reapply",
         }
     }
 }
@@ -159,6 +163,36 @@ impl ActionPlan {
     }
 }
 
+/// The plan that points HAProxy back at the slot whose containers run: wait until that slot is
+/// healthy on every host (traffic never goes to a slot that is not), then ready it, drain and
+/// retire the other.
+fn plan_reapply(model: &Model, service: &str, env: &str, timing: Timing) -> Result<ActionPlan, String> {
+    let cell = model.service_cell(env, service).ok_or_else(|| format!("{service}/{env}: unknown"))?;
+    let mismatch = cell.lb_mismatch.as_ref().ok_or_else(|| format!("{service}/{env}: HAProxy already agrees"))?;
+    let running = mismatch.running_slot.clone();
+    let other = other_slot(&running).to_string();
+    // Reuse the ordinary plan's slot bookkeeping, with the slots named by what runs.
+    let mut model = model.clone();
+    if let Some(lb) = model.lbs.get_mut(env) {
+        for s in lb.servers.iter_mut().filter(|s| s.backend == cell.backend) {
+            s.admin = if s.server == other {
+                opsdeck_backends::types::AdminState::Ready
+            } else {
+                opsdeck_backends::types::AdminState::Maint
+            };
+            s.status = if s.server == other { "UP".into() } else { "MAINT".into() };
+        }
+    }
+    let idle = model.service_cell(env, service).and_then(|c| c.idle_image).unwrap_or_default();
+    let target =
+        Target { kind: ActionKind::Reapply, service: service.into(), env: env.into(), image: None, force: false };
+    let mut p = plan_switch(&model, &target, timing, Some(idle))?;
+    p.reuse_idle = true;
+    p.steps = p.hosts.iter().map(|h| Step::WaitHealthy { host: h.clone() }).collect();
+    p.steps.extend([Step::Switch, Step::Drain, Step::Retire]);
+    Ok(p)
+}
+
 /// What to deploy where.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
@@ -173,6 +207,14 @@ pub struct Target {
 
 /// Builds the plan for `target` from what `model` knows. Errors are lines for the operator.
 pub fn plan(model: &Model, target: &Target, timing: Timing) -> Result<ActionPlan, String> {
+    if target.kind == ActionKind::Reapply {
+        return plan_reapply(model, &target.service, &target.env, timing);
+    }
+    plan_switch(model, target, timing, None)
+}
+
+/// The blue-green plan for `target`; `image` overrides what the target names.
+fn plan_switch(model: &Model, target: &Target, timing: Timing, image: Option<ImageRef>) -> Result<ActionPlan, String> {
     let config: &Config = &model.config;
     let svc = config.service(&target.service).ok_or_else(|| format!("no service named {}", target.service))?;
     let env = config.environment(&target.env).ok_or_else(|| format!("no environment named {}", target.env))?;
@@ -190,8 +232,11 @@ pub fn plan(model: &Model, target: &Target, timing: Timing) -> Result<ActionPlan
             env.name, host.host
         ));
     }
-    let to = resolve_image(model, target, cell.idle_image.as_ref())?;
-    if cell.image.as_ref().is_some_and(|live| live.digest == to.digest) {
+    let to = match image {
+        Some(image) => image,
+        None => resolve_image(model, target, cell.idle_image.as_ref())?,
+    };
+    if target.kind != ActionKind::Reapply && cell.image.as_ref().is_some_and(|live| live.digest == to.digest) {
         return Err(format!("{}/{} already runs {} ({})", svc.name, env.name, to.tag, to.short_digest()));
     }
     let port_of = |slot: &str| -> Result<u16, String> {
@@ -298,6 +343,7 @@ fn resolve_image(model: &Model, target: &Target, idle: Option<&ImageRef>) -> Res
     };
     match (&target.image, target.kind) {
         (Some(wanted), _) => from_history(wanted),
+        (None, ActionKind::Reapply) => Err("a re-apply deploys no image".into()),
         (None, ActionKind::Rollback) => idle.filter(|i| !i.digest.is_empty()).cloned().ok_or_else(|| {
             format!("{}/{}: the idle slot holds no previous release; name a tag with --to", target.service, target.env)
         }),

@@ -95,6 +95,18 @@ pub struct ServiceCell {
     pub reason: String,
     /// How many releases this environment is behind the one before it on the ladder.
     pub drift: Option<usize>,
+    /// HAProxy disagrees with the slot that runs (after a reload, or a change made by hand).
+    pub lb_mismatch: Option<LbMismatch>,
+}
+
+/// HAProxy's traffic does not go to the environment's running slot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LbMismatch {
+    /// The slot whose containers run (the live one by opsdeck's record).
+    pub running_slot: String,
+    /// The servers HAProxy has ready.
+    pub haproxy_ready: Vec<String>,
+    pub message: String,
 }
 
 /// One slot on one host: a row of the Health pane.
@@ -229,6 +241,7 @@ impl Model {
             reason = r.to_string();
         }
         let drift = self.drift(env, service, image.as_ref());
+        let lb_mismatch = self.lb_mismatch(env, service, &route.backend);
         Some(ServiceCell {
             env: env.into(),
             service: service.into(),
@@ -240,6 +253,39 @@ impl Model {
             health,
             reason,
             drift,
+            lb_mismatch,
+        })
+    }
+
+    /// When exactly one slot's containers run and no action holds the lock, HAProxy should have
+    /// that slot's server ready and no other.
+    fn lb_mismatch(&self, env: &str, service: &str, backend: &str) -> Option<LbMismatch> {
+        let lb = self.lbs.get(env)?;
+        if lb.reach.is_down() || lb.servers.is_empty() || self.actions.lock(service, env).is_some() {
+            return None;
+        }
+        let running: Vec<&str> = SLOTS
+            .iter()
+            .copied()
+            .filter(|slot| {
+                self.slot_containers(env, service, slot).any(|(_, c)| c.is_some_and(ContainerInfo::is_running))
+            })
+            .collect();
+        let [running] = running.as_slice() else { return None };
+        let ready: Vec<String> = SLOTS
+            .iter()
+            .filter_map(|s| self.server(env, backend, s))
+            .filter(|s| s.admin == AdminState::Ready)
+            .map(|s| s.server.clone())
+            .collect();
+        if ready.len() == 1 && ready[0] == *running {
+            return None;
+        }
+        let sends = if ready.is_empty() { "no server".to_string() } else { ready.join(" and ") };
+        Some(LbMismatch {
+            running_slot: running.to_string(),
+            message: format!("HAProxy has {sends} ready, but {running} is the running slot; R re-applies it"),
+            haproxy_ready: ready,
         })
     }
 
@@ -379,5 +425,39 @@ mod tests {
         assert_eq!(tag_of("api:3f9c2e1@sha256:abcd"), "3f9c2e1");
         assert_eq!(short_digest("sha256:3f9c2e1aa"), "3f9c2e1");
         assert_eq!(short_digest("abc"), "abc");
+    }
+}
+
+#[cfg(test)]
+mod mismatch_tests {
+    use crate::test_support::gen_demo_model_all_up;
+    use opsdeck_backends::types::AdminState;
+
+    /// HAProxy sending traffic to the stopped slot is named, with the running slot.
+    #[test]
+    fn haproxy_disagreeing_with_the_running_slot_is_flagged() {
+        let mut m = gen_demo_model_all_up();
+        assert!(m.service_cell("prod", "api").and_then(|c| c.lb_mismatch).is_none());
+        for s in m.lbs.get_mut("prod").expect("prod lb").servers.iter_mut().filter(|s| s.backend == "api_prod") {
+            s.admin = if s.server == "green" { AdminState::Ready } else { AdminState::Maint };
+        }
+        let mismatch = m.service_cell("prod", "api").and_then(|c| c.lb_mismatch).expect("mismatch");
+        assert_eq!(mismatch.running_slot, "blue");
+        assert_eq!(mismatch.haproxy_ready, ["green"]);
+        assert!(mismatch.message.contains("R re-applies it"), "{}", mismatch.message);
+        // The re-apply plan: wait for blue healthy, then switch green -> blue.
+        let target = crate::actions::Target {
+            kind: crate::actions::ActionKind::Reapply,
+            service: "api".into(),
+            env: "prod".into(),
+            image: None,
+            force: false,
+        };
+        let p = crate::actions::plan(&m, &target, crate::actions::Timing::default()).expect("plan");
+        assert_eq!((p.from_slot.as_str(), p.to_slot.as_str()), ("green", "blue"));
+        let labels: Vec<String> = p.steps.iter().map(|s| s.label(&p)).collect();
+        assert_eq!(labels[0], "prod-1: wait for blue healthy");
+        assert_eq!(labels[2], "switch traffic green -> blue");
+        assert_eq!(p.steps.len(), 5);
     }
 }

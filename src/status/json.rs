@@ -90,6 +90,8 @@ pub struct ServiceJson {
     pub health: Health,
     pub reason: String,
     pub drift: Option<usize>,
+    /// Set when HAProxy's ready server is not the running slot.
+    pub lb_mismatch: Option<crate::model::views::LbMismatch>,
 }
 
 #[derive(Debug, Serialize)]
@@ -153,6 +155,7 @@ pub fn to_json(model: &Model) -> StatusJson {
                     health: c.health,
                     reason: c.reason,
                     drift: c.drift,
+                    lb_mismatch: c.lb_mismatch,
                 })
                 .collect(),
         })

@@ -28,6 +28,7 @@ pub fn render(confirm: &Confirm, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let title = match confirm.plan.kind {
         ActionKind::Promote => "Promote",
         ActionKind::Rollback => "Roll back",
+        ActionKind::Reapply => "Re-apply live slot",
     };
     let block = Block::bordered()
         .border_type(BorderType::Thick)
@@ -52,18 +53,28 @@ fn facts<'a>(plan: &ActionPlan, theme: &Theme, width: usize, approval: bool) -> 
         None => "nothing".into(),
     };
     let hosts = plan.hosts.join(", ");
-    let image = if plan.reuse_idle {
+    let reapply = plan.kind == ActionKind::Reapply;
+    let image = if reapply {
+        format!("the {} slot runs {}: nothing is started, pulled or created", plan.to_slot, plan.to.tag)
+    } else if plan.reuse_idle {
         format!("the idle {} slot already holds {}: start it, no pull, no create", plan.to_slot, plan.to.tag)
     } else {
         format!("pull {} on each host that lacks it, then create the {} slot from it", plan.to.tag, plan.to_slot)
     };
     let wait = humantime::format_duration(plan.timing.health_wait);
     let drain = humantime::format_duration(plan.timing.drain_wait);
-    let traffic = format!(
-        "once {} is healthy (up to {wait}): {} takes traffic, {} drains (up to {drain}) and stops, kept for rollback",
-        plan.to_slot, plan.to_slot, plan.from_slot
-    );
-    let watch = if plan.timing.watch.is_zero() {
+    let traffic = if reapply {
+        format!(
+            "once {} is healthy (up to {wait}): HAProxy's {} server ready, {} drains (up to {drain}) and goes to maint",
+            plan.to_slot, plan.to_slot, plan.from_slot
+        )
+    } else {
+        format!(
+            "once {} is healthy (up to {wait}): {} takes traffic, {} drains (up to {drain}) and stops, kept for rollback",
+            plan.to_slot, plan.to_slot, plan.from_slot
+        )
+    };
+    let watch = if reapply || plan.timing.watch.is_zero() {
         "none".to_string()
     } else {
         format!(

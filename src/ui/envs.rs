@@ -138,12 +138,20 @@ fn env_pending(model: &Model, env: &str) -> bool {
 /// Marks a service/environment that an action holds the lock on (one action at a time).
 pub const LOCK_GLYPH: &str = "◆";
 
-/// A cell's content from most to least detailed, "◆" appended while an action holds its lock.
+/// Marks a cell whose HAProxy disagrees with its running slot.
+pub const MISMATCH_GLYPH: &str = "⇄";
+
+/// A cell's content from most to least detailed, "◆" appended while an action holds its lock,
+/// "⇄" while HAProxy disagrees with the running slot.
 fn cell_variants<'a>(model: &Model, theme: &Theme, env: &str, service: &str) -> Vec<Line<'a>> {
     let variants = cell_content(model, theme, env, service);
-    if model.actions.lock(service, env).is_none() {
+    let mark = if model.actions.lock(service, env).is_some() {
+        LOCK_GLYPH
+    } else if model.service_cell(env, service).is_some_and(|c| c.lb_mismatch.is_some()) {
+        MISMATCH_GLYPH
+    } else {
         return variants;
-    }
+    };
     let n = variants.len();
     variants
         .into_iter()
@@ -151,7 +159,7 @@ fn cell_variants<'a>(model: &Model, theme: &Theme, env: &str, service: &str) -> 
         .map(|(level, mut line)| {
             // The roomier levels keep a space before the mark; the compact ones do not.
             let sep = if level == 0 || level + 2 < n { " " } else { "" };
-            line.spans.push(Span::styled(format!("{sep}{LOCK_GLYPH}"), theme.warn));
+            line.spans.push(Span::styled(format!("{sep}{mark}"), theme.warn));
             line
         })
         .collect()
@@ -220,6 +228,9 @@ fn detail<'a>(model: &Model, theme: &Theme, env: &str, service: &str, width: u16
         Span::styled(format!("{} {}", health_glyph(cell.health), cell.health.as_str()), style)
     };
     let mut second = vec![health];
+    if let Some(m) = &cell.lb_mismatch {
+        second.insert(0, Span::styled(format!("{MISMATCH_GLYPH} {} · ", m.message), theme.warn));
+    }
     if let Some(lock) = model.actions.lock(service, env) {
         let who = format!("{LOCK_GLYPH} locked by {} {} · ", lock.holder.user, short_age(lock.since, model.now));
         second.insert(0, Span::styled(who, theme.warn));

@@ -37,7 +37,7 @@ impl Group {
                 Group::Navigation
             }
             Action::NextPane | Action::PrevPane => Group::Panes,
-            Action::Promote | Action::Rollback | Action::Confirm => Group::Actions,
+            Action::Promote | Action::Rollback | Action::Reapply | Action::Confirm => Group::Actions,
             Action::Help | Action::Close | Action::Quit => Group::Other,
         }
     }

@@ -14,7 +14,9 @@ pub(super) fn ask(model: &mut Model, kind: ActionKind) -> Vec<Cmd> {
         return Vec::new();
     };
     let image = match model.ui.focus {
-        Pane::Images => model.image_rows(service).get(model.ui.image_row).map(|r| r.digest.clone()),
+        Pane::Images if kind != ActionKind::Reapply => {
+            model.image_rows(service).get(model.ui.image_row).map(|r| r.digest.clone())
+        }
         _ => None,
     };
     let target = Target { kind, service: service.to_string(), env: env.to_string(), image, force: false };

@@ -35,6 +35,7 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
         Action::Close | Action::Confirm => {}
         Action::Promote => return super::confirm::ask(model, ActionKind::Promote),
         Action::Rollback => return super::confirm::ask(model, ActionKind::Rollback),
+        Action::Reapply => return super::confirm::ask(model, ActionKind::Reapply),
         Action::NextPane => model.ui.focus = model.ui.focus.next(),
         Action::PrevPane => model.ui.focus = model.ui.focus.prev(),
         Action::Up => move_row(model, -1),
