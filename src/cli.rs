@@ -58,6 +58,16 @@ pub enum Command {
         #[arg(long, short = 'y')]
         yes: bool,
     },
+    /// Break the lock on SERVICE in ENV when its holder is gone (process dead on this machine, or
+    /// no heartbeat); `--force` breaks it whatever the holder's state. Audited either way.
+    Unlock {
+        service: String,
+        #[arg(long, value_name = "ENV")]
+        env: String,
+        /// Break it even though the holder looks alive.
+        #[arg(long)]
+        force: bool,
+    },
     /// A complete local stack to try opsdeck on: with no subcommand, start it, open the console
     /// on it, and stop it when the console quits.
     Demo {

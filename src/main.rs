@@ -66,6 +66,13 @@ async fn run(cli: Cli) -> ExitCode {
             let target = Target { kind: ActionKind::Reapply, service, env, image: None, force: false };
             opsdeck::commands::action::run(config, user, target, yes, None).await
         }
+        Some(Command::Unlock { service, env, force }) => {
+            let config = match load_config(flag.as_deref()) {
+                Ok(c) => c,
+                Err(code) => return code,
+            };
+            opsdeck::commands::action::unlock(&config, &user, &service, &env, force)
+        }
         Some(Command::Status { json }) => {
             let config = match load_config(flag.as_deref()) {
                 Ok(c) => c,

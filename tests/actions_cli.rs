@@ -117,4 +117,37 @@ fn headless_actions_race_and_survive_kill_9() {
     assert!(prod_api(&v)["lb_mismatch"].is_null(), "{v}");
     assert_eq!(prod_api(&v)["live_slot"], live.as_str());
     assert_consistent(&demo, "after reapply");
+
+    // A lock whose holder died before it wrote anything to the journal: refused with the way out,
+    // then broken with `unlock`, which the audit trail records.
+    let dead = {
+        let mut child = Command::new("true").spawn().expect("spawn true");
+        let pid = child.id();
+        child.wait().expect("wait");
+        pid
+    };
+    {
+        let mut store = opsdeck::store::Store::open(&loaded.state_path).expect("store");
+        let ghost = opsdeck::store::Holder {
+            user: "ghost".into(),
+            host: opsdeck::store::hostname(),
+            pid: dead,
+            process_start: None,
+        };
+        store.try_acquire("api", "prod", &ghost, "rollback api prod").expect("lock");
+    }
+    let (st, _, err) = demo.opsdeck(&["rollback", "api", "--env", "prod", "--yes", "--watch", "0s"]);
+    assert_eq!(st.code(), Some(3), "{err}");
+    assert!(err.contains("locked by ghost@") && err.contains("opsdeck unlock api --env prod"), "{err}");
+    let (st, _, err) = demo.opsdeck(&["unlock", "api", "--env", "prod"]);
+    assert!(st.success(), "{err}");
+    let store = opsdeck::store::Store::open(&loaded.state_path).expect("store");
+    let audit = store.audit(None).expect("audit");
+    assert!(
+        audit.iter().any(|r| r.entry.kind == "lock_break" && r.entry.subject.contains("api")),
+        "no lock_break record"
+    );
+    let (st, _, err) = demo.opsdeck(&["rollback", "api", "--env", "prod", "--yes", "--watch", "0s"]);
+    assert!(st.success(), "{err}");
+    assert_consistent(&demo, "after unlock and rollback");
 }

@@ -116,8 +116,16 @@ impl<O: SlotOps> Executor<O> {
         let lock = match self.with_store(|s| s.try_acquire(&plan.service, &plan.env, &self.holder, &what)) {
             Ok(LockOutcome::Acquired(id)) => id,
             Ok(LockOutcome::Held(info)) => {
+                let stale = crate::store::is_stale(&info, Utc::now(), super::recover::HEARTBEAT_TIMEOUT)
+                    .map(|why| {
+                        format!(
+                            "; the holder looks gone ({why}): `opsdeck unlock {} --env {}` breaks it",
+                            plan.service, plan.env
+                        )
+                    })
+                    .unwrap_or_default();
                 let reason = format!(
-                    "locked by {} since {} ({})",
+                    "locked by {} since {} ({}){stale}",
                     info.holder,
                     info.since.format("%Y-%m-%d %H:%M:%S UTC"),
                     info.what

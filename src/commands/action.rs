@@ -170,3 +170,34 @@ fn spawn_cancel_on_signals(cancel: &CancellationToken) {
         cancel.cancel();
     });
 }
+
+/// `opsdeck unlock`: breaks a stale lock (or any lock with `force`), audited in the same
+/// transaction.
+pub fn unlock(config: &Config, user: &str, service: &str, env: &str, force: bool) -> ExitCode {
+    let mut store = match Store::open(&config.state_path) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("opsdeck: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mode = if force {
+        crate::store::BreakMode::Force
+    } else {
+        crate::store::BreakMode::IfStale { heartbeat_timeout: crate::actions::recover::HEARTBEAT_TIMEOUT }
+    };
+    let reason = if force { "forced from the command line" } else { "holder gone" };
+    match store.break_lock(service, env, &Holder::this_process(user), reason, mode) {
+        Ok(lock) => {
+            eprintln!(
+                "opsdeck: broke the lock on {service}/{env} held by {} since {} ({})",
+                lock.holder, lock.since, lock.what
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("opsdeck: {e}");
+            ExitCode::from(EXIT_REFUSED)
+        }
+    }
+}
