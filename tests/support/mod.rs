@@ -51,22 +51,10 @@ pub struct Demo {
 }
 
 impl Demo {
+    /// Starts the demo; when another demo holds the engine (container names are engine-wide),
+    /// waits for it to come down, up to three minutes.
     pub fn up(extra: &[&str]) -> Demo {
-        let dir = tempfile::Builder::new().prefix("opsdeck-demo-").tempdir().expect("tempdir");
-        let out = Command::new(opsdeck_bin())
-            .args(["demo", "up", "--dir"])
-            .arg(dir.path())
-            .args(extra)
-            .output()
-            .expect("run opsdeck demo up");
-        let demo = Demo { dir };
-        assert!(
-            out.status.success(),
-            "demo up failed: {}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        demo
+        Demo::up_when_engine_free(extra, std::time::Duration::from_secs(180))
     }
 
     pub fn config(&self) -> PathBuf {
