@@ -80,13 +80,7 @@ pub fn live_slot(env: &str) -> &'static str {
     }
 }
 
-pub fn other_slot(slot: &str) -> &'static str {
-    if slot == "blue" {
-        "green"
-    } else {
-        "blue"
-    }
-}
+pub use crate::model::views::other_slot;
 
 #[cfg(test)]
 mod tests {

@@ -79,10 +79,14 @@ pub fn short_digest(digest: &str) -> &str {
     hex.get(..7).unwrap_or(hex)
 }
 
-/// One service in one environment: the cell of the Environments pane and an entry of `status`.
+/// One service in one environment: the cell of the Environments pane and, serialized, an entry
+/// of `status --json`'s `environments[].services[]` (a public interface: rename nothing).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ServiceCell {
+    /// Implied by the environment the entry sits in.
+    #[serde(skip)]
     pub env: String,
+    #[serde(rename = "name")]
     pub service: String,
     /// Its address through the load balancer.
     pub url: String,

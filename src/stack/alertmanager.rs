@@ -2,7 +2,7 @@
 //! alert nowhere: the demo only needs its API to hold alerts and silences.
 
 use super::process::{find_binary, spawn_detached, Managed};
-use super::{absolute_dir, free_port, lost_port_race, ready};
+use super::{absolute_dir, ready};
 use color_eyre::eyre::{Result, WrapErr};
 use std::path::{Path, PathBuf};
 
@@ -20,14 +20,7 @@ impl Alertmanager {
     pub async fn start(dir: &Path) -> Result<Alertmanager> {
         let binary = find_binary("prometheus-alertmanager", "prometheus-alertmanager")?;
         let dir = absolute_dir(dir)?;
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            match Self::start_on(&binary, &dir, free_port()?).await {
-                Err(e) if attempt < 3 && lost_port_race(&e) => continue,
-                other => return other,
-            }
-        }
+        super::start_on_free_port(|port| Self::start_on(&binary, &dir, port)).await
     }
 
     async fn start_on(binary: &Path, dir: &Path, port: u16) -> Result<Alertmanager> {

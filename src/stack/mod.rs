@@ -122,6 +122,23 @@ fn absolute_dir(dir: &Path) -> Result<PathBuf> {
     dir.canonicalize().wrap_err_with(|| format!("cannot resolve {}", dir.display()))
 }
 
+/// Starts a component on a free port, trying again (three times at most) when another process
+/// took the port between [`free_port`] and the component's bind.
+async fn start_on_free_port<T, F, Fut>(mut start_on: F) -> Result<T>
+where
+    F: FnMut(u16) -> Fut,
+    Fut: std::future::Future<Output = Result<T>>,
+{
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match start_on(free_port()?).await {
+            Err(e) if attempt < 3 && lost_port_race(&e) => continue,
+            other => return other,
+        }
+    }
+}
+
 /// Whether a component's log says its port was taken between [`free_port`] and its bind.
 fn lost_port_race(error: &color_eyre::Report) -> bool {
     let text = format!("{error:#}");

@@ -1,6 +1,6 @@
 //! The `status --json` document. Field names here are public: rename nothing.
 
-use crate::model::views::{Health, ImageRef, ImageRow};
+use crate::model::views::{ImageRow, ServiceCell};
 use crate::model::{Model, Reach};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -60,7 +60,7 @@ pub struct EnvJson {
     pub approval: crate::config::ApprovalPolicy,
     pub hosts: Vec<HostJson>,
     pub haproxy: ReachJson,
-    pub services: Vec<ServiceJson>,
+    pub services: Vec<ServiceCell>,
 }
 
 #[derive(Debug, Serialize)]
@@ -77,21 +77,6 @@ pub struct ReachJson {
     pub reachable: bool,
     pub reason: Option<String>,
     pub since: Option<DateTime<Utc>>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct ServiceJson {
-    pub name: String,
-    pub url: String,
-    pub backend: String,
-    pub live_slot: Option<String>,
-    pub image: Option<ImageRef>,
-    pub idle_image: Option<ImageRef>,
-    pub health: Health,
-    pub reason: String,
-    pub drift: Option<usize>,
-    /// Set when HAProxy's ready server is not the running slot.
-    pub lb_mismatch: Option<crate::model::views::LbMismatch>,
 }
 
 #[derive(Debug, Serialize)]
@@ -140,24 +125,7 @@ pub fn to_json(model: &Model) -> StatusJson {
                 })
                 .collect(),
             haproxy: reach(model.lbs.get(&env.name).map(|l| &l.reach).unwrap_or(&Reach::Pending)),
-            services: model
-                .config
-                .services
-                .iter()
-                .filter_map(|s| model.service_cell(&env.name, &s.name))
-                .map(|c| ServiceJson {
-                    name: c.service,
-                    url: c.url,
-                    backend: c.backend,
-                    live_slot: c.live_slot,
-                    image: c.image,
-                    idle_image: c.idle_image,
-                    health: c.health,
-                    reason: c.reason,
-                    drift: c.drift,
-                    lb_mismatch: c.lb_mismatch,
-                })
-                .collect(),
+            services: model.config.services.iter().filter_map(|s| model.service_cell(&env.name, &s.name)).collect(),
         })
         .collect();
     let images = model.config.services.iter().map(|s| (s.name.clone(), model.image_rows(&s.name))).collect();

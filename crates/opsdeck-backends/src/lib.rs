@@ -7,6 +7,7 @@ pub mod docker;
 pub mod error;
 pub mod haproxy;
 pub mod health;
+mod http;
 pub mod registry;
 pub mod types;
 

@@ -53,23 +53,7 @@ impl RegistryClient {
     /// A client for the registry at `base_url` (`http://` or `https://`); every request ends
     /// within `timeout`.
     pub fn new(base_url: &str, timeout: Duration) -> BackendResult<Self> {
-        let base = base_url.trim_end_matches('/').to_string();
-        let parsed = Url::parse(&base)
-            .map_err(|e| BackendError::Other { system: SYSTEM, reason: format!("invalid url {base_url}: {e}") })?;
-        if !matches!(parsed.scheme(), "http" | "https") || parsed.query().is_some() || parsed.fragment().is_some() {
-            return Err(BackendError::Other {
-                system: SYSTEM,
-                reason: format!("registry url must be http:// or https:// without query: {base_url}"),
-            });
-        }
-        let mut builder = reqwest::Client::builder().timeout(timeout).connect_timeout(timeout);
-        if crate::health::is_loopback(&parsed) {
-            // A proxy from the environment cannot reach this machine's own loopback.
-            builder = builder.no_proxy();
-        }
-        let http = builder
-            .build()
-            .map_err(|e| BackendError::Other { system: SYSTEM, reason: crate::health::root_cause(&e) })?;
+        let (base, parsed, http) = crate::http::client_for(SYSTEM, base_url, timeout)?;
         Ok(RegistryClient { http, base, base_origin: parsed, timeout, created_cache: Mutex::new(HashMap::new()) })
     }
 
