@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # The test command: installs what the tests need on a fresh Debian machine (Docker Engine, the
-# CNCF registry, HAProxy, Alertmanager, OpenSSH server), starts dockerd when nothing answers,
-# builds the static demo service once, and runs every test against the real components.
+# CNCF registry, HAProxy, Alertmanager, OpenSSH server, the sqlite3 shell), starts dockerd when
+# nothing answers, builds the static demo service once, and runs every test against the real
+# components.
 #   ./scripts/test.sh                 install, start, build, test
 #   ./scripts/test.sh --install-only  install and start, nothing else
 # Extra arguments after `--` go to `cargo test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(docker.io docker-registry haproxy prometheus-alertmanager openssh-server)
+PACKAGES=(docker.io docker-registry haproxy prometheus-alertmanager openssh-server sqlite3)
 
 say() { printf '==> %s\n' "$*" >&2; }
 

@@ -68,6 +68,9 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// The audit trail (who did what, when, with what outcome; each record holds the hash of the
+    /// one before): with no subcommand, print it, oldest first.
+    Audit(AuditArgs),
     /// A complete local stack to try opsdeck on: with no subcommand, start it, open the console
     /// on it, and stop it when the console quits.
     Demo {
@@ -112,4 +115,34 @@ pub struct RunArgs {
     /// fails); default: the config's `[actions] watch`, 60s.
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
     pub watch: Option<std::time::Duration>,
+}
+
+/// `opsdeck audit`: print the trail, or verify or export it.
+#[derive(Debug, clap::Args, Clone)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct AuditArgs {
+    #[command(subcommand)]
+    pub action: Option<AuditAction>,
+    /// Only records at or after WHEN: an RFC 3339 time, or a duration ago (`1h`, `30m`).
+    #[arg(long, value_name = "WHEN", value_parser = crate::commands::audit::parse_since)]
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
+    /// A JSON array of the records, with their hashes (the fields are documented in the README).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand, Clone)]
+pub enum AuditAction {
+    /// Walk the hash chain: exit 0 when intact, 1 naming the first changed, deleted, inserted or
+    /// reordered record.
+    Verify,
+    /// Write the whole trail as JSON lines, one record per line, to stdout or FILE.
+    Export {
+        /// JSON lines (the only format, and the default).
+        #[arg(long)]
+        jsonl: bool,
+        /// Write to FILE (complete or not at all) instead of stdout.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
 }

@@ -73,6 +73,13 @@ async fn run(cli: Cli) -> ExitCode {
             };
             opsdeck::commands::action::unlock(&config, &user, &service, &env, force)
         }
+        Some(Command::Audit(args)) => {
+            let config = match load_config(flag.as_deref()) {
+                Ok(c) => c,
+                Err(code) => return code,
+            };
+            opsdeck::commands::audit::run(&config, args)
+        }
         Some(Command::Status { json }) => {
             let config = match load_config(flag.as_deref()) {
                 Ok(c) => c,

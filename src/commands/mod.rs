@@ -2,3 +2,4 @@
 //! runbook steps. Each returns the process exit code.
 
 pub mod action;
+pub mod audit;
