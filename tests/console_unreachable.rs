@@ -102,6 +102,7 @@ fn dead_systems_show_as_unreachable_and_keys_stay_fast() {
     let mut console = Console::spawn(&["--config", config_arg], 100, 30);
     console.wait_text("no answer within 1s", Duration::from_secs(4));
     console.wait_text("refused", Duration::from_secs(4));
+    let mut worst = Duration::ZERO;
     for _ in 0..5 {
         console.send("?");
         let shown = console.wait_text("navigation", Duration::from_secs(2));
@@ -109,7 +110,9 @@ fn dead_systems_show_as_unreachable_and_keys_stay_fast() {
         console.send("?");
         let hidden = console.wait_for("help to close", Duration::from_secs(2), |s| !s.contains("navigation"));
         assert!(hidden < Duration::from_millis(100), "help took {hidden:?} to close");
+        worst = worst.max(shown).max(hidden);
     }
+    eprintln!("slowest key to screen with every system dead or hung: {worst:?}");
     console.send("q");
     assert!(console.wait_exit(Duration::from_secs(5)).is_some_and(|s| s.success()), "opsdeck did not quit");
     assert!(console.restored(), "terminal not restored");
