@@ -15,10 +15,27 @@ const ROUNDS: usize = 5;
 fn main() {
     let bin = std::env::var("OPSDECK_BIN").unwrap_or_else(|_| "target/release/opsdeck".into());
     let dir = std::env::temp_dir().join(format!("opsdeck-switch-bench-{}", std::process::id()));
-    let up = Command::new(&bin).args(["demo", "up", "--dir"]).arg(&dir).stderr(Stdio::null()).status();
-    if !up.is_ok_and(|s| s.success()) {
-        eprintln!("demo up failed; run ./scripts/test.sh --install-only first");
-        std::process::exit(1);
+    // One demo per Docker engine: wait (three minutes at most) while another holds it.
+    let started = Instant::now();
+    loop {
+        let up = Command::new(&bin).args(["demo", "up", "--dir"]).arg(&dir).output();
+        match up {
+            Ok(out) if out.status.success() => break,
+            Ok(out)
+                if String::from_utf8_lossy(&out.stderr).contains("belongs to the demo in")
+                    && started.elapsed() < Duration::from_secs(180) =>
+            {
+                std::thread::sleep(Duration::from_secs(5));
+            }
+            Ok(out) => {
+                eprintln!("demo up failed:\n{}", String::from_utf8_lossy(&out.stderr));
+                std::process::exit(1);
+            }
+            Err(e) => {
+                eprintln!("cannot run {bin}: {e}");
+                std::process::exit(1);
+            }
+        }
     }
     let config = dir.join("opsdeck.toml");
     let result = std::panic::catch_unwind(|| run(&bin, &config));
