@@ -71,6 +71,32 @@ pub enum Command {
     /// The audit trail (who did what, when, with what outcome; each record holds the hash of the
     /// one before): with no subcommand, print it, oldest first.
     Audit(AuditArgs),
+    /// List approval requests (pending, approved, rejected, expired, ...) across environments,
+    /// newest first. Requests past their expiry are marked expired first.
+    Approvals {
+        /// Machine-readable JSON: an array of requests (the fields are documented in the README).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Approve request ID and run it at once, in this process: shows exactly what will run and
+    /// asks first (unless --yes). Nobody approves their own request; a request that no longer
+    /// matches the environment is refused.
+    Approve {
+        id: i64,
+        /// Do not ask for confirmation.
+        #[arg(long, short = 'y')]
+        yes: bool,
+        /// How long to watch the new slot after the switch; default: what the requester asked.
+        #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+        watch: Option<std::time::Duration>,
+    },
+    /// Reject request ID, saying why.
+    Reject {
+        id: i64,
+        /// Why (required).
+        #[arg(long, value_name = "TEXT")]
+        reason: Option<String>,
+    },
     /// A complete local stack to try opsdeck on: with no subcommand, start it, open the console
     /// on it, and stop it when the console quits.
     Demo {
@@ -115,6 +141,10 @@ pub struct RunArgs {
     /// fails); default: the config's `[actions] watch`, 60s.
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
     pub watch: Option<std::time::Duration>,
+    /// Why: required where the environment needs approval (it goes into the request and the
+    /// audit trail).
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
 }
 
 /// `opsdeck audit`: print the trail, or verify or export it.

@@ -26,6 +26,14 @@ pub enum Action {
     Reapply,
     /// Confirm the open confirmation.
     Confirm,
+    /// Approve the selected request (after a view of exactly what it will run).
+    Approve,
+    /// Reject the selected request, with a reason.
+    Reject,
+    /// Open or close the Audit view.
+    Audit,
+    /// Filter the Audit view as you type.
+    Filter,
 }
 
 /// One binding: the keys, shown as text, what they do, and whether the status bar hints them.
@@ -104,6 +112,28 @@ pub const BINDINGS: &[Binding] = &[
         hint: false,
     },
     Binding { keys: &[KeyCode::Enter], label: "Enter", action: Action::Confirm, desc: "confirm", hint: false },
+    Binding {
+        keys: &[KeyCode::Char('a')],
+        label: "a",
+        action: Action::Approve,
+        desc: "approve the selected request",
+        hint: false,
+    },
+    Binding {
+        keys: &[KeyCode::Char('x')],
+        label: "x",
+        action: Action::Reject,
+        desc: "reject the selected request",
+        hint: false,
+    },
+    Binding { keys: &[KeyCode::Char('A')], label: "A", action: Action::Audit, desc: "audit trail", hint: false },
+    Binding {
+        keys: &[KeyCode::Char('/')],
+        label: "/",
+        action: Action::Filter,
+        desc: "filter the audit trail",
+        hint: false,
+    },
     Binding {
         keys: &[KeyCode::Char('?')],
         label: "?",

@@ -2,6 +2,7 @@
 //! every service, health and alerts. The library holds everything; `main.rs` only wires it up.
 
 pub mod actions;
+pub mod approvals;
 pub mod cli;
 pub mod collect;
 pub mod commands;
@@ -12,6 +13,7 @@ pub mod keymap;
 pub mod model;
 pub mod msg;
 pub mod runtime;
+pub mod secrets;
 pub mod stack;
 pub mod status;
 pub mod store;

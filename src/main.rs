@@ -48,7 +48,7 @@ async fn run(cli: Cli) -> ExitCode {
                 Err(code) => return code,
             };
             let target = Target { kind: ActionKind::Promote, service, env, image, force };
-            opsdeck::commands::action::run(config, user, target, run.yes, run.watch).await
+            opsdeck::commands::action::run(config, user, target, run.yes, run.watch, run.reason).await
         }
         Some(Command::Rollback { service, env, tag, run }) => {
             let config = match load_config(flag.as_deref()) {
@@ -56,7 +56,7 @@ async fn run(cli: Cli) -> ExitCode {
                 Err(code) => return code,
             };
             let target = Target { kind: ActionKind::Rollback, service, env, image: tag, force: false };
-            opsdeck::commands::action::run(config, user, target, run.yes, run.watch).await
+            opsdeck::commands::action::run(config, user, target, run.yes, run.watch, run.reason).await
         }
         Some(Command::Reapply { service, env, yes }) => {
             let config = match load_config(flag.as_deref()) {
@@ -64,7 +64,7 @@ async fn run(cli: Cli) -> ExitCode {
                 Err(code) => return code,
             };
             let target = Target { kind: ActionKind::Reapply, service, env, image: None, force: false };
-            opsdeck::commands::action::run(config, user, target, yes, None).await
+            opsdeck::commands::action::run(config, user, target, yes, None, None).await
         }
         Some(Command::Unlock { service, env, force }) => {
             let config = match load_config(flag.as_deref()) {
@@ -79,6 +79,27 @@ async fn run(cli: Cli) -> ExitCode {
                 Err(code) => return code,
             };
             opsdeck::commands::audit::run(&config, args)
+        }
+        Some(Command::Approvals { json }) => {
+            let config = match load_config(flag.as_deref()) {
+                Ok(c) => c,
+                Err(code) => return code,
+            };
+            opsdeck::commands::approvals::list(&config, &user, json)
+        }
+        Some(Command::Approve { id, yes, watch }) => {
+            let config = match load_config(flag.as_deref()) {
+                Ok(c) => c,
+                Err(code) => return code,
+            };
+            opsdeck::commands::approvals::approve(config, user, id, yes, watch).await
+        }
+        Some(Command::Reject { id, reason }) => {
+            let config = match load_config(flag.as_deref()) {
+                Ok(c) => c,
+                Err(code) => return code,
+            };
+            opsdeck::commands::approvals::reject(&config, &user, id, reason.as_deref().unwrap_or_default())
         }
         Some(Command::Status { json }) => {
             let config = match load_config(flag.as_deref()) {

@@ -3,7 +3,7 @@
 
 use crate::actions::{ActionEvent, ActionPlan};
 use crate::model::{HostId, SlotId};
-use crate::store::{JournalEntry, LockInfo};
+use crate::store::{AuditRecord, JournalEntry, LockInfo, Request, RequestId, RequestState};
 use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 use opsdeck_backends::types::{Alert, ContainerInfo, HealthReport, RegistryImage, ServerStat};
@@ -32,6 +32,13 @@ pub enum Msg {
     Alerts(Result<Vec<Alert>, BackendError>),
     /// Recent actions and held locks from the shared state store, or why it could not be read.
     Store(Result<(Vec<JournalEntry>, Vec<LockInfo>), String>),
+    /// Approval requests from the shared state store (every state, pending ones all, the rest the
+    /// newest few), newest first; or why they could not be read.
+    Requests(Result<Vec<Request>, String>),
+    /// The end of the audit trail (chain order), sent when it changed; or why it could not be read.
+    Audit(Result<Vec<AuditRecord>, String>),
+    /// How a request this console filed, approved or rejected went.
+    Approval(ApprovalResult),
     /// Progress of an action this process runs.
     Action(ActionEvent),
     /// A line to show once in the status bar (crash recovery, refusals).
@@ -47,7 +54,60 @@ pub enum Cmd {
     ProbeHealth(Vec<(SlotId, String)>),
     /// Run this plan on the executor (the operator confirmed it).
     RunAction(Box<ActionPlan>),
+    /// File this plan as a request for approval, for this reason (the operator confirmed it on an
+    /// environment that requires approval).
+    FileRequest {
+        plan: Box<ActionPlan>,
+        reason: String,
+    },
+    /// Approve this request and run it at once, here (the operator looked at the approval view).
+    ApproveRequest(RequestId),
+    /// Reject this request for this reason.
+    RejectRequest {
+        id: RequestId,
+        reason: String,
+    },
+    /// Audit an attempt the console refused up front (the operator's own request, not an
+    /// approver, expired): `verdict` is what was attempted.
+    RecordRefusal {
+        id: RequestId,
+        verdict: crate::store::Verdict,
+        reason: String,
+    },
     /// Read the state store again now (an action moved).
     RefreshStore,
     Quit,
+}
+
+/// What became of an approval command, for the status bar.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ApprovalResult {
+    /// The request is pending; `deciders` can approve it.
+    Filed {
+        id: RequestId,
+        subject: String,
+        deciders: Vec<String>,
+        expires_at: DateTime<Utc>,
+    },
+    /// Approved by this console's user: its action is starting here.
+    Approved {
+        id: RequestId,
+        subject: String,
+        requested_by: String,
+    },
+    /// The approved request's action ended (`state` as recorded: done, failed or refused).
+    Ended {
+        id: RequestId,
+        state: Option<RequestState>,
+        reason: String,
+    },
+    Rejected {
+        id: RequestId,
+        subject: String,
+    },
+    /// Refused (and audited): nothing changed, or the request was refused for good.
+    Refused {
+        id: Option<RequestId>,
+        reason: String,
+    },
 }

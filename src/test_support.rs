@@ -3,11 +3,11 @@
 
 use crate::actions::{ActionKind, ActionPlan, Step, Target, Timing};
 use crate::config::Config;
-use crate::model::actions::Confirm;
+use crate::model::actions::{Confirm, RequestDraft};
 use crate::model::{HealthEntry, Model, Reach, SlotId};
 use crate::store::{
-    ActionFinish, ActionId, ActionOutcome, ActionRecord, Holder, ImageRef, JournalEntry, LockId, LockInfo, StepPhase,
-    StepRecord,
+    ActionFinish, ActionId, ActionOutcome, ActionRecord, AuditEntry, AuditRecord, Holder, ImageRef, JournalEntry,
+    LockId, LockInfo, Request, RequestId, RequestState, StepPhase, StepRecord,
 };
 use chrono::{DateTime, TimeZone, Utc};
 use opsdeck_backends::types::*;
@@ -278,12 +278,18 @@ pub fn gen_reversed_plan(plan: &ActionPlan) -> ActionPlan {
     p
 }
 
-/// The confirmation `p`/`r` opens for `service` in `env`, with `typed` already typed; an
-/// environment that requires approval asks for its name.
+/// The confirmation `p`/`r` opens for `service` in `env` (alice at the keyboard), with `typed`
+/// already typed; an environment that requires approval asks for its name, and a promote or
+/// rollback there for a reason (none typed yet).
 pub fn gen_confirm(kind: ActionKind, service: &str, env: &str, typed: &str) -> Confirm {
     let plan = gen_plan(kind, service, env);
-    let approval = gen_config().environment(env).is_some_and(|e| e.approval == crate::config::ApprovalPolicy::Required);
-    Confirm { plan, type_to_confirm: approval.then(|| env.to_string()), typed: typed.into() }
+    let config = gen_config();
+    let env_config = config.environment(env);
+    let approval = env_config.is_some_and(|e| e.approval == crate::config::ApprovalPolicy::Required);
+    let request = env_config
+        .filter(|_| crate::approvals::requires_approval(&config, kind, env))
+        .map(|e| RequestDraft { deciders: crate::approvals::deciders(e, "alice"), ..RequestDraft::default() });
+    Confirm { plan, type_to_confirm: approval.then(|| env.to_string()), typed: typed.into(), request }
 }
 
 /// How far a fixture action got.
@@ -427,5 +433,225 @@ pub fn gen_actions_model() -> Model {
     m.actions.locks = vec![gen_lock(7, &prod_rollback, &running)];
     m.actions.ours = vec![14];
     m.actions.recent = vec![running, rolled_back, failed, succeeded];
+    m
+}
+
+/// A pending request for `plan` by `by`, filed `ago` before [`gen_now`] (expiring an hour after).
+pub fn gen_request(id: i64, plan: &ActionPlan, by: &str, ago: chrono::Duration, reason: &str) -> Request {
+    let image = |im: &crate::model::views::ImageRef| ImageRef { tag: im.tag.clone(), digest: im.digest.clone() };
+    let created_at = gen_now() - ago;
+    Request {
+        id: RequestId(id),
+        created_at,
+        expires_at: created_at + chrono::Duration::hours(1),
+        requested_by: by.into(),
+        kind: plan.kind.as_str().into(),
+        service: plan.service.clone(),
+        env: plan.env.clone(),
+        from: plan.from.as_ref().map(image),
+        to: image(&plan.to),
+        hosts: plan.hosts.clone(),
+        reason: reason.into(),
+        plan: serde_json::to_value(plan).expect("plan serializes"),
+        state: RequestState::Pending,
+        decided_by: None,
+        decided_at: None,
+        decision_reason: None,
+        action_id: None,
+    }
+}
+
+/// `request` decided into `state` by `by` (none for an expiry) eight minutes after it was filed,
+/// with the decision's reason.
+pub fn gen_decided(request: Request, state: RequestState, by: Option<&str>, why: Option<&str>) -> Request {
+    let decided_at = match state {
+        RequestState::Pending => None,
+        RequestState::Expired => Some(request.expires_at),
+        _ => Some(request.created_at + chrono::Duration::minutes(8)),
+    };
+    Request { state, decided_by: by.map(String::from), decided_at, decision_reason: why.map(String::from), ..request }
+}
+
+/// The requests of the story, newest first: carol's prod promote of api waits for alice or bob
+/// (filed 5 minutes ago); dave's web promote was approved by bob and ran (action #15); carol's
+/// earlier api promote was rejected by bob; dave's web rollback lapsed; bob's web rollback was
+/// refused by alice because prod had moved on.
+pub fn gen_requests() -> Vec<Request> {
+    let min = chrono::Duration::minutes;
+    let promote_api = gen_plan(ActionKind::Promote, "api", "prod");
+    let promote_web = gen_plan(ActionKind::Promote, "web", "prod");
+    let rollback_web = gen_plan(ActionKind::Rollback, "web", "prod");
+    let pending = gen_request(9, &promote_api, "carol", min(5), "release 1.3 with the login fix");
+    let done = gen_request(8, &promote_web, "dave", min(48), "hotfix for checkout");
+    let done = Request { action_id: Some(ActionId(15)), ..gen_decided(done, RequestState::Done, Some("bob"), None) };
+    let rejected = gen_request(7, &promote_api, "carol", min(180), "release 1.3");
+    let rejected = gen_decided(rejected, RequestState::Rejected, Some("bob"), Some("not during the freeze"));
+    let expired = gen_request(6, &rollback_web, "dave", min(24 * 60), "roll back the cache change");
+    let expired = gen_decided(expired, RequestState::Expired, None, None);
+    let refused = gen_request(5, &rollback_web, "bob", min(26 * 60), "checkout errors");
+    let why = "someone else changed prod meanwhile: web/prod now runs v1.2.0 (a35cb3d)";
+    let refused = gen_decided(refused, RequestState::Refused, Some("alice"), Some(why));
+    vec![pending, done, rejected, expired, refused]
+}
+
+/// The demo stack with every prod host up (so requests can be planned), alice at the keyboard,
+/// and [`gen_requests`] in the store.
+pub fn gen_approvals_model() -> Model {
+    let mut m = gen_demo_model_all_up();
+    m.approvals.requests = gen_requests();
+    m.approvals.loaded = true;
+    m
+}
+
+fn gen_key(c: char) -> crate::msg::Msg {
+    crate::msg::Msg::Key(crossterm::event::KeyEvent::new(
+        crossterm::event::KeyCode::Char(c),
+        crossterm::event::KeyModifiers::NONE,
+    ))
+}
+
+/// [`gen_approvals_model`] after alice pressed `a` on carol's pending request: the approval view.
+pub fn gen_approval_view_model() -> Model {
+    let mut m = gen_approvals_model();
+    m.ui.focus = crate::model::Pane::Approvals;
+    crate::update::update(&mut m, gen_key('a'));
+    assert!(m.ui.approval.is_some(), "the approval view opens: {:?}", m.ui.notice);
+    m
+}
+
+/// [`gen_approvals_model`] after alice pressed `x` on carol's pending request and typed `reason`.
+pub fn gen_reject_model(reason: &str) -> Model {
+    let mut m = gen_approvals_model();
+    m.ui.focus = crate::model::Pane::Approvals;
+    crate::update::update(&mut m, gen_key('x'));
+    for c in reason.chars() {
+        crate::update::update(&mut m, gen_key(c));
+    }
+    assert!(m.ui.reject.is_some(), "the reason input opens: {:?}", m.ui.notice);
+    m
+}
+
+/// The audit trail behind [`gen_requests`] and a few actions, in chain order (hashes are
+/// stand-ins: the console does not check them).
+pub fn gen_audit_records() -> Vec<AuditRecord> {
+    use serde_json::json;
+    let at = |day: u32, h: u32, m: u32| Utc.with_ymd_and_hms(2026, 11, day, h, m, 0).single().unwrap_or_default();
+    let image = |v: &str| json!({"tag": v, "digest": gen_digest(v)});
+    let what = |id: i64, action: &str, from: &str, to: &str, reason: &str| {
+        json!({"request": id, "action": action, "from": image(from), "to": image(to), "hosts": ["prod-1", "prod-2"],
+               "reason": reason})
+    };
+    let own = |id: i64, by: &str| {
+        json!({"request": id, "attempt": "approve", "state": "pending", "requested_by": by,
+               "reason": format!("nobody approves their own request: {by} asked for request {id}")})
+    };
+    let action = |kind: &str, from: &str, to: &str, ms: u64, reason: &str| {
+        json!({"action": kind, "id": 15, "from": image(from), "to": image(to), "hosts": ["prod-1", "prod-2"],
+               "forced": false, "duration_ms": ms, "reason": reason})
+    };
+    let entries = vec![
+        (
+            at(22, 1, 12),
+            "bob",
+            "request",
+            "web/prod",
+            what(5, "rollback", "v1.2.0", "v1.1.0", "checkout errors"),
+            "pending",
+        ),
+        (
+            at(22, 1, 20),
+            "alice",
+            "refusal",
+            "web/prod",
+            what(5, "rollback", "v1.2.0", "v1.1.0", "someone else changed prod meanwhile: web/prod now runs v1.2.0"),
+            "refused",
+        ),
+        (
+            at(22, 3, 12),
+            "dave",
+            "request",
+            "web/prod",
+            what(6, "rollback", "v1.2.0", "v1.1.0", "roll back the cache change"),
+            "pending",
+        ),
+        (at(22, 4, 12), "dave", "expiry", "web/prod", what(6, "rollback", "v1.2.0", "v1.1.0", ""), "expired"),
+        (
+            at(23, 0, 12),
+            "carol",
+            "request",
+            "api/prod",
+            what(7, "promote", "v1.2.0", "v1.3.0", "release 1.3"),
+            "pending",
+        ),
+        (
+            at(23, 0, 20),
+            "bob",
+            "rejection",
+            "api/prod",
+            what(7, "promote", "v1.2.0", "v1.3.0", "not during the freeze"),
+            "rejected",
+        ),
+        (
+            at(23, 1, 37),
+            "carol",
+            "action",
+            "web/dev",
+            action("rollback", "v1.3.0", "v1.2.0", 15_000, "dev-1: start green: no answer within 2m"),
+            "failed",
+        ),
+        (
+            at(23, 2, 24),
+            "dave",
+            "request",
+            "web/prod",
+            what(8, "promote", "v1.2.0", "v1.3.0", "hotfix for checkout"),
+            "pending",
+        ),
+        (at(23, 2, 30), "dave", "refusal", "web/prod", own(8, "dave"), "refused"),
+        (at(23, 2, 32), "bob", "approval", "web/prod", what(8, "promote", "v1.2.0", "v1.3.0", ""), "approved"),
+        (at(23, 2, 33), "bob", "action", "web/prod", action("promote", "v1.2.0", "v1.3.0", 78_200, ""), "succeeded"),
+        (
+            at(23, 2, 33),
+            "bob",
+            "request",
+            "web/prod",
+            json!({"request": 8, "requested_by": "dave", "action_id": 15, "reason": ""}),
+            "done",
+        ),
+        (
+            at(23, 3, 7),
+            "carol",
+            "request",
+            "api/prod",
+            what(9, "promote", "v1.2.0", "v1.3.0", "release 1.3 with the login fix"),
+            "pending",
+        ),
+        (at(23, 3, 8), "carol", "refusal", "api/prod", own(9, "carol"), "refused"),
+    ];
+    entries
+        .into_iter()
+        .enumerate()
+        .map(|(i, (at, user, kind, subject, detail, outcome))| AuditRecord {
+            seq: i as u64 + 1,
+            entry: AuditEntry {
+                at,
+                user: user.into(),
+                kind: kind.into(),
+                subject: subject.into(),
+                detail,
+                outcome: outcome.into(),
+            },
+            prev_hash: format!("{i:064x}"),
+            hash: format!("{:064x}", i + 1),
+        })
+        .collect()
+}
+
+/// [`gen_approvals_model`] with the Audit view open on [`gen_audit_records`], taken in through
+/// `update` as the store watcher's message.
+pub fn gen_audit_model() -> Model {
+    let mut m = gen_approvals_model();
+    crate::update::update(&mut m, crate::msg::Msg::Audit(Ok(gen_audit_records())));
+    m.ui.audit.open = true;
     m
 }

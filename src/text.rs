@@ -1,9 +1,13 @@
 //! Text that came from outside the process (container names, labels, tags, health bodies, alert
 //! annotations, error lines) passes through here before it can reach the terminal: control
 //! characters are removed so nothing a remote system says can move the cursor, change colours or
-//! clear the screen.
+//! clear the screen. Inside [`masking`] (which `update` wraps around every message), known secret
+//! values are masked as well.
 
+use crate::secrets::Secrets;
 use std::borrow::Cow;
+use std::cell::RefCell;
+use std::sync::Arc;
 
 /// Removes control characters (C0, DEL, C1) and other format characters that move the cursor or
 /// reorder text (bidi overrides). Tabs and newlines become a space, so a value stays on its line.
@@ -22,9 +26,37 @@ pub fn clean(input: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// [`clean`], owned.
+/// [`clean`], owned, with known secret values masked inside [`masking`].
 pub fn cleaned(input: &str) -> String {
-    clean(input).into_owned()
+    mask_active(clean(input).into_owned())
+}
+
+thread_local! {
+    /// The secrets [`masking`] has put in force on this thread.
+    static ACTIVE: RefCell<Option<Arc<Secrets>>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` with `secrets` masked by [`cleaned`] and by every [`Sanitize`] impl, so each outside
+/// string is cleaned and masked at the one place it comes in, whatever type carries it. Scoped to
+/// this thread and to `f` (restored after it, even on a panic); `f` must not await.
+pub fn masking<T>(secrets: &Arc<Secrets>, f: impl FnOnce() -> T) -> T {
+    struct Restore(Option<Arc<Secrets>>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let previous = self.0.take();
+            ACTIVE.with(|a| *a.borrow_mut() = previous);
+        }
+    }
+    let active = (!secrets.is_empty()).then(|| secrets.clone());
+    let _restore = Restore(ACTIVE.with(|a| std::mem::replace(&mut *a.borrow_mut(), active)));
+    f()
+}
+
+fn mask_active(text: String) -> String {
+    ACTIVE.with(|a| match &*a.borrow() {
+        Some(secrets) => secrets.mask_owned(text),
+        None => text,
+    })
 }
 
 fn needs_work(c: char) -> bool {
@@ -44,10 +76,11 @@ pub trait Sanitize {
 
 impl Sanitize for String {
     fn sanitized(self) -> Self {
-        match clean(&self) {
+        let cleaned = match clean(&self) {
             Cow::Borrowed(_) => self,
             Cow::Owned(s) => s,
-        }
+        };
+        mask_active(cleaned)
     }
 }
 
@@ -168,6 +201,62 @@ mod store_types {
     }
 }
 
+mod approval_types {
+    use super::Sanitize;
+    use crate::store::{AuditRecord, ImageRef, Request};
+    use serde_json::Value;
+
+    // Requests and the audit trail are written by every user of the bastion: outside text too.
+    impl Sanitize for ImageRef {
+        fn sanitized(self) -> Self {
+            ImageRef { tag: self.tag.sanitized(), digest: self.digest.sanitized() }
+        }
+    }
+
+    impl Sanitize for Value {
+        fn sanitized(self) -> Self {
+            match self {
+                Value::String(s) => Value::String(s.sanitized()),
+                Value::Array(items) => Value::Array(items.into_iter().map(Sanitize::sanitized).collect()),
+                Value::Object(map) => {
+                    Value::Object(map.into_iter().map(|(k, v)| (k.sanitized(), v.sanitized())).collect())
+                }
+                other => other,
+            }
+        }
+    }
+
+    impl Sanitize for Request {
+        fn sanitized(self) -> Self {
+            Request {
+                requested_by: self.requested_by.sanitized(),
+                kind: self.kind.sanitized(),
+                service: self.service.sanitized(),
+                env: self.env.sanitized(),
+                from: self.from.sanitized(),
+                to: self.to.sanitized(),
+                hosts: self.hosts.sanitized(),
+                reason: self.reason.sanitized(),
+                plan: self.plan.sanitized(),
+                decided_by: self.decided_by.sanitized(),
+                decision_reason: self.decision_reason.sanitized(),
+                ..self
+            }
+        }
+    }
+
+    impl Sanitize for AuditRecord {
+        fn sanitized(mut self) -> Self {
+            let e = &mut self.entry;
+            for s in [&mut e.user, &mut e.kind, &mut e.subject, &mut e.outcome] {
+                *s = std::mem::take(s).sanitized();
+            }
+            e.detail = std::mem::take(&mut e.detail).sanitized();
+            self
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -193,6 +282,24 @@ mod tests {
     #[test]
     fn bidi_overrides_are_removed() {
         assert_eq!(clean("v1.2\u{202E}0.3"), "v1.20.3");
+    }
+
+    #[test]
+    fn secrets_are_masked_inside_masking_only() {
+        use crate::secrets::MASK;
+        let secrets = Arc::new(Secrets::new(["s3cr3t-Val-42"]));
+        let body = "token s3cr3t-Val-42\n".to_string();
+        assert_eq!(body.clone().sanitized(), "token s3cr3t-Val-42 ");
+        let (a, b) = masking(&secrets, || (body.clone().sanitized(), cleaned("e: s3cr3t-Val-42")));
+        assert_eq!((a.as_str(), b.as_str()), (format!("token {MASK} ").as_str(), format!("e: {MASK}").as_str()));
+        assert_eq!(cleaned("s3cr3t-Val-42"), "s3cr3t-Val-42", "restored after the scope");
+        // Nested scopes restore the outer one; a panic inside restores too.
+        masking(&secrets, || {
+            masking(&Arc::new(Secrets::default()), || assert_eq!(cleaned("s3cr3t-Val-42"), "s3cr3t-Val-42"));
+            assert_eq!(cleaned("s3cr3t-Val-42"), MASK);
+        });
+        let _ = std::panic::catch_unwind(|| masking(&secrets, || panic!("inside")));
+        assert_eq!(cleaned("s3cr3t-Val-42"), "s3cr3t-Val-42");
     }
 
     #[test]

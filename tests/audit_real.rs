@@ -92,7 +92,7 @@ impl Trail {
 
     /// A fresh copy of the store, with a config pointing at it.
     fn copy(&self) -> Case {
-        let dir = tempfile::tempdir().expect("tempdir");
+        let dir = support::private_tempdir();
         for suffix in ["", "-wal", "-shm"] {
             let from = self.dir.path().join(format!("pristine.db{suffix}"));
             if from.exists() {

@@ -68,7 +68,7 @@ fn the_console_shows_the_demo_stack() {
     }
     // Move: down to web and back, Tab through the panes and back to Environments.
     console.send("jk");
-    console.send("\t\t\t\t\t");
+    console.send("\t\t\t\t\t\t");
     console.send("?");
     console.wait_text("navigation", Duration::from_secs(2));
     console.send("?");

@@ -71,7 +71,7 @@ url = "http://127.0.0.1:{refused}"
 
 #[test]
 fn dead_systems_show_as_unreachable_and_keys_stay_fast() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = support::private_tempdir();
     let (hung, _held) = black_hole();
     let refused = refused_port();
     let config = write_config(dir.path(), hung, refused);
@@ -120,7 +120,7 @@ fn dead_systems_show_as_unreachable_and_keys_stay_fast() {
 
 #[test]
 fn signals_restore_the_terminal() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = support::private_tempdir();
     let (hung, _held) = black_hole();
     let config = write_config(dir.path(), hung, refused_port());
     let config_arg = config.to_str().expect("utf-8 path");

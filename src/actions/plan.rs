@@ -258,7 +258,7 @@ fn plan_switch(model: &Model, target: &Target, timing: Timing, image: Option<Ima
         digest: image.digest.clone(),
         container_port: svc.container_port,
         host_port: port,
-        env_vars: svc.env.clone(),
+        env_vars: svc.env_vars(),
     };
     let hosts: Vec<String> = env.hosts.iter().map(|h| h.name.clone()).collect();
     let container = |host: &str, slot: &str| {
@@ -366,7 +366,8 @@ fn resolve_image(model: &Model, target: &Target, idle: Option<&ImageRef>) -> Res
 /// The promotion gate: an image may enter an environment only after the same digest ran healthy
 /// in the one before it. Returns why not, or None when the gate is open.
 pub fn gate(model: &Model, plan: &ActionPlan, ran_healthy_before: bool) -> Option<String> {
-    if plan.kind == ActionKind::Rollback || plan.forced {
+    // Only a promote brings a new image in; rollbacks and re-applies are not gated.
+    if plan.kind != ActionKind::Promote || plan.forced {
         return None;
     }
     let envs = &model.config.environments;

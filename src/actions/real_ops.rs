@@ -2,9 +2,13 @@
 //! first use and kept), the environment's HAProxy runtime API, and the slots' `/health`. Every
 //! call is bounded by the config's timeouts (`timeouts.docker`, `.haproxy`, `.health`); the
 //! slow Docker calls (pull, stop with its grace period) get their own, longer bounds.
+//!
+//! Secret environment values go to `create` and nowhere else: every error line and health reason
+//! handed back (which the executor journals and shows) has them masked.
 
 use super::ops::{OpsResult, ServerCounters, SlotHealth, SlotOps, SlotSpec};
 use crate::config::{Config, HostConfig};
+use crate::secrets::Secrets;
 use bollard::models::HealthStatusEnum;
 use bollard::Docker;
 use opsdeck_backends::docker::{self, lifecycle, DockerEndpoint, DockerTls};
@@ -49,6 +53,8 @@ pub struct RealOps {
     /// Foreign labels of slot containers this process removed, by (host, container), so a slot
     /// made again (an undo restoring the idle slot) carries them as before.
     kept_labels: Mutex<HashMap<(String, String), BTreeMap<String, String>>>,
+    /// The config's secret values, masked in every line this hands back.
+    secrets: Secrets,
 }
 
 impl std::fmt::Debug for RealOps {
@@ -85,13 +91,19 @@ impl RealOps {
         }
         let prober = HealthProber::new(config.timeouts.health).map_err(|e| e.to_string())?;
         Ok(RealOps {
-            config,
             engines,
             lbs,
             prober,
             pull_timeout: DEFAULT_PULL_TIMEOUT,
             kept_labels: Mutex::new(HashMap::new()),
+            secrets: Secrets::from_config(&config),
+            config,
         })
+    }
+
+    /// `result` with any secret value in its error line masked.
+    fn masked<T>(&self, result: OpsResult<T>) -> OpsResult<T> {
+        result.map_err(|e| self.secrets.mask_owned(e))
     }
 
     fn engine(&self, host: &str) -> OpsResult<&Engine> {
@@ -223,31 +235,32 @@ fn secs(d: Duration) -> String {
     humantime::format_duration(d).to_string()
 }
 
-impl SlotOps for RealOps {
-    async fn has_image(&self, host: &str, image: &str) -> OpsResult<bool> {
+/// The calls themselves; [`SlotOps`] below masks what they hand back.
+impl RealOps {
+    async fn raw_has_image(&self, host: &str, image: &str) -> OpsResult<bool> {
         let (_, client) = self.docker(host).await?;
         let found =
             lifecycle::local_image(client, image, self.read_timeout()).await.map_err(|e| format!("{host}: {e}"))?;
         Ok(found.is_some())
     }
 
-    async fn pull(&self, host: &str, image: &str) -> OpsResult<()> {
+    async fn raw_pull(&self, host: &str, image: &str) -> OpsResult<()> {
         let (_, client) = self.docker(host).await?;
         lifecycle::pull_image(client, image, self.pull_timeout).await.map_err(|e| format!("{host}: {e}"))
     }
 
-    async fn slot_digest(&self, host: &str, container: &str) -> OpsResult<Option<String>> {
+    async fn raw_slot_digest(&self, host: &str, container: &str) -> OpsResult<Option<String>> {
         let found = self.inspect(host, container).await?;
         Ok(found
             .map(|c| c.config.and_then(|c| c.labels).and_then(|l| l.get(labels::DIGEST).cloned()).unwrap_or_default()))
     }
 
-    async fn is_running(&self, host: &str, container: &str) -> OpsResult<bool> {
+    async fn raw_is_running(&self, host: &str, container: &str) -> OpsResult<bool> {
         let found = self.inspect(host, container).await?;
         Ok(found.and_then(|c| c.state).and_then(|s| s.running).unwrap_or(false))
     }
 
-    async fn recreate(&self, spec: &SlotSpec) -> OpsResult<()> {
+    async fn raw_recreate(&self, spec: &SlotSpec) -> OpsResult<()> {
         let host = &spec.host;
         let name = spec.container_name();
         let (engine, client) = self.docker(host).await?;
@@ -282,14 +295,14 @@ impl SlotOps for RealOps {
             .map_err(|e| format!("{host}: create {name} from {}: {e}", spec.image))
     }
 
-    async fn start(&self, host: &str, container: &str) -> OpsResult<()> {
+    async fn raw_start(&self, host: &str, container: &str) -> OpsResult<()> {
         let (_, client) = self.docker(host).await?;
         lifecycle::start_container(client, container, self.change_timeout())
             .await
             .map_err(|e| format!("{host}: start {container}: {e}"))
     }
 
-    async fn stop(&self, host: &str, container: &str, grace: Duration) -> OpsResult<()> {
+    async fn raw_stop(&self, host: &str, container: &str, grace: Duration) -> OpsResult<()> {
         let (_, client) = self.docker(host).await?;
         match lifecycle::stop_container(client, container, grace, grace + self.change_timeout()).await {
             Ok(()) => Ok(()),
@@ -299,7 +312,7 @@ impl SlotOps for RealOps {
         }
     }
 
-    async fn remove(&self, host: &str, container: &str) -> OpsResult<()> {
+    async fn raw_remove(&self, host: &str, container: &str) -> OpsResult<()> {
         let (_, client) = self.docker(host).await?;
         let found = self.foreign_labels(host, container).await?;
         self.keep_labels(host, container, found);
@@ -308,7 +321,7 @@ impl SlotOps for RealOps {
             .map_err(|e| format!("{host}: remove {container}: {e}"))
     }
 
-    async fn health(&self, spec: &SlotSpec) -> SlotHealth {
+    async fn raw_health(&self, spec: &SlotSpec) -> SlotHealth {
         let url = match self.health_url(spec) {
             Ok(url) => url,
             Err(reason) => return SlotHealth { healthy: false, reason },
@@ -327,11 +340,11 @@ impl SlotOps for RealOps {
         }
     }
 
-    async fn set_server(&self, env: &str, backend: &str, server: &str, state: AdminState) -> OpsResult<()> {
+    async fn raw_set_server(&self, env: &str, backend: &str, server: &str, state: AdminState) -> OpsResult<()> {
         self.lb(env)?.set_state(backend, server, state).await.map_err(|e| format!("{env}: {e}"))
     }
 
-    async fn counters(&self, env: &str, backend: &str, server: &str) -> OpsResult<ServerCounters> {
+    async fn raw_counters(&self, env: &str, backend: &str, server: &str) -> OpsResult<ServerCounters> {
         // One `show stat` answers everything: state, sessions, 5xx and requests agree in time.
         let text = self.lb(env)?.command("show stat -1 4 -1").await.map_err(|e| format!("{env}: {e}"))?;
         let stat = parse_show_stat(&text)
@@ -352,8 +365,59 @@ impl SlotOps for RealOps {
         })
     }
 
-    async fn shutdown_sessions(&self, env: &str, backend: &str, server: &str) -> OpsResult<()> {
+    async fn raw_shutdown_sessions(&self, env: &str, backend: &str, server: &str) -> OpsResult<()> {
         self.lb(env)?.shutdown_sessions(backend, server).await.map_err(|e| format!("{env}: {e}"))
+    }
+}
+
+impl SlotOps for RealOps {
+    async fn has_image(&self, host: &str, image: &str) -> OpsResult<bool> {
+        self.masked(self.raw_has_image(host, image).await)
+    }
+
+    async fn pull(&self, host: &str, image: &str) -> OpsResult<()> {
+        self.masked(self.raw_pull(host, image).await)
+    }
+
+    async fn slot_digest(&self, host: &str, container: &str) -> OpsResult<Option<String>> {
+        self.masked(self.raw_slot_digest(host, container).await)
+    }
+
+    async fn is_running(&self, host: &str, container: &str) -> OpsResult<bool> {
+        self.masked(self.raw_is_running(host, container).await)
+    }
+
+    async fn recreate(&self, spec: &SlotSpec) -> OpsResult<()> {
+        self.masked(self.raw_recreate(spec).await)
+    }
+
+    async fn start(&self, host: &str, container: &str) -> OpsResult<()> {
+        self.masked(self.raw_start(host, container).await)
+    }
+
+    async fn stop(&self, host: &str, container: &str, grace: Duration) -> OpsResult<()> {
+        self.masked(self.raw_stop(host, container, grace).await)
+    }
+
+    async fn remove(&self, host: &str, container: &str) -> OpsResult<()> {
+        self.masked(self.raw_remove(host, container).await)
+    }
+
+    async fn health(&self, spec: &SlotSpec) -> SlotHealth {
+        let health = self.raw_health(spec).await;
+        SlotHealth { reason: self.secrets.mask_owned(health.reason), ..health }
+    }
+
+    async fn set_server(&self, env: &str, backend: &str, server: &str, state: AdminState) -> OpsResult<()> {
+        self.masked(self.raw_set_server(env, backend, server, state).await)
+    }
+
+    async fn counters(&self, env: &str, backend: &str, server: &str) -> OpsResult<ServerCounters> {
+        self.masked(self.raw_counters(env, backend, server).await)
+    }
+
+    async fn shutdown_sessions(&self, env: &str, backend: &str, server: &str) -> OpsResult<()> {
+        self.masked(self.raw_shutdown_sessions(env, backend, server).await)
     }
 }
 
@@ -410,6 +474,19 @@ mod tests {
         // The same engine under the same name in two environments is one engine.
         twice.environments[1].hosts[0].url = "unix:///var/run/docker.sock".into();
         assert!(RealOps::new(Arc::new(twice)).is_ok());
+    }
+
+    #[tokio::test]
+    async fn secret_values_in_error_lines_and_health_reasons_are_masked() {
+        let mut config = (*config("{ name = \"dev-1\", url = \"unix:///nonexistent/docker.sock\" }")).clone();
+        config.services[0].env.insert("API_TOKEN".into(), crate::config::EnvValue::plain("s3cr3t-Val-42"));
+        let ops = RealOps::new(Arc::new(config)).expect("ops");
+        // An engine that echoes what it was given: here, a host named like the value.
+        let err = ops.has_image("s3cr3t-Val-42", "x:1").await.expect_err("no such host");
+        assert_eq!(err, format!("no host named {} in the config", crate::secrets::MASK));
+        let health = ops.health(&spec("s3cr3t-Val-42")).await;
+        assert!(!health.healthy && !health.reason.contains("s3cr3t-Val-42"), "{}", health.reason);
+        assert!(!format!("{ops:?}").contains("s3cr3t-Val-42"));
     }
 
     #[tokio::test]

@@ -66,7 +66,7 @@ async fn recover_one<O: SlotOps>(
         for spec in
             plan.new_slots.iter_mut().chain(plan.old_slots.iter_mut()).chain(plan.idle_before.iter_mut().flatten())
         {
-            spec.env_vars = svc.env.clone();
+            spec.env_vars = svc.env_vars();
         }
     }
     let lock_id = match exec

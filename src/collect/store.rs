@@ -1,9 +1,11 @@
-//! Watching the shared state store: recent actions (from every opsdeck process and user) and held
-//! locks, read every second, or at once when asked (an action of ours moved).
+//! Watching the shared state store: recent actions (from every opsdeck process and user), held
+//! locks, approval requests and the end of the audit trail, read every second, or at once when
+//! asked (an action of ours moved).
 
 use super::MsgTx;
+use crate::model::approvals::{AUDIT_TAIL, KEEP_DECIDED};
 use crate::msg::Msg;
-use crate::store::Store;
+use crate::store::{RequestFilter, RequestState, Store};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,13 +21,13 @@ pub fn spawn_store_watcher(path: PathBuf, tx: &MsgTx, cancel: &CancellationToken
     let wake = Arc::new(Notify::new());
     let (w, tx, cancel) = (wake.clone(), tx.clone(), cancel.clone());
     tokio::spawn(async move {
-        let mut reader = StoreReader { path, store: None };
+        let mut reader = StoreReader::new(path);
         loop {
             // SQLite is local and these reads take microseconds; a busy writer elsewhere is
             // waited for (SQLite's busy timeout) on a blocking thread, never on the UI's.
-            let (back, msg) = match tokio::task::spawn_blocking(move || {
-                let msg = reader.read();
-                (reader, msg)
+            let (back, msgs) = match tokio::task::spawn_blocking(move || {
+                let msgs = reader.read_all();
+                (reader, msgs)
             })
             .await
             {
@@ -33,8 +35,10 @@ pub fn spawn_store_watcher(path: PathBuf, tx: &MsgTx, cancel: &CancellationToken
                 Err(_) => return,
             };
             reader = back;
-            if tx.send(msg).is_err() {
-                return;
+            for msg in msgs {
+                if tx.send(msg).is_err() {
+                    return;
+                }
             }
             tokio::select! {
                 _ = cancel.cancelled() => return,
@@ -50,9 +54,37 @@ pub fn spawn_store_watcher(path: PathBuf, tx: &MsgTx, cancel: &CancellationToken
 struct StoreReader {
     path: PathBuf,
     store: Option<Store>,
+    /// The newest audit record sent (its place and hash; `Some(None)` for an empty trail): the
+    /// trail is sent again only when it changed, not every second.
+    audit_seen: Option<Option<(u64, String)>>,
 }
 
 impl StoreReader {
+    fn new(path: PathBuf) -> StoreReader {
+        StoreReader { path, store: None, audit_seen: None }
+    }
+
+    /// Actions and locks, requests, and the audit trail when it changed.
+    fn read_all(&mut self) -> Vec<Msg> {
+        let mut msgs = vec![self.read()];
+        let Some(store) = self.store.as_ref() else { return msgs };
+        msgs.push(Msg::Requests(read_requests(store).map_err(|e| e.to_string())));
+        match store.audit_tail(AUDIT_TAIL) {
+            Ok(records) => {
+                let newest = records.last().map(|r| (r.seq, r.hash.clone()));
+                if self.audit_seen.as_ref() != Some(&newest) {
+                    self.audit_seen = Some(newest);
+                    msgs.push(Msg::Audit(Ok(records)));
+                }
+            }
+            Err(e) => {
+                self.audit_seen = None;
+                msgs.push(Msg::Audit(Err(e.to_string())));
+            }
+        }
+        msgs
+    }
+
     fn read(&mut self) -> Msg {
         if self.store.is_none() {
             match Store::open(&self.path) {
@@ -64,12 +96,29 @@ impl StoreReader {
         let read = store.recent_actions(RECENT).and_then(|recent| store.locks().map(|locks| (recent, locks)));
         if read.is_err() {
             self.store = None;
+            self.audit_seen = None;
         }
         Msg::Store(read.map_err(|e| e.to_string()))
     }
 }
 
+/// Every pending request, and the newest [`KEEP_DECIDED`] of the others, newest first.
+fn read_requests(store: &Store) -> Result<Vec<crate::store::Request>, crate::store::StoreError> {
+    let all = store.requests(&RequestFilter::default())?;
+    let mut decided = 0;
+    Ok(all
+        .into_iter()
+        .filter(|r| {
+            if r.state == RequestState::Pending {
+                return true;
+            }
+            decided += 1;
+            decided <= KEEP_DECIDED
+        })
+        .collect())
+}
+
 /// Recent actions and locks, once (for `status`).
 pub(super) fn read_once(path: &std::path::Path) -> Msg {
-    StoreReader { path: path.to_path_buf(), store: None }.read()
+    StoreReader::new(path.to_path_buf()).read()
 }

@@ -13,7 +13,7 @@ use tokio::signal::unix::{signal, SignalKind};
 use tokio_util::sync::CancellationToken;
 
 /// Exit code when the action was refused (lock held, gate closed, not confirmed).
-const EXIT_REFUSED: u8 = 3;
+pub const EXIT_REFUSED: u8 = 3;
 
 /// An executor for this process, with the real outside world; unfinished actions of dead
 /// processes are settled first.
@@ -62,13 +62,22 @@ pub fn ran_healthy_in(store: &mut Store, env: &str, digest: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// Runs `target`, or, where its environment requires approval, files it as a request (`reason`
+/// is then required) and prints the request's id.
 pub async fn run(
     config: Arc<Config>,
     user: String,
     target: Target,
     yes: bool,
     watch: Option<std::time::Duration>,
+    reason: Option<String>,
 ) -> ExitCode {
+    let reason = reason.unwrap_or_default();
+    let needs_request = crate::approvals::requires_approval(&config, target.kind, &target.env);
+    if needs_request && crate::approvals::policy::reason(&reason).is_err() {
+        eprintln!("opsdeck: {} requires approval: say why with --reason TEXT (it goes into the request)", target.env);
+        return ExitCode::from(EXIT_REFUSED);
+    }
     let (exec, recovered, mut events) = match executor(&config, &user).await {
         Ok(x) => x,
         Err(e) => {
@@ -102,6 +111,10 @@ pub async fn run(
     if let Some(reason) = crate::actions::plan::gate(&model, &plan, remembered) {
         eprintln!("opsdeck: {reason}");
         return ExitCode::from(EXIT_REFUSED);
+    }
+    if needs_request {
+        // Filing changes nothing in the environment, so it asks no confirmation: the approver's does.
+        return super::approvals::request(&exec, &config, &user, &plan, &reason);
     }
     let approval = config.environment(&plan.env).is_some_and(|e| e.approval == ApprovalPolicy::Required);
     if !yes && !confirm(&plan, approval) {
@@ -153,7 +166,7 @@ fn confirm(plan: &crate::actions::ActionPlan, approval: bool) -> bool {
 
 /// SIGHUP (a dropped SSH session), SIGINT and SIGTERM ask the action to settle: undo before the
 /// switch, complete after it. The process exits once it has.
-fn spawn_cancel_on_signals(cancel: &CancellationToken) {
+pub(crate) fn spawn_cancel_on_signals(cancel: &CancellationToken) {
     let cancel = cancel.clone();
     tokio::spawn(async move {
         let (Ok(mut hup), Ok(mut int), Ok(mut term)) =

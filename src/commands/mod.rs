@@ -2,4 +2,5 @@
 //! runbook steps. Each returns the process exit code.
 
 pub mod action;
+pub mod approvals;
 pub mod audit;

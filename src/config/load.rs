@@ -22,6 +22,8 @@ pub enum ConfigError {
     Unreadable { path: PathBuf, reason: String },
     /// The file was read, and these are its problems.
     Invalid { path: PathBuf, problems: Vec<ConfigProblem> },
+    /// The state store it names is open to other users: one line with the command that fixes it.
+    LooseStore(String),
 }
 
 impl fmt::Display for ConfigError {
@@ -37,6 +39,7 @@ impl fmt::Display for ConfigError {
                 )
             }
             ConfigError::Unreadable { path, reason } => write!(f, "{}: cannot read: {reason}", path.display()),
+            ConfigError::LooseStore(line) => f.write_str(line),
             ConfigError::Invalid { path, problems } => {
                 for (i, p) in problems.iter().enumerate() {
                     if i > 0 {
@@ -69,6 +72,7 @@ pub fn find_config_path(flag: Option<&Path>) -> Result<PathBuf, ConfigError> {
 }
 
 /// Reads and checks the config at `path`. Relative paths inside it become relative to its folder.
+/// A state store that others may read or change is refused here, before anything runs.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| ConfigError::Unreadable { path: path.to_path_buf(), reason: e.to_string() })?;
@@ -77,6 +81,7 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let base = path.parent().unwrap_or(Path::new("."));
         config.state_path = base.join(&config.state_path);
     }
+    crate::store::permissions::check(&config.state_path).map_err(|e| ConfigError::LooseStore(e.to_string()))?;
     Ok(config)
 }
 
@@ -222,11 +227,25 @@ url = "http://127.0.0.1:8002"
 
     #[test]
     fn relative_state_path_is_beside_the_config() {
-        let dir = tempfile::tempdir().expect("tempdir");
+        let dir = crate::store::permissions::private_tempdir();
         let path = dir.path().join("opsdeck.toml");
         std::fs::write(&path, GOOD).expect("write");
         let c = load(&path).expect("valid");
         assert_eq!(c.state_path, dir.path().join("state.db"));
+    }
+
+    #[test]
+    fn a_store_open_to_others_is_refused_at_load() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("opsdeck.toml");
+        std::fs::write(&path, GOOD).expect("write");
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        let e = load(&path).expect_err("loose folder");
+        assert!(matches!(e, ConfigError::LooseStore(_)), "{e}");
+        assert!(e.to_string().contains(&format!("chmod 2770 {}", dir.path().display())), "{e}");
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o2770)).expect("chmod");
+        load(&path).expect("fixed");
     }
 
     #[test]

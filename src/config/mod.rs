@@ -2,9 +2,11 @@
 //! their hosts, HAProxy socket and approval policy, services, state path) and how it polls them.
 //! `load` finds and parses the file; `validate` checks what serde cannot.
 
+mod env;
 mod load;
 mod validate;
 
+pub use env::{is_secret_name, EnvValue};
 pub use load::{find_config_path, load, parse as parse_str, ConfigError, ConfigProblem};
 
 use serde::{Deserialize, Serialize};
@@ -119,12 +121,24 @@ pub struct ActionsConfig {
     /// How long the new slot is watched after the switch (a failure rolls back by itself).
     #[serde(with = "humantime_serde")]
     pub watch: Duration,
+    /// How long a request for approval waits for a decision before it expires.
+    #[serde(with = "humantime_serde")]
+    pub approval_ttl: Duration,
 }
+
+/// A request nobody decided within an hour is likely forgotten; asking again is cheap.
+pub const DEFAULT_APPROVAL_TTL: Duration = Duration::from_secs(3600);
 
 impl Default for ActionsConfig {
     fn default() -> Self {
         let t = crate::actions::Timing::default();
-        ActionsConfig { health_wait: t.health_wait, drain_wait: t.drain_wait, stop_grace: t.stop_grace, watch: t.watch }
+        ActionsConfig {
+            health_wait: t.health_wait,
+            drain_wait: t.drain_wait,
+            stop_grace: t.stop_grace,
+            watch: t.watch,
+            approval_ttl: DEFAULT_APPROVAL_TTL,
+        }
     }
 }
 
@@ -198,9 +212,10 @@ pub struct ServiceConfig {
     pub keep_images: usize,
     /// Per environment: the HAProxy backend and the service's address through the load balancer.
     pub environments: BTreeMap<String, ServiceRoute>,
-    /// Environment variables given to the service's containers.
-    #[serde(default)]
-    pub env: BTreeMap<String, String>,
+    /// Environment variables given to the service's containers: `NAME = "value"` or
+    /// `NAME = { value = "...", secret = true }`; names like `*_TOKEN` are secret too.
+    #[serde(default, deserialize_with = "env::deserialize_env")]
+    pub env: BTreeMap<String, EnvValue>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
@@ -233,6 +248,16 @@ impl Config {
 impl ServiceConfig {
     pub fn repository(&self) -> &str {
         self.repository.as_deref().unwrap_or(&self.name)
+    }
+
+    /// The environment the service's containers get (secret values included: for Docker only).
+    pub fn env_vars(&self) -> BTreeMap<String, String> {
+        self.env.iter().map(|(k, v)| (k.clone(), v.value.clone())).collect()
+    }
+
+    /// The values of this service's secret variables (marked, or named like a secret).
+    pub fn secret_values(&self) -> impl Iterator<Item = &str> {
+        self.env.iter().filter(|(k, v)| v.secret || is_secret_name(k)).map(|(_, v)| v.value.as_str())
     }
 }
 

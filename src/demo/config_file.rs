@@ -2,13 +2,16 @@
 //! Alertmanager, dev/staging/prod on the local engine behind the demo HAProxy, and the two
 //! services with their backends and frontend URLs.
 
-use super::plan::{CONTAINER_PORT, ENVS, SERVICES};
+use super::plan::{CONTAINER_PORT, ENVS, SERVICES, SERVICE_ENV};
 use super::state::DemoInfo;
 use std::fmt::Write;
 
+/// The state store's file name, in the demo directory.
+pub const STATE_DB: &str = "state.db";
+
 /// The config text. `approvers` non-empty makes prod require approval from them.
 pub fn config_text(info: &DemoInfo, approvers: &[String]) -> String {
-    let mut out = String::from("# Written by `opsdeck demo up`; rewritten on every `up`.\nstate_path = \"state.db\"\n");
+    let mut out = format!("# Written by `opsdeck demo up`; rewritten on every `up`.\nstate_path = \"{STATE_DB}\"\n");
     if let Some(registry) = &info.registry {
         let _ = write!(out, "\n[registry]\nurl = {}\n", quote(&registry.address));
     }
@@ -32,6 +35,17 @@ pub fn config_text(info: &DemoInfo, approvers: &[String]) -> String {
     }
     for service in SERVICES {
         let _ = write!(out, "\n[[services]]\nname = {}\ncontainer_port = {CONTAINER_PORT}\n", quote(service));
+        let env: Vec<String> = SERVICE_ENV
+            .iter()
+            .map(|(name, value, secret)| {
+                if *secret {
+                    format!("{name} = {{ value = {}, secret = true }}", quote(value))
+                } else {
+                    format!("{name} = {}", quote(value))
+                }
+            })
+            .collect();
+        let _ = writeln!(out, "env = {{ {} }}", env.join(", "));
         for env in ENVS {
             if let Some(fe) = info.frontend(service, env) {
                 let _ = write!(
@@ -82,7 +96,7 @@ mod tests {
 
     #[test]
     fn the_written_config_loads() {
-        let dir = tempfile::tempdir().expect("tempdir");
+        let dir = crate::store::permissions::private_tempdir();
         let path = dir.path().join("opsdeck.toml");
         std::fs::write(&path, config_text(&info(dir.path()), &[])).expect("write");
         let config = crate::config::load(&path).expect("loads");
@@ -91,11 +105,15 @@ mod tests {
         assert_eq!(config.services[0].environments["prod"].backend, "api_prod");
         assert_eq!(config.state_path, dir.path().join("state.db"));
         assert!(config.environments[0].haproxy.ends_with("/haproxy.sock"));
+        let api = config.service("api").expect("api");
+        assert_eq!(api.env["LOG_LEVEL"], crate::config::EnvValue::plain("info"));
+        assert!(api.env["API_TOKEN"].secret, "the demo shows a secret value");
+        assert_eq!(crate::secrets::Secrets::from_config(&config).mask("API_TOKEN=s3cr3t-Val-42"), "API_TOKEN=••••");
     }
 
     #[test]
     fn approvers_make_prod_require_approval() {
-        let dir = tempfile::tempdir().expect("tempdir");
+        let dir = crate::store::permissions::private_tempdir();
         let path = dir.path().join("opsdeck.toml");
         let approvers = vec!["alice".to_string(), "bob \"the builder\"".to_string()];
         std::fs::write(&path, config_text(&info(dir.path()), &approvers)).expect("write");

@@ -13,6 +13,7 @@ macro_rules! say {
     }};
 }
 
+mod access;
 mod alerts;
 mod binary;
 mod config_file;
@@ -61,11 +62,13 @@ const STOP_GRACE: Duration = Duration::from_secs(5);
 pub async fn up(opts: &DemoOptions) -> Result<DemoInfo> {
     std::fs::create_dir_all(&opts.dir).wrap_err_with(|| format!("cannot create {}", opts.dir.display()))?;
     let dir = opts.dir.canonicalize().wrap_err_with(|| format!("cannot resolve {}", opts.dir.display()))?;
+    close_to_others(&dir)?;
     if DemoInfo::read(&dir)?.is_some() {
         say!("a demo is already up in {}: taking it down first", dir.display());
         down(&dir).await?;
     }
     stack::ensure_docker().await?;
+    let shared = access::share(&dir, &opts.approvers);
     let binary_path = binary::locate(opts.demo_binary.as_deref()).await?;
     let binary = std::fs::read(&binary_path)
         .wrap_err_with(|| format!("cannot read the demo service binary {}", binary_path.display()))?;
@@ -73,7 +76,7 @@ pub async fn up(opts: &DemoOptions) -> Result<DemoInfo> {
     slots::clear_names(&docker, &dir).await?;
 
     let mut info = DemoInfo { dir: dir.clone(), config_path: dir.join(CONFIG_FILE), ..DemoInfo::default() };
-    match start_all(&docker, opts, &binary, &mut info).await {
+    match start_all(&docker, opts, shared.as_ref(), &binary, &mut info).await {
         Ok((registry, alertmanager, haproxy)) => {
             // From here the processes belong to the demo directory, not to this process.
             registry.detach();
@@ -97,6 +100,7 @@ pub async fn up(opts: &DemoOptions) -> Result<DemoInfo> {
 async fn start_all(
     docker: &bollard::Docker,
     opts: &DemoOptions,
+    shared: Option<&access::SharedGroup>,
     binary: &[u8],
     info: &mut DemoInfo,
 ) -> Result<(Registry, Alertmanager, Haproxy)> {
@@ -130,7 +134,8 @@ async fn start_all(
     say!("slots: {} containers ({} live)", info.slots.len(), info.slots.iter().filter(|s| s.live).count());
 
     info.frontends = frontends()?;
-    let haproxy = Haproxy::start(&dir, &haproxy_cfg::config_text(&info.frontends, &info.slots)).await?;
+    let haproxy_text = haproxy_cfg::config_text(&info.frontends, &info.slots);
+    let haproxy = Haproxy::start_shared(&dir, &haproxy_text, shared.map(|g| g.gid)).await?;
     info.haproxy = Some(Component {
         pid: haproxy.pid(),
         address: format!("unix://{}", haproxy.socket().display()),
@@ -142,8 +147,24 @@ async fn start_all(
 
     std::fs::write(&info.config_path, config_file::config_text(info, &opts.approvers))
         .wrap_err_with(|| format!("cannot write {}", info.config_path.display()))?;
+    if let Some(group) = shared {
+        // Created here, group-writable, before any opsdeck makes it with its own user's mode.
+        access::share_store(&dir.join(config_file::STATE_DB), group)?;
+    }
     say!("wrote {} ({:.1}s)", info.config_path.display(), started.elapsed().as_secs_f64());
     Ok((registry, alertmanager, haproxy))
+}
+
+/// The state store lives in the demo directory, and opsdeck refuses a store others may reach
+/// (`store::permissions`): a directory open to others (`mkdir`'s usual 0755) becomes 2770.
+fn close_to_others(dir: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(dir).wrap_err_with(|| format!("cannot read {}", dir.display()))?.permissions().mode();
+    if mode & 0o007 == 0 {
+        return Ok(());
+    }
+    let private = std::fs::Permissions::from_mode(crate::store::permissions::DIR_MODE);
+    std::fs::set_permissions(dir, private).wrap_err_with(|| format!("cannot close {} to other users", dir.display()))
 }
 
 /// One frontend per service and environment, each on a fresh port.
@@ -255,6 +276,20 @@ async fn docker() -> Result<bollard::Docker> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_demo_directory_open_to_others_is_closed() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).expect("meta").permissions().mode() & 0o7777;
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        close_to_others(dir.path()).expect("close");
+        assert_eq!(mode(dir.path()), 0o2770);
+        crate::store::permissions::check(&dir.path().join("state.db")).expect("the demo's store passes");
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).expect("chmod");
+        close_to_others(dir.path()).expect("close");
+        assert_eq!(mode(dir.path()), 0o700, "a private directory is left as it is");
+    }
 
     #[test]
     fn stat_lines_name_up_servers() {

@@ -9,6 +9,9 @@ pub const ENVS: [&str; 3] = ["dev", "staging", "prod"];
 pub const VERSIONS: [&str; 4] = ["v1.0.0", "v1.1.0", "v1.2.0", "v1.3.0"];
 /// The port every demo container listens on.
 pub const CONTAINER_PORT: u16 = 8080;
+/// Environment every demo slot gets, as `(name, value, secret)`. `API_TOKEN` is secret (marked,
+/// and by its name): the containers have it; the screen, the store and the audit trail never do.
+pub const SERVICE_ENV: [(&str, &str, bool); 2] = [("LOG_LEVEL", "info", false), ("API_TOKEN", "s3cr3t-Val-42", true)];
 
 /// One release: its version tag and the git-sha-like tag that names the same image.
 #[derive(Debug, Clone, PartialEq, Eq)]

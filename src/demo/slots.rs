@@ -4,7 +4,7 @@
 //! `opsdeck.demo` label naming its demo directory, which is how `down` finds them.
 
 use super::images::PushedImage;
-use super::plan::{env_releases, live_slot, other_slot, CONTAINER_PORT, ENVS, SERVICES, VERSIONS};
+use super::plan::{env_releases, live_slot, other_slot, CONTAINER_PORT, ENVS, SERVICES, SERVICE_ENV, VERSIONS};
 use super::state::SlotRecord;
 use crate::stack::free_port;
 use color_eyre::eyre::{eyre, Result, WrapErr};
@@ -108,7 +108,8 @@ async fn create_one(docker: &bollard::Docker, slot: &SlotRecord, demo_dir: &Path
             (labels::DIGEST.to_string(), slot.digest.clone()),
             (DEMO_LABEL.to_string(), demo_dir.display().to_string()),
         ]),
-        env: BTreeMap::new(),
+        // What opsdeck gives the slots it makes, from the config the demo writes.
+        env: SERVICE_ENV.iter().map(|(name, value, _)| (name.to_string(), value.to_string())).collect(),
         container_port: CONTAINER_PORT,
         host_port: slot.host_port,
         host_ip: "127.0.0.1".into(),

@@ -36,11 +36,39 @@ pub struct Confirm {
     pub type_to_confirm: Option<String>,
     /// What has been typed so far.
     pub typed: String,
+    /// Set when the action needs another person's approval: Enter files a request instead of
+    /// running it, and a reason is asked for.
+    pub request: Option<RequestDraft>,
+}
+
+/// The request a confirmation files: why, and who will be asked.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RequestDraft {
+    pub reason: String,
+    /// Who can approve it: the environment's approvers but the requester.
+    pub deciders: Vec<String>,
+    /// Keys go to the reason (else to the environment's name).
+    pub on_reason: bool,
 }
 
 impl Confirm {
-    /// Whether Enter would run it now.
-    pub fn is_satisfied(&self) -> bool {
+    /// Whether the typed name matches (always, when none is asked for).
+    pub fn name_matches(&self) -> bool {
         self.type_to_confirm.as_ref().is_none_or(|name| &self.typed == name)
+    }
+
+    /// Whether a reason is still missing for the request this files.
+    pub fn needs_reason(&self) -> bool {
+        self.request.as_ref().is_some_and(|r| r.reason.trim().is_empty())
+    }
+
+    /// Whether Enter would run it (or file its request) now.
+    pub fn is_satisfied(&self) -> bool {
+        self.name_matches() && !self.needs_reason()
+    }
+
+    /// Whether keys go to the reason rather than the name.
+    pub fn on_reason(&self) -> bool {
+        self.request.as_ref().is_some_and(|r| r.on_reason)
     }
 }

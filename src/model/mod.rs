@@ -3,6 +3,7 @@
 //! `status` read it through the derived views in [`views`].
 
 pub mod actions;
+pub mod approvals;
 mod reach;
 pub mod views;
 
@@ -77,10 +78,12 @@ pub enum Pane {
     Health,
     Alerts,
     Actions,
+    Approvals,
 }
 
 impl Pane {
-    pub const ALL: [Pane; 5] = [Pane::Environments, Pane::Images, Pane::Health, Pane::Alerts, Pane::Actions];
+    pub const ALL: [Pane; 6] =
+        [Pane::Environments, Pane::Images, Pane::Health, Pane::Alerts, Pane::Actions, Pane::Approvals];
 
     pub fn title(self) -> &'static str {
         match self {
@@ -89,6 +92,7 @@ impl Pane {
             Pane::Health => "Health",
             Pane::Alerts => "Alerts",
             Pane::Actions => "Actions",
+            Pane::Approvals => "Approvals",
         }
     }
 
@@ -114,9 +118,17 @@ pub struct UiState {
     pub health_row: usize,
     pub alert_row: usize,
     pub action_row: usize,
+    /// Approvals pane: the selected request, in [`Model::request_rows`] order.
+    pub approval_row: usize,
     pub help_open: bool,
     /// The open confirmation, if a destructive key asked for one.
     pub confirm: Option<actions::Confirm>,
+    /// The approval view `a` opened, if any.
+    pub approval: Option<approvals::ApprovalView>,
+    /// The reason `x` asks for, if it is being typed.
+    pub reject: Option<approvals::RejectInput>,
+    /// The Audit view (`A`).
+    pub audit: approvals::AuditView,
     /// A one-line notice for the status bar (errors, "nothing to do").
     pub notice: Option<String>,
 }
@@ -131,6 +143,10 @@ pub struct Model {
     pub registry: RegistryState,
     pub alerts: AlertsState,
     pub actions: actions::ActionsState,
+    /// Approval requests from the shared store.
+    pub approvals: approvals::ApprovalsState,
+    /// The end of the audit trail.
+    pub audit: approvals::AuditState,
     pub ui: UiState,
     /// The clock as of the last tick: views compute ages from it, so rendering is pure.
     pub now: DateTime<Utc>,
@@ -139,6 +155,8 @@ pub struct Model {
     pub should_quit: bool,
     /// When `/health` was last scheduled, and which probes have not answered yet.
     pub probes: ProbeSchedule,
+    /// The config's secret values, masked in every outside string `update` takes in.
+    pub secrets: Arc<crate::secrets::Secrets>,
 }
 
 /// Bookkeeping that keeps `/health` probes from piling up on a slow service.
@@ -159,6 +177,7 @@ impl Model {
             .collect();
         let lbs = config.environments.iter().map(|e| (e.name.clone(), LbState::default())).collect();
         let alerts = AlertsState { configured: config.alertmanager.is_some(), ..Default::default() };
+        let secrets = Arc::new(crate::secrets::Secrets::from_config(&config));
         Model {
             config,
             hosts,
@@ -167,11 +186,14 @@ impl Model {
             registry: RegistryState::default(),
             alerts,
             actions: actions::ActionsState::default(),
+            approvals: approvals::ApprovalsState::default(),
+            audit: approvals::AuditState::default(),
             ui: UiState::default(),
             now,
             user,
             should_quit: false,
             probes: ProbeSchedule::default(),
+            secrets,
         }
     }
 }

@@ -15,11 +15,14 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 pub struct ActionRunner {
-    exec: Result<Executor<RealOps>, String>,
-    config: Arc<Config>,
-    tasks: JoinSet<ActionReport>,
-    cancel: CancellationToken,
-    tx: MsgTx,
+    pub(super) exec: Result<Executor<RealOps>, String>,
+    pub(super) config: Arc<Config>,
+    /// Running actions (an approved request's included): settled on quit.
+    pub(super) tasks: JoinSet<ActionReport>,
+    /// Short store work (filing, rejecting, auditing a refusal): waited for on quit.
+    pub(super) chores: JoinSet<()>,
+    pub(super) cancel: CancellationToken,
+    pub(super) tx: MsgTx,
 }
 
 impl ActionRunner {
@@ -57,7 +60,14 @@ impl ActionRunner {
                 let _ = tx.send(Msg::Notice(format!("actions disabled: {e}")));
             }
         }
-        ActionRunner { exec, config, tasks: JoinSet::new(), cancel: CancellationToken::new(), tx: tx.clone() }
+        ActionRunner {
+            exec,
+            config,
+            tasks: JoinSet::new(),
+            chores: JoinSet::new(),
+            cancel: CancellationToken::new(),
+            tx: tx.clone(),
+        }
     }
 
     /// Runs `plan` after the promotion gate, in its own task.
@@ -69,19 +79,7 @@ impl ActionRunner {
                 return;
             }
         };
-        let prev = self
-            .config
-            .environments
-            .iter()
-            .position(|e| e.name == plan.env)
-            .and_then(|i| i.checked_sub(1))
-            .and_then(|i| self.config.environments.get(i))
-            .map(|e| e.name.clone());
-        let remembered = match (&prev, exec.store.lock()) {
-            (Some(prev), Ok(mut store)) => crate::commands::action::ran_healthy_in(&mut store, prev, &plan.to.digest),
-            _ => false,
-        };
-        if let Some(reason) = crate::actions::plan::gate(model, &plan, remembered) {
+        if let Some(reason) = gate(&self.config, &exec, model, &plan) {
             exec.refuse(&plan, reason);
             return;
         }
@@ -91,6 +89,7 @@ impl ActionRunner {
 
     /// Asks every running action to settle and waits for them, printing progress on stderr.
     pub async fn settle(mut self) {
+        while self.chores.join_next().await.is_some() {}
         if self.tasks.is_empty() {
             return;
         }
@@ -106,4 +105,26 @@ impl ActionRunner {
             }
         }
     }
+}
+
+/// Why the promotion gate stays closed for `plan`, if it does: the image has not run healthy in
+/// the environment before this one (by the store's memory, or as the model shows it now).
+pub(super) fn gate(
+    config: &Config,
+    exec: &Executor<RealOps>,
+    model: &crate::model::Model,
+    plan: &ActionPlan,
+) -> Option<String> {
+    let prev = config
+        .environments
+        .iter()
+        .position(|e| e.name == plan.env)
+        .and_then(|i| i.checked_sub(1))
+        .and_then(|i| config.environments.get(i))
+        .map(|e| e.name.clone());
+    let remembered = match (&prev, exec.store.lock()) {
+        (Some(prev), Ok(mut store)) => crate::commands::action::ran_healthy_in(&mut store, prev, &plan.to.digest),
+        _ => false,
+    };
+    crate::actions::plan::gate(model, plan, remembered)
 }

@@ -3,6 +3,7 @@
 //! queued message has been folded in. Nothing here waits on the outside world.
 
 mod actions;
+mod approvals;
 
 use crate::collect::{probe_all, spawn_store_watcher, spawn_watchers, MsgTx};
 use crate::config::Config;
@@ -88,6 +89,13 @@ fn apply(model: &mut Model, msg: Msg, cx: &mut Context<'_>) {
                 cx.actions.run(*plan, model);
                 cx.store_wake.notify_one();
             }
+            Cmd::FileRequest { plan, reason } => cx.actions.file_request(*plan, reason, model),
+            Cmd::ApproveRequest(id) => {
+                cx.actions.approve_request(id, model);
+                cx.store_wake.notify_one();
+            }
+            Cmd::RejectRequest { id, reason } => cx.actions.reject_request(id, reason),
+            Cmd::RecordRefusal { id, verdict, reason } => cx.actions.record_refusal(id, verdict, reason),
             Cmd::RefreshStore => cx.store_wake.notify_one(),
             Cmd::Quit => model.should_quit = true,
         }

@@ -1,6 +1,6 @@
 //! HAProxy in master-worker mode, in the foreground of its own session, with its runtime API on
-//! a unix socket (admin level, mode 600) and a server-state file, so that a reload (SIGUSR2 to
-//! the master) keeps each server's ready/drain/maint state and weight.
+//! a unix socket (admin level, mode 600, or 660 for a shared group) and a server-state file, so
+//! that a reload (SIGUSR2 to the master) keeps each server's ready/drain/maint state and weight.
 
 use super::process::{find_binary, spawn_detached, Managed};
 use super::{absolute_dir, ready};
@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 pub struct Haproxy {
     process: Managed,
     dir: PathBuf,
+    /// The group given read-write access to the runtime API socket, if any.
+    socket_gid: Option<u32>,
 }
 
 /// A reload is done when the new worker answers; this bounds the wait.
@@ -25,6 +27,12 @@ impl Haproxy {
     /// waits until the API answers. For state to survive reloads, `defaults` should say
     /// `load-server-state-from-file global`.
     pub async fn start(dir: &Path, config_text: &str) -> Result<Haproxy> {
+        Haproxy::start_shared(dir, config_text, None).await
+    }
+
+    /// [`Haproxy::start`], with the runtime API socket open to group `socket_gid` too (mode 660),
+    /// so that other users of the machine in that group can switch traffic.
+    pub async fn start_shared(dir: &Path, config_text: &str, socket_gid: Option<u32>) -> Result<Haproxy> {
         let binary = find_binary("haproxy", "haproxy")?;
         let dir = absolute_dir(dir)?;
         let config = dir.join("haproxy.cfg");
@@ -34,7 +42,7 @@ impl Haproxy {
         // start begins from the config alone (the file is only for reloads).
         let _ = std::fs::remove_file(&socket);
         let _ = std::fs::remove_file(dir.join("haproxy.state"));
-        std::fs::write(&config, full_config(&dir, config_text))
+        std::fs::write(&config, full_config(&dir, config_text, socket_gid))
             .wrap_err_with(|| format!("cannot write {}", config.display()))?;
         let log = dir.join("haproxy.log");
         // -W: master-worker, so SIGUSR2 reloads; -db: the master stays in the foreground (our child).
@@ -42,7 +50,7 @@ impl Haproxy {
         let child = spawn_detached(&binary, &args, &log)?;
         let mut process = Managed::new("haproxy", child, log);
         ready::wait_haproxy(&mut process, &socket).await?;
-        Ok(Haproxy { process, dir })
+        Ok(Haproxy { process, dir, socket_gid })
     }
 
     /// The runtime API socket.
@@ -73,7 +81,7 @@ impl Haproxy {
         let state_file = self.dir.join("haproxy.state");
         std::fs::write(&state_file, state).wrap_err_with(|| format!("cannot write {}", state_file.display()))?;
         let config = self.dir.join("haproxy.cfg");
-        std::fs::write(&config, full_config(&self.dir, config_text))
+        std::fs::write(&config, full_config(&self.dir, config_text, self.socket_gid))
             .wrap_err_with(|| format!("cannot write {}", config.display()))?;
         let pid = libc::pid_t::try_from(self.pid()).wrap_err("haproxy pid out of range")?;
         // SAFETY: kill has no memory effects.
@@ -102,10 +110,11 @@ impl Haproxy {
     }
 }
 
-fn full_config(dir: &Path, rest: &str) -> String {
+fn full_config(dir: &Path, rest: &str, socket_gid: Option<u32>) -> String {
+    let access = socket_gid.map(|gid| format!("mode 660 gid {gid}")).unwrap_or_else(|| "mode 600".into());
     format!(
         "global\n    \
-         stats socket {sock} mode 600 level admin\n    \
+         stats socket {sock} {access} level admin\n    \
          stats timeout 30s\n    \
          server-state-file {state}\n\n{rest}",
         sock = dir.join("haproxy.sock").display(),

@@ -78,6 +78,23 @@ impl Store {
     }
 }
 
+impl Store {
+    /// The last `limit` records, in chain order (oldest of them first): what the console's Audit
+    /// view shows, read without walking the whole trail.
+    pub fn audit_tail(&self, limit: usize) -> Result<Vec<AuditRecord>, StoreError> {
+        let path = &self.path;
+        let op = "read the end of the audit trail";
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut stmt = self.conn.prepare(&format!("{SELECT} ORDER BY seq DESC LIMIT ?1")).map_err(sql(path, op))?;
+        let rows = stmt.query_map([limit], stored_row).map_err(sql(path, op))?;
+        let mut records = rows
+            .map(|r| r.map_err(sql(path, op)).and_then(|row| row.into_record(path)))
+            .collect::<Result<Vec<_>, _>>()?;
+        records.reverse();
+        Ok(records)
+    }
+}
+
 /// Appends inside the caller's IMMEDIATE transaction, so a record can commit together with the
 /// change it describes (a broken lock, say).
 pub(crate) fn append_in(tx: &Transaction<'_>, path: &Path, entry: AuditEntry) -> Result<AuditRecord, StoreError> {
@@ -213,6 +230,18 @@ mod tests {
         assert_eq!(a.prev_hash, GENESIS_HASH);
         assert_eq!(b.prev_hash, a.hash);
         assert_eq!(store.audit(None).unwrap(), vec![a.clone(), b.clone()]);
+    }
+
+    #[test]
+    fn the_tail_is_the_last_records_in_chain_order() {
+        let (_dir, mut store) = temp_store();
+        assert!(store.audit_tail(3).unwrap().is_empty());
+        for i in 0..5 {
+            store.append_audit(entry("ann", &format!("k{i}"))).unwrap();
+        }
+        let seqs: Vec<u64> = store.audit_tail(3).unwrap().iter().map(|r| r.seq).collect();
+        assert_eq!(seqs, vec![3, 4, 5]);
+        assert_eq!(store.audit_tail(50).unwrap(), store.audit(None).unwrap());
     }
 
     #[test]

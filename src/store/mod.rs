@@ -7,9 +7,11 @@
 //! instead of failing, and IMMEDIATE transactions wherever a read decides a write.
 //!
 //! Nothing secret is stored: callers pass text that every user of the bastion may read.
-//! File permissions are the file system's: on a shared bastion, put `state_path` in a directory
-//! whose group holds the opsdeck users (setgid, group-writable), since SQLite needs write access to
-//! the file and its `-wal` and `-shm` companions even to read.
+//! File permissions: the opsdeck users of a bastion share the store through a group, since SQLite
+//! needs write access to the file and its `-wal` and `-shm` companions even to read. `open`
+//! creates what it creates for that (folder 2770, file 660); a store whose folder or files others
+//! may use is refused when the config naming it is loaded ([`permissions::check`]), before any
+//! command or the console starts.
 
 mod audit;
 mod chain;
@@ -19,6 +21,8 @@ mod journal;
 mod journal_store;
 mod locks;
 mod migrate;
+pub mod permissions;
+mod requests;
 mod schema;
 mod stale;
 mod time;
@@ -32,6 +36,9 @@ pub use error::StoreError;
 pub use holder::{hostname, process_start, Holder};
 pub use journal::{ActionFinish, ActionId, ActionOutcome, ActionRecord, ImageRef, JournalEntry, StepPhase, StepRecord};
 pub use locks::{BreakMode, LockId, LockInfo, LockOutcome};
+pub use requests::{
+    Decided, Decision, NewRequest, Request, RequestEnd, RequestFilter, RequestId, RequestState, Verdict,
+};
 pub use stale::{is_stale, StaleReason};
 pub use verify::{AuditProblem, ProblemKind, VerifyReport};
 
@@ -62,9 +69,7 @@ impl Store {
     /// date. Safe to call from several processes at once.
     pub fn open(path: impl AsRef<Path>) -> Result<Store, StoreError> {
         let path = path.as_ref().to_path_buf();
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|source| StoreError::CreateDir { path: path.clone(), source })?;
-        }
+        permissions::prepare(&path).map_err(|source| StoreError::CreateDir { path: path.clone(), source })?;
         let mut conn = Connection::open(&path).map_err(sql(&path, "open"))?;
         // First, so that even switching to WAL waits for other processes instead of failing.
         conn.busy_timeout(BUSY_TIMEOUT).map_err(sql(&path, "set busy timeout"))?;

@@ -5,7 +5,7 @@
 pub(crate) const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// Migration `i` (0-based) takes the schema from version `i` to version `i + 1`.
-pub(crate) const MIGRATIONS: &[&str] = &[LOCKS, JOURNAL, AUDIT];
+pub(crate) const MIGRATIONS: &[&str] = &[LOCKS, JOURNAL, AUDIT, REQUESTS];
 
 /// Version 1: one lock per (service, environment).
 const LOCKS: &str = "
@@ -105,6 +105,35 @@ BEGIN SELECT RAISE(ABORT, 'the audit head only moves to the record just appended
 
 CREATE TRIGGER audit_head_no_delete BEFORE DELETE ON audit_head
 BEGIN SELECT RAISE(ABORT, 'the audit head cannot be deleted'); END;
+";
+
+/// Version 4: approval requests. A request is decided once: every change of `state` happens in an
+/// IMMEDIATE transaction that re-reads it, together with the audit record that describes it.
+const REQUESTS: &str = "
+CREATE TABLE requests (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    created_at      TEXT NOT NULL,
+    expires_at      TEXT NOT NULL,
+    requested_by    TEXT NOT NULL,
+    kind            TEXT NOT NULL,
+    service         TEXT NOT NULL,
+    env             TEXT NOT NULL,
+    from_tag        TEXT,
+    from_digest     TEXT,
+    to_tag          TEXT NOT NULL,
+    to_digest       TEXT NOT NULL,
+    hosts           TEXT NOT NULL, -- JSON array of host names
+    reason          TEXT NOT NULL,
+    plan            TEXT NOT NULL, -- JSON: the plan as shown to the requester
+    state           TEXT NOT NULL DEFAULT 'pending'
+        CHECK (state IN ('pending', 'approved', 'rejected', 'expired', 'refused', 'done', 'failed')),
+    decided_by      TEXT,
+    decided_at      TEXT,
+    decision_reason TEXT,
+    action_id       INTEGER REFERENCES actions (id)
+);
+-- Listing and expiring look at pending requests; this keeps that cheap however many are kept.
+CREATE INDEX requests_pending ON requests (expires_at) WHERE state = 'pending';
 ";
 
 #[cfg(test)]

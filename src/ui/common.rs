@@ -131,6 +131,51 @@ pub fn fit_line(line: Line<'_>, width: usize) -> Line<'_> {
     Line::from(spans).style(style)
 }
 
+/// A styled line broken between words into lines of at most `width` cells, each word keeping its
+/// span's style (a word longer than a line is cut with "…").
+pub fn wrap_line(line: Line<'_>, width: usize) -> Vec<Line<'static>> {
+    let width = width.max(1);
+    let mut out: Vec<Line<'static>> = Vec::new();
+    let mut current: Vec<Span<'static>> = Vec::new();
+    let mut used = 0;
+    for span in line.spans {
+        let style = span.style;
+        // Words with the spaces before them, so a span that starts mid-line keeps its spacing.
+        let mut rest: &str = &span.content;
+        while !rest.is_empty() {
+            let lead = rest.len() - rest.trim_start_matches(' ').len();
+            let word_end = rest[lead..].find(' ').map_or(rest.len(), |i| lead + i);
+            let (piece, tail) = rest.split_at(word_end);
+            rest = tail;
+            let w = text_width(piece);
+            if used + w > width && used > 0 {
+                out.push(finish(std::mem::take(&mut current)));
+                let word = piece.trim_start_matches(' ');
+                current.push(Span::styled(truncate(word, width), style));
+                used = text_width(word).min(width);
+            } else {
+                current.push(Span::styled(truncate(piece, width), style));
+                used += w.min(width);
+            }
+        }
+    }
+    out.push(finish(current));
+    out
+}
+
+/// A wrapped line without the spaces it ended on.
+fn finish(mut spans: Vec<Span<'static>>) -> Line<'static> {
+    while let Some(last) = spans.last_mut() {
+        let trimmed = last.content.trim_end_matches(' ');
+        if !trimmed.is_empty() {
+            last.content = trimmed.to_string().into();
+            break;
+        }
+        spans.pop();
+    }
+    Line::from(spans)
+}
+
 /// A rectangle of `width` x `height` centred in `area`, clamped to it.
 pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let width = width.min(area.width);
@@ -151,6 +196,18 @@ mod tests {
         let line = fit_line(Line::from(vec![Span::raw("v1.2.0 "), Span::raw("blue")]), 9);
         assert_eq!(line.to_string(), "v1.2.0 b…");
         assert!(line.width() <= 9);
+    }
+
+    #[test]
+    fn wrapped_lines_keep_styles_and_break_between_words() {
+        let bold = Style::default().add_modifier(ratatui::style::Modifier::BOLD);
+        let line = Line::from(vec![Span::raw("asked by carol: "), Span::styled("release one point three", bold)]);
+        let lines = wrap_line(line, 20);
+        let text: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+        assert_eq!(text, vec!["asked by carol:", "release one point", "three"]);
+        assert!(lines.iter().all(|l| l.width() <= 20));
+        assert_eq!(lines[1].spans[0].style, bold);
+        assert_eq!(wrap_line(Line::from("abcdefghij"), 4)[0].to_string(), "abc…");
     }
 
     #[test]

@@ -1,11 +1,12 @@
 //! The confirmation a destructive key opens, drawn over the panes: it names exactly what will
 //! happen (environment, service, from and to images with their digests, slots, hosts, whether the
 //! idle slot is reused or an image pulled and created, the watch) before anything does, and on an
-//! environment that requires approval it asks for the environment's name to be typed.
+//! environment that requires approval it asks for the environment's name to be typed and, where the
+//! action needs another person's approval, for a reason: Enter then files a request.
 
 use super::common::{centered, text_width};
 use crate::actions::{ActionKind, ActionPlan};
-use crate::model::actions::Confirm;
+use crate::model::actions::{Confirm, RequestDraft};
 use crate::theme::Theme;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -30,10 +31,11 @@ pub fn render(confirm: &Confirm, theme: &Theme, area: Rect, buf: &mut Buffer) {
         ActionKind::Rollback => "Roll back",
         ActionKind::Reapply => "Re-apply live slot",
     };
+    let request = if confirm.request.is_some() { ": request approval" } else { "" };
     let block = Block::bordered()
         .border_type(BorderType::Thick)
         .border_style(theme.focus_border)
-        .title(Line::styled(format!(" {title} {} ", confirm.plan.subject()), theme.focus_title))
+        .title(Line::styled(format!(" {title} {}{request} ", confirm.plan.subject()), theme.focus_title))
         .padding(Padding::horizontal(1));
     Paragraph::new(lines).block(block).render(rect, buf);
 }
@@ -42,12 +44,15 @@ pub fn render(confirm: &Confirm, theme: &Theme, area: Rect, buf: &mut Buffer) {
 fn lines<'a>(confirm: &Confirm, theme: &Theme, width: usize) -> Vec<Line<'a>> {
     let mut lines = facts(&confirm.plan, theme, width, confirm.type_to_confirm.is_some());
     lines.push(Line::default());
-    lines.extend(prompt(confirm, theme));
+    match &confirm.request {
+        Some(draft) => lines.extend(request_prompt(confirm, draft, theme, width)),
+        None => lines.extend(prompt(confirm, theme)),
+    }
     lines
 }
 
 /// One fact per name, its value wrapped under itself when it is long.
-fn facts<'a>(plan: &ActionPlan, theme: &Theme, width: usize, approval: bool) -> Vec<Line<'a>> {
+pub(super) fn facts<'a>(plan: &ActionPlan, theme: &Theme, width: usize, approval: bool) -> Vec<Line<'a>> {
     let from = match &plan.from {
         Some(f) => format!("{} {}", f.tag, f.short_digest()),
         None => "nothing".into(),
@@ -156,9 +161,86 @@ fn prompt<'a>(confirm: &Confirm, theme: &Theme) -> Vec<Line<'a>> {
     ]
 }
 
+/// The last lines when Enter files a request: who will be asked, the name to type and the reason,
+/// each with a cursor when keys go to it, and how to go on.
+fn request_prompt<'a>(confirm: &Confirm, draft: &RequestDraft, theme: &Theme, width: usize) -> Vec<Line<'a>> {
+    let name = confirm.type_to_confirm.clone().unwrap_or_default();
+    let who = match draft.deciders.as_slice() {
+        [] => "an approver".to_string(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
+    };
+    let name_label = format!("type {name}");
+    let label_width = text_width(&name_label).max(3);
+    let cursor = |on: bool| Span::styled(if on { "█" } else { " " }, theme.key);
+    let (verdict, verdict_style) = if confirm.name_matches() {
+        ("✓ matches".to_string(), theme.ok)
+    } else if name.starts_with(confirm.typed.as_str()) {
+        (format!("{} of {} letters", confirm.typed.chars().count(), name.chars().count()), theme.dim)
+    } else {
+        (format!("✗ does not match {name}"), theme.crit)
+    };
+    let label_style = |on: bool| if on { theme.key } else { theme.dim };
+    // The reason as an input line: its end stays in view as it grows.
+    let room = width.saturating_sub(label_width + 4);
+    let reason = tail(&draft.reason, room);
+    let reason_note = if draft.reason.trim().is_empty() {
+        Span::styled("   required: a short reason for the approvers", theme.dim)
+    } else {
+        Span::raw("")
+    };
+    let enter = if confirm.is_satisfied() { " files the request · " } else { " files it once both are filled · " };
+    vec![
+        Line::from(vec![Span::styled(
+            format!("{name} requires approval: this files a request for {who} to approve"),
+            theme.notice,
+        )]),
+        Line::from(vec![
+            Span::styled(format!("{name_label:<label_width$} > "), label_style(!draft.on_reason)),
+            Span::styled(confirm.typed.clone(), theme.header),
+            cursor(!draft.on_reason),
+            Span::raw("  "),
+            Span::styled(verdict, verdict_style),
+        ]),
+        Line::from(vec![
+            Span::styled(format!("{:<label_width$} > ", "why"), label_style(draft.on_reason)),
+            Span::styled(reason, theme.header),
+            cursor(draft.on_reason),
+            reason_note,
+        ]),
+        Line::from(vec![
+            Span::styled("Tab", theme.key),
+            Span::styled(" next field · ", theme.text),
+            Span::styled("Enter", theme.key),
+            Span::styled(enter, theme.text),
+            Span::styled("Esc", theme.key),
+            Span::styled(" cancels", theme.text),
+        ]),
+    ]
+}
+
+/// The end of `text` that fits `width` cells, after "…" when the start was cut.
+fn tail(text: &str, width: usize) -> String {
+    if text_width(text) <= width {
+        return text.to_string();
+    }
+    let mut out: Vec<char> = Vec::new();
+    let mut used = 1;
+    let mut tmp = [0u8; 4];
+    for c in text.chars().rev() {
+        let w = text_width(c.encode_utf8(&mut tmp));
+        if used + w > width {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    std::iter::once('…').chain(out.into_iter().rev()).collect()
+}
+
 /// `text` in lines of at most `width` cells, broken between words (a word longer than a line is
 /// cut).
-fn wrap(text: &str, width: usize) -> Vec<String> {
+pub(super) fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
     let mut line = String::new();
     for word in text.split(' ') {
@@ -219,6 +301,44 @@ mod tests {
         assert_snapshot!(screen(&m, 160, 48));
     }
 
+    /// `p` on api/prod, the name typed and Enter pressed: the reason being typed; Enter files the
+    /// request for bob (alice is at the keyboard).
+    fn prod_request_reason() -> Confirm {
+        let mut c = gen_confirm(ActionKind::Promote, "api", "prod", "prod");
+        if let Some(r) = c.request.as_mut() {
+            r.reason = "release 1.3 with the login fix".into();
+            r.on_reason = true;
+        }
+        c
+    }
+
+    /// Full screen 80x24: the prod promote's request, the reason being typed.
+    #[test]
+    fn confirm_prod_request_reason_80x24() {
+        assert_snapshot!(screen(&with_confirm(prod_request_reason()), 80, 24));
+    }
+
+    /// Full screen 160x48: the prod promote's request, the reason being typed.
+    #[test]
+    fn confirm_prod_request_reason_160x48() {
+        assert_snapshot!(screen(&with_confirm(prod_request_reason()), 160, 48));
+    }
+
+    /// A long reason keeps its end in view, after "…".
+    #[test]
+    fn a_long_reason_shows_its_end() {
+        assert_eq!(tail("release 1.3 with the login fix", 10), "…login fix");
+        assert_eq!(tail("short", 10), "short");
+        let mut c = prod_request_reason();
+        if let Some(r) = c.request.as_mut() {
+            r.reason = "x".repeat(200) + " the end";
+        }
+        let lines = lines(&c, &Theme::default(), usize::from(MAX_WIDTH - 4));
+        let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+        assert!(text.contains("x the end█"), "{text}");
+        assert!(lines.iter().all(|l| l.width() <= usize::from(MAX_WIDTH - 4)));
+    }
+
     /// The prompt says whether what was typed matches, in colour too.
     #[test]
     fn confirm_typing_verdicts() {
@@ -241,6 +361,7 @@ mod tests {
         for confirm in [
             gen_confirm(ActionKind::Rollback, "api", "staging", ""),
             gen_confirm(ActionKind::Promote, "api", "prod", "pr"),
+            prod_request_reason(),
         ] {
             let lines = lines(&confirm, &theme, width);
             for line in &lines {

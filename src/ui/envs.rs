@@ -141,12 +141,18 @@ pub const LOCK_GLYPH: &str = "◆";
 /// Marks a cell whose HAProxy disagrees with its running slot.
 pub const MISMATCH_GLYPH: &str = "⇄";
 
+/// Marks a service/environment with a request waiting for approval.
+pub const PENDING_GLYPH: &str = "◇";
+
 /// A cell's content from most to least detailed, "◆" appended while an action holds its lock,
-/// "⇄" while HAProxy disagrees with the running slot.
+/// "◇" while a request for it waits for approval, "⇄" while HAProxy disagrees with the running
+/// slot.
 fn cell_variants<'a>(model: &Model, theme: &Theme, env: &str, service: &str) -> Vec<Line<'a>> {
     let variants = cell_content(model, theme, env, service);
     let mark = if model.actions.lock(service, env).is_some() {
         LOCK_GLYPH
+    } else if model.pending_request(service, env).is_some() {
+        PENDING_GLYPH
     } else if model.service_cell(env, service).is_some_and(|c| c.lb_mismatch.is_some()) {
         MISMATCH_GLYPH
     } else {
@@ -231,6 +237,10 @@ fn detail<'a>(model: &Model, theme: &Theme, env: &str, service: &str, width: u16
     if let Some(m) = &cell.lb_mismatch {
         second.insert(0, Span::styled(format!("{MISMATCH_GLYPH} {} · ", m.message), theme.warn));
     }
+    if let Some(r) = model.pending_request(service, env) {
+        let what = format!("{PENDING_GLYPH} request #{} by {} waits for approval · ", r.id, r.requested_by);
+        second.insert(0, Span::styled(what, theme.notice));
+    }
     if let Some(lock) = model.actions.lock(service, env) {
         let who = format!("{LOCK_GLYPH} locked by {} {} · ", lock.holder.user, short_age(lock.since, model.now));
         second.insert(0, Span::styled(who, theme.warn));
@@ -300,6 +310,20 @@ mod tests {
         m.config = Arc::new(config);
         m.ui.env_col = 4;
         assert_snapshot!(pane(&m, 40, 10, render, true));
+    }
+
+    /// A cell with a request waiting carries the pending mark, and its detail line names the
+    /// request and who asked.
+    #[test]
+    fn envs_pending_request_cell() {
+        let mut m = crate::test_support::gen_approvals_model();
+        (m.ui.service_row, m.ui.env_col) = (0, 2);
+        let backend = pane(&m, 80, 8, render, true);
+        let text = backend.to_string();
+        assert!(text.contains("request #9 by carol waits for approval"), "{text}");
+        let marked: Vec<&str> = text.lines().filter(|l| l.contains(PENDING_GLYPH)).collect();
+        assert_eq!(marked.len(), 2, "the api row and the detail line:\n{text}");
+        assert!(marked[0].contains("api"), "{text}");
     }
 
     /// A locked cell carries the lock mark (warn), and its detail line says who holds the lock

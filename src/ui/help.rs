@@ -1,13 +1,17 @@
 //! The help overlay: every key binding from [`keymap::BINDINGS`](crate::keymap::BINDINGS) with
-//! its description, grouped, in a centred box drawn over everything else.
+//! its description, grouped, in a centred box drawn over everything else. When one column is
+//! taller than the screen (80x24), the groups are laid out in two columns side by side.
 
-use super::common::centered;
+use super::common::{centered, fit_line};
 use crate::keymap::{Action, BINDINGS};
 use crate::theme::Theme;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Widget};
+use ratatui::widgets::{Block, BorderType, Clear, Padding, Paragraph, Widget};
+
+/// Cells between the two columns.
+const GAP: u16 = 3;
 
 /// The help's sections, in the order they are listed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,17 +19,19 @@ enum Group {
     Navigation,
     Panes,
     Actions,
+    Approvals,
     Other,
 }
 
 impl Group {
-    const ALL: [Group; 4] = [Group::Navigation, Group::Panes, Group::Actions, Group::Other];
+    const ALL: [Group; 5] = [Group::Navigation, Group::Panes, Group::Actions, Group::Approvals, Group::Other];
 
     fn title(self) -> &'static str {
         match self {
             Group::Navigation => "navigation",
             Group::Panes => "panes",
             Group::Actions => "actions",
+            Group::Approvals => "approvals and audit",
             Group::Other => "other",
         }
     }
@@ -38,43 +44,86 @@ impl Group {
             }
             Action::NextPane | Action::PrevPane => Group::Panes,
             Action::Promote | Action::Rollback | Action::Reapply | Action::Confirm => Group::Actions,
+            Action::Approve | Action::Reject | Action::Audit | Action::Filter => Group::Approvals,
             Action::Help | Action::Close | Action::Quit => Group::Other,
         }
     }
 }
 
 pub fn render(theme: &Theme, area: Rect, buf: &mut Buffer) {
-    let lines = lines(theme);
-    let width = lines.iter().map(Line::width).max().unwrap_or(0) as u16 + 4;
-    let height = lines.len() as u16 + 2;
-    let rect = centered(area, width, height);
-    Clear.render(rect, buf);
     let block = Block::bordered()
         .border_type(BorderType::Thick)
         .border_style(theme.focus_border)
-        .title(Line::styled(" Help: keys ", theme.focus_title));
-    Paragraph::new(lines).block(block.padding(ratatui::widgets::Padding::horizontal(1))).render(rect, buf);
+        .title(Line::styled(" Help: keys ", theme.focus_title))
+        .padding(Padding::horizontal(1));
+    let one = join(&groups(theme, 2));
+    if one.len() as u16 + 2 <= area.height {
+        let rect = centered(area, width(&one) + 4, one.len() as u16 + 2);
+        Clear.render(rect, buf);
+        Paragraph::new(one).block(block).render(rect, buf);
+        return;
+    }
+    let (left, right) = split(groups(theme, 1));
+    let (wl, wr) = (width(&left), width(&right));
+    let rect = centered(area, wl + GAP + wr + 4, left.len().max(right.len()) as u16 + 2);
+    Clear.render(rect, buf);
+    let inner = block.inner(rect);
+    block.render(rect, buf);
+    let wl = wl.min(inner.width);
+    let left_area = Rect { width: wl, ..inner };
+    let x = inner.x.saturating_add(wl + GAP).min(inner.right());
+    let right_area = Rect { x, width: inner.right().saturating_sub(x), ..inner };
+    let fit = |lines: Vec<Line<'static>>, w: u16| -> Vec<Line<'static>> {
+        lines.into_iter().map(|l| fit_line(l, usize::from(w))).collect()
+    };
+    Paragraph::new(fit(left, left_area.width)).render(left_area, buf);
+    Paragraph::new(fit(right, right_area.width)).render(right_area, buf);
 }
 
-fn lines<'a>(theme: &Theme) -> Vec<Line<'a>> {
+/// Each group's lines: its title, then one line per binding, labels indented by `indent`.
+fn groups(theme: &Theme, indent: usize) -> Vec<Vec<Line<'static>>> {
     let label_width = BINDINGS.iter().map(|b| Line::from(b.label).width()).max().unwrap_or(0);
+    let pad = " ".repeat(indent);
+    Group::ALL
+        .iter()
+        .filter_map(|group| {
+            let bindings: Vec<_> = BINDINGS.iter().filter(|b| Group::of(b.action) == *group).collect();
+            if bindings.is_empty() {
+                return None;
+            }
+            let mut lines = vec![Line::styled(group.title(), theme.header)];
+            for b in bindings {
+                let fill = " ".repeat(label_width.saturating_sub(Line::from(b.label).width()));
+                lines.push(Line::from(vec![
+                    Span::styled(format!("{pad}{}{fill}", b.label), theme.key),
+                    Span::styled(format!("  {}", b.desc), theme.text),
+                ]));
+            }
+            Some(lines)
+        })
+        .collect()
+}
+
+/// Groups one after the other, a blank line between them.
+fn join(groups: &[Vec<Line<'static>>]) -> Vec<Line<'static>> {
     let mut out = Vec::new();
-    for group in Group::ALL {
-        let bindings: Vec<_> = BINDINGS.iter().filter(|b| Group::of(b.action) == group).collect();
-        if bindings.is_empty() {
-            continue;
-        }
+    for g in groups {
         if !out.is_empty() {
             out.push(Line::default());
         }
-        out.push(Line::styled(group.title(), theme.header));
-        for b in bindings {
-            let pad = " ".repeat(label_width.saturating_sub(Line::from(b.label).width()));
-            out.push(Line::from(vec![
-                Span::styled(format!("  {}{pad}", b.label), theme.key),
-                Span::styled(format!("  {}", b.desc), theme.text),
-            ]));
-        }
+        out.extend(g.iter().cloned());
     }
     out
+}
+
+/// The groups in two columns, in order, split where the taller column is shortest.
+fn split(groups: Vec<Vec<Line<'static>>>) -> (Vec<Line<'static>>, Vec<Line<'static>>) {
+    let best = (1..groups.len())
+        .min_by_key(|k| join(&groups[..*k]).len().max(join(&groups[*k..]).len()))
+        .unwrap_or(groups.len());
+    (join(&groups[..best]), join(&groups[best..]))
+}
+
+fn width(lines: &[Line<'_>]) -> u16 {
+    lines.iter().map(Line::width).max().unwrap_or(0).min(usize::from(u16::MAX)) as u16
 }

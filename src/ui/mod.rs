@@ -4,6 +4,8 @@
 
 mod actions;
 mod alerts;
+mod approvals;
+mod audit;
 mod columns;
 mod common;
 mod confirm;
@@ -11,6 +13,7 @@ mod envs;
 mod health;
 mod help;
 mod images;
+mod request_view;
 pub mod screenshot;
 #[cfg(test)]
 mod screenshot_files;
@@ -28,7 +31,8 @@ use ratatui::Frame;
 /// From this width on, panes sit side by side at equal widths and show more columns.
 pub const WIDE: u16 = 120;
 
-/// From this width on, the bottom row has room for Actions beside Health and Alerts.
+/// From this width on, the bottom row has room for Actions (and Approvals under it) beside Health
+/// and Alerts.
 pub const THREE_ACROSS: u16 = 140;
 
 /// Draws the whole screen for `model` with the default theme.
@@ -62,33 +66,49 @@ pub fn render_with(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     if let Some(area) = panes.actions {
         actions::render(model, theme, area, buf, focus == Pane::Actions);
     }
+    if let Some(area) = panes.approvals {
+        approvals::render(model, theme, area, buf, focus == Pane::Approvals);
+    }
     status_bar::render(model, theme, hints, buf);
-    // Overlays last, in a fixed order, so they cover the panes: the confirmation, then help.
+    // Overlays last, in a fixed order, so they cover the panes: the Audit view (in place of the
+    // panes), the confirmation, the approval view, the rejection's reason, then help.
+    if model.ui.audit.open {
+        audit::render(model, theme, middle, buf);
+    }
     if let Some(c) = &model.ui.confirm {
         confirm::render(c, theme, area, buf);
+    }
+    if let Some(view) = &model.ui.approval {
+        request_view::render_approval(model, view, theme, area, buf);
+    }
+    if let Some(input) = &model.ui.reject {
+        request_view::render_reject(model, input, theme, area, buf);
     }
     if model.ui.help_open {
         help::render(theme, area, buf);
     }
 }
 
-/// Where each pane goes. Below [`THREE_ACROSS`] columns Alerts and Actions share one slot, so
-/// one of them is `None`.
+/// Where each pane goes. Below [`THREE_ACROSS`] columns Alerts, Actions and Approvals share one
+/// slot, so two of them are `None`.
 struct PaneAreas {
     envs: Rect,
     images: Rect,
     health: Rect,
     alerts: Option<Rect>,
     actions: Option<Rect>,
+    approvals: Option<Rect>,
 }
 
 impl PaneAreas {
     /// Environments and Images on top, Health and Alerts below. The top row is as tall as the
     /// Environments table (or the image history) needs, up to half the screen; the bottom row
     /// gets the rest, because Health and Alerts are what a page at 03:12 is about. Narrow
-    /// screens give the wider half of each row to the pane with more columns. Actions takes the
-    /// Alerts slot while it is focused or an action runs (unless Alerts is focused), and gets its
-    /// own third of the bottom row from [`THREE_ACROSS`] columns on.
+    /// screens give the wider half of each row to the pane with more columns. The Alerts slot
+    /// goes to the focused one of Alerts, Actions and Approvals; else to Actions while an action
+    /// runs, to Approvals while a request is pending, to Alerts otherwise. From [`THREE_ACROSS`]
+    /// columns on Actions gets its own third of the bottom row, shared with Approvals (under it)
+    /// when there are requests or Approvals is focused.
     fn new(model: &Model, area: Rect) -> PaneAreas {
         let want = envs::wanted_height(model).max(images::wanted_height(model));
         let top = want.clamp(7, (area.height / 2).max(7)).min(area.height);
@@ -97,26 +117,47 @@ impl PaneAreas {
         let [envs, images] =
             Layout::horizontal([Constraint::Percentage(top_split.0), Constraint::Percentage(top_split.1)])
                 .areas(top_row);
+        let focus = model.ui.focus;
         if area.width >= THREE_ACROSS {
-            let [health, alerts, actions] = Layout::horizontal([
+            let [health, alerts, third] = Layout::horizontal([
                 Constraint::Percentage(40),
                 Constraint::Percentage(25),
                 Constraint::Percentage(35),
             ])
             .areas(bottom_row);
-            return PaneAreas { envs, images, health, alerts: Some(alerts), actions: Some(actions) };
+            let (actions, approvals) = if focus == Pane::Approvals || !model.approvals.requests.is_empty() {
+                let want = approvals::wanted_height(model).max(8);
+                let height = want.min(third.height / 2).max(third.height.min(8));
+                let [actions, approvals] =
+                    Layout::vertical([Constraint::Min(0), Constraint::Length(height)]).areas(third);
+                (actions, Some(approvals))
+            } else {
+                (third, None)
+            };
+            return PaneAreas { envs, images, health, alerts: Some(alerts), actions: Some(actions), approvals };
         }
-        let focus = model.ui.focus;
-        // Focused, Actions gets the wider half: its steps are what the operator came to read.
-        let bottom_split = if focus == Pane::Actions { (bottom_split.1, bottom_split.0) } else { bottom_split };
+        // Focused, Actions or Approvals gets the wider half: its detail is what the operator came
+        // to read.
+        let wide_right = matches!(focus, Pane::Actions | Pane::Approvals);
+        let bottom_split = if wide_right { (bottom_split.1, bottom_split.0) } else { bottom_split };
         let [health, right] =
             Layout::horizontal([Constraint::Percentage(bottom_split.0), Constraint::Percentage(bottom_split.1)])
                 .areas(bottom_row);
         let running = model.actions.running().next().is_some();
-        if focus == Pane::Actions || (running && focus != Pane::Alerts) {
-            PaneAreas { envs, images, health, alerts: None, actions: Some(right) }
-        } else {
-            PaneAreas { envs, images, health, alerts: Some(right), actions: None }
+        let pending = model.pending_requests() > 0;
+        let slot = match focus {
+            Pane::Alerts | Pane::Actions | Pane::Approvals => focus,
+            _ if running => Pane::Actions,
+            _ if pending => Pane::Approvals,
+            _ => Pane::Alerts,
+        };
+        PaneAreas {
+            envs,
+            images,
+            health,
+            alerts: (slot == Pane::Alerts).then_some(right),
+            actions: (slot == Pane::Actions).then_some(right),
+            approvals: (slot == Pane::Approvals).then_some(right),
         }
     }
 }

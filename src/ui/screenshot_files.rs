@@ -6,7 +6,9 @@ use super::screenshot::buffer_to_svg;
 use super::tests::focused;
 use super::*;
 use crate::actions::ActionKind;
-use crate::test_support::{gen_confirm, gen_demo_model, gen_demo_model_all_up};
+use crate::test_support::{
+    gen_approval_view_model, gen_audit_model, gen_confirm, gen_demo_model, gen_demo_model_all_up,
+};
 use std::path::PathBuf;
 
 fn shots() -> Vec<(&'static str, Model, u16, u16)> {
@@ -23,6 +25,9 @@ fn shots() -> Vec<(&'static str, Model, u16, u16)> {
         ("actions-80x24", focused(Pane::Actions), 80, 24),
         ("actions-160x48", focused(Pane::Actions), 160, 48),
         ("confirm-prod-80x24", confirm, 80, 24),
+        ("approvals-80x24", focused(Pane::Approvals), 80, 24),
+        ("approval-view-80x24", gen_approval_view_model(), 80, 24),
+        ("audit-160x48", gen_audit_model(), 160, 48),
     ]
 }
 

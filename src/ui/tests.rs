@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::model::Reach;
-use crate::test_support::{gen_actions_model, gen_demo_model, gen_model};
+use crate::test_support::{gen_actions_model, gen_approvals_model, gen_demo_model, gen_model};
 use chrono::Duration;
 use insta::assert_snapshot;
 use ratatui::backend::TestBackend;
@@ -48,9 +48,14 @@ pub(super) fn find(buf: &Buffer, text: &str) -> Option<(u16, u16)> {
 }
 
 /// The demo model with `focus` on, and selections that show something worth seeing. For
-/// Actions, the model with actions in the journal (see [`gen_actions_model`]).
+/// Actions, the model with actions in the journal (see [`gen_actions_model`]); for Approvals,
+/// the one with requests in the store ([`gen_approvals_model`]).
 pub(super) fn focused(focus: Pane) -> Model {
-    let mut m = if focus == Pane::Actions { gen_actions_model() } else { gen_demo_model() };
+    let mut m = match focus {
+        Pane::Actions => gen_actions_model(),
+        Pane::Approvals => gen_approvals_model(),
+        _ => gen_demo_model(),
+    };
     m.ui.focus = focus;
     match focus {
         // web in staging: the unhealthy cell, so the reason line shows.
@@ -61,6 +66,8 @@ pub(super) fn focused(focus: Pane) -> Model {
         Pane::Alerts => m.ui.alert_row = 0,
         // The running prod rollback.
         Pane::Actions => m.ui.action_row = 0,
+        // carol's pending prod promote.
+        Pane::Approvals => m.ui.approval_row = 0,
     }
     m
 }
@@ -145,6 +152,25 @@ fn running_actions_take_the_alerts_slot_when_narrow() {
     assert!(text.contains(" Actions ") && text.contains("Alerts ·"));
 }
 
+/// At 80 columns a pending request takes the Alerts slot, unless an action runs or Alerts or
+/// Actions is focused; wide enough, Approvals sits under Actions while there are requests.
+#[test]
+fn pending_requests_take_the_alerts_slot_when_narrow() {
+    let shows = |m: &Model, title: &str| screen(m, 80, 24).to_string().contains(title);
+    let mut m = gen_approvals_model();
+    assert!(shows(&m, "Approvals · 1 pending") && !shows(&m, "Alerts ·"));
+    m.ui.focus = Pane::Alerts;
+    assert!(shows(&m, "Alerts ·") && !shows(&m, "Approvals"));
+    let mut running = gen_actions_model();
+    running.approvals = gen_approvals_model().approvals;
+    assert!(shows(&running, "Actions · 1 running") && !shows(&running, "Approvals"));
+    running.ui.focus = Pane::Approvals;
+    assert!(shows(&running, "Approvals · 1 pending") && !shows(&running, "Actions"));
+    let wide = screen(&gen_approvals_model(), 160, 48).to_string();
+    assert!(wide.contains(" Actions ") && wide.contains("Alerts ·") && wide.contains("Approvals · 1 pending"));
+    assert!(!screen(&gen_demo_model(), 160, 48).to_string().contains("Approvals"));
+}
+
 /// Full screen 80x24 before anything answered: every pane says "…", nothing is blank.
 #[test]
 fn screen_80x24_empty_model() {
@@ -205,6 +231,17 @@ fn tiny_terminals_do_not_panic() {
     let mut m = gen_model();
     m.ui.help_open = true;
     let _ = render_to_buffer(&m, 12, 4);
+    let overlays = [
+        crate::test_support::gen_audit_model(),
+        crate::test_support::gen_approval_view_model(),
+        crate::test_support::gen_reject_model("because"),
+        focused(Pane::Approvals),
+    ];
+    for m in overlays {
+        for (w, h) in [(0, 0), (1, 1), (10, 3), (20, 5), (40, 10), (79, 23), (300, 100)] {
+            let _ = render_to_buffer(&m, w, h);
+        }
+    }
 }
 
 /// `render_to_buffer` draws the same screen as a terminal frame does.
@@ -228,6 +265,7 @@ fn focused_border_uses_focus_style() {
             (Pane::Health, Some(areas.health)),
             (Pane::Alerts, areas.alerts),
             (Pane::Actions, areas.actions),
+            (Pane::Approvals, areas.approvals),
         ] {
             let Some(rect) = rect else {
                 assert_ne!(pane, focus, "the focused pane {focus:?} is not on screen");
@@ -253,15 +291,18 @@ fn title_line_names_user_and_outages() {
     assert!(first.contains("prod-2"), "{first}");
 }
 
-/// The help overlay lists every binding's label and description, straight from the keymap.
+/// The help overlay lists every binding's label and description, straight from the keymap, in
+/// full at 80x24 (two columns) as at 160x48 (one).
 #[test]
 fn help_lists_every_binding() {
     let mut m = gen_demo_model();
     m.ui.help_open = true;
-    let text = screen(&m, 80, 24).to_string();
-    for b in crate::keymap::BINDINGS {
-        assert!(text.contains(b.label), "{} missing from help", b.label);
-        assert!(text.contains(b.desc), "{} missing from help", b.desc);
+    for (w, h) in [(80, 24), (160, 48)] {
+        let text = screen(&m, w, h).to_string();
+        for b in crate::keymap::BINDINGS {
+            assert!(text.contains(b.label), "{} missing from help at {w}x{h}", b.label);
+            assert!(text.contains(b.desc), "{} missing from help at {w}x{h}:\n{text}", b.desc);
+        }
     }
 }
 

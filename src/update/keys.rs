@@ -1,6 +1,7 @@
 //! Keys: the keymap turns a key into an [`Action`]; here the action becomes a change of focus,
 //! selection or overlay. Nothing on this path does I/O.
 
+use super::{approvals, audit};
 use crate::actions::ActionKind;
 use crate::keymap::{action_for, Action};
 use crate::model::{Model, Pane};
@@ -11,8 +12,18 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
     if key.kind == KeyEventKind::Release {
         return Vec::new();
     }
+    // Modal inputs take every key, in the order they are drawn over each other.
     if model.ui.confirm.is_some() {
         return super::confirm::on_key(model, key);
+    }
+    if model.ui.reject.is_some() {
+        return approvals::on_reject_key(model, key);
+    }
+    if model.ui.approval.is_some() {
+        return approvals::on_view_key(model, key);
+    }
+    if model.ui.audit.open && model.ui.audit.editing && !model.ui.help_open {
+        return audit::on_edit_key(model, key);
     }
     let Some(action) = action_for(&key) else {
         return Vec::new();
@@ -26,6 +37,9 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
         }
         return Vec::new();
     }
+    if model.ui.audit.open {
+        return audit::on_action(model, action);
+    }
     match action {
         Action::Quit => {
             model.should_quit = true;
@@ -36,6 +50,10 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
         Action::Promote => return super::confirm::ask(model, ActionKind::Promote),
         Action::Rollback => return super::confirm::ask(model, ActionKind::Rollback),
         Action::Reapply => return super::confirm::ask(model, ActionKind::Reapply),
+        Action::Approve => return approvals::approve(model),
+        Action::Reject => return approvals::reject(model),
+        Action::Audit => audit::open(model, false),
+        Action::Filter => audit::open(model, true),
         Action::NextPane => model.ui.focus = model.ui.focus.next(),
         Action::PrevPane => model.ui.focus = model.ui.focus.prev(),
         Action::Up => move_row(model, -1),
@@ -80,10 +98,14 @@ fn move_row(model: &mut Model, delta: i64) {
             let n = model.actions.recent.len();
             model.ui.action_row = step(model.ui.action_row, delta, n);
         }
+        Pane::Approvals => {
+            let n = model.request_rows().len();
+            model.ui.approval_row = step(model.ui.approval_row, delta, n);
+        }
     }
 }
 
-fn step(current: usize, delta: i64, len: usize) -> usize {
+pub(super) fn step(current: usize, delta: i64, len: usize) -> usize {
     if len == 0 {
         return 0;
     }

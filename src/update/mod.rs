@@ -1,6 +1,8 @@
 //! `update`: the only code that changes the [`Model`]. It folds each [`Msg`] in and returns the
 //! [`Cmd`]s the runtime should carry out, so it is tested without tokio or a terminal.
 
+mod approvals;
+mod audit;
 mod confirm;
 mod keys;
 
@@ -9,8 +11,15 @@ use crate::msg::{Cmd, Msg};
 use crate::text::{cleaned, Sanitize};
 use opsdeck_backends::types::{labels, ContainerInfo};
 
-/// Applies `msg` to `model`; returns what should happen next.
+/// Applies `msg` to `model`; returns what should happen next. Every outside string taken in is
+/// cleaned of control characters and has the config's secret values masked (`sanitized`,
+/// `cleaned`, under [`crate::text::masking`]).
 pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
+    let secrets = model.secrets.clone();
+    crate::text::masking(&secrets, || fold(model, msg))
+}
+
+fn fold(model: &mut Model, msg: Msg) -> Vec<Cmd> {
     match msg {
         Msg::Key(key) => keys::on_key(model, key),
         Msg::Resize => Vec::new(),
@@ -94,6 +103,15 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
             model.actions.error = Some(cleaned(&e));
             Vec::new()
         }
+        Msg::Requests(result) => {
+            approvals::on_requests(model, result);
+            Vec::new()
+        }
+        Msg::Audit(result) => {
+            approvals::on_audit(model, result);
+            Vec::new()
+        }
+        Msg::Approval(result) => approvals::on_result(model, result),
         Msg::Action(event) => on_action_event(model, event),
         Msg::Notice(line) => {
             model.ui.notice = Some(cleaned(&line));

@@ -17,9 +17,9 @@ fn tab_cycles_panes_and_q_quits() {
     assert_eq!(m.ui.focus, Pane::Images);
     update(&mut m, key(KeyCode::BackTab));
     update(&mut m, key(KeyCode::BackTab));
-    assert_eq!(m.ui.focus, Pane::Actions);
+    assert_eq!(m.ui.focus, Pane::Approvals);
     update(&mut m, key(KeyCode::BackTab));
-    assert_eq!(m.ui.focus, Pane::Alerts);
+    assert_eq!(m.ui.focus, Pane::Actions);
     assert_eq!(update(&mut m, key(KeyCode::Char('q'))), vec![Cmd::Quit]);
     assert!(m.should_quit);
 }

@@ -45,6 +45,13 @@ pub fn stack_available() -> bool {
     false
 }
 
+/// A temporary folder closed to other users, as opsdeck wants a state store's folder to be
+/// (tempfile's follow the umask: often 0755, which opsdeck refuses for a store).
+pub fn private_tempdir() -> tempfile::TempDir {
+    use std::os::unix::fs::PermissionsExt;
+    tempfile::Builder::new().permissions(std::fs::Permissions::from_mode(0o700)).tempdir().expect("tempdir")
+}
+
 /// A demo stack started with the real binary in a temporary folder, stopped when dropped.
 pub struct Demo {
     pub dir: tempfile::TempDir,

@@ -1,0 +1,193 @@
+//! A service's environment values: `NAME = "value"`, or `NAME = { value = "...", secret = true }`.
+//! A value is also secret when its name says so (`*_TOKEN`, `*_KEY`, `*PASSWORD*`, `*SECRET*`,
+//! any case). Secret values go to the containers and nowhere else: see [`crate::secrets`].
+
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::ser::{SerializeStruct, Serializer};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// One environment value of a service.
+#[derive(Clone, PartialEq, Eq)]
+pub struct EnvValue {
+    pub value: String,
+    /// Marked `secret = true`, or named like a secret (set when the config is read).
+    pub secret: bool,
+}
+
+impl EnvValue {
+    pub fn plain(value: impl Into<String>) -> EnvValue {
+        EnvValue { value: value.into(), secret: false }
+    }
+
+    pub fn secret(value: impl Into<String>) -> EnvValue {
+        EnvValue { value: value.into(), secret: true }
+    }
+}
+
+/// Whether a variable's name marks its value secret: `*_TOKEN`, `*_KEY`, `*PASSWORD*`,
+/// `*SECRET*`, in any case.
+pub fn is_secret_name(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    upper.ends_with("_TOKEN") || upper.ends_with("_KEY") || upper.contains("PASSWORD") || upper.contains("SECRET")
+}
+
+// A secret value never reaches a debug print (a test failure, a log line).
+impl fmt::Debug for EnvValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.secret {
+            f.debug_struct("EnvValue").field("value", &crate::secrets::MASK).field("secret", &true).finish()
+        } else {
+            fmt::Debug::fmt(&self.value, f)
+        }
+    }
+}
+
+impl Serialize for EnvValue {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if !self.secret {
+            return s.serialize_str(&self.value);
+        }
+        let mut table = s.serialize_struct("EnvValue", 2)?;
+        table.serialize_field("value", &self.value)?;
+        table.serialize_field("secret", &true)?;
+        table.end()
+    }
+}
+
+const FIELDS: &[&str] = &["value", "secret"];
+
+impl<'de> Deserialize<'de> for EnvValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(EnvValueVisitor)
+    }
+}
+
+struct EnvValueVisitor;
+
+impl<'de> Visitor<'de> for EnvValueVisitor {
+    type Value = EnvValue;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string, or a table { value = \"...\", secret = true }")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<EnvValue, E> {
+        Ok(EnvValue::plain(v))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<EnvValue, E> {
+        Ok(EnvValue::plain(v))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<EnvValue, A::Error> {
+        let (mut value, mut secret) = (None, None);
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "value" if value.is_some() => return Err(de::Error::duplicate_field("value")),
+                "value" => value = Some(map.next_value::<String>()?),
+                "secret" if secret.is_some() => return Err(de::Error::duplicate_field("secret")),
+                "secret" => secret = Some(map.next_value::<bool>()?),
+                other => return Err(de::Error::unknown_field(other, FIELDS)),
+            }
+        }
+        let value = value.ok_or_else(|| de::Error::missing_field("value"))?;
+        Ok(EnvValue { value, secret: secret.unwrap_or(false) })
+    }
+}
+
+/// The `env` table, with values named like secrets marked secret.
+pub(super) fn deserialize_env<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, EnvValue>, D::Error> {
+    let mut env = BTreeMap::<String, EnvValue>::deserialize(d)?;
+    for (name, v) in env.iter_mut() {
+        v.secret |= is_secret_name(name);
+    }
+    Ok(env)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::parse_str;
+
+    /// A one-service config with `env` written right after the service's port.
+    fn with_env(env: &str) -> String {
+        format!(
+            "state_path = \"s.db\"\n[registry]\nurl = \"http://127.0.0.1:5000\"\n\
+             [[environments]]\nname = \"dev\"\nhaproxy = \"unix:///tmp/h.sock\"\n\
+             hosts = [{{ name = \"dev-1\", url = \"unix:///var/run/docker.sock\" }}]\n\
+             [[services]]\nname = \"api\"\ncontainer_port = 8080\n{env}\n\
+             [services.environments.dev]\nbackend = \"api_dev\"\nurl = \"http://127.0.0.1:1\"\n"
+        )
+    }
+
+    fn problems(text: &str) -> Vec<String> {
+        match parse_str(text) {
+            Ok(_) => vec![],
+            Err(ps) => ps.into_iter().map(|p| format!("{}:{}: {}", p.line, p.column, p.message)).collect(),
+        }
+    }
+
+    #[test]
+    fn plain_and_secret_values_and_names_that_mean_secret() {
+        let text = with_env(
+            "env = { LOG_LEVEL = \"info\", DB = { value = \"pg://u:p@db\", secret = true }, \
+             API_TOKEN = \"t0k3n-value\", signing_key = \"k3y-value\", DbPassword = \"pw-value\", \
+             MY_SECRET_THING = \"s3-value\", OPEN = { value = \"shown\" } }",
+        );
+        let c = parse_str(&text).expect("valid");
+        let env = &c.services[0].env;
+        assert_eq!(env["LOG_LEVEL"], EnvValue::plain("info"));
+        assert_eq!(env["OPEN"], EnvValue::plain("shown"));
+        for name in ["DB", "API_TOKEN", "signing_key", "DbPassword", "MY_SECRET_THING"] {
+            assert!(env[name].secret, "{name}");
+        }
+        assert_eq!(env["DB"].value, "pg://u:p@db");
+        let vars = c.services[0].env_vars();
+        assert_eq!(vars["API_TOKEN"], "t0k3n-value");
+        assert_eq!(vars["LOG_LEVEL"], "info");
+        // Debug output holds no secret value.
+        let debug = format!("{c:?}");
+        for secret in ["pg://u:p@db", "t0k3n-value", "k3y-value", "pw-value", "s3-value"] {
+            assert!(!debug.contains(secret), "{secret} in {debug}");
+        }
+        assert!(debug.contains("\"info\""), "{debug}");
+    }
+
+    #[test]
+    fn names_like_secrets() {
+        for name in ["API_TOKEN", "api_token", "AWS_SECRET_ACCESS_KEY", "SIGNING_KEY", "password", "DB_PASSWORD_FILE"] {
+            assert!(is_secret_name(name), "{name}");
+        }
+        for name in ["TOKEN", "KEYS", "LOG_LEVEL", "KEY_ID", "TOKENS_PER_SEC"] {
+            assert!(!is_secret_name(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn a_bad_env_value_is_a_located_clear_error() {
+        let text = with_env("env = { A = { value = \"x\", secert = true } }");
+        let ps = problems(&text);
+        assert_eq!(ps.len(), 1, "{ps:?}");
+        assert!(ps[0].contains("unknown field `secert`, expected `value` or `secret`"), "{ps:?}");
+        let line = text.lines().position(|l| l.starts_with("env =")).expect("line") + 1;
+        assert!(ps[0].starts_with(&format!("{line}:")), "{ps:?}");
+
+        let ps = problems(&with_env("env = { PORT = 8080 }"));
+        assert!(ps[0].contains("expected a string, or a table { value = \"...\", secret = true }"), "{ps:?}");
+        let ps = problems(&with_env("env = { A = { secret = true } }"));
+        assert!(ps[0].contains("missing field `value`"), "{ps:?}");
+        let ps = problems(&with_env("env = { A = { value = \"x\", secret = \"yes\" } }"));
+        assert!(ps[0].contains("invalid type"), "{ps:?}");
+    }
+
+    #[test]
+    fn serializing_keeps_the_secret_mark() {
+        let text = with_env("[services.env]\nA = \"plain\"\nB = { value = \"hidden\", secret = true }");
+        let c = parse_str(&text).expect("valid");
+        let back = toml::to_string(&c).expect("serialize");
+        let again = parse_str(&back).expect("round trip");
+        assert_eq!(again.services[0].env, c.services[0].env);
+    }
+}

@@ -1,0 +1,252 @@
+//! Approvals between two real OS users on the real demo stack. The test creates the users
+//! (`opsdeck-t-alice`, `opsdeck-t-bob`, in the `docker` group and a shared `opsdeck-t` group) and
+//! removes them at the end, even on failure; `opsdeck demo up --approvers` shares the demo's state
+//! store and HAProxy socket with them. Each opsdeck runs as its user through `runuser`, with its
+//! own HOME: alice requests, cannot approve her own request, bob approves and it runs in his
+//! process; expiry, rejection and a request made stale by another change are refused; the audit
+//! trail names both.
+
+mod support;
+
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus};
+use support::{http_get, in_ci, opsdeck_bin, stack_available, Demo};
+
+const ALICE: &str = "opsdeck-t-alice";
+const BOB: &str = "opsdeck-t-bob";
+const GROUP: &str = "opsdeck-t";
+
+/// The test's OS users and their group, removed when dropped (on success and on panic alike).
+struct OsUsers {
+    homes: tempfile::TempDir,
+}
+
+impl OsUsers {
+    fn create() -> OsUsers {
+        // Left over from an earlier run that was killed before its cleanup: start clean.
+        remove_users();
+        let guard = OsUsers { homes: tempfile::Builder::new().prefix("opsdeck-t-homes-").tempdir().expect("tempdir") };
+        run_ok("groupadd", &[GROUP]);
+        for user in [ALICE, BOB] {
+            run_ok("useradd", &["-M", "-G", &format!("docker,{GROUP}"), user]);
+            let home = guard.home(user);
+            std::fs::create_dir(&home).expect("home");
+            run_ok("chown", &[user, home.to_str().expect("utf-8")]);
+        }
+        // The homes' parent is a 0700 tempdir: let the users reach their own folder.
+        std::fs::set_permissions(guard.homes.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        guard
+    }
+
+    fn home(&self, user: &str) -> PathBuf {
+        self.homes.path().join(user)
+    }
+}
+
+impl Drop for OsUsers {
+    fn drop(&mut self) {
+        remove_users();
+    }
+}
+
+fn remove_users() {
+    for user in [ALICE, BOB] {
+        let _ = Command::new("userdel").arg(user).output();
+    }
+    let _ = Command::new("groupdel").arg(GROUP).output();
+}
+
+fn run_ok(program: &str, args: &[&str]) {
+    let out = Command::new(program).args(args).output().unwrap_or_else(|e| panic!("{program}: {e}"));
+    assert!(out.status.success(), "{program} {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// `opsdeck --config CONFIG ARGS` as `user`, with the user's own HOME and no SUDO_USER (so the
+/// identity is the OS user's).
+fn opsdeck_as(users: &OsUsers, demo: &Demo, user: &str, args: &[&str]) -> (ExitStatus, String, String) {
+    let home = format!("HOME={}", users.home(user).display());
+    let out = Command::new("runuser")
+        .args(["-u", user, "--", "env", &home, opsdeck_bin(), "--config"])
+        .arg(demo.config())
+        .args(args)
+        .env_remove("SUDO_USER")
+        .output()
+        .expect("runuser");
+    (out.status, String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// Files a request as `user`; returns its id from `request N pending approval by ...`.
+fn request(users: &OsUsers, demo: &Demo, user: &str, args: &[&str]) -> i64 {
+    let (st, out, err) = opsdeck_as(users, demo, user, args);
+    assert_eq!(st.code(), Some(0), "{args:?}: {out}\n{err}");
+    let line =
+        out.lines().find(|l| l.starts_with("request ")).unwrap_or_else(|| panic!("no request line: {out}\n{err}"));
+    assert!(line.contains(" pending approval by ") && line.contains("(expires "), "{line}");
+    line.split_whitespace().nth(1).and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("no id in {line}"))
+}
+
+fn approvals(users: &OsUsers, demo: &Demo, user: &str) -> Vec<serde_json::Value> {
+    let (st, out, err) = opsdeck_as(users, demo, user, &["approvals", "--json"]);
+    assert!(st.success(), "{err}");
+    serde_json::from_str::<Vec<serde_json::Value>>(&out).unwrap_or_else(|e| panic!("{e}: {out}"))
+}
+
+fn find(list: &[serde_json::Value], id: i64) -> serde_json::Value {
+    list.iter().find(|r| r["id"] == id).cloned().unwrap_or_else(|| panic!("no request {id} in {list:?}"))
+}
+
+/// The image tag prod's api runs, from `status --json` (run as root: any user sees the same).
+fn prod_tag(demo: &Demo) -> String {
+    let (st, out, err) = demo.opsdeck(&["status", "--json"]);
+    assert!(st.success(), "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("status json");
+    v["environments"][2]["services"][0]["image"]["tag"].as_str().unwrap_or_default().to_string()
+}
+
+fn gid_of(group: &str) -> u32 {
+    let out = Command::new("getent").args(["group", group]).output().expect("getent");
+    let line = String::from_utf8_lossy(&out.stdout).into_owned();
+    line.split(':').nth(2).and_then(|g| g.trim().parse().ok()).unwrap_or_else(|| panic!("no group {group}: {line}"))
+}
+
+fn mode_and_gid(path: &Path) -> (u32, u32) {
+    let m = std::fs::metadata(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    (m.permissions().mode() & 0o7777, m.gid())
+}
+
+#[test]
+fn two_users_request_approve_reject_and_the_audit_trail_names_both() {
+    if !stack_available() {
+        return;
+    }
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        let msg = "approvals_real creates OS users: run it as root (./scripts/test.sh does in CI)";
+        assert!(!in_ci(), "{msg}");
+        eprintln!("SKIP: {msg}");
+        return;
+    }
+    let users = OsUsers::create();
+    let demo = Demo::up(&["--approvers", &format!("{ALICE},{BOB}")]);
+    let config = opsdeck::config::load(&demo.config()).expect("config");
+    let prod = config.environment("prod").expect("prod");
+    assert_eq!(prod.approval, opsdeck::config::ApprovalPolicy::Required);
+    assert_eq!(prod.approvers, [ALICE, BOB]);
+
+    // The demo shared itself through the group both users are in.
+    let gid = gid_of(GROUP);
+    assert_eq!(mode_and_gid(demo.dir.path()), (0o2770, gid), "demo dir");
+    assert_eq!(mode_and_gid(&config.state_path), (0o660, gid), "state store");
+    assert_eq!(mode_and_gid(&demo.dir.path().join("haproxy.sock")), (0o660, gid), "HAProxy runtime API");
+
+    // Without a reason there is no request.
+    let (st, _, err) = opsdeck_as(&users, &demo, ALICE, &["promote", "api", "--to", "prod"]);
+    assert_eq!(st.code(), Some(3), "{err}");
+    assert!(err.contains("prod requires approval: say why with --reason"), "{err}");
+
+    // Alice asks for staging's release in prod.
+    let before = prod_tag(&demo);
+    let promote = ["promote", "api", "--to", "prod", "--reason", "ship v1.3.0", "--watch", "2s"];
+    let id = request(&users, &demo, ALICE, &promote);
+    assert_eq!(prod_tag(&demo), before, "a request changes nothing");
+    let listed = find(&approvals(&users, &demo, BOB), id);
+    assert_eq!(listed["state"], "pending");
+    assert_eq!(listed["requested_by"], ALICE);
+    assert_eq!((listed["service"].as_str(), listed["env"].as_str()), (Some("api"), Some("prod")));
+    assert_eq!(listed["from"]["tag"], before.as_str());
+    let target = listed["to"]["tag"].as_str().expect("to tag").to_string();
+    assert_eq!(listed["reason"], "ship v1.3.0");
+
+    // Nobody approves their own request.
+    let (st, _, err) = opsdeck_as(&users, &demo, ALICE, &["approve", &id.to_string(), "--yes"]);
+    assert_eq!(st.code(), Some(3), "{err}");
+    assert!(err.contains("nobody approves their own request"), "{err}");
+    assert_eq!(find(&approvals(&users, &demo, ALICE), id)["state"], "pending");
+
+    // Bob approves: it runs at once, in his process.
+    let (st, out, err) = opsdeck_as(&users, &demo, BOB, &["approve", &id.to_string(), "--yes"]);
+    assert_eq!(st.code(), Some(0), "{out}\n{err}");
+    assert!(err.contains("action #") && err.contains(&format!("by {BOB}")), "{err}");
+    assert_eq!(prod_tag(&demo), target);
+    let url = &config.service("api").expect("api").environments["prod"].url;
+    let answer = http_get(url);
+    assert!(answer.contains("200") && answer.contains(&target), "prod through its LB: {answer}");
+    let done = find(&approvals(&users, &demo, ALICE), id);
+    assert_eq!(done["state"], "done", "{done}");
+    assert_eq!(done["decided_by"], BOB);
+    let action_id = done["action_id"].as_i64().expect("action id");
+
+    // Rejection, which needs a reason; a rejected request cannot be approved.
+    let rejected = request(&users, &demo, ALICE, &["rollback", "api", "--env", "prod", "--reason", "just in case"]);
+    let (st, _, err) = opsdeck_as(&users, &demo, BOB, &["reject", &rejected.to_string()]);
+    assert_eq!(st.code(), Some(3), "{err}");
+    assert!(err.contains("a rejection needs a reason"), "{err}");
+    let (st, out, err) = opsdeck_as(&users, &demo, BOB, &["reject", &rejected.to_string(), "--reason", "no need"]);
+    assert_eq!(st.code(), Some(0), "{out}\n{err}");
+    let r = find(&approvals(&users, &demo, ALICE), rejected);
+    assert_eq!((r["state"].as_str(), r["decision_reason"].as_str()), (Some("rejected"), Some("no need")), "{r}");
+    let (st, _, err) = opsdeck_as(&users, &demo, BOB, &["approve", &rejected.to_string(), "--yes"]);
+    assert_eq!(st.code(), Some(3), "{err}");
+    assert!(err.contains("no longer pending: rejected"), "{err}");
+
+    // A request made stale by another change: alice asks for a rollback; meanwhile bob's own
+    // rollback is approved by alice and runs; then bob's approval of alice's is refused.
+    let stale = request(&users, &demo, ALICE, &["rollback", "api", "--env", "prod", "--reason", "undo v1.3"]);
+    let other =
+        request(&users, &demo, BOB, &["rollback", "api", "--env", "prod", "--reason", "undo now", "--watch", "1s"]);
+    let (st, out, err) = opsdeck_as(&users, &demo, ALICE, &["approve", &other.to_string(), "--yes"]);
+    assert_eq!(st.code(), Some(0), "{out}\n{err}");
+    assert_eq!(prod_tag(&demo), before, "bob's rollback ran");
+    let (st, _, err) = opsdeck_as(&users, &demo, BOB, &["approve", &stale.to_string(), "--yes"]);
+    assert_eq!(st.code(), Some(3), "{err}");
+    assert!(err.contains("someone else changed prod meanwhile"), "{err}");
+    assert_eq!(find(&approvals(&users, &demo, BOB), stale)["state"], "refused");
+    assert_eq!(prod_tag(&demo), before, "the stale request did not run");
+
+    // Expiry: with a short ttl, a request nobody decides expires and cannot be approved.
+    let mut text = std::fs::read_to_string(demo.config()).expect("config");
+    text.push_str("\n[actions]\napproval_ttl = \"2s\"\n");
+    std::fs::write(demo.config(), text).expect("write config");
+    let expiring = request(&users, &demo, ALICE, &["promote", "api", "--to", "prod", "--reason", "later"]);
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    assert_eq!(find(&approvals(&users, &demo, BOB), expiring)["state"], "expired");
+    let (st, _, err) = opsdeck_as(&users, &demo, BOB, &["approve", &expiring.to_string(), "--yes"]);
+    assert_eq!(st.code(), Some(3), "{err}");
+    assert!(err.contains("expired"), "{err}");
+
+    // The audit trail names both: request by alice, refusal of her own approval, approval and
+    // action by bob; and it verifies.
+    let mut store = opsdeck::store::Store::open(&config.state_path).expect("store");
+    let trail = store.audit(None).expect("audit");
+    let has = |kind: &str, user: &str, outcome: &str, request: i64| {
+        trail.iter().any(|r| {
+            r.entry.kind == kind
+                && r.entry.user == user
+                && r.entry.outcome == outcome
+                && r.entry.subject == "api/prod"
+                && (r.entry.detail["request"] == request || kind == "action")
+        })
+    };
+    let all: Vec<String> = trail
+        .iter()
+        .map(|r| format!("{} {} {} {}", r.entry.kind, r.entry.user, r.entry.outcome, r.entry.detail))
+        .collect();
+    assert!(has("request", ALICE, "pending", id), "{all:#?}");
+    assert!(has("refusal", ALICE, "refused", id), "{all:#?}");
+    assert!(has("approval", BOB, "approved", id), "{all:#?}");
+    assert!(has("request", BOB, "done", id), "{all:#?}");
+    assert!(
+        trail.iter().any(|r| r.entry.kind == "action"
+            && r.entry.user == BOB
+            && r.entry.outcome == "succeeded"
+            && r.entry.detail["id"] == action_id),
+        "{all:#?}"
+    );
+    assert!(has("rejection", BOB, "rejected", rejected), "{all:#?}");
+    assert!(has("refusal", BOB, "refused", stale), "{all:#?}");
+    assert!(has("approval", ALICE, "approved", other), "{all:#?}");
+    assert!(has("expiry", ALICE, "expired", expiring), "{all:#?}");
+    let report = store.verify_audit().expect("verify");
+    assert!(report.is_ok(), "{report}");
+}
