@@ -10,6 +10,7 @@ pub mod config;
 pub mod demo;
 pub mod identity;
 pub mod keymap;
+pub mod log;
 pub mod model;
 pub mod msg;
 pub mod runtime;

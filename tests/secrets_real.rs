@@ -210,6 +210,12 @@ fn a_secret_value_reaches_the_container_and_nowhere_else() {
         assert!(!contains_bytes(bytes, SECRET.as_bytes()), "the secret value is in {name}");
     }
     assert_hidden("the headless output", &headless);
+
+    // opsdeck's own log file, beside the store: it logged the actions, never the value.
+    let log_path = config.state_path.parent().expect("state dir").join("opsdeck.log");
+    let log = std::fs::read_to_string(&log_path).expect("opsdeck.log");
+    assert!(log.contains("succeeded"), "the log has the actions: {log}");
+    assert_hidden("opsdeck.log", &log);
 }
 
 #[test]

@@ -177,6 +177,9 @@ impl<O: SlotOps> Executor<O> {
 
         let mut progress = Progress::default();
         let mut failure: Option<String> = None;
+        // Each step's outcome also goes into the action's audit record (the journal holds the
+        // timing detail; the audit trail is what nobody can quietly change).
+        let mut steps_done: Vec<serde_json::Value> = Vec::new();
         for (index, step) in plan.steps.iter().enumerate() {
             let label = step.label(&plan);
             if cancel.is_cancelled() && !progress.switched {
@@ -193,6 +196,8 @@ impl<O: SlotOps> Executor<O> {
                 Err(reason) => (StepPhase::Failed, reason.clone()),
             };
             let journaled = self.journal(id, index, &label, phase, &note);
+            let word = if result.is_ok() { "done" } else { "failed" };
+            steps_done.push(serde_json::json!({ "step": label, "outcome": word, "note": note }));
             if let Err(reason) = result {
                 failure = Some(format!("{label}: {reason}"));
                 break;
@@ -214,7 +219,7 @@ impl<O: SlotOps> Executor<O> {
                 }
             }
         };
-        self.finish(&plan, id, outcome, reason, started.elapsed())
+        self.finish(&plan, id, outcome, reason, started.elapsed(), steps_done)
     }
 
     /// Journals the end and writes the audit record; an audit failure is a failure of the action.
@@ -225,6 +230,7 @@ impl<O: SlotOps> Executor<O> {
         outcome: ActionOutcome,
         reason: String,
         took: Duration,
+        steps: Vec<serde_json::Value>,
     ) -> ActionReport {
         let journal = self.with_store(|s| s.journal_finish(id, outcome, &reason));
         let detail = serde_json::json!({
@@ -236,6 +242,7 @@ impl<O: SlotOps> Executor<O> {
             "forced": plan.forced,
             "duration_ms": took.as_millis() as u64,
             "reason": reason,
+            "steps": steps,
         });
         let audit = self.audit("action", &plan.subject(), detail, outcome_text(outcome));
         let (outcome, reason) = match (journal, audit) {

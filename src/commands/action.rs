@@ -42,7 +42,13 @@ pub async fn recover_unfinished(config: &Arc<Config>, user: &str) {
         return;
     }
     match executor(config, user).await {
-        Ok((_, lines, _)) => lines.iter().for_each(|l| eprintln!("opsdeck: {l}")),
+        Ok((_, lines, _)) => {
+            let log = crate::log::LogFile::for_config(config, user);
+            for l in lines {
+                log.line(&format!("recovery: {l}"));
+                eprintln!("opsdeck: {l}");
+            }
+        }
         Err(e) => eprintln!("opsdeck: cannot check for unfinished actions: {e}"),
     }
 }
@@ -85,7 +91,9 @@ pub async fn run(
             return ExitCode::FAILURE;
         }
     };
+    let log = crate::log::LogFile::for_config(&config, &user);
     for line in recovered {
+        log.line(&format!("recovery: {line}"));
         eprintln!("opsdeck: {line}");
     }
     let model = crate::collect::gather_once(config.clone(), user.clone()).await;
@@ -123,6 +131,7 @@ pub async fn run(
     }
     let printer = tokio::spawn(async move {
         while let Some(event) = events.recv().await {
+            log.line(&event.line());
             eprintln!("{}", event.line());
         }
     });

@@ -40,8 +40,11 @@ impl ActionRunner {
             })
         });
         let forward = tx.clone();
+        let log = crate::log::LogFile::for_config(&config, user);
+        let recovery_log = log.clone();
         tokio::spawn(async move {
             while let Some(event) = events_rx.recv().await {
+                log.line(&event.line());
                 if forward.send(Msg::Action(event)).is_err() {
                     return;
                 }
@@ -49,9 +52,10 @@ impl ActionRunner {
         });
         match &exec {
             Ok(exec) => {
-                let (exec, config, tx) = (exec.clone(), config.clone(), tx.clone());
+                let (exec, config, tx, recovery_log) = (exec.clone(), config.clone(), tx.clone(), recovery_log);
                 tokio::spawn(async move {
                     for line in recover(&exec, &config).await {
+                        recovery_log.line(&format!("recovery: {line}"));
                         let _ = tx.send(Msg::Notice(line));
                     }
                 });

@@ -278,6 +278,10 @@ async fn a_promote_runs_its_steps_in_order() {
     );
     assert_eq!(last.entry.detail["to"]["digest"], "sha256:v1.3.0");
     assert_eq!(last.entry.detail["from"]["digest"], "sha256:v1.2.0");
+    let steps = last.entry.detail["steps"].as_array().expect("step outcomes in the audit record");
+    assert_eq!(steps.len(), 8);
+    assert_eq!(steps[0]["step"], "prod-1: create green from v1.3.0");
+    assert!(steps.iter().all(|s| s["outcome"] == "done"));
 }
 
 #[tokio::test(start_paused = true)]
