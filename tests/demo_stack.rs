@@ -63,8 +63,12 @@ async fn demo_containers(docker: &bollard::Docker, dir: &Path) -> Vec<opsdeck_ba
     lifecycle::list_containers_by_label(docker, &[(DEMO_LABEL, Some(&dir))], CALL).await.expect("list")
 }
 
+/// The two tests of this file run one at a time: both start HAProxy processes and bind ports.
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_up_then_down() {
+    let _serial = SERIAL.lock().await;
     if !stack_available().await {
         return;
     }
@@ -176,6 +180,7 @@ fn check_config(info: &DemoInfo) {
 /// A reload (new config, SIGUSR2) keeps what the runtime API changed, through the state file.
 #[tokio::test]
 async fn haproxy_reload_keeps_server_state() {
+    let _serial = SERIAL.lock().await;
     if !stack_available().await {
         return;
     }

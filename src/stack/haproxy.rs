@@ -16,7 +16,8 @@ pub struct Haproxy {
 }
 
 /// A reload is done when the new worker answers; this bounds the wait.
-const RELOAD_LIMIT: Duration = Duration::from_secs(10);
+/// A reload normally takes a few hundred milliseconds; a loaded machine can take far longer.
+const RELOAD_LIMIT: Duration = Duration::from_secs(30);
 /// One runtime API exchange.
 const COMMAND_LIMIT: Duration = Duration::from_secs(2);
 
@@ -97,7 +98,12 @@ impl Haproxy {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        Err(eyre!("haproxy did not reload within {}s; see {}", RELOAD_LIMIT.as_secs(), self.process.log().display()))
+        Err(eyre!(
+            "haproxy did not reload within {}s; the end of {}:\n{}",
+            RELOAD_LIMIT.as_secs(),
+            self.process.log().display(),
+            super::process::log_tail(self.process.log(), 15)
+        ))
     }
 
     pub async fn stop(self) -> Result<()> {
