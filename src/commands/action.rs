@@ -53,6 +53,28 @@ pub async fn recover_unfinished(config: &Arc<Config>, user: &str) {
     }
 }
 
+/// The promotion gate with the store's memory: open when the digest runs healthy in the
+/// environment before this one now, or was promoted there successfully before. Why not, else.
+pub fn gate<O: crate::actions::SlotOps>(
+    config: &Config,
+    exec: &Executor<O>,
+    model: &crate::model::Model,
+    plan: &crate::actions::ActionPlan,
+) -> Option<String> {
+    let prev = config
+        .environments
+        .iter()
+        .position(|e| e.name == plan.env)
+        .and_then(|i| i.checked_sub(1))
+        .and_then(|i| config.environments.get(i))
+        .map(|e| e.name.clone());
+    let remembered = match (&prev, exec.store.lock()) {
+        (Some(prev), Ok(mut store)) => ran_healthy_in(&mut store, prev, &plan.to.digest),
+        _ => false,
+    };
+    crate::actions::plan::gate(model, plan, remembered)
+}
+
 /// Whether `digest` was promoted into `env` by an action that succeeded (the gate's memory, for
 /// an environment that has since moved on).
 pub fn ran_healthy_in(store: &mut Store, env: &str, digest: &str) -> bool {
@@ -105,18 +127,7 @@ pub async fn run(
             return ExitCode::from(EXIT_REFUSED);
         }
     };
-    let prev_env = config
-        .environments
-        .iter()
-        .position(|e| e.name == plan.env)
-        .and_then(|i| i.checked_sub(1))
-        .and_then(|i| config.environments.get(i))
-        .map(|e| e.name.clone());
-    let remembered = match (&prev_env, exec.store.lock()) {
-        (Some(prev), Ok(mut store)) => ran_healthy_in(&mut store, prev, &plan.to.digest),
-        _ => false,
-    };
-    if let Some(reason) = crate::actions::plan::gate(&model, &plan, remembered) {
+    if let Some(reason) = gate(&config, &exec, &model, &plan) {
         eprintln!("opsdeck: {reason}");
         return ExitCode::from(EXIT_REFUSED);
     }

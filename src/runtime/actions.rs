@@ -111,24 +111,4 @@ impl ActionRunner {
     }
 }
 
-/// Why the promotion gate stays closed for `plan`, if it does: the image has not run healthy in
-/// the environment before this one (by the store's memory, or as the model shows it now).
-pub(super) fn gate(
-    config: &Config,
-    exec: &Executor<RealOps>,
-    model: &crate::model::Model,
-    plan: &ActionPlan,
-) -> Option<String> {
-    let prev = config
-        .environments
-        .iter()
-        .position(|e| e.name == plan.env)
-        .and_then(|i| i.checked_sub(1))
-        .and_then(|i| config.environments.get(i))
-        .map(|e| e.name.clone());
-    let remembered = match (&prev, exec.store.lock()) {
-        (Some(prev), Ok(mut store)) => crate::commands::action::ran_healthy_in(&mut store, prev, &plan.to.digest),
-        _ => false,
-    };
-    crate::actions::plan::gate(model, plan, remembered)
-}
+pub(super) use crate::commands::action::gate;
