@@ -6,7 +6,9 @@ use super::executor::{drain, switch_back, undo, wait_healthy, Executor, Progress
 use super::ops::SlotOps;
 use super::plan::ActionPlan;
 use crate::config::Config;
-use crate::store::{is_stale, ActionOutcome, AuditEntry, BreakMode, JournalEntry, LockOutcome, StepPhase};
+use crate::store::{
+    is_stale, ActionOutcome, AuditEntry, BreakMode, JournalEntry, LockOutcome, RequestEnd, RequestState, StepPhase,
+};
 use chrono::Utc;
 use opsdeck_backends::types::AdminState;
 use std::time::Duration;
@@ -105,9 +107,20 @@ async fn recover_one<O: SlotOps>(
         .into(),
     };
     let audited = exec.with_store(|s| s.append_audit(audit).map(|_| ()));
+    settle_request(exec, entry, outcome, &reason);
     let _ = exec.with_store(|s| s.release(lock_id).map(|_| ()));
     audited?;
     Ok(Some(format!("action #{} ({}): {reason}", entry.id.0, plan.summary())))
+}
+
+/// Ends the approved request the recovered action ran for (its approver's opsdeck died with it),
+/// so the Approvals pane shows how it ended instead of "approved" forever. Best effort: the
+/// action is settled either way, and a store error here leaves the request as it was.
+fn settle_request<O: SlotOps>(exec: &Executor<O>, entry: &JournalEntry, outcome: ActionOutcome, reason: &str) {
+    let Ok(Some(request)) = exec.with_store(|s| s.approved_request_for(entry.id)) else { return };
+    let state = if outcome == ActionOutcome::Succeeded { RequestState::Done } else { RequestState::Failed };
+    let end = RequestEnd { state, action_id: Some(entry.id), reason: reason.to_string() };
+    let _ = exec.with_store(|s| s.finish_request(request.id, &end, &exec.holder.user, Utc::now()).map(|_| ()));
 }
 
 /// Before the switch traffic never moved: remove what the action created, give the idle slot

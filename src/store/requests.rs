@@ -300,6 +300,18 @@ impl Store {
         select_one(&self.conn, &self.path, id)
     }
 
+    /// The approved request whose action is `action`, if one is still waiting for its end: crash
+    /// recovery settles it with the action, so it does not stay "approved" forever.
+    pub fn approved_request_for(&self, action: ActionId) -> Result<Option<Request>, StoreError> {
+        let path = &self.path;
+        self.conn
+            .query_row(&format!("{SELECT} WHERE action_id = ?1 AND state = 'approved'"), [action.0], raw_request)
+            .optional()
+            .map_err(sql(path, "read request of action"))?
+            .map(|raw| raw.into_request(path))
+            .transpose()
+    }
+
     /// Decides request `id`, once. Refused (and audited as a `refusal`, the request unchanged)
     /// when it is not pending, when it has expired (then it is marked expired, audited as an
     /// `expiry`, in the same transaction), when the approver is its requester, when the decider is
@@ -711,11 +723,13 @@ mod tests {
 
         let action = store.journal_begin(&action("promote", "api", "prod")).unwrap();
         assert!(store.attach_action(id, action).unwrap());
+        assert_eq!(store.approved_request_for(action).unwrap().map(|r| r.id), Some(id));
         let end = RequestEnd { state: RequestState::Done, action_id: None, reason: String::new() };
         let done = store.finish_request(id, &end, "bob", now).unwrap().unwrap();
         assert_eq!((done.state, done.action_id), (RequestState::Done, Some(action)));
         assert_eq!(store.finish_request(id, &end, "bob", now).unwrap(), None, "an end is written once");
         assert!(!store.attach_action(id, action).unwrap());
+        assert_eq!(store.approved_request_for(action).unwrap(), None, "an ended request is not waiting");
         assert_eq!(
             kinds(&store),
             vec![

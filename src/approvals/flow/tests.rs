@@ -217,3 +217,45 @@ async fn an_approved_request_runs_in_the_approvers_name_and_ends_done() {
         ]
     );
 }
+
+#[tokio::test]
+async fn a_request_whose_approver_died_mid_action_ends_with_the_recovery() {
+    let (_dir, mut store) = store();
+    let id = file_as(&mut store, ActionKind::Promote, "alice").id;
+    let model = gen_demo_model_all_up();
+    let ready = prepare_as(&mut store, &model, "bob", id, gen_now()).expect("ready");
+    let approved = approve(&mut store, &gen_config(), &ready.request, "bob", gen_now()).expect("approved");
+    // bob's opsdeck journaled the action and linked the request, then died before any step.
+    let plan = ready.plan;
+    let record = crate::store::ActionRecord {
+        kind: plan.kind.as_str().into(),
+        service: plan.service.clone(),
+        env: plan.env.clone(),
+        from: None,
+        to: crate::store::ImageRef { tag: plan.to.tag.clone(), digest: plan.to.digest.clone() },
+        hosts: plan.hosts.clone(),
+        user: "bob".into(),
+        started_at: gen_now(),
+        plan: serde_json::to_value(&plan).expect("plan json"),
+    };
+    let action = store.journal_begin(&record).expect("journaled");
+    assert!(store.attach_action(approved.id, action).expect("attach"));
+    let (events, _seen) = tokio::sync::mpsc::unbounded_channel();
+    let exec = Executor {
+        ops: Arc::new(Smooth),
+        store: Arc::new(Mutex::new(store)),
+        events,
+        holder: Holder::this_process("carol"),
+    };
+    let lines = crate::actions::recover::recover(&exec, &gen_config()).await;
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    let store = exec.store.lock().expect("store");
+    let request = store.request(approved.id).expect("read").expect("request");
+    assert_eq!(request.state, RequestState::Failed, "undone before the switch: the request did not do its job");
+    assert!(request.decision_reason.as_deref().is_some_and(|r| r.contains("recovered")), "{request:?}");
+    let last = store.audit(None).expect("audit").pop().expect("record");
+    assert_eq!(
+        (last.entry.kind.as_str(), last.entry.user.as_str(), last.entry.outcome.as_str()),
+        ("request", "carol", "failed")
+    );
+}
