@@ -2,7 +2,8 @@
 //! HAProxy to prod api, the console in a pty (160x48) shows latency, req/s and 5xx/s sparklines in
 //! the Health pane; `v` charts the live slot with a non-zero req/s; Enter shows the real
 //! container's image tag and digest (as Docker and the registry know them), its labels, and its
-//! environment with the demo's secret `API_TOKEN` masked; no byte drawn carries the secret.
+//! environment with the demo's secret `API_TOKEN` masked; no byte drawn carries the secret. At
+//! 80x24 the latency sparkline still shows.
 
 mod support;
 
@@ -129,6 +130,20 @@ fn sparklines_chart_and_container_detail_on_the_demo_stack() {
     assert!(console.wait_exit(Duration::from_secs(10)).is_some_and(|s| s.success()), "opsdeck did not quit");
     let raw = String::from_utf8_lossy(&console.raw_output()).into_owned();
     assert!(!raw.contains(SECRET), "the secret in the bytes drawn");
+
+    // At 80x24 the latency sparkline still fits (the history starts again with the process).
+    let mut small = Console::spawn(&["--config", &cfg], 80, 24);
+    small.wait_text("HighErrorRate", Duration::from_secs(15));
+    small.send("ll");
+    focus(&mut small, "Health");
+    small.wait_for("the latency column at 80x24", Duration::from_secs(20), |s| {
+        s.contains("latency")
+            && s.lines()
+                .find(|l| l.contains(&format!("api {live}")))
+                .is_some_and(|l| l.chars().any(|c| BARS.contains(&c)))
+    });
+    small.send("q");
+    assert!(small.wait_exit(Duration::from_secs(10)).is_some_and(|s| s.success()), "opsdeck did not quit");
     stop.store(true, Ordering::Relaxed);
     let _ = traffic.join();
     assert!(answered.load(Ordering::Relaxed) > 0, "no request answered through HAProxy");
