@@ -117,7 +117,11 @@ fn detail_lines<'a>(model: &Model, d: &ContainerDetail, theme: &Theme) -> Vec<Li
         out.push(Line::from(vec![
             Span::styled(format!("  {at}  "), theme.dim),
             Span::styled(format!("exit {}  ", p.exit_code), style),
-            Span::styled(p.output.clone(), theme.text),
+            if p.output.is_empty() {
+                Span::styled("(no output)", theme.dim)
+            } else {
+                Span::styled(p.output.clone(), theme.text)
+            },
         ]));
     }
     out.push(Line::default());

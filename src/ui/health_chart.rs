@@ -93,9 +93,11 @@ fn chart<'a>(series: &[Series<'a>], unit: &'a str, window: i64, theme: &Theme) -
         .legend_position(Some(LegendPosition::TopLeft))
         .hidden_legend_constraints((Constraint::Percentage(50), Constraint::Percentage(60)))
         .x_axis(
-            Axis::default().title(Line::styled("seconds ago", theme.dim)).bounds([-w, 0.0]).style(theme.dim).labels([
-                format!("{window}s"),
-                format!("{}s", window / 2),
+            // Labels, not a title: ratatui draws an x title over the chart's right end, where
+            // the newest (most wanted) samples are.
+            Axis::default().bounds([-w, 0.0]).style(theme.dim).labels([
+                format!("{window}s ago"),
+                format!("{}s ago", window / 2),
                 "now".to_string(),
             ]),
         )

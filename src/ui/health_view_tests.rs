@@ -69,7 +69,7 @@ fn history_5xx_sparkline_is_crit_while_errors_flow() {
 fn history_chart_80x24() {
     let backend = screen(&gen_chart_model(), 80, 24);
     let text = backend.to_string();
-    assert!(text.contains("seconds ago") && text.contains("600s") && text.contains("now"), "{text}");
+    assert!(text.contains("600s ago") && text.contains("300s ago") && text.contains("now"), "{text}");
     assert_snapshot!(backend);
 }
 
