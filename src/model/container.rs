@@ -2,7 +2,7 @@
 //! inspect` said, cleaned and with secrets masked before it is kept, so neither the model nor
 //! the screen ever holds a secret value.
 
-use super::views::{short_digest, tag_of};
+use super::views::tag_of;
 use super::{HostId, SlotId};
 use crate::config::{is_secret_name, Config};
 use crate::secrets::MASK;
@@ -104,11 +104,6 @@ pub fn image_digest(d: &ContainerDetail) -> String {
         .and_then(digest_of)
         .or_else(|| d.labels.get(labels::DIGEST).cloned())
         .unwrap_or_default()
-}
-
-/// `sha256:abcdef0…` shortened for narrow screens.
-pub fn short(digest: &str) -> &str {
-    short_digest(digest)
 }
 
 #[cfg(test)]
