@@ -34,6 +34,8 @@ pub enum Action {
     Audit,
     /// Filter the Audit view as you type.
     Filter,
+    /// Open or close the health chart of the selected slot.
+    HealthChart,
 }
 
 /// One binding: the keys, shown as text, what they do, and whether the status bar hints them.
@@ -111,7 +113,20 @@ pub const BINDINGS: &[Binding] = &[
         desc: "re-apply the live slot to HAProxy",
         hint: false,
     },
-    Binding { keys: &[KeyCode::Enter], label: "Enter", action: Action::Confirm, desc: "confirm", hint: false },
+    Binding {
+        keys: &[KeyCode::Enter],
+        label: "Enter",
+        action: Action::Confirm,
+        desc: "confirm / container detail",
+        hint: false,
+    },
+    Binding {
+        keys: &[KeyCode::Char('v')],
+        label: "v",
+        action: Action::HealthChart,
+        desc: "slot health chart",
+        hint: false,
+    },
     Binding {
         keys: &[KeyCode::Char('a')],
         label: "a",

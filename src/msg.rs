@@ -6,7 +6,7 @@ use crate::model::{HostId, SlotId};
 use crate::store::{AuditRecord, JournalEntry, LockInfo, Request, RequestId, RequestState};
 use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
-use opsdeck_backends::types::{Alert, ContainerInfo, HealthReport, RegistryImage, ServerStat};
+use opsdeck_backends::types::{Alert, ContainerDetail, ContainerInfo, HealthReport, RegistryImage, ServerStat};
 use opsdeck_backends::BackendError;
 
 /// Everything that can change the model.
@@ -43,6 +43,8 @@ pub enum Msg {
     Action(ActionEvent),
     /// A line to show once in the status bar (crash recovery, refusals).
     Notice(String),
+    /// `docker inspect` of the container with this id (for the detail overlay), or why not.
+    ContainerDetail(String, Result<Box<ContainerDetail>, BackendError>),
     /// SIGTERM, SIGINT or SIGHUP: leave cleanly.
     Signal(&'static str),
 }
@@ -76,6 +78,12 @@ pub enum Cmd {
     },
     /// Read the state store again now (an action moved).
     RefreshStore,
+    /// Inspect this container on this host, for the detail overlay (answers with
+    /// [`Msg::ContainerDetail`]).
+    InspectContainer {
+        host: HostId,
+        container_id: String,
+    },
     Quit,
 }
 

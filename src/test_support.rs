@@ -125,6 +125,7 @@ fn gen_server(backend: &str, server: &str, live: bool) -> ServerStat {
         total_sessions: if live { 1200 } else { 0 },
         weight: 1,
         http_5xx: if live { 2 } else { 0 },
+        requests: if live { 1180 } else { 0 },
         address: "127.0.0.1:20001".into(),
     }
 }
@@ -653,5 +654,120 @@ pub fn gen_audit_model() -> Model {
     let mut m = gen_approvals_model();
     crate::update::update(&mut m, crate::msg::Msg::Audit(Ok(gen_audit_records())));
     m.ui.audit.open = true;
+    m
+}
+
+/// `docker inspect` of a running demo slot, as the backend hands it over (env values unmasked).
+pub fn gen_container_detail(env: &str, service: &str, slot: &str, version: &str) -> ContainerDetail {
+    let c = gen_container(env, service, slot, version, true);
+    let now = gen_now();
+    let probe = |ago: i64, code: i64, output: &str| HealthProbe {
+        start: Some(now - chrono::Duration::seconds(ago)),
+        end: Some(now - chrono::Duration::seconds(ago) + chrono::Duration::milliseconds(40)),
+        exit_code: code,
+        output: output.into(),
+    };
+    ContainerDetail {
+        id: format!("{}0123456789abcdef", c.id),
+        name: c.name.clone(),
+        image: c.image.clone(),
+        image_id: "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".into(),
+        repo_digests: vec![format!("127.0.0.1:5000/{service}@{}", gen_digest(version))],
+        image_created: Some(now - chrono::Duration::days(3)),
+        created: c.created,
+        state: "running".into(),
+        started_at: c.created,
+        finished_at: None,
+        exit_code: Some(0),
+        error: String::new(),
+        restart_count: 1,
+        health: Some("healthy".into()),
+        failing_streak: 0,
+        health_log: vec![
+            probe(9, 1, "curl: (7) Failed to connect to 127.0.0.1 port 8080\n"),
+            probe(7, 0, "{\"status\":\"healthy\"}\n"),
+            probe(5, 0, "{\"status\":\"healthy\"}\n"),
+            probe(3, 0, "{\"status\":\"healthy\"}\n"),
+            probe(1, 0, "{\"status\":\"healthy\"}\n"),
+        ],
+        ports: vec![format!("8080/tcp -> 127.0.0.1:{}", c.ports[&8080])],
+        labels: c.labels.clone(),
+        env: vec![
+            EnvVar { name: "API_TOKEN".into(), value: "tok-3f9c2e1-secret".into() },
+            EnvVar { name: "LOG_LEVEL".into(), value: "info".into() },
+            EnvVar { name: "DEMO_VERSION".into(), value: version.into() },
+            EnvVar {
+                name: "PATH".into(),
+                value: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into(),
+            },
+        ],
+    }
+}
+
+/// The demo model (every host up) with ten minutes of history for every live slot: prod api's
+/// latency climbing and its 5xx rate spiking two minutes ago, steady traffic elsewhere.
+pub fn gen_history_model() -> Model {
+    let mut m = gen_demo_model_all_up();
+    let now = m.now;
+    let live = [("dev", "blue"), ("staging", "green"), ("prod", "blue")];
+    for (env, slot) in live {
+        for (k, service) in ["api", "web"].into_iter().enumerate() {
+            let hurt = env == "prod" && service == "api";
+            let hosts: Vec<SlotId> = m
+                .hosts
+                .keys()
+                .filter(|h| h.env == env)
+                .map(|h| SlotId { env: env.into(), service: service.into(), slot: slot.into(), host: h.host.clone() })
+                .collect();
+            let key = crate::model::history::ServerKey { env: env.into(), service: service.into(), slot: slot.into() };
+            let (mut requests, mut errors) = (10_000u64, 20u64);
+            for i in 0..=300i64 {
+                let at = now - chrono::Duration::seconds(600 - 2 * i);
+                // A deterministic wobble, so sparklines have a shape.
+                let wave = ((i * 7 + k as i64 * 3) % 11) as u64;
+                requests += 30 + wave * 2 + if hurt && i > 200 { 20 } else { 0 };
+                errors += if hurt && (235..=255).contains(&i) { 9 + wave } else { u64::from(i % 37 == 0) };
+                m.history.record_counters(key.clone(), at, requests, errors);
+                if i % 3 == 0 {
+                    let base = 4.0 + k as f64 * 2.0 + wave as f64 * 0.6;
+                    let ms = if hurt && i > 200 { base + (i - 200) as f64 * 0.4 } else { base };
+                    for (h, id) in hosts.iter().enumerate() {
+                        m.history.record_latency(id, at, ms + h as f64 * 1.5);
+                    }
+                }
+            }
+        }
+    }
+    m
+}
+
+/// The history model with prod api's blue slot on prod-1 selected in the Health pane, its
+/// chart open.
+pub fn gen_chart_model() -> Model {
+    let mut m = gen_history_model();
+    m.ui.focus = crate::model::Pane::Health;
+    (m.ui.env_col, m.ui.health_row) = (2, 0);
+    m.ui.health_chart =
+        Some(SlotId { env: "prod".into(), service: "api".into(), slot: "blue".into(), host: "prod-1".into() });
+    m
+}
+
+/// The history model with prod api's blue slot's container detail open, loaded and masked as
+/// `update` leaves it (the config marks `API_TOKEN` secret by its name).
+pub fn gen_detail_model() -> Model {
+    let mut m = gen_history_model();
+    m.ui.focus = crate::model::Pane::Health;
+    (m.ui.env_col, m.ui.health_row) = (2, 0);
+    let slot = SlotId { env: "prod".into(), service: "api".into(), slot: "blue".into(), host: "prod-1".into() };
+    let detail = gen_container_detail("prod", "api", "blue", "v1.2.0");
+    let masked = crate::model::container::masked_detail(&m.config, "api", detail);
+    m.ui.container = Some(crate::model::container::ContainerView {
+        host: crate::model::HostId { env: "prod".into(), host: "prod-1".into() },
+        container_id: "api-prod-blue-id".into(),
+        name: "api-prod-blue".into(),
+        state: crate::model::container::DetailState::Loaded(Box::new(masked)),
+        scroll: 0,
+        slot,
+    });
     m
 }

@@ -508,6 +508,7 @@ async fn haproxy_servers_states_and_weights() {
         let servers = client.servers().await.expect("servers");
         let blue = find(&servers, "blue");
         assert_eq!((blue.total_sessions, blue.http_5xx, blue.current_sessions), (3, 3, 0), "{blue:?}");
+        assert_eq!(blue.requests, 3, "req_tot, the base of the console's req/s: {blue:?}");
         assert_eq!(find(&servers, "red").total_sessions, 0);
         client.shutdown_sessions("be_app", "blue").await.expect("shutdown sessions");
 

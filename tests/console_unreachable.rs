@@ -118,6 +118,32 @@ fn dead_systems_show_as_unreachable_and_keys_stay_fast() {
     assert!(console.restored(), "terminal not restored");
 }
 
+/// Enter on a slot of a host that never answers: the container detail opens at once, says it is
+/// inspecting, then shows the engine's timeout; Esc closes it, and keys answer throughout.
+#[test]
+fn the_container_detail_of_a_dead_host_shows_its_error() {
+    let dir = support::private_tempdir();
+    let (hung, _held) = black_hole();
+    let config = write_config(dir.path(), hung, refused_port());
+    let config_arg = config.to_str().expect("utf-8 path");
+    let mut console = Console::spawn(&["--config", config_arg], 100, 30);
+    console.wait_text("no answer within 1s", Duration::from_secs(4));
+    console.send("\t\t"); // Environments -> Images -> Health
+    console.wait_text("┏ Health", Duration::from_secs(2));
+    console.send("\r");
+    let opened = console.wait_text("Container api-prod-blue", Duration::from_secs(2));
+    assert!(opened < Duration::from_millis(100), "the overlay took {opened:?} to open");
+    let failed = console.wait_for("the engine's error in the overlay", Duration::from_secs(5), |s| {
+        s.contains("✗ docker: no answer within 1s") && s.contains("could not be inspected")
+    });
+    eprintln!("detail of a dead host: error shown after {failed:?}");
+    console.send("\x1b");
+    let closed = console.wait_for("the overlay closed", Duration::from_secs(2), |s| !s.contains("Container api-prod"));
+    assert!(closed < Duration::from_millis(100), "Esc took {closed:?}");
+    console.send("q");
+    assert!(console.wait_exit(Duration::from_secs(5)).is_some_and(|s| s.success()), "opsdeck did not quit");
+}
+
 #[test]
 fn signals_restore_the_terminal() {
     let dir = support::private_tempdir();

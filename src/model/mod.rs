@@ -4,6 +4,8 @@
 
 pub mod actions;
 pub mod approvals;
+pub mod container;
+pub mod history;
 mod reach;
 pub mod views;
 
@@ -131,6 +133,10 @@ pub struct UiState {
     pub audit: approvals::AuditView,
     /// A one-line notice for the status bar (errors, "nothing to do").
     pub notice: Option<String>,
+    /// The health chart view (`v`): the slot it charts.
+    pub health_chart: Option<SlotId>,
+    /// The container detail overlay (Enter on a slot).
+    pub container: Option<container::ContainerView>,
 }
 
 /// Everything the console knows.
@@ -157,6 +163,8 @@ pub struct Model {
     pub probes: ProbeSchedule,
     /// The config's secret values, masked in every outside string `update` takes in.
     pub secrets: Arc<crate::secrets::Secrets>,
+    /// Latency and traffic over the last minutes, per slot (bounded).
+    pub history: history::History,
 }
 
 /// Bookkeeping that keeps `/health` probes from piling up on a slow service.
@@ -194,6 +202,7 @@ impl Model {
             should_quit: false,
             probes: ProbeSchedule::default(),
             secrets,
+            history: history::History::default(),
         }
     }
 }

@@ -5,7 +5,7 @@
 mod actions;
 mod approvals;
 
-use crate::collect::{probe_all, spawn_store_watcher, spawn_watchers, MsgTx};
+use crate::collect::{probe_all, spawn_inspect, spawn_store_watcher, spawn_watchers, MsgTx};
 use crate::config::Config;
 use crate::model::Model;
 use crate::msg::{Cmd, Msg};
@@ -75,7 +75,7 @@ pub async fn run(config: Arc<Config>, user: String) -> color_eyre::Result<()> {
 
 /// What carrying out a command needs.
 struct Context<'a> {
-    config: &'a Config,
+    config: &'a Arc<Config>,
     tx: &'a MsgTx,
     actions: &'a mut ActionRunner,
     store_wake: &'a tokio::sync::Notify,
@@ -97,6 +97,7 @@ fn apply(model: &mut Model, msg: Msg, cx: &mut Context<'_>) {
             Cmd::RejectRequest { id, reason } => cx.actions.reject_request(id, reason),
             Cmd::RecordRefusal { id, verdict, reason } => cx.actions.record_refusal(id, verdict, reason),
             Cmd::RefreshStore => cx.store_wake.notify_one(),
+            Cmd::InspectContainer { host, container_id } => spawn_inspect(cx.config, host, container_id, cx.tx),
             Cmd::Quit => model.should_quit = true,
         }
     }

@@ -140,7 +140,9 @@ fn slot_columns<'a>(model: &Model, theme: &Theme, rows: &[SlotRow]) -> Vec<Colum
         let f: Vec<String> = row.fields.iter().map(|(k, v)| format!("{k}={v}")).collect();
         fields.push(vec![Line::styled(f.join(" "), theme.dim)]);
     }
-    vec![service, slot, host, health, haproxy, docker, checked, reason_col, fields]
+    let explaining = rows.iter().any(|r| !reason(model, r).is_empty());
+    let [latency, requests, errors] = super::health_trend::columns(model, theme, rows, explaining);
+    vec![service, slot, host, health, latency, haproxy, docker, requests, errors, checked, reason_col, fields]
 }
 
 /// "● healthy 7ms" down to "●".

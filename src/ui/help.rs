@@ -42,7 +42,7 @@ impl Group {
             Action::Up | Action::Down | Action::Left | Action::Right | Action::Top | Action::Bottom => {
                 Group::Navigation
             }
-            Action::NextPane | Action::PrevPane => Group::Panes,
+            Action::NextPane | Action::PrevPane | Action::HealthChart => Group::Panes,
             Action::Promote | Action::Rollback | Action::Reapply | Action::Confirm => Group::Actions,
             Action::Approve | Action::Reject | Action::Audit | Action::Filter => Group::Approvals,
             Action::Help | Action::Close | Action::Quit => Group::Other,

@@ -9,14 +9,20 @@ mod audit;
 mod columns;
 mod common;
 mod confirm;
+mod container_detail;
 mod envs;
 mod health;
+mod health_chart;
+mod health_trend;
+#[cfg(test)]
+mod health_view_tests;
 mod help;
 mod images;
 mod request_view;
 pub mod screenshot;
 #[cfg(test)]
 mod screenshot_files;
+mod spark;
 mod status_bar;
 #[cfg(test)]
 mod tests;
@@ -71,9 +77,16 @@ pub fn render_with(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     }
     status_bar::render(model, theme, hints, buf);
     // Overlays last, in a fixed order, so they cover the panes: the Audit view (in place of the
-    // panes), the confirmation, the approval view, the rejection's reason, then help.
+    // panes), the health chart (in place of the panes), the container detail, the confirmation,
+    // the approval view, the rejection's reason, then help.
     if model.ui.audit.open {
         audit::render(model, theme, middle, buf);
+    }
+    if let Some(slot) = &model.ui.health_chart {
+        health_chart::render(model, slot, theme, middle, buf);
+    }
+    if let Some(view) = &model.ui.container {
+        container_detail::render(model, view, theme, area, buf);
     }
     if let Some(c) = &model.ui.confirm {
         confirm::render(c, theme, area, buf);

@@ -7,7 +7,8 @@ use super::tests::focused;
 use super::*;
 use crate::actions::ActionKind;
 use crate::test_support::{
-    gen_approval_view_model, gen_audit_model, gen_confirm, gen_demo_model, gen_demo_model_all_up,
+    gen_approval_view_model, gen_audit_model, gen_chart_model, gen_confirm, gen_demo_model, gen_demo_model_all_up,
+    gen_detail_model, gen_history_model,
 };
 use std::path::PathBuf;
 
@@ -16,6 +17,9 @@ fn shots() -> Vec<(&'static str, Model, u16, u16)> {
     help.ui.help_open = true;
     let mut confirm = gen_demo_model_all_up();
     confirm.ui.confirm = Some(gen_confirm(ActionKind::Promote, "api", "prod", "pr"));
+    let mut sparklines = gen_history_model();
+    sparklines.ui.focus = Pane::Health;
+    sparklines.ui.env_col = 2;
     vec![
         ("console-80x24", focused(Pane::Environments), 80, 24),
         ("console-160x48", focused(Pane::Environments), 160, 48),
@@ -28,6 +32,12 @@ fn shots() -> Vec<(&'static str, Model, u16, u16)> {
         ("approvals-80x24", focused(Pane::Approvals), 80, 24),
         ("approval-view-80x24", gen_approval_view_model(), 80, 24),
         ("audit-160x48", gen_audit_model(), 160, 48),
+        ("health-sparklines-80x24", sparklines.clone(), 80, 24),
+        ("health-sparklines-160x48", sparklines, 160, 48),
+        ("health-chart-80x24", gen_chart_model(), 80, 24),
+        ("health-chart-160x48", gen_chart_model(), 160, 48),
+        ("container-detail-80x24", gen_detail_model(), 80, 24),
+        ("container-detail-160x48", gen_detail_model(), 160, 48),
     ]
 }
 

@@ -1,7 +1,7 @@
 //! Keys: the keymap turns a key into an [`Action`]; here the action becomes a change of focus,
 //! selection or overlay. Nothing on this path does I/O.
 
-use super::{approvals, audit};
+use super::{approvals, audit, container, health_chart};
 use crate::actions::ActionKind;
 use crate::keymap::{action_for, Action};
 use crate::model::{Model, Pane};
@@ -37,6 +37,12 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
         }
         return Vec::new();
     }
+    if model.ui.container.is_some() {
+        return container::on_action(model, action);
+    }
+    if model.ui.health_chart.is_some() {
+        return health_chart::on_action(model, action);
+    }
     if model.ui.audit.open {
         return audit::on_action(model, action);
     }
@@ -46,6 +52,10 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
             return vec![Cmd::Quit];
         }
         Action::Help => model.ui.help_open = true,
+        Action::Confirm if matches!(model.ui.focus, Pane::Health | Pane::Environments) => {
+            return container::open_selected(model)
+        }
+        Action::HealthChart => health_chart::open(model),
         Action::Close | Action::Confirm => {}
         Action::Promote => return super::confirm::ask(model, ActionKind::Promote),
         Action::Rollback => return super::confirm::ask(model, ActionKind::Rollback),

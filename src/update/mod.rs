@@ -4,6 +4,8 @@
 mod approvals;
 mod audit;
 mod confirm;
+mod container;
+mod health_chart;
 mod keys;
 
 use crate::model::{HealthEntry, HostId, Model, SlotId};
@@ -25,6 +27,7 @@ fn fold(model: &mut Model, msg: Msg) -> Vec<Cmd> {
         Msg::Resize => Vec::new(),
         Msg::Tick(now) => {
             model.now = now;
+            model.history.prune(now);
             due_probes(model)
         }
         Msg::HostSnapshot(id, result) => {
@@ -56,11 +59,13 @@ fn fold(model: &mut Model, msg: Msg) -> Vec<Cmd> {
         }
         Msg::Lb(env, result) => {
             let now = model.now;
-            let lb = model.lbs.entry(env).or_default();
+            let lb = model.lbs.entry(env.clone()).or_default();
             match result {
                 Ok(servers) => {
                     lb.reach = crate::model::Reach::Up { at: now };
                     lb.servers = servers.sanitized();
+                    let servers = lb.servers.clone();
+                    health_chart::record_lb(model, &env, &servers);
                 }
                 Err(e) => lb.reach = lb.reach.failed(cleaned(&e.to_string()), now),
             }
@@ -68,6 +73,7 @@ fn fold(model: &mut Model, msg: Msg) -> Vec<Cmd> {
         }
         Msg::Health(slot, report) => {
             model.probes.in_flight.remove(&slot);
+            health_chart::record_health(model, &slot, &report);
             model.health.insert(slot, HealthEntry { report: report.sanitized(), at: model.now });
             Vec::new()
         }
@@ -115,6 +121,10 @@ fn fold(model: &mut Model, msg: Msg) -> Vec<Cmd> {
         Msg::Action(event) => on_action_event(model, event),
         Msg::Notice(line) => {
             model.ui.notice = Some(cleaned(&line));
+            Vec::new()
+        }
+        Msg::ContainerDetail(container_id, result) => {
+            container::on_detail(model, container_id, result);
             Vec::new()
         }
         Msg::Signal(_) => {

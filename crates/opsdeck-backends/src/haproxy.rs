@@ -285,6 +285,7 @@ pub fn parse_show_stat(text: &str) -> BackendResult<Vec<ServerStat>> {
     let (px, sv, status) = (required("pxname")?, required("svname")?, required("status")?);
     let (scur, stot, weight, http_5xx, addr) =
         (column("scur"), column("stot"), column("weight"), column("hrsp_5xx"), column("addr"));
+    let req_tot = column("req_tot");
 
     let mut servers = Vec::new();
     for line in lines {
@@ -314,6 +315,11 @@ pub fn parse_show_stat(text: &str) -> BackendResult<Vec<ServerStat>> {
             total_sessions: number("stot", stot)?,
             weight: u32::try_from(number("weight", weight)?).unwrap_or(u32::MAX),
             http_5xx: number("hrsp_5xx", http_5xx)?,
+            // As in `parse_request_totals`: sessions stand in where req_tot is empty.
+            requests: match field(req_tot) {
+                "" => number("stot", stot)?,
+                _ => number("req_tot", req_tot)?,
+            },
             address: field(addr).to_string(),
         });
     }
@@ -483,6 +489,7 @@ web_tcp,BACKEND,0,0,0,0,1,0,0,0,0,0,,0,0,0,0,UP,1,1,0,,0,2,0,,1,4,0,,0,,1,0,,0,,
                 total_sessions: 5,
                 weight: 100,
                 http_5xx: 0,
+                requests: 5,
                 address: "127.0.0.1:51971".into(),
             }
         );

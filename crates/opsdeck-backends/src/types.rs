@@ -88,6 +88,9 @@ pub struct ServerStat {
     pub weight: u32,
     /// HTTP responses 5xx since start (0 for TCP backends).
     pub http_5xx: u64,
+    /// Requests answered since start: `req_tot`, or `stot` where HAProxy leaves it empty (TCP
+    /// backends). Like every counter here it restarts from zero when HAProxy reloads.
+    pub requests: u64,
     /// Address and port HAProxy sends this server's traffic to.
     pub address: String,
 }
@@ -167,4 +170,65 @@ pub struct Matcher {
     pub is_regex: bool,
     /// False for the negative forms (`!=`, `!~`).
     pub is_equal: bool,
+}
+
+/// One container as `docker inspect` shows it (with its image's inspect), for the detail view.
+/// Strings are exactly what the engine said, environment values included: the app masks
+/// secrets and strips control characters before anything is kept or shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerDetail {
+    pub id: String,
+    /// Name without Docker's leading `/`.
+    pub name: String,
+    /// The reference the container was created from (`Config.Image`).
+    pub image: String,
+    /// The local image id (`sha256:…` of the image config).
+    pub image_id: String,
+    /// The image's registry digests (`repo@sha256:…`), as the engine knows them.
+    pub repo_digests: Vec<String>,
+    /// When the image was built.
+    pub image_created: Option<DateTime<Utc>>,
+    /// When the container was created.
+    pub created: Option<DateTime<Utc>>,
+    /// `running`, `exited`, ...
+    pub state: String,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub exit_code: Option<i64>,
+    /// The engine's error for the last start, if any.
+    pub error: String,
+    pub restart_count: i64,
+    /// HEALTHCHECK status word (`healthy`, `unhealthy`, `starting`), when the image has one.
+    pub health: Option<String>,
+    pub failing_streak: i64,
+    /// The last HEALTHCHECK runs, oldest first (Docker keeps five).
+    pub health_log: Vec<HealthProbe>,
+    /// `8080/tcp -> 127.0.0.1:41000`, or `8080/tcp` when not published.
+    pub ports: Vec<String>,
+    pub labels: BTreeMap<String, String>,
+    /// `Config.Env`, in order.
+    pub env: Vec<EnvVar>,
+}
+
+/// One run of a container's HEALTHCHECK.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HealthProbe {
+    pub start: Option<DateTime<Utc>>,
+    pub end: Option<DateTime<Utc>>,
+    pub exit_code: i64,
+    pub output: String,
+}
+
+/// One environment variable of a container.
+#[derive(Clone, PartialEq, Eq)]
+pub struct EnvVar {
+    pub name: String,
+    pub value: String,
+}
+
+// The value may be a secret: a debug print shows the name only.
+impl std::fmt::Debug for EnvVar {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "EnvVar({})", self.name)
+    }
 }

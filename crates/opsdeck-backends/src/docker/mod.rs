@@ -1,7 +1,9 @@
 //! Docker engines through bollard: connecting by URL (unix socket, tcp with or without TLS,
 //! ssh), with the API version negotiated down to what the engine speaks. `inventory` reads slots
-//! and follows events; `lifecycle` builds, pushes, pulls, creates, starts, stops and removes.
+//! and follows events; `inspect` reads one container in detail; `lifecycle` builds, pushes,
+//! pulls, creates, starts, stops and removes.
 
+pub mod inspect;
 pub mod inventory;
 pub mod lifecycle;
 
