@@ -99,6 +99,7 @@ pub async fn run(
     yes: bool,
     watch: Option<std::time::Duration>,
     reason: Option<String>,
+    silence: bool,
 ) -> ExitCode {
     let reason = reason.unwrap_or_default();
     let needs_request = crate::approvals::requires_approval(&config, target.kind, &target.env);
@@ -121,6 +122,7 @@ pub async fn run(
     let model = crate::collect::gather_once(config.clone(), user.clone()).await;
     let timing = config.actions.timing(watch);
     let plan = match plan(&model, &target, timing) {
+        Ok(p) if silence => p.with_silence(),
         Ok(p) => p,
         Err(e) => {
             eprintln!("opsdeck: {e}");

@@ -15,6 +15,8 @@ pub struct ActionsState {
     pub error: Option<String>,
     /// Actions this process started and has not seen end (their ids).
     pub ours: Vec<i64>,
+    /// The old server's sessions while one of our actions drains it, by action id.
+    pub drains: std::collections::BTreeMap<i64, super::silence::DrainTrace>,
 }
 
 impl ActionsState {
@@ -39,6 +41,9 @@ pub struct Confirm {
     /// Set when the action needs another person's approval: Enter files a request instead of
     /// running it, and a reason is asked for.
     pub request: Option<RequestDraft>,
+    /// `s` in the confirmation: silence the service's alerts in the environment while the action
+    /// runs (expired when it ends). None when the config names no Alertmanager (not offered).
+    pub silence: Option<bool>,
 }
 
 /// The request a confirmation files: why, and who will be asked.

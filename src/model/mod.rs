@@ -5,6 +5,7 @@
 pub mod actions;
 pub mod approvals;
 mod reach;
+pub mod silence;
 pub mod views;
 
 pub use reach::{short_age, Reach};
@@ -131,6 +132,12 @@ pub struct UiState {
     pub audit: approvals::AuditView,
     /// A one-line notice for the status bar (errors, "nothing to do").
     pub notice: Option<String>,
+    /// The silence form `s` opened on an alert, if any.
+    pub silence_form: Option<silence::SilenceForm>,
+    /// The silences list (`S`).
+    pub silences: silence::SilencesView,
+    /// The confirmation `C` opened before aborting a running action, if any.
+    pub abort: Option<silence::AbortConfirm>,
 }
 
 /// Everything the console knows.
@@ -142,6 +149,8 @@ pub struct Model {
     pub health: BTreeMap<SlotId, HealthEntry>,
     pub registry: RegistryState,
     pub alerts: AlertsState,
+    /// Alertmanager's silences.
+    pub silences: silence::SilencesState,
     pub actions: actions::ActionsState,
     /// Approval requests from the shared store.
     pub approvals: approvals::ApprovalsState,
@@ -185,6 +194,7 @@ impl Model {
             health: BTreeMap::new(),
             registry: RegistryState::default(),
             alerts,
+            silences: silence::SilencesState::default(),
             actions: actions::ActionsState::default(),
             approvals: approvals::ApprovalsState::default(),
             audit: approvals::AuditState::default(),

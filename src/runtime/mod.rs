@@ -4,6 +4,7 @@
 
 mod actions;
 mod approvals;
+mod silences;
 
 use crate::collect::{probe_all, spawn_store_watcher, spawn_watchers, MsgTx};
 use crate::config::Config;
@@ -97,6 +98,9 @@ fn apply(model: &mut Model, msg: Msg, cx: &mut Context<'_>) {
             Cmd::RejectRequest { id, reason } => cx.actions.reject_request(id, reason),
             Cmd::RecordRefusal { id, verdict, reason } => cx.actions.record_refusal(id, verdict, reason),
             Cmd::RefreshStore => cx.store_wake.notify_one(),
+            Cmd::CreateSilence(silence) => cx.actions.create_silence(silence),
+            Cmd::ExpireSilence(id) => cx.actions.expire_silence(id, model),
+            Cmd::AbortAction { id, service, env } => cx.actions.abort(id, service, env),
             Cmd::Quit => model.should_quit = true,
         }
     }

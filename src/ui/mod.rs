@@ -9,6 +9,7 @@ mod audit;
 mod columns;
 mod common;
 mod confirm;
+mod drain;
 mod envs;
 mod health;
 mod help;
@@ -17,6 +18,8 @@ mod request_view;
 pub mod screenshot;
 #[cfg(test)]
 mod screenshot_files;
+mod silence;
+mod silences;
 mod status_bar;
 #[cfg(test)]
 mod tests;
@@ -75,8 +78,17 @@ pub fn render_with(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     if model.ui.audit.open {
         audit::render(model, theme, middle, buf);
     }
+    if model.ui.silences.open {
+        silences::render(model, theme, middle, buf);
+    }
     if let Some(c) = &model.ui.confirm {
         confirm::render(c, theme, area, buf);
+    }
+    if let Some(form) = &model.ui.silence_form {
+        silence::render_form(model, form, theme, area, buf);
+    }
+    if let Some(abort) = &model.ui.abort {
+        silence::render_abort(abort, theme, area, buf);
     }
     if let Some(view) = &model.ui.approval {
         request_view::render_approval(model, view, theme, area, buf);

@@ -9,6 +9,7 @@ use crate::actions::ActionKind;
 use crate::test_support::{
     gen_approval_view_model, gen_audit_model, gen_confirm, gen_demo_model, gen_demo_model_all_up,
 };
+use crate::test_support::{gen_drain_model, gen_silence_form_model, gen_silences_model};
 use std::path::PathBuf;
 
 fn shots() -> Vec<(&'static str, Model, u16, u16)> {
@@ -16,6 +17,8 @@ fn shots() -> Vec<(&'static str, Model, u16, u16)> {
     help.ui.help_open = true;
     let mut confirm = gen_demo_model_all_up();
     confirm.ui.confirm = Some(gen_confirm(ActionKind::Promote, "api", "prod", "pr"));
+    let mut drain = gen_drain_model();
+    drain.ui.focus = Pane::Actions;
     vec![
         ("console-80x24", focused(Pane::Environments), 80, 24),
         ("console-160x48", focused(Pane::Environments), 160, 48),
@@ -28,6 +31,10 @@ fn shots() -> Vec<(&'static str, Model, u16, u16)> {
         ("approvals-80x24", focused(Pane::Approvals), 80, 24),
         ("approval-view-80x24", gen_approval_view_model(), 80, 24),
         ("audit-160x48", gen_audit_model(), 160, 48),
+        ("silence-form-80x24", gen_silence_form_model(), 80, 24),
+        ("silences-160x48", gen_silences_model(), 160, 48),
+        ("drain-80x24", drain.clone(), 80, 24),
+        ("drain-160x48", drain, 160, 48),
     ]
 }
 

@@ -5,6 +5,9 @@ mod approvals;
 mod audit;
 mod confirm;
 mod keys;
+mod silence;
+
+pub use silence::RECENT_EXPIRED;
 
 use crate::model::{HealthEntry, HostId, Model, SlotId};
 use crate::msg::{Cmd, Msg};
@@ -93,6 +96,17 @@ fn fold(model: &mut Model, msg: Msg) -> Vec<Cmd> {
             }
             Vec::new()
         }
+        Msg::Silences(result) => {
+            let now = model.now;
+            match result {
+                Ok(silences) => {
+                    model.silences.reach = crate::model::Reach::Up { at: now };
+                    model.silences.silences = silences.sanitized();
+                }
+                Err(e) => model.silences.reach = model.silences.reach.failed(cleaned(&e.to_string()), now),
+            }
+            Vec::new()
+        }
         Msg::Store(Ok((recent, locks))) => {
             model.actions.recent = recent.sanitized();
             model.actions.locks = locks.sanitized();
@@ -128,6 +142,7 @@ fn fold(model: &mut Model, msg: Msg) -> Vec<Cmd> {
 /// it ended.
 fn on_action_event(model: &mut Model, event: crate::actions::ActionEvent) -> Vec<Cmd> {
     use crate::actions::ActionEvent as E;
+    silence::on_action_event(model, &event);
     match &event {
         E::Started { id, .. } => model.actions.ours.push(*id),
         E::Finished { id, .. } => {
@@ -136,6 +151,7 @@ fn on_action_event(model: &mut Model, event: crate::actions::ActionEvent) -> Vec
         }
         E::Refused { .. } => model.ui.notice = Some(cleaned(&event.line())),
         E::Step { .. } | E::Undoing { .. } => {}
+        E::Drain { .. } => {}
     }
     vec![Cmd::RefreshStore]
 }

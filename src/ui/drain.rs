@@ -1,0 +1,35 @@
+//! The drain view inside the Actions pane: while a switch drains, the old server's current
+//! sessions (HAProxy's `scur`, from the executor's progress) falling to zero, as a line and a
+//! sparkline, with the key that aborts back.
+
+use super::common::fit_line;
+use crate::model::silence::DrainTrace;
+use crate::theme::Theme;
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Sparkline, Widget};
+
+/// Lines the view takes: the count and the sparkline.
+pub const HEIGHT: u16 = 2;
+
+pub fn render(trace: &DrainTrace, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let [text, spark] = Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
+    let (first, now) = (trace.first(), trace.now());
+    let style = if now == 0 { theme.ok } else { theme.warn };
+    let mut line = Line::from(vec![
+        Span::styled(format!("draining {}: ", trace.server), theme.header),
+        Span::styled(format!("{first} → {now} sessions"), style),
+        Span::styled(format!(" ({:.1} s)", trace.elapsed_ms() as f64 / 1000.0), theme.dim),
+    ]);
+    // The key when it fits whole; the count matters more.
+    let hint = [Span::styled("  C", theme.key), Span::styled(" aborts back", theme.dim)];
+    if line.width() + hint.iter().map(Span::width).sum::<usize>() <= usize::from(text.width) {
+        line.spans.extend(hint);
+    }
+    Paragraph::new(fit_line(line, usize::from(text.width))).render(text, buf);
+    // The newest looks that fit, oldest on the left; scaled to where the drain began.
+    let data: Vec<u64> = trace.samples.iter().map(|s| s.1).collect();
+    let shown = &data[data.len().saturating_sub(usize::from(spark.width))..];
+    Sparkline::default().data(shown).max(first.max(1)).style(style).render(spark, buf);
+}
