@@ -168,6 +168,9 @@ fn confirm(plan: &crate::actions::ActionPlan, approval: bool) -> bool {
         return false;
     }
     eprintln!("{}", plan.summary());
+    if plan.silences() {
+        eprintln!("and silence {}'s alerts in {} while it runs (expired when it ends)", plan.service, plan.env);
+    }
     if approval {
         eprint!("{} requires approval: type its name to confirm: ", plan.env);
     } else {

@@ -68,7 +68,7 @@ impl ActionRunner {
                 token.cancel();
                 format!("action #{id}: abort asked; switching back where traffic moved")
             }
-            None => format!("action #{id} ({service}/{env}): not abortable from here (an approved request's action)"),
+            None => format!("action #{id} ({service}/{env}): not run by this console: nothing to abort here"),
         };
         let _ = self.tx.send(Msg::Notice(line));
     }
