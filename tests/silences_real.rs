@@ -227,6 +227,35 @@ fn a_rollback_with_silence_silences_only_while_it_runs() {
     let (st, out, err) = demo.opsdeck(&["audit", "--json"]);
     assert!(st.success(), "{err}");
     assert!(out.contains(&id), "the action's audit record names the silence");
+
+    // kill -9 mid-action: the next opsdeck (here `status`) settles the action and expires the
+    // silence the journal names.
+    let mut child = Command::new(support::opsdeck_bin())
+        .arg("--config")
+        .arg(&cfg)
+        .args(["rollback", "api", "--env", "prod", "--yes", "--silence", "--watch", "30s"])
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("spawn rollback");
+    let stderr = child.stderr.take().expect("stderr");
+    let mut left = None;
+    for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+        if let Some(rest) = line.split_once("silence api's alerts in prod done: silence ").map(|(_, r)| r) {
+            left = rest.split_whitespace().next().map(str::to_string);
+        }
+        if line.contains("watch green") || line.contains("watch blue") {
+            child.kill().expect("kill -9");
+            break;
+        }
+    }
+    let _ = child.wait();
+    let left = left.expect("the killed action set a silence");
+    assert_eq!(rt.block_on(silence_until(&client, &left, |s| s.state == "active")).state, "active");
+    let (st, _, err) = demo.opsdeck(&["status"]);
+    assert!(st.success(), "{err}");
+    assert!(err.contains(&format!("silence {left} expired")), "recovery says so: {err}");
+    assert_eq!(rt.block_on(silence_until(&client, &left, |s| s.state == "expired")).state, "expired");
     drop(demo);
 }
 

@@ -102,6 +102,10 @@ pub async fn run(
     silence: bool,
 ) -> ExitCode {
     let reason = reason.unwrap_or_default();
+    if silence && config.alertmanager.is_none() {
+        eprintln!("opsdeck: --silence: the config names no Alertmanager ([alertmanager] url)");
+        return ExitCode::from(EXIT_REFUSED);
+    }
     let needs_request = crate::approvals::requires_approval(&config, target.kind, &target.env);
     if needs_request && crate::approvals::policy::reason(&reason).is_err() {
         eprintln!("opsdeck: {} requires approval: say why with --reason TEXT (it goes into the request)", target.env);
