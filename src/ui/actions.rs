@@ -76,7 +76,7 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, focuse
     let table = Table::new(fitted.rows, fitted.widths).header(fitted.header).row_highlight_style(highlight);
     StatefulWidget::render(table, list_area, buf, &mut state);
 
-    let steps_area = match model.actions.drains.get(&entry.id.0).filter(|_| entry.finish.is_none()) {
+    let steps_area = match model.actions.drains.get(&entry.id.0).filter(|_| super::drain::shown(entry)) {
         Some(trace) if steps_area.height > super::drain::HEIGHT + DETAIL_HEAD => {
             // On top of the detail: while it drains, this is what the operator watches.
             let [drain, rest] =

@@ -243,6 +243,18 @@ mod tests {
         assert_snapshot!(b);
     }
 
+    /// Once the old slot is stopped the drain is history and `C` no longer goes back: no view.
+    #[test]
+    fn drain_view_goes_once_the_old_slot_is_stopped() {
+        use crate::test_support::{gen_journal_entry, gen_plan, GenRun};
+        let mut m = gen_drain_model();
+        m.ui.focus = Pane::Actions;
+        let plan = gen_plan(ActionKind::Rollback, "api", "prod").with_silence();
+        let stop = plan.steps.iter().position(|s| matches!(s, crate::actions::Step::StopOld { .. })).expect("stop");
+        m.actions.recent[0] = gen_journal_entry(14, &plan, "alice", m.now, GenRun::Running { done: stop });
+        assert!(find(screen(&m, 80, 24).buffer(), "draining blue").is_none());
+    }
+
     /// The confirmation `C` opens while the drain runs.
     #[test]
     fn abort_confirmation_80x24() {
