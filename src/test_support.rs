@@ -453,7 +453,7 @@ pub fn gen_drain_model() -> Model {
     let samples = [(0, 12), (250, 12), (500, 11), (750, 11), (1000, 9), (1500, 8), (2000, 6), (2500, 5), (3100, 3)];
     m.actions.drains.insert(
         14,
-        crate::model::silence::DrainTrace {
+        crate::model::actions::DrainTrace {
             server: plan.from_slot.clone(),
             samples: samples.to_vec(),
             at: Some(m.now),

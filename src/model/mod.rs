@@ -137,7 +137,7 @@ pub struct UiState {
     /// The silences list (`S`).
     pub silences: silence::SilencesView,
     /// The confirmation `C` opened before aborting a running action, if any.
-    pub abort: Option<silence::AbortConfirm>,
+    pub abort: Option<actions::AbortConfirm>,
 }
 
 /// Everything the console knows.

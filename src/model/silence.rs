@@ -1,10 +1,9 @@
 //! Silences as the console holds them: what Alertmanager last said (polled beside the alerts),
-//! the form `s` opens on an alert (matchers from its labels, duration, a required comment), the
-//! list `S` opens with its expiry confirmation, and the drain trace the Actions pane draws.
+//! the form `s` opens on an alert (matchers from its labels, duration, a required comment), and
+//! the list `S` opens with its expiry confirmation.
 
 use super::Reach;
 use crate::text::{cleaned, Sanitize};
-use chrono::{DateTime, Utc};
 use opsdeck_backends::types::{Matcher, Silence};
 use std::time::Duration;
 
@@ -181,39 +180,6 @@ pub struct SilencesView {
     pub row: usize,
     /// The silence `x` asked to expire (its id): y or Enter expires it, anything else keeps it.
     pub confirm_expire: Option<String>,
-}
-
-/// The old server's sessions while a switch drains, from the executor's progress events.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct DrainTrace {
-    pub server: String,
-    /// (milliseconds since the drain began, sessions), oldest first.
-    pub samples: Vec<(u64, u64)>,
-    pub at: Option<DateTime<Utc>>,
-}
-
-impl DrainTrace {
-    /// Sessions when the drain began.
-    pub fn first(&self) -> u64 {
-        self.samples.first().map_or(0, |s| s.1)
-    }
-    /// Sessions as of the last look.
-    pub fn now(&self) -> u64 {
-        self.samples.last().map_or(0, |s| s.1)
-    }
-    pub fn elapsed_ms(&self) -> u64 {
-        self.samples.last().map_or(0, |s| s.0)
-    }
-}
-
-/// The confirmation `C` opens before it aborts (or cancels) a running action.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AbortConfirm {
-    pub id: i64,
-    pub service: String,
-    pub env: String,
-    /// What will happen, as the box says it.
-    pub question: String,
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! sparkline, with the key that aborts back.
 
 use super::common::fit_line;
-use crate::model::silence::DrainTrace;
+use crate::model::actions::DrainTrace;
 use crate::theme::Theme;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};

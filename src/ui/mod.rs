@@ -2,6 +2,7 @@
 //! (title line, the panes, hint bar) and the order overlays are drawn in; each pane draws
 //! itself in its own file and reads nothing but the [`Model`] and the [`Theme`].
 
+mod abort;
 mod actions;
 mod alerts;
 mod approvals;
@@ -88,7 +89,7 @@ pub fn render_with(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
         silence::render_form(model, form, theme, area, buf);
     }
     if let Some(abort) = &model.ui.abort {
-        silence::render_abort(abort, theme, area, buf);
+        abort::render(abort, theme, area, buf);
     }
     if let Some(view) = &model.ui.approval {
         request_view::render_approval(model, view, theme, area, buf);

@@ -1,10 +1,10 @@
 //! The silence form `s` opens over the panes (the alert's labels as matchers to keep or drop,
-//! the duration, the required comment, the author), the confirmation `C` opens before an abort,
-//! and the "silence during the action" line of the promote/rollback confirmation.
+//! the duration, the required comment, the author), and the "silence during the action" line of
+//! the promote/rollback confirmation.
 
 use super::common::{centered, fit_line};
 use crate::actions::ActionPlan;
-use crate::model::silence::{AbortConfirm, FormField, SilenceForm};
+use crate::model::silence::{FormField, SilenceForm};
 use crate::model::Model;
 use crate::theme::Theme;
 use ratatui::buffer::Buffer;
@@ -18,7 +18,7 @@ const MAX_WIDTH: u16 = 76;
 /// Width of the field names and the gap after them.
 const LABEL: usize = 11;
 
-fn boxed<'a>(title: String, theme: &Theme) -> Block<'a> {
+pub(super) fn boxed<'a>(title: String, theme: &Theme) -> Block<'a> {
     Block::bordered()
         .border_type(BorderType::Thick)
         .border_style(theme.focus_border)
@@ -26,7 +26,7 @@ fn boxed<'a>(title: String, theme: &Theme) -> Block<'a> {
         .padding(Padding::horizontal(1))
 }
 
-fn key<'a>(k: &'a str, theme: &Theme) -> Span<'a> {
+pub(super) fn key<'a>(k: &'a str, theme: &Theme) -> Span<'a> {
     Span::styled(k, theme.key)
 }
 
@@ -137,25 +137,6 @@ fn form_lines<'a>(model: &Model, form: &SilenceForm, theme: &Theme, width: usize
     out
 }
 
-/// The confirmation before an abort: what will happen, y to go on.
-pub fn render_abort(confirm: &AbortConfirm, theme: &Theme, area: Rect, buf: &mut Buffer) {
-    let width = MAX_WIDTH.min(area.width);
-    let inner = usize::from(width.saturating_sub(4));
-    let mut lines: Vec<Line<'_>> =
-        super::confirm::wrap(&confirm.question, inner).into_iter().map(|l| Line::styled(l, theme.header)).collect();
-    lines.push(Line::default());
-    lines.push(Line::from(vec![
-        key("y", theme),
-        Span::styled("/", theme.dim),
-        key("Enter", theme),
-        Span::styled(" aborts · any other key lets it go on", theme.text),
-    ]));
-    let rect = centered(area, width, lines.len() as u16 + 2);
-    Clear.render(rect, buf);
-    let block = boxed(format!(" Abort action #{} ", confirm.id), theme);
-    Paragraph::new(lines).block(block).render(rect, buf);
-}
-
 /// Style of a silence's state word.
 pub fn state_style(theme: &Theme, state: &str) -> Style {
     match state {
@@ -169,7 +150,7 @@ pub fn state_style(theme: &Theme, state: &str) -> Style {
 mod tests {
     use super::super::tests::{find, screen};
     use crate::actions::ActionKind;
-    use crate::model::silence::AbortConfirm;
+    use crate::model::actions::AbortConfirm;
     use crate::model::Pane;
     use crate::test_support::{
         gen_confirm, gen_demo_model, gen_drain_model, gen_silence_form_model, gen_silences_model,

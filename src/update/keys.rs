@@ -17,7 +17,7 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
         return super::confirm::on_key(model, key);
     }
     if model.ui.abort.is_some() {
-        return super::silence::on_abort_key(model, key);
+        return super::abort::on_abort_key(model, key);
     }
     if model.ui.silence_form.is_some() {
         return super::silence::on_form_key(model, key);
@@ -65,7 +65,7 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
         Action::Filter => audit::open(model, true),
         Action::Silence => return super::silence::open_form(model),
         Action::Silences => return super::silence::open_list(model),
-        Action::Abort => return super::silence::ask_abort(model),
+        Action::Abort => return super::abort::ask_abort(model),
         Action::NextPane => model.ui.focus = model.ui.focus.next(),
         Action::PrevPane => model.ui.focus = model.ui.focus.prev(),
         Action::Up => move_row(model, -1),

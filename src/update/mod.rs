@@ -1,6 +1,7 @@
 //! `update`: the only code that changes the [`Model`]. It folds each [`Msg`] in and returns the
 //! [`Cmd`]s the runtime should carry out, so it is tested without tokio or a terminal.
 
+mod abort;
 mod approvals;
 mod audit;
 mod confirm;
@@ -142,7 +143,7 @@ fn fold(model: &mut Model, msg: Msg) -> Vec<Cmd> {
 /// it ended.
 fn on_action_event(model: &mut Model, event: crate::actions::ActionEvent) -> Vec<Cmd> {
     use crate::actions::ActionEvent as E;
-    silence::on_action_event(model, &event);
+    abort::on_action_event(model, &event);
     match &event {
         E::Started { id, .. } => model.actions.ours.push(*id),
         E::Finished { id, .. } => {
