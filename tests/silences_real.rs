@@ -458,3 +458,28 @@ fn the_console_silences_expires_and_aborts_back_in_a_pty() {
     assert_eq!(silences, ["created", "expired"]);
     drop(demo);
 }
+
+/// `--silence` where the config names no Alertmanager: refused up front (exit 3), nothing run.
+#[test]
+fn silence_without_an_alertmanager_is_refused() {
+    let dir = support::private_tempdir();
+    let config = dir.path().join("opsdeck.toml");
+    let text = format!(
+        "state_path = \"{}\"\n[registry]\nurl = \"http://127.0.0.1:1\"\n\
+         [[environments]]\nname = \"prod\"\nhaproxy = \"unix:///nonexistent/h.sock\"\n\
+         hosts = [{{ name = \"prod-1\", url = \"unix:///nonexistent/docker.sock\" }}]\n\
+         [[services]]\nname = \"api\"\ncontainer_port = 8080\n\
+         [services.environments.prod]\nbackend = \"api_prod\"\nurl = \"http://127.0.0.1:1\"\n",
+        dir.path().join("state.db").display()
+    );
+    std::fs::write(&config, text).expect("config");
+    let out = Command::new(support::opsdeck_bin())
+        .arg("--config")
+        .arg(&config)
+        .args(["rollback", "api", "--env", "prod", "--yes", "--silence"])
+        .output()
+        .expect("run opsdeck");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("--silence: the config names no Alertmanager"), "{err}");
+}
