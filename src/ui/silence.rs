@@ -194,6 +194,19 @@ mod tests {
         assert_snapshot!(screen(&gen_silences_model(), 160, 48));
     }
 
+    /// Alertmanager down: the list keeps what it last heard and says why, for how long.
+    #[test]
+    fn silences_list_says_when_alertmanager_is_down() {
+        let mut m = gen_silences_model();
+        m.silences.reach = crate::model::Reach::Down {
+            reason: "no answer within 3s".into(),
+            since: m.now - chrono::Duration::seconds(42),
+        };
+        let b = screen(&m, 80, 24);
+        assert!(find(b.buffer(), "alertmanager: no answer within 3s (42s)").is_some());
+        assert!(find(b.buffer(), "rolling api back").is_some(), "last known silences kept");
+    }
+
     /// The list asking before it expires the selected silence.
     #[test]
     fn silences_list_expire_confirmation_80x24() {
