@@ -263,6 +263,20 @@ mod tests {
         assert_snapshot!(screen(&m, 80, 24));
     }
 
+    /// A plan that silences says so in its facts (the approval view shows them to the approver).
+    #[test]
+    fn a_silencing_plan_says_so_in_its_facts() {
+        let plan = crate::test_support::gen_plan(ActionKind::Promote, "api", "prod").with_silence();
+        let text: Vec<String> = super::super::confirm::facts(&plan, &crate::theme::Theme::default(), 72, true)
+            .iter()
+            .map(|l| l.to_string())
+            .collect();
+        assert!(
+            text.iter().any(|l| l.starts_with("alerts") && l.contains("api's alerts in prod silenced while it runs")),
+            "{text:#?}"
+        );
+    }
+
     /// The rollback confirmation with "silence during the action" ticked.
     #[test]
     fn confirm_with_silence_80x24() {
