@@ -145,6 +145,11 @@ pub struct RunArgs {
     /// audit trail).
     #[arg(long, value_name = "TEXT")]
     pub reason: Option<String>,
+    /// Silence the service's alerts in the environment while the action runs (Alertmanager
+    /// matchers service=<service>, env=<env>); the silence is expired when the action ends,
+    /// however it ends.
+    #[arg(long)]
+    pub silence: bool,
 }
 
 /// `opsdeck audit`: print the trail, or verify or export it.

@@ -36,6 +36,12 @@ pub enum Action {
     Filter,
     /// Open or close the health chart of the selected slot.
     HealthChart,
+    /// Silence the selected alert (a form: matchers, duration, comment).
+    Silence,
+    /// Open the silences list (expire one from there).
+    Silences,
+    /// Abort our running action: switch traffic back while it drains, else cancel it.
+    Abort,
 }
 
 /// One binding: the keys, shown as text, what they do, and whether the status bar hints them.
@@ -147,6 +153,27 @@ pub const BINDINGS: &[Binding] = &[
         label: "/",
         action: Action::Filter,
         desc: "filter the audit trail",
+        hint: false,
+    },
+    Binding {
+        keys: &[KeyCode::Char('s')],
+        label: "s",
+        action: Action::Silence,
+        desc: "silence the selected alert",
+        hint: false,
+    },
+    Binding {
+        keys: &[KeyCode::Char('S')],
+        label: "S",
+        action: Action::Silences,
+        desc: "silences (x expires)",
+        hint: false,
+    },
+    Binding {
+        keys: &[KeyCode::Char('C')],
+        label: "C",
+        action: Action::Abort,
+        desc: "abort the running action",
         hint: false,
     },
     Binding {

@@ -48,7 +48,7 @@ async fn run(cli: Cli) -> ExitCode {
                 Err(code) => return code,
             };
             let target = Target { kind: ActionKind::Promote, service, env, image, force };
-            opsdeck::commands::action::run(config, user, target, run.yes, run.watch, run.reason).await
+            opsdeck::commands::action::run(config, user, target, run.yes, run.watch, run.reason, run.silence).await
         }
         Some(Command::Rollback { service, env, tag, run }) => {
             let config = match load_config(flag.as_deref()) {
@@ -56,7 +56,7 @@ async fn run(cli: Cli) -> ExitCode {
                 Err(code) => return code,
             };
             let target = Target { kind: ActionKind::Rollback, service, env, image: tag, force: false };
-            opsdeck::commands::action::run(config, user, target, run.yes, run.watch, run.reason).await
+            opsdeck::commands::action::run(config, user, target, run.yes, run.watch, run.reason, run.silence).await
         }
         Some(Command::Reapply { service, env, yes }) => {
             let config = match load_config(flag.as_deref()) {
@@ -64,7 +64,7 @@ async fn run(cli: Cli) -> ExitCode {
                 Err(code) => return code,
             };
             let target = Target { kind: ActionKind::Reapply, service, env, image: None, force: false };
-            opsdeck::commands::action::run(config, user, target, yes, None, None).await
+            opsdeck::commands::action::run(config, user, target, yes, None, None, false).await
         }
         Some(Command::Unlock { service, env, force }) => {
             let config = match load_config(flag.as_deref()) {

@@ -6,7 +6,9 @@ use crate::model::{HostId, SlotId};
 use crate::store::{AuditRecord, JournalEntry, LockInfo, Request, RequestId, RequestState};
 use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
-use opsdeck_backends::types::{Alert, ContainerDetail, ContainerInfo, HealthReport, RegistryImage, ServerStat};
+use opsdeck_backends::types::{
+    Alert, ContainerDetail, ContainerInfo, HealthReport, RegistryImage, ServerStat, Silence,
+};
 use opsdeck_backends::BackendError;
 
 /// Everything that can change the model.
@@ -30,6 +32,8 @@ pub enum Msg {
     /// One service's image history from the registry.
     Images(String, Result<Vec<RegistryImage>, BackendError>),
     Alerts(Result<Vec<Alert>, BackendError>),
+    /// Alertmanager's silences (expired ones included).
+    Silences(Result<Vec<Silence>, BackendError>),
     /// Recent actions and held locks from the shared state store, or why it could not be read.
     Store(Result<(Vec<JournalEntry>, Vec<LockInfo>), String>),
     /// Approval requests from the shared state store (every state, pending ones all, the rest the
@@ -83,6 +87,17 @@ pub enum Cmd {
     InspectContainer {
         host: HostId,
         container_id: String,
+    },
+    /// Create this silence in Alertmanager (the operator confirmed the form), and audit it.
+    CreateSilence(opsdeck_backends::alertmanager::NewSilence),
+    /// Expire this silence (the operator confirmed it in the silences list), and audit it.
+    ExpireSilence(String),
+    /// Abort our running action on this service and environment (`C`, confirmed): switch
+    /// traffic back while it drains, cancel it at other steps.
+    AbortAction {
+        id: i64,
+        service: String,
+        env: String,
     },
     Quit,
 }

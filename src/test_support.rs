@@ -290,7 +290,8 @@ pub fn gen_confirm(kind: ActionKind, service: &str, env: &str, typed: &str) -> C
     let request = env_config
         .filter(|_| crate::approvals::requires_approval(&config, kind, env))
         .map(|e| RequestDraft { deciders: crate::approvals::deciders(e, "alice"), ..RequestDraft::default() });
-    Confirm { plan, type_to_confirm: approval.then(|| env.to_string()), typed: typed.into(), request }
+    let silence = config.alertmanager.is_some().then_some(false);
+    Confirm { plan, type_to_confirm: approval.then(|| env.to_string()), typed: typed.into(), request, silence }
 }
 
 /// How far a fixture action got.
@@ -317,6 +318,10 @@ fn gen_step_run(plan: &ActionPlan, step: &Step) -> (chrono::Duration, String) {
         Step::Retire => (ms(100), String::new()),
         Step::StopOld { .. } => (ms(1_500), "kept for rollback".into()),
         Step::Watch => (chrono::Duration::seconds(60), "stayed healthy".into()),
+        Step::Silence => {
+            (ms(30), "silence 3f0c7a52-9d1e-4b8a-a6f1-2c4b8e9d0a11 until 10:42:10 UTC at the latest".into())
+        }
+        Step::Unsilence => (ms(20), "silence 3f0c7a52-9d1e-4b8a-a6f1-2c4b8e9d0a11 expired".into()),
     }
 }
 
@@ -434,6 +439,109 @@ pub fn gen_actions_model() -> Model {
     m.actions.locks = vec![gen_lock(7, &prod_rollback, &running)];
     m.actions.ours = vec![14];
     m.actions.recent = vec![running, rolled_back, failed, succeeded];
+    m
+}
+
+/// [`gen_actions_model`] with alice's prod rollback draining: blue's sessions fell from 12 to 3
+/// in 3.1 s; the action silences api's alerts in prod while it runs.
+pub fn gen_drain_model() -> Model {
+    let mut m = gen_actions_model();
+    let plan = gen_plan(ActionKind::Rollback, "api", "prod").with_silence();
+    // Silence, 6 host steps, the switch: done; the drain runs.
+    let done = plan.steps.iter().position(|s| *s == Step::Drain).unwrap_or(0);
+    m.actions.recent[0] =
+        gen_journal_entry(14, &plan, "alice", m.now - chrono::Duration::seconds(14), GenRun::Running { done });
+    let samples = [(0, 12), (250, 12), (500, 11), (750, 11), (1000, 9), (1500, 8), (2000, 6), (2500, 5), (3100, 3)];
+    m.actions.drains.insert(
+        14,
+        crate::model::actions::DrainTrace {
+            server: plan.from_slot.clone(),
+            samples: samples.to_vec(),
+            at: Some(m.now),
+        },
+    );
+    m
+}
+
+/// Alertmanager's silences at 03:12: alice's on the api alert, bob's on the disk alert, one
+/// pending for tonight's maintenance, one that expired.
+pub fn gen_silences() -> Vec<Silence> {
+    let now = gen_now();
+    let m =
+        |name: &str, value: &str| Matcher { name: name.into(), value: value.into(), is_regex: false, is_equal: true };
+    let s = |id: &str, matchers: Vec<Matcher>, from: i64, to: i64, by: &str, comment: &str, state: &str| Silence {
+        id: id.into(),
+        matchers,
+        starts_at: now + chrono::Duration::minutes(from),
+        ends_at: now + chrono::Duration::minutes(to),
+        created_by: by.into(),
+        comment: comment.into(),
+        state: state.into(),
+    };
+    vec![
+        s(
+            "9b1c4e0a-7f3d-4c2b-9e8a-1d2f3a4b5c6d",
+            vec![m("alertname", "OldAlert"), m("env", "dev")],
+            -300,
+            -60,
+            "carol",
+            "noisy during the dev rebuild",
+            "expired",
+        ),
+        s(
+            "3f0c7a52-9d1e-4b8a-a6f1-2c4b8e9d0a11",
+            vec![m("alertname", "HighErrorRate"), m("env", "prod"), m("service", "api")],
+            -2,
+            58,
+            "alice",
+            "rolling api back to v1.1.0; watching the 5xx rate by hand",
+            "active",
+        ),
+        s(
+            "51d2e3f4-0a1b-4c5d-8e9f-a0b1c2d3e4f5",
+            vec![m("alertname", "DiskFilling"), m("env", "staging"), m("severity", "warning")],
+            -30,
+            210,
+            "bob",
+            "log volume resize booked for 06:00",
+            "active",
+        ),
+        s(
+            "c0ffee00-1234-4abc-9def-0123456789ab",
+            vec![m("env", "staging")],
+            600,
+            720,
+            "bob",
+            "staging maintenance window",
+            "pending",
+        ),
+    ]
+}
+
+/// The demo model with the silences list open on alice's silence.
+pub fn gen_silences_model() -> Model {
+    let mut m = gen_demo_model();
+    m.silences.reach = Reach::Up { at: m.now };
+    m.silences.silences = gen_silences();
+    m.ui.silences.open = true;
+    m
+}
+
+/// The demo model, Alerts focused, the silence form open on HighErrorRate with severity dropped,
+/// a comment typed and the comment field focused.
+pub fn gen_silence_form_model() -> Model {
+    let mut m = gen_demo_model();
+    m.ui.focus = crate::model::Pane::Alerts;
+    let alert = m.alert_rows().first().map(|a| (a.name.clone(), a.labels.clone()));
+    if let Some((name, labels)) = alert {
+        let mut form = crate::model::silence::SilenceForm::for_alert(&name, &labels);
+        if let Some(l) = form.labels.iter_mut().find(|l| l.name == "severity") {
+            l.keep = false;
+        }
+        form.comment = "rolling api back".into();
+        form.field = crate::model::silence::FormField::Comment;
+        m.ui.silence_form = Some(form);
+    }
     m
 }
 

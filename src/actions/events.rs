@@ -22,6 +22,16 @@ pub enum ActionEvent {
         note: String,
         at: DateTime<Utc>,
     },
+    /// The old server's current sessions (HAProxy's `scur`) while it drains: sent when the
+    /// count changes, so the Actions pane can show them falling to zero.
+    Drain {
+        id: i64,
+        server: String,
+        sessions: u64,
+        /// Since the drain began.
+        elapsed_ms: u64,
+        at: DateTime<Utc>,
+    },
     /// A step failed: the action is undoing itself (before the switch) or switching back.
     Undoing {
         id: i64,
@@ -50,6 +60,9 @@ impl ActionEvent {
             ActionEvent::Step { index, label, phase, note, .. } => {
                 let note = if note.is_empty() { String::new() } else { format!(": {note}") };
                 format!("  step {}: {label} {}{note}", index + 1, phase_word(*phase))
+            }
+            ActionEvent::Drain { server, sessions, elapsed_ms, .. } => {
+                format!("  draining {server}: {sessions} sessions ({:.1}s)", *elapsed_ms as f64 / 1000.0)
             }
             ActionEvent::Undoing { reason, .. } => format!("  undoing: {reason}"),
             ActionEvent::Finished { id, outcome, reason, .. } => {

@@ -73,7 +73,7 @@ pub(crate) struct Progress {
 }
 
 impl<O: SlotOps> Executor<O> {
-    fn emit(&self, event: ActionEvent) {
+    pub(crate) fn emit(&self, event: ActionEvent) {
         let _ = self.events.send(event);
     }
 
@@ -85,7 +85,13 @@ impl<O: SlotOps> Executor<O> {
         f(&mut store).map_err(|e| e.to_string())
     }
 
-    fn audit(&self, kind: &str, subject: &str, detail: serde_json::Value, outcome: &str) -> Result<(), String> {
+    pub(crate) fn audit(
+        &self,
+        kind: &str,
+        subject: &str,
+        detail: serde_json::Value,
+        outcome: &str,
+    ) -> Result<(), String> {
         let entry = AuditEntry {
             at: Utc::now(),
             user: self.holder.user.clone(),
@@ -112,6 +118,19 @@ impl<O: SlotOps> Executor<O> {
     /// the switch it completes (cutting the watch short), so a dropped session never leaves traffic
     /// half-switched.
     pub async fn run(&self, plan: ActionPlan, cancel: CancellationToken) -> ActionReport {
+        self.run_abortable(plan, cancel, CancellationToken::new()).await
+    }
+
+    /// [`Executor::run`], with `abort`: the operator's "abort back" (`C`). While the old server
+    /// drains, or any time after the switch and before the old slot is stopped, it switches
+    /// traffic back and the action ends "aborted by <user>"; at any other step it does what
+    /// `cancel` does.
+    pub async fn run_abortable(
+        &self,
+        plan: ActionPlan,
+        cancel: CancellationToken,
+        abort: CancellationToken,
+    ) -> ActionReport {
         let what = plan.summary();
         let lock = match self.with_store(|s| s.try_acquire(&plan.service, &plan.env, &self.holder, &what)) {
             Ok(LockOutcome::Acquired(id)) => id,
@@ -134,7 +153,7 @@ impl<O: SlotOps> Executor<O> {
             }
             Err(e) => return self.refuse(&plan, format!("cannot take the lock: {e}")),
         };
-        let report = self.run_locked(plan.clone(), lock, cancel).await;
+        let report = self.run_locked(plan.clone(), lock, cancel, abort).await;
         if let Err(e) = self.with_store(|s| s.release(lock).map(|_| ())) {
             self.emit(ActionEvent::Undoing {
                 id: report.id.unwrap_or(0),
@@ -150,6 +169,7 @@ impl<O: SlotOps> Executor<O> {
         plan: ActionPlan,
         lock: crate::store::LockId,
         cancel: CancellationToken,
+        abort: CancellationToken,
     ) -> ActionReport {
         let started = Instant::now();
         let record = ActionRecord {
@@ -177,12 +197,32 @@ impl<O: SlotOps> Executor<O> {
 
         let mut progress = Progress::default();
         let mut failure: Option<String> = None;
+        // Steps wait on `stop`: a cancel, or an abort (which also cancels what a cancel would).
+        let stop = cancel.child_token();
+        let linker = {
+            let (abort, stop) = (abort.clone(), stop.clone());
+            tokio::spawn(async move {
+                abort.cancelled().await;
+                stop.cancel();
+            })
+        };
+        let aborted = || format!("aborted by {}", self.holder.user);
         // Each step's outcome also goes into the action's audit record (the journal holds the
         // timing detail; the audit trail is what nobody can quietly change).
         let mut steps_done: Vec<serde_json::Value> = Vec::new();
+        let mut silence: Option<String> = None;
         for (index, step) in plan.steps.iter().enumerate() {
+            if *step == Step::Unsilence {
+                // Run below, however the action ends.
+                continue;
+            }
             let label = step.label(&plan);
-            if cancel.is_cancelled() && !progress.switched {
+            if abort.is_cancelled() && (!progress.switched || progress.stopped_old.is_empty()) {
+                // Before the old slot is stopped, an abort goes back: undo, or switch back.
+                failure = Some(aborted());
+                break;
+            }
+            if stop.is_cancelled() && !progress.switched {
                 failure = Some("cancelled before the switch".into());
                 break;
             }
@@ -190,7 +230,13 @@ impl<O: SlotOps> Executor<O> {
                 failure = Some(e);
                 break;
             }
-            let result = self.run_step(&plan, step, &mut progress, &cancel).await;
+            let result = match step {
+                Step::Silence => self.silence(id, &plan).await.map(|(sid, note)| {
+                    silence = Some(sid);
+                    note
+                }),
+                _ => self.run_step(id, &plan, step, &mut progress, &stop, &abort).await,
+            };
             let (phase, note) = match &result {
                 Ok(note) => (StepPhase::Finished, note.clone()),
                 Err(reason) => (StepPhase::Failed, reason.clone()),
@@ -198,9 +244,19 @@ impl<O: SlotOps> Executor<O> {
             let journaled = self.journal(id, index, &label, phase, &note);
             let word = if result.is_ok() { "done" } else { "failed" };
             steps_done.push(serde_json::json!({ "step": label, "outcome": word, "note": note }));
-            if let Err(reason) = result {
-                failure = Some(format!("{label}: {reason}"));
-                break;
+            match result {
+                // Alertmanager down must not stop a rollback mid-incident: the step says it
+                // failed and the action goes on.
+                Err(_) if *step == Step::Silence => {}
+                Err(_) if abort.is_cancelled() => {
+                    failure = Some(format!("{} during {label}", aborted()));
+                    break;
+                }
+                Err(reason) => {
+                    failure = Some(format!("{label}: {reason}"));
+                    break;
+                }
+                Ok(_) => {}
             }
             if let Err(e) = journaled {
                 failure = Some(e);
@@ -208,8 +264,9 @@ impl<O: SlotOps> Executor<O> {
             }
         }
         heartbeat.cancel();
+        linker.abort();
 
-        let (outcome, reason) = match failure {
+        let (outcome, mut reason) = match failure {
             None => (ActionOutcome::Succeeded, String::new()),
             Some(reason) => {
                 self.emit(ActionEvent::Undoing { id: id.0, reason: reason.clone(), at: Utc::now() });
@@ -219,6 +276,28 @@ impl<O: SlotOps> Executor<O> {
                 }
             }
         };
+        if let Some(index) = plan.steps.iter().position(|s| *s == Step::Unsilence) {
+            let label = Step::Unsilence.label(&plan);
+            let _ = self.journal(id, index, &label, StepPhase::Started, "");
+            let result = match &silence {
+                Some(sid) => bounded(plan.timing.step_timeout, "expire silence", self.ops.expire_silence(sid))
+                    .await
+                    .map(|()| format!("silence {sid} expired")),
+                None => Ok("no silence was set".into()),
+            };
+            let (phase, note) = match &result {
+                Ok(note) => (StepPhase::Finished, note.clone()),
+                Err(e) => {
+                    let sid = silence.as_deref().unwrap_or_default();
+                    let line = format!("silence {sid} not expired: {e} (it ends by itself)");
+                    reason = if reason.is_empty() { line.clone() } else { format!("{reason}; {line}") };
+                    (StepPhase::Failed, e.clone())
+                }
+            };
+            let _ = self.journal(id, index, &label, phase, &note);
+            let word = if result.is_ok() { "done" } else { "failed" };
+            steps_done.push(serde_json::json!({ "step": label, "outcome": word, "note": note, "silence": silence }));
+        }
         self.finish(&plan, id, outcome, reason, started.elapsed(), steps_done)
     }
 
@@ -288,10 +367,12 @@ impl<O: SlotOps> Executor<O> {
 
     async fn run_step(
         &self,
+        id: ActionId,
         plan: &ActionPlan,
         step: &Step,
         progress: &mut Progress,
         cancel: &CancellationToken,
+        abort: &CancellationToken,
     ) -> Result<String, String> {
         let ops = &*self.ops;
         let t = plan.timing;
@@ -324,7 +405,22 @@ impl<O: SlotOps> Executor<O> {
                 progress.switched = true;
                 switch(ops, plan, &plan.to_slot, &plan.from_slot, t).await
             }
-            Step::Drain => drain(ops, plan, &plan.from_slot, t.drain_wait).await,
+            Step::Drain => {
+                let mut last = None;
+                let report = |sessions: u64, elapsed: Duration| {
+                    if last != Some(sessions) {
+                        last = Some(sessions);
+                        self.emit(ActionEvent::Drain {
+                            id: id.0,
+                            server: plan.from_slot.clone(),
+                            sessions,
+                            elapsed_ms: elapsed.as_millis() as u64,
+                            at: Utc::now(),
+                        });
+                    }
+                };
+                drain_watched(ops, plan, &plan.from_slot, t.drain_wait, Some(abort), report).await
+            }
             Step::Retire => {
                 bounded(
                     t.step_timeout,
@@ -342,7 +438,31 @@ impl<O: SlotOps> Executor<O> {
                 Ok("kept for rollback".into())
             }
             Step::Watch => watch(ops, plan, cancel).await,
+            Step::Silence | Step::Unsilence => Ok(String::new()),
         }
+    }
+
+    /// Silences the service's alerts in the environment for as long as the action can take at
+    /// most (it is expired as soon as the action ends); returns the silence's id and a note.
+    async fn silence(&self, id: ActionId, plan: &ActionPlan) -> Result<(String, String), String> {
+        let now = Utc::now();
+        let ends = now + chrono::Duration::from_std(plan.longest()).unwrap_or(chrono::Duration::hours(1));
+        let matcher = |name: &str, value: &str| opsdeck_backends::types::Matcher {
+            name: name.into(),
+            value: value.into(),
+            is_regex: false,
+            is_equal: true,
+        };
+        let silence = opsdeck_backends::alertmanager::NewSilence {
+            matchers: vec![matcher("service", &plan.service), matcher("env", &plan.env)],
+            starts_at: now,
+            ends_at: ends,
+            created_by: self.holder.user.clone(),
+            comment: format!("opsdeck action #{}: {} (expired when it ends)", id.0, plan.summary()),
+        };
+        let sid = bounded(plan.timing.step_timeout, "create silence", self.ops.create_silence(&silence)).await?;
+        let note = format!("silence {sid} until {} at the latest", ends.format("%H:%M:%S UTC"));
+        Ok((sid, note))
     }
 }
 
@@ -424,10 +544,24 @@ pub(crate) async fn drain<O: SlotOps>(
     server: &str,
     limit: Duration,
 ) -> Result<String, String> {
+    drain_watched(ops, plan, server, limit, None, |_, _| {}).await
+}
+
+/// [`drain`], telling `report` the sessions left at each look, and giving up (an error) when
+/// `abort` fires.
+pub(crate) async fn drain_watched<O: SlotOps>(
+    ops: &O,
+    plan: &ActionPlan,
+    server: &str,
+    limit: Duration,
+    abort: Option<&CancellationToken>,
+    mut report: impl FnMut(u64, Duration),
+) -> Result<String, String> {
     let start = tokio::time::Instant::now();
     let step = plan.timing.step_timeout;
     loop {
         let c = bounded(step, "show stat", ops.counters(&plan.env, &plan.backend, server)).await?;
+        report(c.current_sessions, start.elapsed());
         if c.current_sessions == 0 {
             return Ok(format!("drained in {:.1}s", start.elapsed().as_secs_f64()));
         }
@@ -439,7 +573,15 @@ pub(crate) async fn drain<O: SlotOps>(
                 humantime::format_duration(limit)
             ));
         }
-        tokio::time::sleep(POLL).await;
+        match abort {
+            Some(abort) => tokio::select! {
+                _ = abort.cancelled() => {
+                    return Err(format!("aborted with {} sessions left on {server}", c.current_sessions))
+                }
+                _ = tokio::time::sleep(POLL) => {}
+            },
+            None => tokio::time::sleep(POLL).await,
+        }
     }
 }
 

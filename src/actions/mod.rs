@@ -9,6 +9,7 @@ pub mod ops;
 pub mod plan;
 pub mod real_ops;
 pub mod recover;
+pub mod silences;
 
 pub use events::ActionEvent;
 pub use executor::{ActionReport, Executor};

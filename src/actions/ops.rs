@@ -2,6 +2,7 @@
 //! does to a host, a load balancer or a slot, as one trait. [`super::real_ops::RealOps`] does it
 //! with Docker, HAProxy and `/health`; tests use fakes with paused time.
 
+use opsdeck_backends::alertmanager::NewSilence;
 use opsdeck_backends::types::AdminState;
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -90,4 +91,18 @@ pub trait SlotOps: Send + Sync + 'static {
         server: &str,
     ) -> impl Future<Output = OpsResult<ServerCounters>> + Send;
     fn shutdown_sessions(&self, env: &str, backend: &str, server: &str) -> impl Future<Output = OpsResult<()>> + Send;
+    /// Creates a silence in the config's Alertmanager; returns its id. Without an Alertmanager
+    /// (the default) it says so.
+    fn create_silence(&self, silence: &NewSilence) -> impl Future<Output = OpsResult<String>> + Send {
+        let _ = silence;
+        std::future::ready(Err(NO_ALERTMANAGER.to_string()))
+    }
+    /// Expires the silence `id` now.
+    fn expire_silence(&self, id: &str) -> impl Future<Output = OpsResult<()>> + Send {
+        let _ = id;
+        std::future::ready(Err(NO_ALERTMANAGER.to_string()))
+    }
 }
+
+/// Why a silence cannot be set: the config names no Alertmanager.
+pub const NO_ALERTMANAGER: &str = "the config names no Alertmanager";

@@ -56,6 +56,11 @@ pub enum Step {
     },
     /// Keep watching the new slot; a failure here switches back.
     Watch,
+    /// Silence the service's alerts in the environment while the action runs (asked for at the
+    /// confirmation or with `--silence`): the first step.
+    Silence,
+    /// Expire that silence: the last step, run however the action ends.
+    Unsilence,
 }
 
 impl Step {
@@ -71,6 +76,8 @@ impl Step {
             Step::Retire => format!("{} to maint", plan.from_slot),
             Step::StopOld { host } => format!("{host}: stop {}", plan.from_slot),
             Step::Watch => format!("watch {} for {}", plan.to_slot, humantime::format_duration(plan.timing.watch)),
+            Step::Silence => format!("silence {}'s alerts in {}", plan.service, plan.env),
+            Step::Unsilence => "expire the silence".into(),
         }
     }
 
@@ -135,6 +142,31 @@ pub struct ActionPlan {
 }
 
 impl ActionPlan {
+    /// Asks for the service's alerts in the environment to be silenced while the action runs: a
+    /// [`Step::Silence`] first and a [`Step::Unsilence`] last (the executor runs that one however
+    /// the action ends). Asking twice changes nothing.
+    pub fn with_silence(mut self) -> ActionPlan {
+        if !self.silences() {
+            self.steps.insert(0, Step::Silence);
+            self.steps.push(Step::Unsilence);
+        }
+        self
+    }
+
+    /// Whether the action silences the service's alerts while it runs.
+    pub fn silences(&self) -> bool {
+        self.steps.contains(&Step::Silence)
+    }
+
+    /// The longest the action can take by its own bounds: what a silence it sets is created
+    /// for, so one left behind by a killed opsdeck ends by itself.
+    pub fn longest(&self) -> Duration {
+        let t = self.timing;
+        let per_step = t.step_timeout + t.stop_grace;
+        let bounded = per_step * self.steps.len() as u32;
+        bounded + t.health_wait * (self.hosts.len() as u32 + 1) + t.drain_wait * 2 + t.watch
+    }
+
     pub fn subject(&self) -> String {
         format!("{}/{}", self.service, self.env)
     }

@@ -11,6 +11,7 @@ use crate::config::{Config, HostConfig};
 use crate::secrets::Secrets;
 use bollard::models::HealthStatusEnum;
 use bollard::Docker;
+use opsdeck_backends::alertmanager::{AlertmanagerClient, NewSilence};
 use opsdeck_backends::docker::{self, lifecycle, DockerEndpoint, DockerTls};
 use opsdeck_backends::haproxy::{parse_request_totals, parse_show_stat, HaproxyClient};
 use opsdeck_backends::health::HealthProber;
@@ -368,6 +369,12 @@ impl RealOps {
     async fn raw_shutdown_sessions(&self, env: &str, backend: &str, server: &str) -> OpsResult<()> {
         self.lb(env)?.shutdown_sessions(backend, server).await.map_err(|e| format!("{env}: {e}"))
     }
+
+    /// The config's Alertmanager (each request bounded by its timeout).
+    fn alertmanager(&self) -> OpsResult<AlertmanagerClient> {
+        let am = self.config.alertmanager.as_ref().ok_or(super::ops::NO_ALERTMANAGER)?;
+        AlertmanagerClient::new(&am.url, self.config.timeouts.alertmanager).map_err(|e| e.to_string())
+    }
 }
 
 impl SlotOps for RealOps {
@@ -418,6 +425,22 @@ impl SlotOps for RealOps {
 
     async fn shutdown_sessions(&self, env: &str, backend: &str, server: &str) -> OpsResult<()> {
         self.masked(self.raw_shutdown_sessions(env, backend, server).await)
+    }
+
+    async fn create_silence(&self, silence: &NewSilence) -> OpsResult<String> {
+        let result = match self.alertmanager() {
+            Ok(am) => am.create_silence(silence).await.map_err(|e| e.to_string()),
+            Err(e) => Err(e),
+        };
+        self.masked(result)
+    }
+
+    async fn expire_silence(&self, id: &str) -> OpsResult<()> {
+        let result = match self.alertmanager() {
+            Ok(am) => am.expire_silence(id).await.map_err(|e| e.to_string()),
+            Err(e) => Err(e),
+        };
+        self.masked(result)
     }
 }
 

@@ -87,10 +87,16 @@ async fn recover_one<O: SlotOps>(
     } else {
         undo_before_switch(&*exec.ops, &plan).await
     };
-    let (outcome, what) = match result {
+    let (outcome, mut what) = match result {
         Ok(r) => r,
         Err(e) => (ActionOutcome::Failed, format!("recovery could not settle it: {e}")),
     };
+    if let Some(sid) = left_silence(&plan, entry) {
+        what.push_str(&match exec.ops.expire_silence(&sid).await {
+            Ok(()) => format!("; silence {sid} expired"),
+            Err(e) => format!("; silence {sid} not expired: {e} (it ends by itself)"),
+        });
+    }
     let reason = format!("recovered after opsdeck stopped mid-action: {what}");
     exec.with_store(|s| s.journal_finish(entry.id, outcome, &reason))?;
     let audit = AuditEntry {
@@ -121,6 +127,25 @@ fn settle_request<O: SlotOps>(exec: &Executor<O>, entry: &JournalEntry, outcome:
     let state = if outcome == ActionOutcome::Succeeded { RequestState::Done } else { RequestState::Failed };
     let end = RequestEnd { state, action_id: Some(entry.id), reason: reason.to_string() };
     let _ = exec.with_store(|s| s.finish_request(request.id, &end, &exec.holder.user, Utc::now()).map(|_| ()));
+}
+
+/// The silence the action set and did not expire, from the journal: the note of its finished
+/// [`super::plan::Step::Silence`] step starts `silence <id>`.
+fn left_silence(plan: &ActionPlan, entry: &JournalEntry) -> Option<String> {
+    use super::plan::Step;
+    let set = plan.steps.iter().position(|s| *s == Step::Silence)? as u32;
+    let unset = plan.steps.iter().position(|s| *s == Step::Unsilence).map(|i| i as u32);
+    let expired = entry.steps.iter().any(|s| Some(s.step_index) == unset && s.phase == StepPhase::Finished);
+    if expired {
+        return None;
+    }
+    entry
+        .steps
+        .iter()
+        .find(|s| s.step_index == set && s.phase == StepPhase::Finished)
+        .and_then(|s| s.detail.strip_prefix("silence "))
+        .and_then(|rest| rest.split_whitespace().next())
+        .map(str::to_string)
 }
 
 /// Before the switch traffic never moved: remove what the action created, give the idle slot
@@ -157,4 +182,23 @@ async fn resume_after_switch<O: SlotOps>(ops: &O, plan: &ActionPlan) -> Result<(
         ops.stop(&old.host, &old.container_name(), t.stop_grace).await?;
     }
     Ok((ActionOutcome::Succeeded, format!("completed: traffic on {} ({})", plan.to_slot, plan.to.tag)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::actions::ActionKind;
+    use crate::test_support::{gen_journal_entry, gen_now, gen_plan, GenRun};
+
+    #[test]
+    fn a_killed_actions_silence_is_found_in_its_journal() {
+        let plan = gen_plan(ActionKind::Promote, "api", "prod").with_silence();
+        let running = gen_journal_entry(7, &plan, "alice", gen_now(), GenRun::Running { done: 3 });
+        assert_eq!(left_silence(&plan, &running).as_deref(), Some("3f0c7a52-9d1e-4b8a-a6f1-2c4b8e9d0a11"));
+        let ended = gen_journal_entry(7, &plan, "alice", gen_now(), GenRun::Succeeded);
+        assert_eq!(left_silence(&plan, &ended), None, "expired already");
+        let plain = gen_plan(ActionKind::Promote, "api", "prod");
+        let running = gen_journal_entry(7, &plain, "alice", gen_now(), GenRun::Running { done: 3 });
+        assert_eq!(left_silence(&plain, &running), None);
+    }
 }

@@ -158,6 +158,17 @@ pub async fn run<O: SlotOps>(
     plan: ActionPlan,
     cancel: CancellationToken,
 ) -> (ActionReport, Option<Request>) {
+    run_abortable(exec, request, plan, cancel, CancellationToken::new()).await
+}
+
+/// [`run`], with the operator's "abort back" (`C`; see [`Executor::run_abortable`]).
+pub async fn run_abortable<O: SlotOps>(
+    exec: &Executor<O>,
+    request: &Request,
+    plan: ActionPlan,
+    cancel: CancellationToken,
+    abort: CancellationToken,
+) -> (ActionReport, Option<Request>) {
     // The action's events pass through here on their way to the caller, to catch its id.
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let relay = Executor { ops: exec.ops.clone(), store: exec.store.clone(), events: tx, holder: exec.holder.clone() };
@@ -173,7 +184,7 @@ pub async fn run<O: SlotOps>(
             let _ = onward.send(event);
         }
     });
-    let report = relay.run(plan, cancel).await;
+    let report = relay.run_abortable(plan, cancel, abort).await;
     drop(relay);
     let _ = linker.await;
     let end = RequestEnd {

@@ -8,5 +8,5 @@
 pub mod flow;
 pub mod policy;
 
-pub use flow::{approve, decision, file, prepare, reject, run, Filed, Prepared};
+pub use flow::{approve, decision, file, prepare, reject, run, run_abortable, Filed, Prepared};
 pub use policy::{deciders, requires_approval};

@@ -9,11 +9,13 @@ mod health;
 mod inspect;
 mod once;
 mod registry;
+mod silences;
 mod store;
 
 pub use health::probe_all;
 pub use inspect::spawn_inspect;
 pub use once::gather_once;
+pub use silences::silences as fetch_silences;
 pub use store::spawn_store_watcher;
 
 use crate::config::Config;
@@ -40,6 +42,7 @@ pub fn spawn_watchers(config: &Arc<Config>, tx: &MsgTx, cancel: &CancellationTok
     tokio::spawn(registry::watch(config.clone(), tx.clone(), cancel.clone()));
     if config.alertmanager.is_some() {
         tokio::spawn(alerts::watch(config.clone(), tx.clone(), cancel.clone()));
+        tokio::spawn(silences::watch(config.clone(), tx.clone(), cancel.clone()));
     }
 }
 

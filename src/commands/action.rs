@@ -99,8 +99,13 @@ pub async fn run(
     yes: bool,
     watch: Option<std::time::Duration>,
     reason: Option<String>,
+    silence: bool,
 ) -> ExitCode {
     let reason = reason.unwrap_or_default();
+    if silence && config.alertmanager.is_none() {
+        eprintln!("opsdeck: --silence: the config names no Alertmanager ([alertmanager] url)");
+        return ExitCode::from(EXIT_REFUSED);
+    }
     let needs_request = crate::approvals::requires_approval(&config, target.kind, &target.env);
     if needs_request && crate::approvals::policy::reason(&reason).is_err() {
         eprintln!("opsdeck: {} requires approval: say why with --reason TEXT (it goes into the request)", target.env);
@@ -121,6 +126,7 @@ pub async fn run(
     let model = crate::collect::gather_once(config.clone(), user.clone()).await;
     let timing = config.actions.timing(watch);
     let plan = match plan(&model, &target, timing) {
+        Ok(p) if silence => p.with_silence(),
         Ok(p) => p,
         Err(e) => {
             eprintln!("opsdeck: {e}");
@@ -166,6 +172,9 @@ fn confirm(plan: &crate::actions::ActionPlan, approval: bool) -> bool {
         return false;
     }
     eprintln!("{}", plan.summary());
+    if plan.silences() {
+        eprintln!("and silence {}'s alerts in {} while it runs (expired when it ends)", plan.service, plan.env);
+    }
     if approval {
         eprint!("{} requires approval: type its name to confirm: ", plan.env);
     } else {

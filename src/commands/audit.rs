@@ -270,6 +270,7 @@ pub fn short_detail(kind: &str, detail: &Value) -> String {
             None => reason.to_string(),
         }),
         "lock_break" => lock_break_detail(detail),
+        "silence" => silence_detail(detail),
         "recovery" => str_of(detail, "what").map(|what| {
             let action = str_of(detail, "action").unwrap_or("action");
             let id = detail.get("id").and_then(Value::as_i64).map(|id| format!(" #{id}")).unwrap_or_default();
@@ -279,6 +280,25 @@ pub fn short_detail(kind: &str, detail: &Value) -> String {
         _ => None,
     };
     cut(&cleaned(&known.unwrap_or_else(|| generic_detail(detail))), DETAIL_WIDTH)
+}
+
+/// "silence 3f0c… until 04:12: rolling api back", "expire silence 3f0c…", with why it failed.
+fn silence_detail(d: &Value) -> Option<String> {
+    let id = str_of(d, "id").unwrap_or("-");
+    let mut out = match str_of(d, "action")? {
+        "expire silence" => format!("expire silence {id}"),
+        _ => {
+            let until = str_of(d, "ends_at")
+                .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                .map(|t| format!(" until {}", t.format("%H:%M UTC")))
+                .unwrap_or_default();
+            format!("silence {id}{until}: {}", str_of(d, "comment").unwrap_or_default())
+        }
+    };
+    if let Some(reason) = str_of(d, "reason") {
+        out.push_str(&format!(" ({reason})"));
+    }
+    Some(out)
 }
 
 fn action_detail(d: &Value) -> Option<String> {
@@ -479,5 +499,16 @@ mod tests {
         sink.write_all(b"o\nthree\n").unwrap();
         drop(sink);
         assert_eq!(lines, ["one", "two", "three"]);
+    }
+
+    #[test]
+    fn silence_records_read_in_one_line() {
+        let created =
+            json!({"action": "silence", "id": "3f0c", "ends_at": "2026-03-01T11:20:30Z", "comment": "rolling back"});
+        assert_eq!(short_detail("silence", &created), "silence 3f0c until 11:20 UTC: rolling back");
+        let expired = json!({"action": "expire silence", "id": "3f0c", "reason": null});
+        assert_eq!(short_detail("silence", &expired), "expire silence 3f0c");
+        let failed = json!({"action": "expire silence", "id": "3f0c", "reason": "alertmanager: timed out"});
+        assert_eq!(short_detail("silence", &failed), "expire silence 3f0c (alertmanager: timed out)");
     }
 }

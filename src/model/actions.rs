@@ -1,6 +1,6 @@
 //! Actions and locks as the console shows them: read from the shared state store's journal (so
-//! actions run by other opsdeck processes and other users show too), and the confirmation a
-//! destructive key opens.
+//! actions run by other opsdeck processes and other users show too), the confirmation a
+//! destructive key opens, the drain trace of our running actions and the abort confirmation.
 
 use crate::actions::ActionPlan;
 use crate::store::{JournalEntry, LockInfo};
@@ -15,6 +15,8 @@ pub struct ActionsState {
     pub error: Option<String>,
     /// Actions this process started and has not seen end (their ids).
     pub ours: Vec<i64>,
+    /// The old server's sessions while one of our actions drains it, by action id.
+    pub drains: std::collections::BTreeMap<i64, DrainTrace>,
 }
 
 impl ActionsState {
@@ -39,6 +41,9 @@ pub struct Confirm {
     /// Set when the action needs another person's approval: Enter files a request instead of
     /// running it, and a reason is asked for.
     pub request: Option<RequestDraft>,
+    /// `s` in the confirmation: silence the service's alerts in the environment while the action
+    /// runs (expired when it ends). None when the config names no Alertmanager (not offered).
+    pub silence: Option<bool>,
 }
 
 /// The request a confirmation files: why, and who will be asked.
@@ -71,4 +76,37 @@ impl Confirm {
     pub fn on_reason(&self) -> bool {
         self.request.as_ref().is_some_and(|r| r.on_reason)
     }
+}
+
+/// The old server's sessions while a switch drains, from the executor's progress events.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DrainTrace {
+    pub server: String,
+    /// (milliseconds since the drain began, sessions), oldest first.
+    pub samples: Vec<(u64, u64)>,
+    pub at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl DrainTrace {
+    /// Sessions when the drain began.
+    pub fn first(&self) -> u64 {
+        self.samples.first().map_or(0, |s| s.1)
+    }
+    /// Sessions as of the last look.
+    pub fn now(&self) -> u64 {
+        self.samples.last().map_or(0, |s| s.1)
+    }
+    pub fn elapsed_ms(&self) -> u64 {
+        self.samples.last().map_or(0, |s| s.0)
+    }
+}
+
+/// The confirmation `C` opens before it aborts (or cancels) a running action.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AbortConfirm {
+    pub id: i64,
+    pub service: String,
+    pub env: String,
+    /// What will happen, as the box says it.
+    pub question: String,
 }

@@ -7,6 +7,7 @@ pub mod approvals;
 pub mod container;
 pub mod history;
 mod reach;
+pub mod silence;
 pub mod views;
 
 pub use reach::{short_age, Reach};
@@ -137,6 +138,12 @@ pub struct UiState {
     pub health_chart: Option<SlotId>,
     /// The container detail overlay (Enter on a slot).
     pub container: Option<container::ContainerView>,
+    /// The silence form `s` opened on an alert, if any.
+    pub silence_form: Option<silence::SilenceForm>,
+    /// The silences list (`S`).
+    pub silences: silence::SilencesView,
+    /// The confirmation `C` opened before aborting a running action, if any.
+    pub abort: Option<actions::AbortConfirm>,
 }
 
 /// Everything the console knows.
@@ -148,6 +155,8 @@ pub struct Model {
     pub health: BTreeMap<SlotId, HealthEntry>,
     pub registry: RegistryState,
     pub alerts: AlertsState,
+    /// Alertmanager's silences.
+    pub silences: silence::SilencesState,
     pub actions: actions::ActionsState,
     /// Approval requests from the shared store.
     pub approvals: approvals::ApprovalsState,
@@ -193,6 +202,7 @@ impl Model {
             health: BTreeMap::new(),
             registry: RegistryState::default(),
             alerts,
+            silences: silence::SilencesState::default(),
             actions: actions::ActionsState::default(),
             approvals: approvals::ApprovalsState::default(),
             audit: approvals::AuditState::default(),

@@ -23,6 +23,8 @@ pub struct ActionRunner {
     pub(super) chores: JoinSet<()>,
     pub(super) cancel: CancellationToken,
     pub(super) tx: MsgTx,
+    /// Each running action's "abort back" (`C`), by (service, environment): one action each.
+    pub(super) aborts: std::collections::HashMap<(String, String), CancellationToken>,
 }
 
 impl ActionRunner {
@@ -71,6 +73,7 @@ impl ActionRunner {
             chores: JoinSet::new(),
             cancel: CancellationToken::new(),
             tx: tx.clone(),
+            aborts: std::collections::HashMap::new(),
         }
     }
 
@@ -88,7 +91,9 @@ impl ActionRunner {
             return;
         }
         let cancel = self.cancel.child_token();
-        self.tasks.spawn(async move { exec.run(plan, cancel).await });
+        let abort = CancellationToken::new();
+        self.aborts.insert((plan.service.clone(), plan.env.clone()), abort.clone());
+        self.tasks.spawn(async move { exec.run_abortable(plan, cancel, abort).await });
     }
 
     /// Asks every running action to settle and waits for them, printing progress on stderr.

@@ -13,6 +13,7 @@ use crate::msg::{ApprovalResult, Msg};
 use crate::store::{Request, RequestId, Store, Verdict};
 use chrono::Utc;
 use std::sync::MutexGuard;
+use tokio_util::sync::CancellationToken;
 
 impl ActionRunner {
     /// Files `plan` as a request for `reason`, after the promotion gate (as the command line
@@ -57,6 +58,11 @@ impl ActionRunner {
         let Some(exec) = self.executor(&format!("request #{id}")) else { return };
         let (config, tx, model) = (self.config.clone(), self.tx.clone(), model.clone());
         let cancel = self.cancel.child_token();
+        // `C` aborts it like any action this console runs (one action per service and env).
+        let abort = CancellationToken::new();
+        if let Some(r) = model.approvals.requests.iter().find(|r| r.id == id) {
+            self.aborts.insert((r.service.clone(), r.env.clone()), abort.clone());
+        }
         self.tasks.spawn(async move {
             let ex = exec.clone();
             let decided = tokio::task::spawn_blocking(move || -> Result<(Request, ActionPlan), String> {
@@ -81,7 +87,7 @@ impl ActionRunner {
                 subject: format!("{} {}", request.kind, request.subject()),
                 requested_by: request.requested_by.clone(),
             }));
-            let (report, ended) = approvals::run(&exec, &request, plan, cancel).await;
+            let (report, ended) = approvals::run_abortable(&exec, &request, plan, cancel, abort).await;
             let state = ended.map(|r| r.state);
             let _ = tx.send(Msg::Approval(ApprovalResult::Ended { id, state, reason: report.reason.clone() }));
             report

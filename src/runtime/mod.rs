@@ -4,6 +4,7 @@
 
 mod actions;
 mod approvals;
+mod silences;
 
 use crate::collect::{probe_all, spawn_inspect, spawn_store_watcher, spawn_watchers, MsgTx};
 use crate::config::Config;
@@ -98,6 +99,9 @@ fn apply(model: &mut Model, msg: Msg, cx: &mut Context<'_>) {
             Cmd::RecordRefusal { id, verdict, reason } => cx.actions.record_refusal(id, verdict, reason),
             Cmd::RefreshStore => cx.store_wake.notify_one(),
             Cmd::InspectContainer { host, container_id } => spawn_inspect(cx.config, host, container_id, cx.tx),
+            Cmd::CreateSilence(silence) => cx.actions.create_silence(silence),
+            Cmd::ExpireSilence(id) => cx.actions.expire_silence(id, model),
+            Cmd::AbortAction { id, service, env } => cx.actions.abort(id, service, env),
             Cmd::Quit => model.should_quit = true,
         }
     }

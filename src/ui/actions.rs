@@ -76,6 +76,16 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, focuse
     let table = Table::new(fitted.rows, fitted.widths).header(fitted.header).row_highlight_style(highlight);
     StatefulWidget::render(table, list_area, buf, &mut state);
 
+    let steps_area = match model.actions.drains.get(&entry.id.0).filter(|_| super::drain::shown(entry)) {
+        Some(trace) if steps_area.height > super::drain::HEIGHT + DETAIL_HEAD => {
+            // On top of the detail: while it drains, this is what the operator watches.
+            let [drain, rest] =
+                Layout::vertical([Constraint::Length(super::drain::HEIGHT), Constraint::Min(0)]).areas(steps_area);
+            super::drain::render(trace, theme, drain, buf);
+            rest
+        }
+        _ => steps_area,
+    };
     render_detail(model, theme, entry, &steps, steps_area, buf);
 }
 

@@ -43,6 +43,15 @@ pub fn render(confirm: &Confirm, theme: &Theme, area: Rect, buf: &mut Buffer) {
 /// Everything the box says, in lines of at most `width` cells: the facts, then how to go on.
 fn lines<'a>(confirm: &Confirm, theme: &Theme, width: usize) -> Vec<Line<'a>> {
     let mut lines = facts(&confirm.plan, theme, width, confirm.type_to_confirm.is_some());
+    if let Some(on) = confirm.silence {
+        lines.extend(super::silence::confirm_toggle(
+            &confirm.plan,
+            on,
+            confirm.type_to_confirm.is_some() || confirm.request.is_some(),
+            theme,
+            width,
+        ));
+    }
     lines.push(Line::default());
     match &confirm.request {
         Some(draft) => lines.extend(request_prompt(confirm, draft, theme, width)),
@@ -102,6 +111,10 @@ pub(super) fn facts<'a>(plan: &ActionPlan, theme: &Theme, width: usize, approval
         ("traffic", traffic, theme.text),
         ("watch", watch, theme.text),
     ];
+    if plan.silences() {
+        let what = format!("{}'s alerts in {} silenced while it runs, expired when it ends", plan.service, plan.env);
+        rows.push(("alerts", what, theme.warn));
+    }
     if plan.forced {
         rows.push(("gate", "forced open: it has not run healthy before (audited)".into(), theme.warn));
     }

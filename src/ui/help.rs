@@ -44,6 +44,7 @@ impl Group {
             }
             Action::NextPane | Action::PrevPane | Action::HealthChart => Group::Panes,
             Action::Promote | Action::Rollback | Action::Reapply | Action::Confirm => Group::Actions,
+            Action::Silence | Action::Silences | Action::Abort => Group::Actions,
             Action::Approve | Action::Reject | Action::Audit | Action::Filter => Group::Approvals,
             Action::Help | Action::Close | Action::Quit => Group::Other,
         }

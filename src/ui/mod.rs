@@ -2,6 +2,7 @@
 //! (title line, the panes, hint bar) and the order overlays are drawn in; each pane draws
 //! itself in its own file and reads nothing but the [`Model`] and the [`Theme`].
 
+mod abort;
 mod actions;
 mod alerts;
 mod approvals;
@@ -10,6 +11,7 @@ mod columns;
 mod common;
 mod confirm;
 mod container_detail;
+mod drain;
 mod envs;
 mod health;
 mod health_chart;
@@ -22,6 +24,8 @@ mod request_view;
 pub mod screenshot;
 #[cfg(test)]
 mod screenshot_files;
+mod silence;
+mod silences;
 mod spark;
 mod status_bar;
 #[cfg(test)]
@@ -77,8 +81,8 @@ pub fn render_with(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     }
     status_bar::render(model, theme, hints, buf);
     // Overlays last, in a fixed order, so they cover the panes: the Audit view (in place of the
-    // panes), the health chart (in place of the panes), the container detail, the confirmation,
-    // the approval view, the rejection's reason, then help.
+    // panes), the health chart (in place of the panes), the container detail, the silences list, the confirmation,
+    // the silence form, the abort question, the approval view, the rejection's reason, then help.
     if model.ui.audit.open {
         audit::render(model, theme, middle, buf);
     }
@@ -88,8 +92,17 @@ pub fn render_with(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     if let Some(view) = &model.ui.container {
         container_detail::render(model, view, theme, area, buf);
     }
+    if model.ui.silences.open {
+        silences::render(model, theme, middle, buf);
+    }
     if let Some(c) = &model.ui.confirm {
         confirm::render(c, theme, area, buf);
+    }
+    if let Some(form) = &model.ui.silence_form {
+        silence::render_form(model, form, theme, area, buf);
+    }
+    if let Some(abort) = &model.ui.abort {
+        abort::render(abort, theme, area, buf);
     }
     if let Some(view) = &model.ui.approval {
         request_view::render_approval(model, view, theme, area, buf);

@@ -10,6 +10,7 @@ use crate::test_support::{
     gen_approval_view_model, gen_audit_model, gen_chart_model, gen_confirm, gen_demo_model, gen_demo_model_all_up,
     gen_detail_model, gen_history_model,
 };
+use crate::test_support::{gen_drain_model, gen_silence_form_model, gen_silences_model};
 use std::path::PathBuf;
 
 fn shots() -> Vec<(&'static str, Model, u16, u16)> {
@@ -20,6 +21,8 @@ fn shots() -> Vec<(&'static str, Model, u16, u16)> {
     let mut sparklines = gen_history_model();
     sparklines.ui.focus = Pane::Health;
     sparklines.ui.env_col = 2;
+    let mut drain = gen_drain_model();
+    drain.ui.focus = Pane::Actions;
     vec![
         ("console-80x24", focused(Pane::Environments), 80, 24),
         ("console-160x48", focused(Pane::Environments), 160, 48),
@@ -38,6 +41,10 @@ fn shots() -> Vec<(&'static str, Model, u16, u16)> {
         ("health-chart-160x48", gen_chart_model(), 160, 48),
         ("container-detail-80x24", gen_detail_model(), 80, 24),
         ("container-detail-160x48", gen_detail_model(), 160, 48),
+        ("silence-form-80x24", gen_silence_form_model(), 80, 24),
+        ("silences-160x48", gen_silences_model(), 160, 48),
+        ("drain-80x24", drain.clone(), 80, 24),
+        ("drain-160x48", drain, 160, 48),
     ]
 }
 

@@ -8,7 +8,7 @@ use crate::config::ApprovalPolicy;
 use crate::model::actions::{Confirm, RequestDraft};
 use crate::model::{Model, Pane};
 use crate::msg::Cmd;
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 /// The longest environment name that can be typed.
 const MAX_NAME: usize = 64;
@@ -52,6 +52,7 @@ pub(super) fn ask(model: &mut Model, kind: ActionKind) -> Vec<Cmd> {
                 plan,
                 typed: String::new(),
                 request,
+                silence: model.alerts.configured.then_some(false),
             });
         }
         Err(reason) => model.ui.notice = Some(reason),
@@ -63,6 +64,13 @@ pub(super) fn ask(model: &mut Model, kind: ActionKind) -> Vec<Cmd> {
 /// between the name and the reason, and Enter on a matching name moves on to the reason.
 pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
     let Some(confirm) = model.ui.confirm.as_mut() else { return Vec::new() };
+    // `s` (Alt-s while a name or reason is typed) silences the service's alerts during it.
+    let typing = confirm.type_to_confirm.is_some() || confirm.on_reason();
+    let toggle = key.code == KeyCode::Char('s') && (!typing || key.modifiers.contains(KeyModifiers::ALT));
+    if let Some(on) = confirm.silence.as_mut().filter(|_| toggle) {
+        *on = !*on;
+        return Vec::new();
+    }
     match key.code {
         KeyCode::Esc => model.ui.confirm = None,
         KeyCode::Tab | KeyCode::BackTab => {
@@ -108,7 +116,7 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
 /// Runs the confirmed plan, or files its request.
 fn go(model: &mut Model) -> Vec<Cmd> {
     let Some(confirm) = model.ui.confirm.take() else { return Vec::new() };
-    let plan = Box::new(confirm.plan);
+    let plan = Box::new(if confirm.silence == Some(true) { confirm.plan.with_silence() } else { confirm.plan });
     match confirm.request {
         Some(draft) => {
             model.ui.notice = Some(format!("filing a request: {}", plan.summary()));

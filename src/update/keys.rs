@@ -16,6 +16,15 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
     if model.ui.confirm.is_some() {
         return super::confirm::on_key(model, key);
     }
+    if model.ui.abort.is_some() {
+        return super::abort::on_abort_key(model, key);
+    }
+    if model.ui.silence_form.is_some() {
+        return super::silence::on_form_key(model, key);
+    }
+    if model.ui.silences.open && !model.ui.help_open {
+        return super::silence::on_list_key(model, key);
+    }
     if model.ui.reject.is_some() {
         return approvals::on_reject_key(model, key);
     }
@@ -64,6 +73,9 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
         Action::Reject => return approvals::reject(model),
         Action::Audit => audit::open(model, false),
         Action::Filter => audit::open(model, true),
+        Action::Silence => return super::silence::open_form(model),
+        Action::Silences => return super::silence::open_list(model),
+        Action::Abort => return super::abort::ask_abort(model),
         Action::NextPane => model.ui.focus = model.ui.focus.next(),
         Action::PrevPane => model.ui.focus = model.ui.focus.prev(),
         Action::Up => move_row(model, -1),

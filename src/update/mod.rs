@@ -1,12 +1,16 @@
 //! `update`: the only code that changes the [`Model`]. It folds each [`Msg`] in and returns the
 //! [`Cmd`]s the runtime should carry out, so it is tested without tokio or a terminal.
 
+mod abort;
 mod approvals;
 mod audit;
 mod confirm;
 mod container;
 mod health_chart;
 mod keys;
+mod silence;
+
+pub use silence::RECENT_EXPIRED;
 
 use crate::model::{HealthEntry, HostId, Model, SlotId};
 use crate::msg::{Cmd, Msg};
@@ -99,6 +103,17 @@ fn fold(model: &mut Model, msg: Msg) -> Vec<Cmd> {
             }
             Vec::new()
         }
+        Msg::Silences(result) => {
+            let now = model.now;
+            match result {
+                Ok(silences) => {
+                    model.silences.reach = crate::model::Reach::Up { at: now };
+                    model.silences.silences = silences.sanitized();
+                }
+                Err(e) => model.silences.reach = model.silences.reach.failed(cleaned(&e.to_string()), now),
+            }
+            Vec::new()
+        }
         Msg::Store(Ok((recent, locks))) => {
             model.actions.recent = recent.sanitized();
             model.actions.locks = locks.sanitized();
@@ -138,6 +153,7 @@ fn fold(model: &mut Model, msg: Msg) -> Vec<Cmd> {
 /// it ended.
 fn on_action_event(model: &mut Model, event: crate::actions::ActionEvent) -> Vec<Cmd> {
     use crate::actions::ActionEvent as E;
+    abort::on_action_event(model, &event);
     match &event {
         E::Started { id, .. } => model.actions.ours.push(*id),
         E::Finished { id, .. } => {
@@ -146,6 +162,7 @@ fn on_action_event(model: &mut Model, event: crate::actions::ActionEvent) -> Vec
         }
         E::Refused { .. } => model.ui.notice = Some(cleaned(&event.line())),
         E::Step { .. } | E::Undoing { .. } => {}
+        E::Drain { .. } => {}
     }
     vec![Cmd::RefreshStore]
 }

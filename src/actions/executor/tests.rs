@@ -24,6 +24,10 @@ struct World {
     hang_pull: bool,
     requests: u64,
     errors: u64,
+    /// Silences: id -> active.
+    silences: BTreeMap<String, bool>,
+    /// Alertmanager is down: silences cannot be created.
+    no_alertmanager: bool,
 }
 
 #[derive(Default)]
@@ -142,6 +146,27 @@ impl SlotOps for Fake {
         server: &str,
     ) -> impl Future<Output = OpsResult<()>> + Send {
         self.call(format!("shutdown {server}"));
+        ready(Ok(()))
+    }
+    fn create_silence(
+        &self,
+        silence: &opsdeck_backends::alertmanager::NewSilence,
+    ) -> impl Future<Output = OpsResult<String>> + Send {
+        let matchers: Vec<String> = silence.matchers.iter().map(|m| format!("{}={}", m.name, m.value)).collect();
+        self.call(format!("silence {} by {}", matchers.join(","), silence.created_by));
+        let mut w = self.world();
+        if w.no_alertmanager {
+            return ready(Err("alertmanager: connection refused".into()));
+        }
+        let id = format!("s-{}", w.silences.len() + 1);
+        w.silences.insert(id.clone(), true);
+        ready(Ok(id))
+    }
+    fn expire_silence(&self, id: &str) -> impl Future<Output = OpsResult<()>> + Send {
+        self.call(format!("expire {id}"));
+        if let Some(active) = self.world().silences.get_mut(id) {
+            *active = false;
+        }
         ready(Ok(()))
     }
 }
@@ -410,4 +435,144 @@ async fn every_step_is_journaled_before_and_after() {
     assert_eq!(entry.finish.map(|f| f.outcome), Some(ActionOutcome::Succeeded));
     assert!(store.unfinished_actions().expect("journal").is_empty());
     assert!(store.locks().expect("locks").is_empty(), "lock released");
+}
+
+/// Runs `plan` in a task with an abort token; returns the join handle and the token.
+fn spawn_abortable(h: &Harness, plan: ActionPlan) -> (tokio::task::JoinHandle<ActionReport>, CancellationToken) {
+    let abort = CancellationToken::new();
+    let (exec, a) = (h.exec.clone(), abort.clone());
+    (tokio::spawn(async move { exec.run_abortable(plan, CancellationToken::new(), a).await }), abort)
+}
+
+/// Waits (in paused time) until the executor reports the old server draining.
+async fn until_draining(h: &mut Harness) -> Vec<u64> {
+    let mut seen = Vec::new();
+    for _ in 0..400 {
+        while let Ok(e) = h.events.try_recv() {
+            if let ActionEvent::Drain { sessions, .. } = e {
+                seen.push(sessions);
+            }
+        }
+        if seen.len() >= 2 {
+            return seen;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("never drained");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_drain_reports_the_old_servers_sessions_falling_to_zero() {
+    let mut h = harness(gen_world(), "alice");
+    let report = h.exec.run(gen_plan("v1.3.0"), CancellationToken::new()).await;
+    assert!(report.succeeded(), "{report:?}");
+    let drains: Vec<(String, u64)> = h
+        .drain_events()
+        .into_iter()
+        .filter_map(|e| match e {
+            ActionEvent::Drain { server, sessions, .. } => Some((server, sessions)),
+            _ => None,
+        })
+        .collect();
+    // blue had 3 sessions; one finishes per look; each count is reported once.
+    let expected: Vec<(String, u64)> = [3, 2, 1, 0].iter().map(|n| ("blue".to_string(), *n)).collect();
+    assert_eq!(drains, expected);
+}
+
+#[tokio::test(start_paused = true)]
+async fn abort_while_draining_switches_traffic_back_to_the_old_server() {
+    let fake = gen_world();
+    fake.world().servers.insert("blue".into(), (AdminState::Ready, 1000));
+    let mut h = harness(fake, "alice");
+    let (run, abort) = spawn_abortable(&h, gen_plan("v1.3.0"));
+    let seen = until_draining(&mut h).await;
+    assert!(seen[0] > seen[1], "sessions fall: {seen:?}");
+    abort.cancel();
+    let report = run.await.expect("join");
+    assert_eq!(report.outcome, Some(ActionOutcome::RolledBack), "{report:?}");
+    assert!(report.reason.starts_with("aborted by alice during drain blue"), "{}", report.reason);
+    assert_eq!((h.server("blue"), h.server("green")), (AdminState::Ready, AdminState::Maint));
+    assert_eq!(h.running("api-prod-blue"), Some(true), "the old slot was never stopped");
+    assert_eq!(h.running("api-prod-green"), Some(false));
+    let calls = h.calls();
+    assert!(!calls.contains(&"stop api-prod-blue".to_string()), "{calls:?}");
+    let store = h.exec.store.lock().expect("store");
+    let audit = store.audit(None).expect("audit");
+    let last = audit.last().expect("an audit record");
+    assert_eq!(last.entry.outcome, "rolled_back");
+    assert!(last.entry.detail["reason"].as_str().is_some_and(|r| r.contains("aborted by alice")));
+}
+
+#[tokio::test(start_paused = true)]
+async fn abort_before_the_switch_undoes_and_after_the_old_slot_stopped_completes() {
+    let fake = gen_world();
+    fake.world().sick.push("api-prod-green".into());
+    let h = harness(fake, "alice");
+    let (run, abort) = spawn_abortable(&h, gen_plan("v1.3.0"));
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    abort.cancel();
+    let report = run.await.expect("join");
+    assert_eq!(report.outcome, Some(ActionOutcome::Failed));
+    assert!(report.reason.starts_with("aborted by alice"), "{}", report.reason);
+    assert!(!h.calls().iter().any(|c| c.starts_with("set ")), "traffic untouched");
+
+    // In the watch window the old slot is stopped: the abort cancels (cuts the watch short).
+    let h = harness(gen_world(), "alice");
+    let (run, abort) = spawn_abortable(&h, gen_plan("v1.3.0"));
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    abort.cancel();
+    let report = run.await.expect("join");
+    assert!(report.succeeded(), "{report:?}");
+    assert_eq!((h.server("green"), h.server("blue")), (AdminState::Ready, AdminState::Maint));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_silence_is_set_before_the_first_step_and_expired_however_the_action_ends() {
+    // Succeeds.
+    let h = harness(gen_world(), "alice");
+    let report = h.exec.run(gen_plan("v1.3.0").with_silence(), CancellationToken::new()).await;
+    assert!(report.succeeded(), "{report:?}");
+    let calls = h.calls();
+    assert_eq!(calls.first().map(String::as_str), Some("silence service=api,env=prod by alice"));
+    assert_eq!(calls.last().map(String::as_str), Some("expire s-1"));
+    assert_eq!(h.exec.ops.world().silences.get("s-1"), Some(&false));
+    {
+        let store = h.exec.store.lock().expect("store");
+        let audit = store.audit(None).expect("audit");
+        let steps = audit.last().expect("audit").entry.detail["steps"].as_array().expect("steps").clone();
+        assert_eq!(steps.first().map(|s| s["step"].clone()), Some("silence api's alerts in prod".into()));
+        assert_eq!(steps.last().map(|s| s["note"].clone()), Some("silence s-1 expired".into()));
+    }
+
+    // Fails before the switch: still expired.
+    let fake = gen_world();
+    fake.world().sick.push("api-prod-green".into());
+    let h = harness(fake, "alice");
+    let report = h.exec.run(gen_plan("v1.3.0").with_silence(), CancellationToken::new()).await;
+    assert_eq!(report.outcome, Some(ActionOutcome::Failed));
+    assert_eq!(h.calls().last().map(String::as_str), Some("expire s-1"));
+
+    // Rolled back after the switch: still expired.
+    let fake = gen_world();
+    fake.world().sick_after = Some(("api-prod-green".into(), 2));
+    let h = harness(fake, "alice");
+    let report = h.exec.run(gen_plan("v1.3.0").with_silence(), CancellationToken::new()).await;
+    assert_eq!(report.outcome, Some(ActionOutcome::RolledBack));
+    assert_eq!(h.calls().last().map(String::as_str), Some("expire s-1"));
+    assert_eq!(h.exec.ops.world().silences.get("s-1"), Some(&false));
+}
+
+#[tokio::test(start_paused = true)]
+async fn alertmanager_down_does_not_stop_the_action() {
+    let fake = gen_world();
+    fake.world().no_alertmanager = true;
+    let h = harness(fake, "alice");
+    let report = h.exec.run(gen_plan("v1.3.0").with_silence(), CancellationToken::new()).await;
+    assert!(report.succeeded(), "{report:?}");
+    assert!(!h.calls().iter().any(|c| c.starts_with("expire")));
+    let mut store = h.exec.store.lock().expect("store");
+    let entry = store.recent_actions(1).expect("journal").pop().expect("an action");
+    let failed: Vec<_> = entry.steps.iter().filter(|s| s.phase == StepPhase::Failed).collect();
+    assert_eq!(failed.len(), 1, "{:?}", entry.steps);
+    assert!(failed[0].detail.contains("connection refused"));
 }

@@ -1,0 +1,75 @@
+//! Carrying out the silence and abort commands: creating and expiring silences through the
+//! action layer (bounded, audited) as short chores, reporting in the status bar and refreshing
+//! the silences list at once; and firing a running action's abort token.
+
+use super::actions::ActionRunner;
+use crate::model::silence::matcher_text;
+use crate::model::Model;
+use crate::msg::Msg;
+use opsdeck_backends::alertmanager::NewSilence;
+
+impl ActionRunner {
+    /// Creates `silence` in the background; the status bar gets its id, or why not.
+    pub fn create_silence(&mut self, silence: NewSilence) {
+        let exec = match &self.exec {
+            Ok(e) => e.clone(),
+            Err(e) => {
+                let _ = self.tx.send(Msg::Notice(format!("not silenced: actions disabled: {e}")));
+                return;
+            }
+        };
+        let (tx, config) = (self.tx.clone(), self.config.clone());
+        self.chores.spawn(async move {
+            let what = silence.matchers.iter().map(matcher_text).collect::<Vec<_>>().join(", ");
+            let line = match crate::actions::silences::create(&exec, &silence).await {
+                Ok(id) => format!("silenced {what} until {} (silence {id})", silence.ends_at.format("%H:%M UTC")),
+                Err(e) => format!("not silenced ({what}): {e}"),
+            };
+            let _ = tx.send(Msg::Notice(line));
+            if let Some(msg) = crate::collect::fetch_silences(&config).await {
+                let _ = tx.send(msg);
+            }
+        });
+    }
+
+    /// Expires the silence `id` in the background.
+    pub fn expire_silence(&mut self, id: String, model: &Model) {
+        let exec = match &self.exec {
+            Ok(e) => e.clone(),
+            Err(e) => {
+                let _ = self.tx.send(Msg::Notice(format!("not expired: actions disabled: {e}")));
+                return;
+            }
+        };
+        let what = model
+            .silences
+            .silences
+            .iter()
+            .find(|s| s.id == id)
+            .map(|s| s.matchers.iter().map(matcher_text).collect::<Vec<_>>().join(","))
+            .unwrap_or_else(|| id.clone());
+        let (tx, config) = (self.tx.clone(), self.config.clone());
+        self.chores.spawn(async move {
+            let line = match crate::actions::silences::expire(&exec, &id, &what).await {
+                Ok(()) => format!("silence {id} expired ({what})"),
+                Err(e) => format!("silence {id} not expired: {e}"),
+            };
+            let _ = tx.send(Msg::Notice(line));
+            if let Some(msg) = crate::collect::fetch_silences(&config).await {
+                let _ = tx.send(msg);
+            }
+        });
+    }
+
+    /// Fires the abort of our running action on `service` in `env` (`C`, confirmed).
+    pub fn abort(&mut self, id: i64, service: String, env: String) {
+        let line = match self.aborts.get(&(service.clone(), env.clone())) {
+            Some(token) => {
+                token.cancel();
+                format!("action #{id}: abort asked; switching back where traffic moved")
+            }
+            None => format!("action #{id} ({service}/{env}): not run by this console: nothing to abort here"),
+        };
+        let _ = self.tx.send(Msg::Notice(line));
+    }
+}
