@@ -6,11 +6,13 @@ mod alerts;
 mod docker;
 mod haproxy;
 mod health;
+mod logs;
 mod once;
 mod registry;
 mod store;
 
 pub use health::probe_all;
+pub use logs::LogFollowers;
 pub use once::gather_once;
 pub use store::spawn_store_watcher;
 

@@ -4,6 +4,7 @@
 
 pub mod actions;
 pub mod approvals;
+pub mod logs;
 mod reach;
 pub mod views;
 
@@ -129,6 +130,8 @@ pub struct UiState {
     pub reject: Option<approvals::RejectInput>,
     /// The Audit view (`A`).
     pub audit: approvals::AuditView,
+    /// The Logs view (`L`).
+    pub logs: logs::LogsView,
     /// A one-line notice for the status bar (errors, "nothing to do").
     pub notice: Option<String>,
 }

@@ -13,6 +13,7 @@ mod envs;
 mod health;
 mod help;
 mod images;
+mod logs;
 mod request_view;
 pub mod screenshot;
 #[cfg(test)]
@@ -74,6 +75,9 @@ pub fn render_with(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     // panes), the confirmation, the approval view, the rejection's reason, then help.
     if model.ui.audit.open {
         audit::render(model, theme, middle, buf);
+    }
+    if model.ui.logs.open {
+        logs::render(model, theme, middle, buf);
     }
     if let Some(c) = &model.ui.confirm {
         confirm::render(c, theme, area, buf);

@@ -7,7 +7,7 @@ use super::tests::focused;
 use super::*;
 use crate::actions::ActionKind;
 use crate::test_support::{
-    gen_approval_view_model, gen_audit_model, gen_confirm, gen_demo_model, gen_demo_model_all_up,
+    gen_approval_view_model, gen_audit_model, gen_confirm, gen_demo_model, gen_demo_model_all_up, gen_logs_model,
 };
 use std::path::PathBuf;
 
@@ -28,6 +28,8 @@ fn shots() -> Vec<(&'static str, Model, u16, u16)> {
         ("approvals-80x24", focused(Pane::Approvals), 80, 24),
         ("approval-view-80x24", gen_approval_view_model(), 80, 24),
         ("audit-160x48", gen_audit_model(), 160, 48),
+        ("logs-80x24", gen_logs_model(), 80, 24),
+        ("logs-160x48", gen_logs_model(), 160, 48),
     ]
 }
 

@@ -1,7 +1,7 @@
 //! Keys: the keymap turns a key into an [`Action`]; here the action becomes a change of focus,
 //! selection or overlay. Nothing on this path does I/O.
 
-use super::{approvals, audit};
+use super::{approvals, audit, logs};
 use crate::actions::ActionKind;
 use crate::keymap::{action_for, Action};
 use crate::model::{Model, Pane};
@@ -22,6 +22,9 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
     if model.ui.approval.is_some() {
         return approvals::on_view_key(model, key);
     }
+    if model.ui.logs.open && model.ui.logs.editing && !model.ui.help_open {
+        return logs::on_edit_key(model, key);
+    }
     if model.ui.audit.open && model.ui.audit.editing && !model.ui.help_open {
         return audit::on_edit_key(model, key);
     }
@@ -36,6 +39,9 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
             model.ui.help_open = false;
         }
         return Vec::new();
+    }
+    if model.ui.logs.open {
+        return logs::on_action(model, action);
     }
     if model.ui.audit.open {
         return audit::on_action(model, action);
@@ -54,6 +60,8 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
         Action::Reject => return approvals::reject(model),
         Action::Audit => audit::open(model, false),
         Action::Filter => audit::open(model, true),
+        Action::Logs => return logs::open(model),
+        Action::Pause | Action::PageUp | Action::PageDown | Action::Wrap | Action::Timestamps => {}
         Action::NextPane => model.ui.focus = model.ui.focus.next(),
         Action::PrevPane => model.ui.focus = model.ui.focus.prev(),
         Action::Up => move_row(model, -1),

@@ -5,6 +5,7 @@ mod approvals;
 mod audit;
 mod confirm;
 mod keys;
+mod logs;
 
 use crate::model::{HealthEntry, HostId, Model, SlotId};
 use crate::msg::{Cmd, Msg};
@@ -113,6 +114,10 @@ fn fold(model: &mut Model, msg: Msg) -> Vec<Cmd> {
         }
         Msg::Approval(result) => approvals::on_result(model, result),
         Msg::Action(event) => on_action_event(model, event),
+        Msg::Logs(generation, slot, event) => {
+            logs::on_event(model, generation, slot, event);
+            Vec::new()
+        }
         Msg::Notice(line) => {
             model.ui.notice = Some(cleaned(&line));
             Vec::new()

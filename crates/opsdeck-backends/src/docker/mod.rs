@@ -4,6 +4,7 @@
 
 pub mod inventory;
 pub mod lifecycle;
+pub mod logs;
 
 use crate::error::{with_timeout, BackendError, BackendResult};
 use bollard::Docker;
