@@ -70,11 +70,12 @@ pub(super) fn on_event(model: &mut Model, generation: u64, slot: SlotId, event: 
 }
 
 /// A line as it may be shown: escape sequences dropped, then control characters, secret values
-/// masked, and a cut line saying how much was cut.
+/// masked, and a cut line starting with how much was cut.
 fn clean_line(line: LogLine) -> (Option<chrono::DateTime<chrono::Utc>>, bool, String) {
     let mut text = cleaned(&strip_ansi(&line.text));
     if line.cut > 0 {
-        text.push_str(&format!(" … [{} more bytes cut]", crate::model::logs::thousands(line.cut as u64)));
+        // In front, where it shows whether the line is wrapped or cut at the screen's edge.
+        text = format!("[+{} bytes cut] {text}", crate::model::logs::thousands(line.cut as u64));
     }
     (line.at, line.source == LogSource::Stderr, text)
 }
@@ -199,7 +200,7 @@ mod tests {
     #[test]
     fn a_cut_line_says_how_much_was_cut() {
         let (_, _, text) = clean_line(LogLine { cut: 983_040, ..raw("AAAA") });
-        assert_eq!(text, "AAAA … [983,040 more bytes cut]");
+        assert_eq!(text, "[+983,040 bytes cut] AAAA");
     }
 
     #[test]
