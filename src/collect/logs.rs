@@ -1,7 +1,7 @@
 //! Following slots' logs for the Logs view: one task per slot, started by `Cmd::FollowLogs` and
 //! all stopped together (a new follow, the view closing, quit). Lines are sent in batches (every
 //! [`BATCH_EVERY`] or [`BATCH_LINES`] lines), so a container printing 10,000 lines a second
-//! costs the UI loop ~20 messages a second; a batch never holds more than the ring keeps, the
+//! costs the UI loop ~10 messages (and draws) a second; a batch never holds more than the ring keeps, the
 //! rest counted as dropped. An unreachable engine is reported and retried; the other slots keep
 //! streaming.
 
@@ -16,9 +16,9 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 /// Lines wait at most this long before they are sent.
-pub const BATCH_EVERY: Duration = Duration::from_millis(50);
+pub const BATCH_EVERY: Duration = Duration::from_millis(100);
 /// A batch this long is sent at once.
-pub const BATCH_LINES: usize = 500;
+pub const BATCH_LINES: usize = 1000;
 const FIRST_RETRY: Duration = Duration::from_secs(2);
 const MAX_RETRY: Duration = Duration::from_secs(30);
 

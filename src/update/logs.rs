@@ -52,8 +52,11 @@ pub(super) fn on_event(model: &mut Model, generation: u64, slot: SlotId, event: 
     let now = model.now;
     match event {
         LogEvent::Streaming => view.slots[index].reach = LogReach::Streaming,
-        LogEvent::Lines { lines, dropped } => {
-            let lines = lines.into_iter().map(clean_line).collect();
+        LogEvent::Lines { mut lines, mut dropped } => {
+            // Lines the ring would push out at once are counted, not cleaned.
+            let skip = lines.len().saturating_sub(view.capacity);
+            dropped += skip as u64;
+            let lines = lines.drain(skip..).map(clean_line).collect();
             view.push(index, lines, dropped, now);
         }
         LogEvent::Failed(e) => {

@@ -130,9 +130,13 @@ fn split_timestamp(frame: &[u8]) -> (Option<DateTime<Utc>>, &[u8]) {
     }
 }
 
+/// Frames taken in one go when several are ready: a container printing thousands of lines a
+/// second costs one batch per read, not one per line.
+const READY_FRAMES: usize = 1024;
+
 /// Follows `container`'s stdout and stderr from its last `tail` lines on, with Docker's
-/// timestamps, as batches of complete lines (one batch per frame; empty batches are skipped).
-/// The engine must answer the request within the client's timeout (see
+/// timestamps, as batches of complete lines (whatever frames were ready at once; empty batches
+/// are skipped). The engine must answer the request within the client's timeout (see
 /// [`connect`](super::connect)); after that a quiet container is just quiet. The stream ends
 /// when the container stops, or with an error when the engine goes away.
 pub fn follow(
@@ -148,34 +152,50 @@ pub fn follow(
         tail: tail.to_string(),
         ..Default::default()
     };
-    let frames = docker.clone().logs(container, Some(options));
-    let state = (Box::pin(frames), LineSplitter::new(true), false);
-    futures::stream::unfold(state, |(mut frames, mut splitter, done)| async move {
-        if done {
-            return None;
-        }
+    let frames = docker.clone().logs(container, Some(options)).ready_chunks(READY_FRAMES);
+    let state = Follow { frames: Box::pin(frames), splitter: LineSplitter::new(true), error: None, done: false };
+    futures::stream::unfold(state, |mut st| async move {
         loop {
-            match frames.next().await {
-                Some(Ok(frame)) => {
-                    let (source, bytes) = match &frame {
-                        LogOutput::StdErr { message } => (LogSource::Stderr, message),
-                        LogOutput::StdOut { message } | LogOutput::Console { message } => (LogSource::Stdout, message),
-                        LogOutput::StdIn { .. } => continue,
-                    };
-                    let mut lines = Vec::new();
-                    splitter.feed(source, bytes, &mut lines);
-                    if !lines.is_empty() {
-                        return Some((Ok(lines), (frames, splitter, false)));
+            if let Some(e) = st.error.take() {
+                st.done = true;
+                return Some((Err(e), st));
+            }
+            if st.done {
+                return None;
+            }
+            let Some(chunk) = st.frames.next().await else {
+                st.done = true;
+                let last = st.splitter.finish()?;
+                return Some((Ok(vec![last]), st));
+            };
+            let mut lines = Vec::new();
+            for frame in chunk {
+                match frame {
+                    Ok(LogOutput::StdErr { message }) => st.splitter.feed(LogSource::Stderr, &message, &mut lines),
+                    Ok(LogOutput::StdOut { message } | LogOutput::Console { message }) => {
+                        st.splitter.feed(LogSource::Stdout, &message, &mut lines)
+                    }
+                    Ok(LogOutput::StdIn { .. }) => {}
+                    Err(e) => {
+                        // The lines before it first; the error next.
+                        st.error = Some(docker_error(&e));
+                        break;
                     }
                 }
-                Some(Err(e)) => return Some((Err(docker_error(&e)), (frames, splitter, true))),
-                None => {
-                    let last = splitter.finish()?;
-                    return Some((Ok(vec![last]), (frames, splitter, true)));
-                }
+            }
+            if !lines.is_empty() {
+                return Some((Ok(lines), st));
             }
         }
     })
+}
+
+/// [`follow`]'s state between batches.
+struct Follow<S> {
+    frames: std::pin::Pin<Box<S>>,
+    splitter: LineSplitter,
+    error: Option<crate::error::BackendError>,
+    done: bool,
 }
 
 #[cfg(test)]
