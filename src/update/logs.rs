@@ -191,6 +191,7 @@ mod tests {
             ("clear\x1b[2J\x1b[H home \x1bc reset", "clear home  reset"),
             ("nul \0 bell \x07 bs \x08 cr \r tab\there", "nul  bell  bs  cr  tab here"),
             ("bidi \u{202E}x\u{202C} c1 \u{9b}31m", "bidi x c1 31m"),
+            ("invalid \u{fffd}\u{fffd} utf8", "invalid \u{fffd}\u{fffd} utf8"),
             ("plain", "plain"),
         ];
         for (input, want) in cases {

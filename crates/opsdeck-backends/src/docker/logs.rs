@@ -34,8 +34,9 @@ pub struct LogLine {
     pub cut: usize,
 }
 
-/// Cuts a container's frames into lines. One per followed container: it carries the part of a
-/// line whose end has not arrived yet.
+/// Cuts one stream's frames into lines: it carries the part of a line whose end has not arrived
+/// yet. A container needs one for stdout and one for stderr ([`SourceSplitters`]): a stderr line
+/// can arrive between two frames of a long stdout line.
 #[derive(Debug, Default)]
 pub struct LineSplitter {
     buf: Vec<u8>,
@@ -116,6 +117,31 @@ impl LineSplitter {
     }
 }
 
+/// A [`LineSplitter`] for each of a container's streams.
+#[derive(Debug)]
+pub struct SourceSplitters {
+    stdout: LineSplitter,
+    stderr: LineSplitter,
+}
+
+impl SourceSplitters {
+    pub fn new(timestamps: bool) -> SourceSplitters {
+        SourceSplitters { stdout: LineSplitter::new(timestamps), stderr: LineSplitter::new(timestamps) }
+    }
+
+    pub fn feed(&mut self, source: LogSource, frame: &[u8], out: &mut Vec<LogLine>) {
+        match source {
+            LogSource::Stdout => self.stdout.feed(source, frame, out),
+            LogSource::Stderr => self.stderr.feed(source, frame, out),
+        }
+    }
+
+    /// The held parts of lines, when the stream ends.
+    pub fn finish(&mut self) -> Vec<LogLine> {
+        self.stdout.finish().into_iter().chain(self.stderr.finish()).collect()
+    }
+}
+
 /// `2026-11-23T09:00:00.123456789Z rest` -> (the time, `rest`); no timestamp -> (None, all).
 fn split_timestamp(frame: &[u8]) -> (Option<DateTime<Utc>>, &[u8]) {
     let head = &frame[..frame.len().min(40)];
@@ -153,7 +179,7 @@ pub fn follow(
         ..Default::default()
     };
     let frames = docker.clone().logs(container, Some(options)).ready_chunks(READY_FRAMES);
-    let state = Follow { frames: Box::pin(frames), splitter: LineSplitter::new(true), error: None, done: false };
+    let state = Follow { frames: Box::pin(frames), splitter: SourceSplitters::new(true), error: None, done: false };
     futures::stream::unfold(state, |mut st| async move {
         loop {
             if let Some(e) = st.error.take() {
@@ -165,8 +191,8 @@ pub fn follow(
             }
             let Some(chunk) = st.frames.next().await else {
                 st.done = true;
-                let last = st.splitter.finish()?;
-                return Some((Ok(vec![last]), st));
+                let last = st.splitter.finish();
+                return (!last.is_empty()).then_some((Ok(last), st));
             };
             let mut lines = Vec::new();
             for frame in chunk {
@@ -193,7 +219,7 @@ pub fn follow(
 /// [`follow`]'s state between batches.
 struct Follow<S> {
     frames: std::pin::Pin<Box<S>>,
-    splitter: LineSplitter,
+    splitter: SourceSplitters,
     error: Option<crate::error::BackendError>,
     done: bool,
 }
@@ -249,6 +275,27 @@ mod tests {
         assert_eq!(out[0].cut, 1024 * 1024 - MAX_LINE);
         assert_eq!(out[1].text, "after");
         assert_eq!(out[1].cut, 0);
+    }
+
+    #[test]
+    fn a_stderr_line_between_two_frames_of_a_stdout_line_leaves_it_whole() {
+        // As Docker sends them: a long stdout line in timestamped parts, a stderr line between.
+        let mut s = SourceSplitters::new(true);
+        let mut out = Vec::new();
+        s.feed(LogSource::Stdout, b"2026-11-23T09:00:00.1Z big AAAA", &mut out);
+        s.feed(LogSource::Stderr, b"2026-11-23T09:00:00.2Z GET /logs/nasty 200 14ms\n", &mut out);
+        s.feed(LogSource::Stdout, b"2026-11-23T09:00:00.1Z AAAA END\n", &mut out);
+        s.feed(LogSource::Stderr, b"2026-11-23T09:00:00.3Z tail without newline", &mut out);
+        out.extend(s.finish());
+        let got: Vec<_> = out.iter().map(|l| (l.source, l.text.as_str())).collect();
+        assert_eq!(
+            got,
+            [
+                (LogSource::Stderr, "GET /logs/nasty 200 14ms"),
+                (LogSource::Stdout, "big AAAAAAAA END"),
+                (LogSource::Stderr, "tail without newline"),
+            ]
+        );
     }
 
     #[test]
