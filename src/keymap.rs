@@ -42,6 +42,19 @@ pub enum Action {
     Silences,
     /// Abort our running action: switch traffic back while it drains, else cancel it.
     Abort,
+    /// Open the Logs view: every slot of the selected service in the selected environment, or
+    /// the Health pane's selected slot.
+    Logs,
+    /// Logs view: pause or follow again.
+    Pause,
+    /// Logs view: a page back.
+    PageUp,
+    /// Logs view: a page forward.
+    PageDown,
+    /// Logs view: wrap long lines, or cut them at the edge.
+    Wrap,
+    /// Logs view: show or hide each line's time.
+    Timestamps,
 }
 
 /// One binding: the keys, shown as text, what they do, and whether the status bar hints them.
@@ -152,7 +165,19 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[KeyCode::Char('/')],
         label: "/",
         action: Action::Filter,
-        desc: "filter the audit trail",
+        desc: "filter the audit trail or the logs",
+        hint: false,
+    },
+    Binding { keys: &[KeyCode::Char('L')], label: "L", action: Action::Logs, desc: "follow the logs", hint: false },
+    Binding { keys: &[KeyCode::Char(' ')], label: "Space", action: Action::Pause, desc: "pause / follow", hint: false },
+    Binding { keys: &[KeyCode::PageUp], label: "PgUp", action: Action::PageUp, desc: "page up", hint: false },
+    Binding { keys: &[KeyCode::PageDown], label: "PgDn", action: Action::PageDown, desc: "page down", hint: false },
+    Binding { keys: &[KeyCode::Char('w')], label: "w", action: Action::Wrap, desc: "wrap long lines", hint: false },
+    Binding {
+        keys: &[KeyCode::Char('t')],
+        label: "t",
+        action: Action::Timestamps,
+        desc: "timestamps on / off",
         hint: false,
     },
     Binding {

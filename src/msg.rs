@@ -6,6 +6,7 @@ use crate::model::{HostId, SlotId};
 use crate::store::{AuditRecord, JournalEntry, LockInfo, Request, RequestId, RequestState};
 use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
+use opsdeck_backends::docker::logs::LogLine;
 use opsdeck_backends::types::{
     Alert, ContainerDetail, ContainerInfo, HealthReport, RegistryImage, ServerStat, Silence,
 };
@@ -45,6 +46,8 @@ pub enum Msg {
     Approval(ApprovalResult),
     /// Progress of an action this process runs.
     Action(ActionEvent),
+    /// News from a followed slot's logs, for the Logs view opening `generation`.
+    Logs(u64, SlotId, LogEvent),
     /// A line to show once in the status bar (crash recovery, refusals).
     Notice(String),
     /// `docker inspect` of the container with this id (for the detail overlay), or why not.
@@ -80,6 +83,15 @@ pub enum Cmd {
         verdict: crate::store::Verdict,
         reason: String,
     },
+    /// Follow these slots' logs (stopping any followed before), each keeping its last `tail`
+    /// lines; their news comes back tagged with `generation`.
+    FollowLogs {
+        generation: u64,
+        slots: Vec<SlotId>,
+        tail: usize,
+    },
+    /// Stop following logs (the Logs view closed).
+    StopLogs,
     /// Read the state store again now (an action moved).
     RefreshStore,
     /// Inspect this container on this host, for the detail overlay (answers with
@@ -100,6 +112,20 @@ pub enum Cmd {
         env: String,
     },
     Quit,
+}
+
+/// What a followed slot's log stream says.
+#[derive(Debug, Clone)]
+pub enum LogEvent {
+    /// The engine answered; lines follow.
+    Streaming,
+    /// A batch of lines, oldest first, and how many lines before them were dropped on the way
+    /// (a burst longer than the ring).
+    Lines { lines: Vec<LogLine>, dropped: u64 },
+    /// The engine cannot be reached (retried), or refused.
+    Failed(BackendError),
+    /// The stream ended (the container stopped).
+    Ended,
 }
 
 /// What became of an approval command, for the status bar.

@@ -879,3 +879,52 @@ pub fn gen_detail_model() -> Model {
     });
     m
 }
+
+/// The Logs view on api/prod (`L` in the Environments pane): blue@prod-1 streaming a few
+/// seconds of requests (one on stderr, one cut at 64 KiB, one carrying escape sequences),
+/// green@prod-1 stopped, prod-2's slots unreachable; 41,337 lines already dropped.
+pub fn gen_logs_model() -> Model {
+    use crate::msg::{LogEvent, Msg};
+    use opsdeck_backends::docker::logs::{LogLine, LogSource};
+    let mut m = gen_demo_model_all_up();
+    m.ui.env_col = 2;
+    crate::update::update(&mut m, Msg::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char('L'))));
+    let generation = m.ui.logs.generation;
+    let slots: Vec<SlotId> = m.ui.logs.slots.iter().map(|s| s.slot.clone()).collect();
+    let base = m.now - chrono::Duration::seconds(30);
+    let line = |i: i64, text: &str, source: LogSource, cut: usize| LogLine {
+        at: Some(base + chrono::Duration::milliseconds(i * 750)),
+        source,
+        text: text.into(),
+        cut,
+    };
+    for slot in &slots {
+        let event = match (slot.host.as_str(), slot.slot.as_str()) {
+            ("prod-1", "blue") => LogEvent::Streaming,
+            ("prod-1", _) => LogEvent::Ended,
+            _ => LogEvent::Failed(opsdeck_backends::BackendError::Timeout {
+                system: "docker",
+                after: std::time::Duration::from_secs(3),
+            }),
+        };
+        crate::update::update(&mut m, Msg::Logs(generation, slot.clone(), event));
+    }
+    let blue = slots.iter().find(|s| s.host == "prod-1" && s.slot == "blue").cloned().expect("blue@prod-1");
+    let green = slots.iter().find(|s| s.host == "prod-1" && s.slot == "green").cloned().expect("green@prod-1");
+    let mut lines = Vec::new();
+    for i in 0..36 {
+        let text = match i % 9 {
+            4 => "GET /slow?ms=250 200 251ms",
+            7 => "GET / 500 0ms",
+            _ => "GET / 200 0ms",
+        };
+        lines.push(line(i, text, LogSource::Stdout, 0));
+    }
+    lines.push(line(36, "\x1b[31mWARN\x1b[0m pool exhausted: 32 of 32 connections busy", LogSource::Stderr, 0));
+    lines.push(line(37, &format!("payload dump {}", "A".repeat(60)), LogSource::Stdout, 983_040));
+    lines.push(line(38, "GET /health 503 2ms", LogSource::Stdout, 0));
+    crate::update::update(&mut m, Msg::Logs(generation, blue, LogEvent::Lines { lines, dropped: 41_337 }));
+    let old = vec![line(-5, "stopped (0 requests cut off)", LogSource::Stderr, 0)];
+    crate::update::update(&mut m, Msg::Logs(generation, green, LogEvent::Lines { lines: old, dropped: 0 }));
+    m
+}

@@ -6,8 +6,8 @@
 //! state store's files, the audit export, `status --json`, or any byte drawn on the terminal.
 //! And the containers did get it: that is what the value is for.
 //!
-//! Not covered yet, because it does not exist yet: opsdeck writes no log file of its own, and the
-//! console has no Logs view (issue 7); when they come, they belong in this test.
+//! The console's Logs view on prod api, whose containers print their environment (the value
+//! with it) when they start, shows it masked; opsdeck's own log file holds it nowhere.
 //!
 //! Also here: a state store open to other users is refused with the command that fixes it.
 
@@ -173,7 +173,7 @@ fn a_secret_value_reaches_the_container_and_nowhere_else() {
     assert_hidden("opsdeck audit --json", &(audit + &err));
 
     // The console in a pty, wide enough for the Alerts pane's summary column: Alerts (the masked
-    // annotation), Health, the confirmation, Actions. (No Logs view yet: issue 7.)
+    // annotation), Health, the confirmation, Actions, Logs.
     let mut console = Console::spawn(&["--config", &cfg], 240, 60);
     console.wait_text("TokenRejected", Duration::from_secs(15));
     console.wait_text(MASK, Duration::from_secs(15));
@@ -194,6 +194,21 @@ fn a_secret_value_reaches_the_container_and_nowhere_else() {
     focus(&mut console, "Actions");
     console.wait_text("rollback", Duration::from_secs(5));
     screens.push(console.screen());
+    // The Logs view on prod api (`L` in the Environments pane): the demo service prints its
+    // environment when it starts, the secret value with it (Docker's logs have it, as a careless
+    // service's would); the screen shows it masked.
+    let docker_logs =
+        Command::new("/usr/bin/docker").args(["logs", &format!("api-prod-{live}")]).output().expect("docker logs");
+    let printed =
+        format!("{}{}", String::from_utf8_lossy(&docker_logs.stdout), String::from_utf8_lossy(&docker_logs.stderr));
+    assert!(printed.contains(&format!("API_TOKEN={SECRET}")), "the service printed the value:\n{printed}");
+    focus(&mut console, "Environments");
+    console.send("L");
+    console.wait_text("Logs: api/prod", Duration::from_secs(5));
+    console.wait_text(&format!("environment: API_TOKEN={MASK}"), Duration::from_secs(10));
+    screens.push(console.screen());
+    console.send("q");
+    console.wait_for("the Logs view closed", Duration::from_secs(5), |s| !s.contains("Logs: api/prod"));
     console.send("q");
     assert!(console.wait_exit(Duration::from_secs(10)).is_some_and(|s| s.success()), "opsdeck did not quit");
     for (i, screen) in screens.iter().enumerate() {

@@ -7,6 +7,7 @@ mod docker;
 mod haproxy;
 mod health;
 mod inspect;
+mod logs;
 mod once;
 mod registry;
 mod silences;
@@ -14,6 +15,7 @@ mod store;
 
 pub use health::probe_all;
 pub use inspect::spawn_inspect;
+pub use logs::LogFollowers;
 pub use once::gather_once;
 pub use silences::silences as fetch_silences;
 pub use store::spawn_store_watcher;

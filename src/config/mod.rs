@@ -4,10 +4,12 @@
 
 mod env;
 mod load;
+mod logs;
 mod validate;
 
 pub use env::{is_secret_name, EnvValue};
 pub use load::{find_config_path, load, parse as parse_str, ConfigError, ConfigProblem};
+pub use logs::LogsConfig;
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -28,6 +30,9 @@ pub struct Config {
     pub intervals: Intervals,
     #[serde(default)]
     pub actions: ActionsConfig,
+    /// The Logs view's ring of lines per slot.
+    #[serde(default)]
+    pub logs: LogsConfig,
     /// Ordered: the promotion ladder runs from the first to the last.
     pub environments: Vec<EnvironmentConfig>,
     pub services: Vec<ServiceConfig>,

@@ -6,6 +6,7 @@ pub mod actions;
 pub mod approvals;
 pub mod container;
 pub mod history;
+pub mod logs;
 mod reach;
 pub mod silence;
 pub mod views;
@@ -132,6 +133,8 @@ pub struct UiState {
     pub reject: Option<approvals::RejectInput>,
     /// The Audit view (`A`).
     pub audit: approvals::AuditView,
+    /// The Logs view (`L`).
+    pub logs: logs::LogsView,
     /// A one-line notice for the status bar (errors, "nothing to do").
     pub notice: Option<String>,
     /// The health chart view (`v`): the slot it charts.

@@ -33,6 +33,7 @@ pub async fn run(config: Arc<Config>, user: String) -> color_eyre::Result<()> {
     spawn_watchers(&config, &tx, &cancel);
     let store_wake = spawn_store_watcher(config.state_path.clone(), &tx, &cancel);
     let mut actions = ActionRunner::start(config.clone(), &user, &tx);
+    let mut logs = crate::collect::LogFollowers::new(&cancel);
 
     let mut model = Model::new(config.clone(), user, chrono::Utc::now());
     let mut events = EventStream::new();
@@ -56,7 +57,8 @@ pub async fn run(config: Arc<Config>, user: String) -> color_eyre::Result<()> {
             Some(msg) = rx.recv() => msg,
             _ = tick.tick() => Msg::Tick(chrono::Utc::now()),
         };
-        let mut cx = Context { config: &config, tx: &tx, actions: &mut actions, store_wake: &store_wake };
+        let mut cx =
+            Context { config: &config, tx: &tx, actions: &mut actions, store_wake: &store_wake, logs: &mut logs };
         apply(&mut model, msg, &mut cx);
         // Fold in everything already queued before drawing once.
         while let Ok(msg) = rx.try_recv() {
@@ -80,6 +82,7 @@ struct Context<'a> {
     tx: &'a MsgTx,
     actions: &'a mut ActionRunner,
     store_wake: &'a tokio::sync::Notify,
+    logs: &'a mut crate::collect::LogFollowers,
 }
 
 fn apply(model: &mut Model, msg: Msg, cx: &mut Context<'_>) {
@@ -102,6 +105,8 @@ fn apply(model: &mut Model, msg: Msg, cx: &mut Context<'_>) {
             Cmd::CreateSilence(silence) => cx.actions.create_silence(silence),
             Cmd::ExpireSilence(id) => cx.actions.expire_silence(id, model),
             Cmd::AbortAction { id, service, env } => cx.actions.abort(id, service, env),
+            Cmd::FollowLogs { generation, slots, tail } => cx.logs.follow(cx.config, generation, slots, tail, cx.tx),
+            Cmd::StopLogs => cx.logs.stop(),
             Cmd::Quit => model.should_quit = true,
         }
     }

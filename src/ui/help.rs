@@ -18,13 +18,15 @@ const GAP: u16 = 3;
 enum Group {
     Navigation,
     Panes,
+    Logs,
     Actions,
     Approvals,
     Other,
 }
 
 impl Group {
-    const ALL: [Group; 5] = [Group::Navigation, Group::Panes, Group::Actions, Group::Approvals, Group::Other];
+    const ALL: [Group; 6] =
+        [Group::Navigation, Group::Panes, Group::Logs, Group::Actions, Group::Approvals, Group::Other];
 
     fn title(self) -> &'static str {
         match self {
@@ -32,6 +34,7 @@ impl Group {
             Group::Panes => "panes",
             Group::Actions => "actions",
             Group::Approvals => "approvals and audit",
+            Group::Logs => "logs",
             Group::Other => "other",
         }
     }
@@ -46,6 +49,9 @@ impl Group {
             Action::Promote | Action::Rollback | Action::Reapply | Action::Confirm => Group::Actions,
             Action::Silence | Action::Silences | Action::Abort => Group::Actions,
             Action::Approve | Action::Reject | Action::Audit | Action::Filter => Group::Approvals,
+            Action::Logs | Action::Pause | Action::PageUp | Action::PageDown | Action::Wrap | Action::Timestamps => {
+                Group::Logs
+            }
             Action::Help | Action::Close | Action::Quit => Group::Other,
         }
     }

@@ -20,6 +20,7 @@ mod health_trend;
 mod health_view_tests;
 mod help;
 mod images;
+mod logs;
 mod request_view;
 pub mod screenshot;
 #[cfg(test)]
@@ -65,6 +66,16 @@ pub fn render_with(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let [title, middle, hints] =
         Layout::vertical([Constraint::Length(1), Constraint::Min(0), Constraint::Length(1)]).areas(area);
     title_bar::render(model, theme, title, buf);
+    if model.ui.logs.open {
+        // The Logs view takes the panes' place, and they are not drawn under it: a flood of lines
+        // redraws often, and should cost only the view. Help is the one overlay opened from it.
+        logs::render(model, theme, middle, buf);
+        status_bar::render(model, theme, hints, buf);
+        if model.ui.help_open {
+            help::render(theme, area, buf);
+        }
+        return;
+    }
     let panes = PaneAreas::new(model, middle);
     let focus = model.ui.focus;
     envs::render(model, theme, panes.envs, buf, focus == Pane::Environments);

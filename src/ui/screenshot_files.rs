@@ -8,7 +8,7 @@ use super::*;
 use crate::actions::ActionKind;
 use crate::test_support::{
     gen_approval_view_model, gen_audit_model, gen_chart_model, gen_confirm, gen_demo_model, gen_demo_model_all_up,
-    gen_detail_model, gen_history_model,
+    gen_detail_model, gen_history_model, gen_logs_model,
 };
 use crate::test_support::{gen_drain_model, gen_silence_form_model, gen_silences_model};
 use std::path::PathBuf;
@@ -45,6 +45,8 @@ fn shots() -> Vec<(&'static str, Model, u16, u16)> {
         ("silences-160x48", gen_silences_model(), 160, 48),
         ("drain-80x24", drain.clone(), 80, 24),
         ("drain-160x48", drain, 160, 48),
+        ("logs-80x24", gen_logs_model(), 80, 24),
+        ("logs-160x48", gen_logs_model(), 160, 48),
     ]
 }
 

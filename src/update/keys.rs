@@ -1,7 +1,7 @@
 //! Keys: the keymap turns a key into an [`Action`]; here the action becomes a change of focus,
 //! selection or overlay. Nothing on this path does I/O.
 
-use super::{approvals, audit, container, health_chart};
+use super::{approvals, audit, container, health_chart, logs};
 use crate::actions::ActionKind;
 use crate::keymap::{action_for, Action};
 use crate::model::{Model, Pane};
@@ -31,6 +31,9 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
     if model.ui.approval.is_some() {
         return approvals::on_view_key(model, key);
     }
+    if model.ui.logs.open && model.ui.logs.editing && !model.ui.help_open {
+        return logs::on_edit_key(model, key);
+    }
     if model.ui.audit.open && model.ui.audit.editing && !model.ui.help_open {
         return audit::on_edit_key(model, key);
     }
@@ -51,6 +54,9 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
     }
     if model.ui.health_chart.is_some() {
         return health_chart::on_action(model, action);
+    }
+    if model.ui.logs.open {
+        return logs::on_action(model, action);
     }
     if model.ui.audit.open {
         return audit::on_action(model, action);
@@ -76,6 +82,8 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
         Action::Silence => return super::silence::open_form(model),
         Action::Silences => return super::silence::open_list(model),
         Action::Abort => return super::abort::ask_abort(model),
+        Action::Logs => return logs::open(model),
+        Action::Pause | Action::PageUp | Action::PageDown | Action::Wrap | Action::Timestamps => {}
         Action::NextPane => model.ui.focus = model.ui.focus.next(),
         Action::PrevPane => model.ui.focus = model.ui.focus.prev(),
         Action::Up => move_row(model, -1),

@@ -11,6 +11,7 @@ mod keys;
 mod silence;
 
 pub use silence::RECENT_EXPIRED;
+mod logs;
 
 use crate::model::{HealthEntry, HostId, Model, SlotId};
 use crate::msg::{Cmd, Msg};
@@ -134,6 +135,10 @@ fn fold(model: &mut Model, msg: Msg) -> Vec<Cmd> {
         }
         Msg::Approval(result) => approvals::on_result(model, result),
         Msg::Action(event) => on_action_event(model, event),
+        Msg::Logs(generation, slot, event) => {
+            logs::on_event(model, generation, slot, event);
+            Vec::new()
+        }
         Msg::Notice(line) => {
             model.ui.notice = Some(cleaned(&line));
             Vec::new()

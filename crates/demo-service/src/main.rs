@@ -4,6 +4,7 @@
 mod clock;
 mod config;
 mod http;
+mod logs;
 mod probe;
 mod routes;
 mod server;

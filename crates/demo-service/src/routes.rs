@@ -1,9 +1,11 @@
-//! What each path answers: `/health`, `/` (the service's identity) and `/slow?ms=N`, with the
-//! configured faults applied.
+//! What each path answers: `/health`, `/` (the service's identity), `/slow?ms=N`, and
+//! `/logs?lines=N&rate=R` and `/logs/nasty` (output on demand, see `logs`), with the configured
+//! faults applied.
 
 use crate::clock;
 use crate::config::Config;
 use crate::http::{Request, Response};
+use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
@@ -47,6 +49,14 @@ impl App {
             "/health" => self.health(),
             "/" => self.index(),
             "/slow" => self.slow(req),
+            "/logs" => self.logs(req),
+            "/logs/nasty" => {
+                let mut out = std::io::stdout().lock();
+                match out.write_all(&crate::logs::nasty()).and_then(|()| out.flush()) {
+                    Ok(()) => Response::json(200, r#"{"nasty":true}"#.into()),
+                    Err(e) => Response::text(500, &format!("stdout: {e}")),
+                }
+            }
             _ => Response::text(404, "not found"),
         }
     }
@@ -84,6 +94,20 @@ impl App {
                 json_escape(&self.hostname)
             ),
         )
+    }
+
+    /// Prints the lines before answering, so the caller knows they were all written.
+    fn logs(&self, req: &Request) -> Response {
+        let num = |name| req.query_param(name).and_then(|v| v.parse::<u64>().ok());
+        let (Some(lines), Some(rate)) = (num("lines"), num("rate")) else {
+            return Response::text(400, "usage: /logs?lines=N&rate=R");
+        };
+        let (lines, rate) = (lines.min(crate::logs::MAX_LINES), rate.clamp(1, crate::logs::MAX_RATE));
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        match crate::logs::emit(&mut out, lines, rate) {
+            Ok(took) => Response::json(200, format!(r#"{{"lines":{lines},"rate":{rate},"ms":{}}}"#, took.as_millis())),
+            Err(e) => Response::text(500, &format!("stdout: {e}")),
+        }
     }
 
     fn slow(&self, req: &Request) -> Response {

@@ -31,6 +31,7 @@ pub fn serve(config: Config) -> io::Result<()> {
     let in_flight = Arc::new(AtomicUsize::new(0));
     let c = &app.config;
     eprintln!("{} {} {} ({}) listening on :{}", clock::now_rfc3339(), c.service, c.version, c.image_tag, c.port);
+    println!("{} {}", clock::now_rfc3339(), crate::logs::environment_line(std::env::vars()));
 
     while !signal::stop_requested() {
         if !wait_readable(&listener, POLL)? {

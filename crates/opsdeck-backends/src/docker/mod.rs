@@ -6,6 +6,7 @@
 pub mod inspect;
 pub mod inventory;
 pub mod lifecycle;
+pub mod logs;
 
 use crate::error::{with_timeout, BackendError, BackendResult};
 use bollard::Docker;

@@ -1,0 +1,274 @@
+//! The Logs view's keys and news. `L` opens it on every slot of the selected service in the
+//! selected environment (or, in the Health pane, on the selected slot); inside it `/` filters as
+//! you type, Space pauses, ↑↓ PgUp PgDn scroll back (which pauses), `G`/End follows again, `w`
+//! wraps, `t` shows times, Esc/q/L close. Lines coming in are cleaned here, once: escape
+//! sequences and control characters removed, secret values masked, a cut line marked.
+
+use crate::keymap::Action;
+use crate::model::logs::{LogReach, PAGE};
+use crate::model::{Model, Pane, SlotId};
+use crate::msg::{Cmd, LogEvent};
+use crate::text::cleaned;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use opsdeck_backends::docker::logs::{LogLine, LogSource};
+
+/// The longest filter kept: a word or two.
+const MAX_FILTER: usize = 64;
+
+/// Opens the view on what the focused pane has selected.
+pub(super) fn open(model: &mut Model) -> Vec<Cmd> {
+    let (Some(service), Some(env)) = (model.selected_service(), model.selected_env()) else {
+        return Vec::new();
+    };
+    let (mut service, env) = (service.to_string(), env.to_string());
+    let rows = model.slot_rows(Some(&env));
+    let slots: Vec<SlotId> = if model.ui.focus == Pane::Health {
+        match rows.get(model.ui.health_row) {
+            Some(row) => {
+                service = row.id.service.clone();
+                vec![row.id.clone()]
+            }
+            None => Vec::new(),
+        }
+    } else {
+        rows.into_iter().filter(|r| r.id.service == service).map(|r| r.id).collect()
+    };
+    if slots.is_empty() {
+        model.ui.notice = Some(format!("no slots of {service} in {env} to follow"));
+        return Vec::new();
+    }
+    let tail = model.config.logs.ring();
+    model.ui.logs.reopen(&service, &env, slots.clone(), tail);
+    vec![Cmd::FollowLogs { generation: model.ui.logs.generation, slots, tail }]
+}
+
+/// News from a follower: ignored unless it belongs to the open view.
+pub(super) fn on_event(model: &mut Model, generation: u64, slot: SlotId, event: LogEvent) {
+    let view = &mut model.ui.logs;
+    if !view.open || view.generation != generation {
+        return;
+    }
+    let Some(index) = view.slot_index(&slot) else { return };
+    let now = model.now;
+    match event {
+        LogEvent::Streaming => view.slots[index].reach = LogReach::Streaming,
+        LogEvent::Lines { mut lines, mut dropped } => {
+            // Lines the ring would push out at once are counted, not cleaned.
+            let skip = lines.len().saturating_sub(view.capacity);
+            dropped += skip as u64;
+            let lines = lines.drain(skip..).map(clean_line).collect();
+            view.push(index, lines, dropped, now);
+        }
+        LogEvent::Failed(e) => {
+            let reason = cleaned(&e.to_string());
+            let reach = &mut view.slots[index].reach;
+            *reach = match reach {
+                LogReach::Unreachable { since, .. } => LogReach::Unreachable { reason, since: *since },
+                LogReach::Streaming => LogReach::Ended(reason),
+                _ => LogReach::Unreachable { reason, since: now },
+            };
+        }
+        LogEvent::Ended => view.slots[index].reach = LogReach::Ended("the container stopped".into()),
+    }
+}
+
+/// A line as it may be shown: escape sequences dropped, then control characters, secret values
+/// masked, and a cut line starting with how much was cut.
+fn clean_line(line: LogLine) -> (Option<chrono::DateTime<chrono::Utc>>, bool, String) {
+    let mut text = cleaned(&strip_ansi(&line.text));
+    if line.cut > 0 {
+        // In front, where it shows whether the line is wrapped or cut at the screen's edge.
+        text = format!("[+{} bytes cut] {text}", crate::model::logs::thousands(line.cut as u64));
+    }
+    (line.at, line.source == LogSource::Stderr, text)
+}
+
+/// The printable text of `input`, without its escape sequences (CSI, OSC, DCS and the rest),
+/// as a terminal's parser (vte) reads them; a tab becomes a space.
+pub fn strip_ansi(input: &str) -> String {
+    struct Printable(String);
+    impl vte::Perform for Printable {
+        fn print(&mut self, c: char) {
+            self.0.push(c);
+        }
+        fn execute(&mut self, byte: u8) {
+            if byte == b'\t' {
+                self.0.push(' ');
+            }
+        }
+    }
+    if input.bytes().all(|b| (0x20..0x80).contains(&b)) {
+        return input.to_string();
+    }
+    let mut out = Printable(String::with_capacity(input.len()));
+    vte::Parser::new().advance(&mut out, input.as_bytes());
+    out.0
+}
+
+/// Keys while the filter is typed: every printable key goes into it.
+pub(super) fn on_edit_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
+    let view = &mut model.ui.logs;
+    match key.code {
+        KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+            model.should_quit = true;
+            return vec![Cmd::Quit];
+        }
+        KeyCode::Esc => {
+            view.filter.clear();
+            view.editing = false;
+            view.scroll = 0;
+        }
+        KeyCode::Enter => view.editing = false,
+        KeyCode::Backspace => {
+            view.filter.pop();
+            view.scroll = 0;
+        }
+        KeyCode::Char(c)
+            if !key.modifiers.contains(KeyModifiers::CONTROL)
+                && !c.is_control()
+                && view.filter.chars().count() < MAX_FILTER =>
+        {
+            view.filter.push(c);
+            view.scroll = 0;
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// Keys while the view is open and the filter is not being typed.
+pub(super) fn on_action(model: &mut Model, action: Action) -> Vec<Cmd> {
+    let view = &mut model.ui.logs;
+    match action {
+        Action::Close if !view.filter.is_empty() => {
+            view.filter.clear();
+            view.scroll = 0;
+        }
+        // q closes the view rather than quitting, as in help and the Audit view.
+        Action::Close | Action::Quit | Action::Logs => {
+            view.close();
+            return vec![Cmd::StopLogs];
+        }
+        Action::Filter => view.editing = true,
+        Action::Help => model.ui.help_open = true,
+        Action::Pause if view.paused_at.is_some() => view.follow(),
+        Action::Pause => view.pause(),
+        Action::Up => view.scroll_by(1),
+        Action::Down => view.scroll_by(-1),
+        Action::PageUp => view.scroll_by(PAGE as i64),
+        Action::PageDown => view.scroll_by(-(PAGE as i64)),
+        Action::Top => view.scroll_by(i64::MAX / 2),
+        Action::Bottom => view.follow(),
+        Action::Wrap => view.wrap = !view.wrap,
+        Action::Timestamps => view.timestamps = !view.timestamps,
+        _ => {}
+    }
+    Vec::new()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::msg::Msg;
+    use crate::test_support::gen_demo_model_all_up;
+    use crate::update::update;
+    use crossterm::event::KeyEvent;
+
+    fn key(model: &mut Model, c: KeyCode) -> Vec<Cmd> {
+        update(model, Msg::Key(KeyEvent::new(c, KeyModifiers::NONE)))
+    }
+
+    fn raw(text: &str) -> LogLine {
+        LogLine { at: None, source: LogSource::Stdout, text: text.into(), cut: 0 }
+    }
+
+    #[test]
+    fn escape_sequences_and_control_characters_are_removed() {
+        let cases = [
+            ("\x1b[31mred\x1b[0m plain", "red plain"),
+            ("title \x1b]0;pwned\x07 after", "title  after"),
+            ("link \x1b]8;;http://x\x1b\\text\x1b]8;;\x1b\\", "link text"),
+            ("clear\x1b[2J\x1b[H home \x1bc reset", "clear home  reset"),
+            ("nul \0 bell \x07 bs \x08 cr \r tab\there", "nul  bell  bs  cr  tab here"),
+            ("bidi \u{202E}x\u{202C} c1 \u{9b}31m", "bidi x c1 31m"),
+            ("invalid \u{fffd}\u{fffd} utf8", "invalid \u{fffd}\u{fffd} utf8"),
+            ("plain", "plain"),
+        ];
+        for (input, want) in cases {
+            let (_, _, got) = clean_line(raw(input));
+            assert_eq!(got, want, "{input:?}");
+            assert!(!got.chars().any(char::is_control), "{got:?}");
+        }
+    }
+
+    #[test]
+    fn a_cut_line_says_how_much_was_cut() {
+        let (_, _, text) = clean_line(LogLine { cut: 983_040, ..raw("AAAA") });
+        assert_eq!(text, "[+983,040 bytes cut] AAAA");
+    }
+
+    #[test]
+    fn l_follows_the_service_slots_or_the_selected_slot() {
+        let mut m = gen_demo_model_all_up();
+        let cmds = key(&mut m, KeyCode::Char('L'));
+        let [Cmd::FollowLogs { generation, slots, tail }] = cmds.as_slice() else { panic!("{cmds:?}") };
+        assert!(m.ui.logs.open);
+        assert_eq!((*generation, *tail), (m.ui.logs.generation, 2000));
+        let service = m.selected_service().expect("service").to_string();
+        assert!(slots.len() >= 2 && slots.iter().all(|s| s.service == service), "{slots:?}");
+        // Closing stops the followers; a late line of that view is ignored.
+        assert_eq!(key(&mut m, KeyCode::Char('q')), vec![Cmd::StopLogs]);
+        assert!(!m.ui.logs.open && !m.should_quit);
+        let late = Msg::Logs(*generation, slots[0].clone(), LogEvent::Lines { lines: vec![raw("late")], dropped: 0 });
+        update(&mut m, late);
+        assert_eq!(m.ui.logs.kept(), 0);
+        // In the Health pane: the selected slot only.
+        m.ui.focus = Pane::Health;
+        let cmds = key(&mut m, KeyCode::Char('L'));
+        let [Cmd::FollowLogs { slots, .. }] = cmds.as_slice() else { panic!("{cmds:?}") };
+        assert_eq!(slots.len(), 1);
+    }
+
+    #[test]
+    fn lines_are_masked_and_counted_and_keys_move_the_view() {
+        let mut m = gen_demo_model_all_up();
+        m.secrets = std::sync::Arc::new(crate::secrets::Secrets::new(["s3cr3t-Val-42"]));
+        key(&mut m, KeyCode::Char('L'));
+        let (generation, slot) = (m.ui.logs.generation, m.ui.logs.slots[0].slot.clone());
+        update(&mut m, Msg::Logs(generation, slot.clone(), LogEvent::Streaming));
+        let lines = vec![raw("environment: API_TOKEN=s3cr3t-Val-42"), raw("\x1b[1mGET /\x1b[0m 200")];
+        update(&mut m, Msg::Logs(generation, slot.clone(), LogEvent::Lines { lines, dropped: 7 }));
+        let texts: Vec<_> = m.ui.logs.rows().iter().map(|(_, l)| l.text.clone()).collect();
+        assert_eq!(texts, ["environment: API_TOKEN=••••", "GET / 200"]);
+        assert_eq!((m.ui.logs.kept(), m.ui.logs.dropped()), (2, 7));
+        key(&mut m, KeyCode::Char(' '));
+        assert!(m.ui.logs.paused_at.is_some());
+        key(&mut m, KeyCode::Char('G'));
+        assert!(m.ui.logs.paused_at.is_none());
+        key(&mut m, KeyCode::Up);
+        assert!(m.ui.logs.paused_at.is_some() && m.ui.logs.scroll == 1);
+        key(&mut m, KeyCode::Char('w'));
+        key(&mut m, KeyCode::Char('t'));
+        assert!(m.ui.logs.wrap && !m.ui.logs.timestamps);
+        key(&mut m, KeyCode::Char('/'));
+        for c in "get".chars() {
+            key(&mut m, KeyCode::Char(c));
+        }
+        assert_eq!(m.ui.logs.rows().len(), 1);
+        key(&mut m, KeyCode::Enter);
+        key(&mut m, KeyCode::Esc);
+        assert!(m.ui.logs.filter.is_empty() && m.ui.logs.open, "Esc clears the filter first");
+        update(
+            &mut m,
+            Msg::Logs(
+                generation,
+                slot,
+                LogEvent::Failed(opsdeck_backends::BackendError::Timeout {
+                    system: "docker",
+                    after: std::time::Duration::from_secs(3),
+                }),
+            ),
+        );
+        assert!(matches!(m.ui.logs.slots[0].reach, LogReach::Ended(_)));
+    }
+}
