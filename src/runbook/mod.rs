@@ -6,6 +6,8 @@ mod block;
 mod load;
 mod matcher;
 mod parse;
+pub mod run;
+pub mod session;
 pub mod shipped;
 
 pub use block::{parse_opsdeck, OpsdeckAction};
