@@ -34,6 +34,8 @@ pub enum Action {
     Audit,
     /// Filter the Audit view as you type.
     Filter,
+    /// List the runbooks.
+    Runbooks,
 }
 
 /// One binding: the keys, shown as text, what they do, and whether the status bar hints them.
@@ -127,6 +129,13 @@ pub const BINDINGS: &[Binding] = &[
         hint: false,
     },
     Binding { keys: &[KeyCode::Char('A')], label: "A", action: Action::Audit, desc: "audit trail", hint: false },
+    Binding {
+        keys: &[KeyCode::Char('b')],
+        label: "b",
+        action: Action::Runbooks,
+        desc: "runbooks",
+        hint: false,
+    },
     Binding {
         keys: &[KeyCode::Char('/')],
         label: "/",

@@ -45,6 +45,8 @@ pub enum Msg {
     Notice(String),
     /// SIGTERM, SIGINT or SIGHUP: leave cleanly.
     Signal(&'static str),
+    /// From the runbook runner: the catalog, a run's progress, a step's output and end.
+    Runbook(crate::runbook::events::RunbookEvent),
 }
 
 /// What `update` asks the runtime to do.
@@ -76,6 +78,8 @@ pub enum Cmd {
     },
     /// Read the state store again now (an action moved).
     RefreshStore,
+    /// Load, prepare, run, skip or cancel a runbook step (the operator confirmed what runs).
+    Runbook(crate::runbook::events::RunbookCmd),
     Quit,
 }
 

@@ -5,6 +5,7 @@
 pub mod actions;
 pub mod approvals;
 mod reach;
+pub mod runbook;
 pub mod views;
 
 pub use reach::{short_age, Reach};
@@ -131,6 +132,8 @@ pub struct UiState {
     pub audit: approvals::AuditView,
     /// A one-line notice for the status bar (errors, "nothing to do").
     pub notice: Option<String>,
+    /// The runbook overlay (`b`, or Enter on an alert), if open.
+    pub runbook: Option<runbook::RunbookUi>,
 }
 
 /// Everything the console knows.
@@ -157,6 +160,8 @@ pub struct Model {
     pub probes: ProbeSchedule,
     /// The config's secret values, masked in every outside string `update` takes in.
     pub secrets: Arc<crate::secrets::Secrets>,
+    /// The runbooks read from the config's folders.
+    pub runbooks: runbook::RunbooksState,
 }
 
 /// Bookkeeping that keeps `/health` probes from piling up on a slow service.
@@ -194,6 +199,7 @@ impl Model {
             should_quit: false,
             probes: ProbeSchedule::default(),
             secrets,
+            runbooks: runbook::RunbooksState::default(),
         }
     }
 }

@@ -3,6 +3,7 @@
 //! alerts to runbooks.
 
 mod block;
+pub mod events;
 mod load;
 mod matcher;
 mod parse;

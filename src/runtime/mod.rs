@@ -4,6 +4,7 @@
 
 mod actions;
 mod approvals;
+mod runbooks;
 
 use crate::collect::{probe_all, spawn_store_watcher, spawn_watchers, MsgTx};
 use crate::config::Config;
@@ -32,6 +33,7 @@ pub async fn run(config: Arc<Config>, user: String) -> color_eyre::Result<()> {
     spawn_watchers(&config, &tx, &cancel);
     let store_wake = spawn_store_watcher(config.state_path.clone(), &tx, &cancel);
     let mut actions = ActionRunner::start(config.clone(), &user, &tx);
+    let mut runbooks = runbooks::RunbookRunner::start(config.clone(), &user, &tx);
 
     let mut model = Model::new(config.clone(), user, chrono::Utc::now());
     let mut events = EventStream::new();
@@ -55,7 +57,13 @@ pub async fn run(config: Arc<Config>, user: String) -> color_eyre::Result<()> {
             Some(msg) = rx.recv() => msg,
             _ = tick.tick() => Msg::Tick(chrono::Utc::now()),
         };
-        let mut cx = Context { config: &config, tx: &tx, actions: &mut actions, store_wake: &store_wake };
+        let mut cx = Context {
+            config: &config,
+            tx: &tx,
+            actions: &mut actions,
+            store_wake: &store_wake,
+            runbooks: &mut runbooks,
+        };
         apply(&mut model, msg, &mut cx);
         // Fold in everything already queued before drawing once.
         while let Ok(msg) = rx.try_recv() {
@@ -69,6 +77,7 @@ pub async fn run(config: Arc<Config>, user: String) -> color_eyre::Result<()> {
     cancel.cancel();
     drop(guard);
     // The terminal is back; a running action still settles before the process ends.
+    runbooks.settle().await;
     actions.settle().await;
     result
 }
@@ -79,6 +88,7 @@ struct Context<'a> {
     tx: &'a MsgTx,
     actions: &'a mut ActionRunner,
     store_wake: &'a tokio::sync::Notify,
+    runbooks: &'a mut runbooks::RunbookRunner,
 }
 
 fn apply(model: &mut Model, msg: Msg, cx: &mut Context<'_>) {
@@ -97,6 +107,7 @@ fn apply(model: &mut Model, msg: Msg, cx: &mut Context<'_>) {
             Cmd::RejectRequest { id, reason } => cx.actions.reject_request(id, reason),
             Cmd::RecordRefusal { id, verdict, reason } => cx.actions.record_refusal(id, verdict, reason),
             Cmd::RefreshStore => cx.store_wake.notify_one(),
+            Cmd::Runbook(cmd) => cx.runbooks.handle(cmd),
             Cmd::Quit => model.should_quit = true,
         }
     }

@@ -43,7 +43,7 @@ impl Group {
                 Group::Navigation
             }
             Action::NextPane | Action::PrevPane => Group::Panes,
-            Action::Promote | Action::Rollback | Action::Reapply | Action::Confirm => Group::Actions,
+            Action::Promote | Action::Rollback | Action::Reapply | Action::Confirm | Action::Runbooks => Group::Actions,
             Action::Approve | Action::Reject | Action::Audit | Action::Filter => Group::Approvals,
             Action::Help | Action::Close | Action::Quit => Group::Other,
         }

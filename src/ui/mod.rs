@@ -14,6 +14,8 @@ mod health;
 mod help;
 mod images;
 mod request_view;
+mod runbook;
+mod runbook_prose;
 pub mod screenshot;
 #[cfg(test)]
 mod screenshot_files;
@@ -74,6 +76,9 @@ pub fn render_with(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     // panes), the confirmation, the approval view, the rejection's reason, then help.
     if model.ui.audit.open {
         audit::render(model, theme, middle, buf);
+    }
+    if model.ui.runbook.is_some() {
+        runbook::render(model, theme, middle, buf);
     }
     if let Some(c) = &model.ui.confirm {
         confirm::render(c, theme, area, buf);

@@ -28,6 +28,8 @@ fn shots() -> Vec<(&'static str, Model, u16, u16)> {
         ("approvals-80x24", focused(Pane::Approvals), 80, 24),
         ("approval-view-80x24", gen_approval_view_model(), 80, 24),
         ("audit-160x48", gen_audit_model(), 160, 48),
+        ("runbook-160x48", crate::test_support::gen_runbook_model(1, crate::model::runbook::StepPhase::Idle), 160, 48),
+        ("runbook-80x24", crate::test_support::gen_runbook_model(0, crate::model::runbook::StepPhase::Idle), 80, 24),
     ]
 }
 

@@ -5,6 +5,7 @@ mod approvals;
 mod audit;
 mod confirm;
 mod keys;
+mod runbook;
 
 use crate::model::{HealthEntry, HostId, Model, SlotId};
 use crate::msg::{Cmd, Msg};
@@ -121,6 +122,7 @@ fn fold(model: &mut Model, msg: Msg) -> Vec<Cmd> {
             model.should_quit = true;
             vec![Cmd::Quit]
         }
+        Msg::Runbook(event) => runbook::on_event(model, event),
     }
 }
 
