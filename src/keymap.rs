@@ -129,13 +129,7 @@ pub const BINDINGS: &[Binding] = &[
         hint: false,
     },
     Binding { keys: &[KeyCode::Char('A')], label: "A", action: Action::Audit, desc: "audit trail", hint: false },
-    Binding {
-        keys: &[KeyCode::Char('b')],
-        label: "b",
-        action: Action::Runbooks,
-        desc: "runbooks",
-        hint: false,
-    },
+    Binding { keys: &[KeyCode::Char('b')], label: "b", action: Action::Runbooks, desc: "runbooks", hint: false },
     Binding {
         keys: &[KeyCode::Char('/')],
         label: "/",

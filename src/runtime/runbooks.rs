@@ -76,7 +76,8 @@ impl RunbookRunner {
                 });
             }
             RunbookCmd::Execute { session, step, prepared, what } => {
-                if self.step.as_ref().is_some_and(|c| !c.is_cancelled()) && !self.tasks.is_empty() {
+                while self.tasks.try_join_next().is_some() {}
+                if !self.tasks.is_empty() {
                     send(RunbookEvent::Ended {
                         runbook: session.runbook.name.clone(),
                         step,
