@@ -196,3 +196,16 @@ proptest! {
         }
     }
 }
+
+/// The README's complete example is a runbook that parses, with every kind of step.
+#[test]
+fn the_readme_example_parses() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let start = readme.find("````markdown\n").expect("the README's example") + "````markdown\n".len();
+    let len = readme[start..].find("\n````\n").expect("its end");
+    let rb = p(&readme[start..start + len + 1]).unwrap();
+    assert_eq!(rb.name, "high-error-rate-after-deploy");
+    let kinds: Vec<&str> = rb.steps.iter().map(|s| s.block.kind()).collect();
+    assert_eq!(kinds, ["opsdeck", "opsdeck", "http", "sh", "manual"]);
+    assert_eq!(rb.alerts.len(), 2);
+}
