@@ -13,6 +13,8 @@ pub enum RunbookCmd {
     Load,
     /// Read where this run stands.
     LoadProgress(Box<Session>),
+    /// Start a finished run again from its first step (outcomes cleared).
+    Restart(Box<Session>),
     /// Work out exactly what step `step` will run.
     Prepare { session: Box<Session>, step: usize },
     /// Run it (the operator confirmed `prepared`).

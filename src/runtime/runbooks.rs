@@ -65,6 +65,15 @@ impl RunbookRunner {
                     send(RunbookEvent::Progress { runbook, alert, run });
                 });
             }
+            RunbookCmd::Restart(session) => {
+                tokio::spawn(async move {
+                    let (runbook, alert) = (session.runbook.name.clone(), session.alert.clone());
+                    let run = tokio::task::spawn_blocking(move || session.restart_at(0).map(Some))
+                        .await
+                        .unwrap_or_else(|_| Err("the store task panicked".into()));
+                    send(RunbookEvent::Progress { runbook, alert, run });
+                });
+            }
             RunbookCmd::Prepare { session, step } => {
                 let ctx = self.context(&session, step, CancellationToken::new()).0;
                 tokio::spawn(async move {

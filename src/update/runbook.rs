@@ -108,8 +108,12 @@ fn on_view_key(model: &mut Model, mut view: Box<RunbookView>, key: KeyEvent) -> 
             KeyCode::Char('s') if view.loaded && !view.finished() => StepPhase::SkipReason { input: String::new() },
             // A finished run starts again from its first step.
             KeyCode::Char('R') if view.loaded && view.finished() => {
-                view.current = 0;
-                view.outcomes.iter_mut().for_each(|o| *o = None);
+                // The store starts it again; the view follows when it has.
+                view.loaded = false;
+                view.last = None;
+                view.output.clear();
+                let session = session_of(model, &view);
+                cmds.push(Cmd::Runbook(RunbookCmd::Restart(Box::new(session))));
                 StepPhase::Idle
             }
             _ => StepPhase::Idle,

@@ -183,3 +183,20 @@ fn b_lists_the_runbooks_and_enter_opens_one() {
     assert!(view(&m).alert.is_none());
     assert!(matches!(cmds.as_slice(), [Cmd::Runbook(RunbookCmd::LoadProgress(s))] if s.alert.is_empty()));
 }
+
+#[test]
+fn a_finished_run_starts_again_through_the_store() {
+    let mut m = model_on_alert(0);
+    key(&mut m, KeyCode::Enter);
+    let name = "high-error-rate-after-deploy".to_string();
+    event(
+        &mut m,
+        RunbookEvent::Progress { runbook: name.clone(), alert: "a1b2c3".into(), run: Ok(Some(run_of(4, "bob"))) },
+    );
+    assert!(view(&m).finished());
+    assert!(key(&mut m, KeyCode::Enter).is_empty(), "nothing left to run");
+    assert!(matches!(key(&mut m, KeyCode::Char('R')).as_slice(), [Cmd::Runbook(RunbookCmd::Restart(_))]));
+    event(&mut m, RunbookEvent::Progress { runbook: name, alert: "a1b2c3".into(), run: Ok(Some(run_of(0, "me"))) });
+    assert_eq!((view(&m).current, view(&m).loaded), (0, true));
+    assert!(view(&m).outcomes.iter().all(Option::is_none));
+}
