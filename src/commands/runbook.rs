@@ -203,6 +203,7 @@ pub async fn run(
             clean(&report.summary),
             humantime::format_duration(std::time::Duration::from_millis(report.duration.as_millis() as u64))
         );
+        crate::log::LogFile::for_config(&config, &user).line(&session.log_line(i, &report));
         if let Err(e) = session.record_end(i, &report) {
             eprintln!("opsdeck: {e}");
             return ExitCode::FAILURE;

@@ -82,6 +82,19 @@ impl Session {
         }
     }
 
+    /// The line `opsdeck.log` gets when step `step` ends.
+    pub fn log_line(&self, step: usize, report: &StepReport) -> String {
+        format!(
+            "runbook {} step {} ({}) {}: {} in {}ms",
+            self.runbook.name,
+            step + 1,
+            if self.alert.is_empty() { "no alert" } else { self.alert.as_str() },
+            report.outcome.as_str(),
+            report.summary,
+            report.duration.as_millis()
+        )
+    }
+
     /// Audits the start of step `step`; `what` is exactly what runs (already masked).
     pub fn record_start(&self, step: usize, what: &str) -> Result<(), String> {
         let entry = self.entry(step, "started", json!({ "phase": "start", "what": what }));

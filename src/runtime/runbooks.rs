@@ -100,6 +100,7 @@ impl RunbookRunner {
                 let (ctx, mut lines) = self.context(&session, step, cancel);
                 let name = session.runbook.name.clone();
                 let forward = self.tx.clone();
+                let log = crate::log::LogFile::for_config(&self.config, &self.user);
                 self.tasks.spawn(async move {
                     let session = Arc::new(*session);
                     let s = session.clone();
@@ -121,6 +122,7 @@ impl RunbookRunner {
                     let report = execute(&ctx, &prepared).await;
                     drop(ctx);
                     let _ = forwarder.await;
+                    log.line(&session.log_line(step, &report));
                     let (s, r) = (session.clone(), report.clone());
                     let run = tokio::task::spawn_blocking(move || s.record_end(step, &r))
                         .await

@@ -238,6 +238,15 @@ mod tests {
         assert_eq!(report.output.lines[0], format!("svc={evil}"));
         assert_eq!(report.output.lines[1], "x");
         assert!(!target.exists(), "the label's command substitution ran");
+        // And the literal one from the issue.
+        let pwned = std::path::Path::new("/tmp/pwned");
+        if !pwned.exists() {
+            let (ctx, _rx) = self::ctx(&[("service", "$(touch /tmp/pwned)")]);
+            let report =
+                run(&ctx, "echo $OPSDECK_ALERT_SERVICE; echo \"$OPSDECK_ALERT_SERVICE\"", Duration::from_secs(5)).await;
+            assert_eq!(report.output.lines, ["$(touch /tmp/pwned)", "$(touch /tmp/pwned)"]);
+            assert!(!pwned.exists(), "/tmp/pwned was created");
+        }
     }
 
     #[tokio::test]
