@@ -12,6 +12,22 @@ use std::path::PathBuf;
 /// The audit record kind of every runbook step record.
 pub const AUDIT_KIND: &str = "runbook_step";
 
+/// A `runbook_step` record's detail in a few words: "health api prod" for a start, "live slot
+/// blue: healthy in 0.4s" for an end, "skipped: already rolled back" for a skip.
+pub fn audit_summary(detail: &serde_json::Value) -> Option<String> {
+    let s = |k: &str| detail.get(k).and_then(serde_json::Value::as_str);
+    let title = s("title").unwrap_or_default();
+    let what = match s("phase")? {
+        "start" => s("what")?.lines().last().unwrap_or_default().to_string(),
+        "skip" => format!("skipped: {}", s("reason").unwrap_or_default()),
+        _ => {
+            let ms = detail.get("duration_ms").and_then(serde_json::Value::as_u64).unwrap_or(0);
+            format!("{} in {:.1}s", s("summary").unwrap_or_default(), ms as f64 / 1000.0)
+        }
+    };
+    Some(format!("{title}: {what}"))
+}
+
 /// A run's identity: which runbook, for which alert, by whom.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Session {
@@ -202,6 +218,11 @@ mod tests {
             ]
         );
         assert_eq!(trail[5].entry.detail["reason"], "not needed tonight");
+        let summaries: Vec<String> =
+            trail.iter().map(|r| crate::commands::audit::short_detail(&r.entry.kind, &r.entry.detail)).collect();
+        assert_eq!(summaries[0], "one: sh -c true");
+        assert_eq!(summaries[1], "one: exit 0 in 0.0s");
+        assert_eq!(summaries[5], "three: skipped: not needed tonight");
         assert_eq!(trail[1].entry.detail["exit_code"], 0);
     }
 }
