@@ -97,6 +97,12 @@ pub enum Command {
         #[arg(long, value_name = "TEXT")]
         reason: Option<String>,
     },
+    /// Runbooks (Markdown pages in the config's runbook folders): list them, show one, run one
+    /// step by step.
+    Runbook {
+        #[command(subcommand)]
+        action: RunbookAction,
+    },
     /// A complete local stack to try opsdeck on: with no subcommand, start it, open the console
     /// on it, and stop it when the console quits.
     Demo {
@@ -104,6 +110,31 @@ pub enum Command {
         action: Option<DemoAction>,
         #[command(flatten)]
         opts: DemoArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RunbookAction {
+    /// Every runbook (name, steps, the alerts it answers, summary), then every file that does not
+    /// parse with its error (exit code 1 if any).
+    List,
+    /// One runbook's steps: each one's prose and exactly what it runs.
+    Show { name: String },
+    /// Run NAME step by step: each step's output on stdout, exit code 1 if a step failed. Asks
+    /// before each step unless --yes. Progress is kept: a run left part-way resumes where it
+    /// stopped.
+    Run {
+        name: String,
+        /// Do not ask before each step (manual checks count as confirmed).
+        #[arg(long, short = 'y')]
+        yes: bool,
+        /// Start at step N (1-based) instead of where the last run stopped.
+        #[arg(long, value_name = "N")]
+        from_step: Option<usize>,
+        /// An alert label the steps see (`$NAME` in opsdeck steps, OPSDECK_ALERT_NAME in sh
+        /// steps), as when run from an alert; repeatable.
+        #[arg(long = "label", value_name = "NAME=VALUE")]
+        labels: Vec<String>,
     },
 }
 

@@ -55,6 +55,8 @@ pub enum Action {
     Wrap,
     /// Logs view: show or hide each line's time.
     Timestamps,
+    /// List the runbooks.
+    Runbooks,
 }
 
 /// One binding: the keys, shown as text, what they do, and whether the status bar hints them.
@@ -136,7 +138,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[KeyCode::Enter],
         label: "Enter",
         action: Action::Confirm,
-        desc: "confirm / container detail",
+        desc: "open detail or runbook / confirm",
         hint: false,
     },
     Binding {
@@ -161,6 +163,7 @@ pub const BINDINGS: &[Binding] = &[
         hint: false,
     },
     Binding { keys: &[KeyCode::Char('A')], label: "A", action: Action::Audit, desc: "audit trail", hint: false },
+    Binding { keys: &[KeyCode::Char('b')], label: "b", action: Action::Runbooks, desc: "runbooks", hint: false },
     Binding {
         keys: &[KeyCode::Char('/')],
         label: "/",

@@ -13,6 +13,7 @@ pub mod keymap;
 pub mod log;
 pub mod model;
 pub mod msg;
+pub mod runbook;
 pub mod runtime;
 pub mod secrets;
 pub mod stack;

@@ -2,7 +2,7 @@
 
 use clap::Parser;
 use opsdeck::actions::{ActionKind, Target};
-use opsdeck::cli::{Cli, Command, DemoAction, DemoArgs};
+use opsdeck::cli::{Cli, Command, DemoAction, DemoArgs, RunbookAction};
 use opsdeck::config::{self, Config};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -100,6 +100,19 @@ async fn run(cli: Cli) -> ExitCode {
                 Err(code) => return code,
             };
             opsdeck::commands::approvals::reject(&config, &user, id, reason.as_deref().unwrap_or_default())
+        }
+        Some(Command::Runbook { action }) => {
+            let config = match load_config(flag.as_deref()) {
+                Ok(c) => c,
+                Err(code) => return code,
+            };
+            match action {
+                RunbookAction::List => opsdeck::commands::runbook::list(&config),
+                RunbookAction::Show { name } => opsdeck::commands::runbook::show(&config, &name),
+                RunbookAction::Run { name, yes, from_step, labels } => {
+                    opsdeck::commands::runbook::run(config, user, &name, yes, from_step, &labels).await
+                }
+            }
         }
         Some(Command::Status { json }) => {
             let config = match load_config(flag.as_deref()) {

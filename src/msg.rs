@@ -54,6 +54,8 @@ pub enum Msg {
     ContainerDetail(String, Result<Box<ContainerDetail>, BackendError>),
     /// SIGTERM, SIGINT or SIGHUP: leave cleanly.
     Signal(&'static str),
+    /// From the runbook runner: the catalog, a run's progress, a step's output and end.
+    Runbook(crate::runbook::events::RunbookEvent),
 }
 
 /// What `update` asks the runtime to do.
@@ -111,6 +113,8 @@ pub enum Cmd {
         service: String,
         env: String,
     },
+    /// Load, prepare, run, skip or cancel a runbook step (the operator confirmed what runs).
+    Runbook(crate::runbook::events::RunbookCmd),
     Quit,
 }
 

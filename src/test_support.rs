@@ -928,3 +928,62 @@ pub fn gen_logs_model() -> Model {
     crate::update::update(&mut m, Msg::Logs(generation, green, LogEvent::Lines { lines: old, dropped: 0 }));
     m
 }
+
+/// The shipped runbooks, parsed from the texts built into the binary (paths as in `runbooks/`).
+pub fn gen_runbook_catalog() -> crate::runbook::Catalog {
+    let mut runbooks: Vec<crate::runbook::Runbook> = crate::runbook::shipped::SHIPPED
+        .iter()
+        .map(|(name, text)| {
+            crate::runbook::parse(std::path::Path::new(&format!("runbooks/{name}")), text).expect("shipped runbook")
+        })
+        .collect();
+    runbooks.sort_by(|a, b| a.name.cmp(&b.name));
+    let broken = crate::runbook::parse(
+        std::path::Path::new("runbooks/broken.md"),
+        "---\nname: broken\nsummary: s\n---\n## one\n```opsdeck\nreboot api prod\n```\n",
+    )
+    .expect_err("broken");
+    crate::runbook::Catalog { runbooks, errors: vec![crate::runbook::LoadError::Parse(broken)] }
+}
+
+/// The demo model with the high-error-rate runbook open from the firing alert, at `step`
+/// (0-based) with the steps before it done, in `phase`, and some output from the step before.
+pub fn gen_runbook_model(step: usize, phase: crate::model::runbook::StepPhase) -> Model {
+    use crate::model::runbook::{AlertRef, RunbookUi, RunbookView, StepResultLine};
+    let mut m = gen_demo_model();
+    let catalog = gen_runbook_catalog();
+    let rb = catalog.get("high-error-rate-after-deploy").expect("shipped").clone();
+    m.runbooks.catalog = Some(catalog);
+    let alert = m.alerts.alerts[0].clone();
+    let mut view = RunbookView::new(
+        rb,
+        Some(AlertRef {
+            name: alert.name.clone(),
+            fingerprint: alert.fingerprint.clone(),
+            labels: alert.labels.clone(),
+        }),
+    );
+    view.loaded = true;
+    view.current = step;
+    for o in view.outcomes.iter_mut().take(step) {
+        *o = Some("succeeded".into());
+    }
+    if step > 0 {
+        view.updated_by = Some("ann".into());
+        for l in [
+            "blue (live) on prod-1: UNHEALTHY HTTP 503 in 12ms: status degraded [127.0.0.1:5000/api:v1.2.0]",
+            "green (idle) on prod-1: healthy HTTP 200 in 9ms [127.0.0.1:5000/api:v1.1.0]",
+        ] {
+            view.push_line(l.into());
+        }
+        view.last = Some(StepResultLine {
+            step: step - 1,
+            outcome: "succeeded".into(),
+            summary: "live slot blue: NOT healthy".into(),
+            millis: 412,
+        });
+    }
+    view.phase = phase;
+    m.ui.runbook = Some(RunbookUi::View(Box::new(view)));
+    m
+}

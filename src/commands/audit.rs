@@ -271,6 +271,7 @@ pub fn short_detail(kind: &str, detail: &Value) -> String {
         }),
         "lock_break" => lock_break_detail(detail),
         "silence" => silence_detail(detail),
+        crate::runbook::session::AUDIT_KIND => crate::runbook::session::audit_summary(detail),
         "recovery" => str_of(detail, "what").map(|what| {
             let action = str_of(detail, "action").unwrap_or("action");
             let id = detail.get("id").and_then(Value::as_i64).map(|id| format!(" #{id}")).unwrap_or_default();

@@ -4,3 +4,4 @@
 pub mod action;
 pub mod approvals;
 pub mod audit;
+pub mod runbook;

@@ -81,6 +81,11 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let base = path.parent().unwrap_or(Path::new("."));
         config.state_path = base.join(&config.state_path);
     }
+    let base = path.parent().unwrap_or(Path::new("."));
+    if config.runbooks.is_empty() {
+        config.runbooks.push(base.join("runbooks"));
+    }
+    config.runbooks = config.runbooks.iter().map(|p| if p.is_relative() { base.join(p) } else { p.clone() }).collect();
     crate::store::permissions::check(&config.state_path).map_err(|e| ConfigError::LooseStore(e.to_string()))?;
     Ok(config)
 }
@@ -232,6 +237,7 @@ url = "http://127.0.0.1:8002"
         std::fs::write(&path, GOOD).expect("write");
         let c = load(&path).expect("valid");
         assert_eq!(c.state_path, dir.path().join("state.db"));
+        assert_eq!(c.runbooks, vec![dir.path().join("runbooks")], "the default runbook folder is beside the config");
     }
 
     #[test]

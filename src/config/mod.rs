@@ -36,6 +36,10 @@ pub struct Config {
     /// Ordered: the promotion ladder runs from the first to the last.
     pub environments: Vec<EnvironmentConfig>,
     pub services: Vec<ServiceConfig>,
+    /// Folders of runbooks (`*.md`). Relative paths are relative to the config file; none
+    /// given means the config's own folder's `runbooks/`.
+    #[serde(default)]
+    pub runbooks: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]

@@ -21,7 +21,8 @@ pub fn high_error_rate() -> serde_json::Value {
         "annotations": {
             "summary": "prod api 5xx > 2%",
             "description": "More than 2% of requests to api in prod answered 5xx over the last 5 minutes. \
-                            Roll api back to the previous image if a release just went out."
+                            Roll api back to the previous image if a release just went out.",
+            "runbook": "high-error-rate-after-deploy"
         },
         "startsAt": now.to_rfc3339_opts(SecondsFormat::Secs, true),
         "endsAt": (now + Days::hours(24)).to_rfc3339_opts(SecondsFormat::Secs, true),

@@ -147,6 +147,9 @@ async fn start_all(
 
     std::fs::write(&info.config_path, config_file::config_text(info, &opts.approvers))
         .wrap_err_with(|| format!("cannot write {}", info.config_path.display()))?;
+    // The config names no runbook folder, so it reads `runbooks/` beside it: the shipped ones.
+    let runbooks = dir.join("runbooks");
+    crate::runbook::shipped::write_to(&runbooks).wrap_err_with(|| format!("cannot write {}", runbooks.display()))?;
     if let Some(group) = shared {
         // Created here, group-writable, before any opsdeck makes it with its own user's mode.
         access::share_store(&dir.join(config_file::STATE_DB), group)?;

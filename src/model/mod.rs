@@ -8,6 +8,7 @@ pub mod container;
 pub mod history;
 pub mod logs;
 mod reach;
+pub mod runbook;
 pub mod silence;
 pub mod views;
 
@@ -147,6 +148,8 @@ pub struct UiState {
     pub silences: silence::SilencesView,
     /// The confirmation `C` opened before aborting a running action, if any.
     pub abort: Option<actions::AbortConfirm>,
+    /// The runbook overlay (`b`, or Enter on an alert), if open.
+    pub runbook: Option<runbook::RunbookUi>,
 }
 
 /// Everything the console knows.
@@ -177,6 +180,8 @@ pub struct Model {
     pub secrets: Arc<crate::secrets::Secrets>,
     /// Latency and traffic over the last minutes, per slot (bounded).
     pub history: history::History,
+    /// The runbooks read from the config's folders.
+    pub runbooks: runbook::RunbooksState,
 }
 
 /// Bookkeeping that keeps `/health` probes from piling up on a slow service.
@@ -216,6 +221,7 @@ impl Model {
             probes: ProbeSchedule::default(),
             secrets,
             history: history::History::default(),
+            runbooks: runbook::RunbooksState::default(),
         }
     }
 }

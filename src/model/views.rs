@@ -145,7 +145,7 @@ const SLOTS: [&str; 2] = ["blue", "green"];
 
 impl Model {
     /// The containers of `service`'s `slot` in `env`, one per host, with the host's id.
-    fn slot_containers<'a>(
+    pub(crate) fn slot_containers<'a>(
         &'a self,
         env: &'a str,
         service: &'a str,

@@ -4,6 +4,7 @@
 
 mod actions;
 mod approvals;
+mod runbooks;
 mod silences;
 
 use crate::collect::{probe_all, spawn_inspect, spawn_store_watcher, spawn_watchers, MsgTx};
@@ -34,6 +35,7 @@ pub async fn run(config: Arc<Config>, user: String) -> color_eyre::Result<()> {
     let store_wake = spawn_store_watcher(config.state_path.clone(), &tx, &cancel);
     let mut actions = ActionRunner::start(config.clone(), &user, &tx);
     let mut logs = crate::collect::LogFollowers::new(&cancel);
+    let mut runbooks = runbooks::RunbookRunner::start(config.clone(), &user, &tx);
 
     let mut model = Model::new(config.clone(), user, chrono::Utc::now());
     let mut events = EventStream::new();
@@ -57,8 +59,14 @@ pub async fn run(config: Arc<Config>, user: String) -> color_eyre::Result<()> {
             Some(msg) = rx.recv() => msg,
             _ = tick.tick() => Msg::Tick(chrono::Utc::now()),
         };
-        let mut cx =
-            Context { config: &config, tx: &tx, actions: &mut actions, store_wake: &store_wake, logs: &mut logs };
+        let mut cx = Context {
+            config: &config,
+            tx: &tx,
+            actions: &mut actions,
+            store_wake: &store_wake,
+            logs: &mut logs,
+            runbooks: &mut runbooks,
+        };
         apply(&mut model, msg, &mut cx);
         // Fold in everything already queued before drawing once.
         while let Ok(msg) = rx.try_recv() {
@@ -72,6 +80,7 @@ pub async fn run(config: Arc<Config>, user: String) -> color_eyre::Result<()> {
     cancel.cancel();
     drop(guard);
     // The terminal is back; a running action still settles before the process ends.
+    runbooks.settle().await;
     actions.settle().await;
     result
 }
@@ -83,6 +92,7 @@ struct Context<'a> {
     actions: &'a mut ActionRunner,
     store_wake: &'a tokio::sync::Notify,
     logs: &'a mut crate::collect::LogFollowers,
+    runbooks: &'a mut runbooks::RunbookRunner,
 }
 
 fn apply(model: &mut Model, msg: Msg, cx: &mut Context<'_>) {
@@ -107,6 +117,7 @@ fn apply(model: &mut Model, msg: Msg, cx: &mut Context<'_>) {
             Cmd::AbortAction { id, service, env } => cx.actions.abort(id, service, env),
             Cmd::FollowLogs { generation, slots, tail } => cx.logs.follow(cx.config, generation, slots, tail, cx.tx),
             Cmd::StopLogs => cx.logs.stop(),
+            Cmd::Runbook(cmd) => cx.runbooks.handle(cmd),
             Cmd::Quit => model.should_quit = true,
         }
     }

@@ -23,6 +23,7 @@ mod locks;
 mod migrate;
 pub mod permissions;
 mod requests;
+mod runbook_runs;
 mod schema;
 mod stale;
 mod time;
@@ -39,6 +40,7 @@ pub use locks::{BreakMode, LockId, LockInfo, LockOutcome};
 pub use requests::{
     Decided, Decision, NewRequest, Request, RequestEnd, RequestFilter, RequestId, RequestState, Verdict,
 };
+pub use runbook_runs::RunbookRun;
 pub use stale::{is_stale, StaleReason};
 pub use verify::{AuditProblem, ProblemKind, VerifyReport};
 

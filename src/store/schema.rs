@@ -5,7 +5,7 @@
 pub(crate) const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// Migration `i` (0-based) takes the schema from version `i` to version `i + 1`.
-pub(crate) const MIGRATIONS: &[&str] = &[LOCKS, JOURNAL, AUDIT, REQUESTS];
+pub(crate) const MIGRATIONS: &[&str] = &[LOCKS, JOURNAL, AUDIT, REQUESTS, RUNBOOK_RUNS];
 
 /// Version 1: one lock per (service, environment).
 const LOCKS: &str = "
@@ -134,6 +134,24 @@ CREATE TABLE requests (
 );
 -- Listing and expiring look at pending requests; this keeps that cheap however many are kept.
 CREATE INDEX requests_pending ON requests (expires_at) WHERE state = 'pending';
+";
+
+/// Version 5: where each runbook run stands, so that it can be left and resumed (by anyone).
+/// One row per (runbook, alert fingerprint); a run without an alert has the empty fingerprint.
+const RUNBOOK_RUNS: &str = "
+CREATE TABLE runbook_runs (
+    runbook    TEXT NOT NULL,
+    alert      TEXT NOT NULL,
+    -- 0-based index of the step to run next; the number of steps once all are done.
+    next_step  INTEGER NOT NULL CHECK (next_step >= 0),
+    -- JSON array, one entry per step: null until it ran, else its last outcome.
+    outcomes   TEXT NOT NULL,
+    started_by TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    updated_by TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (runbook, alert)
+);
 ";
 
 #[cfg(test)]

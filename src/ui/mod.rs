@@ -22,6 +22,8 @@ mod help;
 mod images;
 mod logs;
 mod request_view;
+mod runbook;
+mod runbook_prose;
 pub mod screenshot;
 #[cfg(test)]
 mod screenshot_files;
@@ -105,6 +107,9 @@ pub fn render_with(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     }
     if model.ui.silences.open {
         silences::render(model, theme, middle, buf);
+    }
+    if model.ui.runbook.is_some() {
+        runbook::render(model, theme, middle, buf);
     }
     if let Some(c) = &model.ui.confirm {
         confirm::render(c, theme, area, buf);

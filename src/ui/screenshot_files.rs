@@ -47,6 +47,8 @@ fn shots() -> Vec<(&'static str, Model, u16, u16)> {
         ("drain-160x48", drain, 160, 48),
         ("logs-80x24", gen_logs_model(), 80, 24),
         ("logs-160x48", gen_logs_model(), 160, 48),
+        ("runbook-160x48", crate::test_support::gen_runbook_model(1, crate::model::runbook::StepPhase::Idle), 160, 48),
+        ("runbook-80x24", crate::test_support::gen_runbook_model(0, crate::model::runbook::StepPhase::Idle), 80, 24),
     ]
 }
 

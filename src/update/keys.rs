@@ -25,6 +25,9 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
     if model.ui.silences.open && !model.ui.help_open {
         return super::silence::on_list_key(model, key);
     }
+    if model.ui.runbook.is_some() {
+        return super::runbook::on_key(model, key);
+    }
     if model.ui.reject.is_some() {
         return approvals::on_reject_key(model, key);
     }
@@ -71,7 +74,9 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
             return container::open_selected(model)
         }
         Action::HealthChart => health_chart::open(model),
+        Action::Confirm if model.ui.focus == Pane::Alerts => return super::runbook::open_for_alert(model),
         Action::Close | Action::Confirm => {}
+        Action::Runbooks => return super::runbook::open_list(model),
         Action::Promote => return super::confirm::ask(model, ActionKind::Promote),
         Action::Rollback => return super::confirm::ask(model, ActionKind::Rollback),
         Action::Reapply => return super::confirm::ask(model, ActionKind::Reapply),

@@ -12,6 +12,7 @@ mod silence;
 
 pub use silence::RECENT_EXPIRED;
 mod logs;
+mod runbook;
 
 use crate::model::{HealthEntry, HostId, Model, SlotId};
 use crate::msg::{Cmd, Msg};
@@ -151,6 +152,7 @@ fn fold(model: &mut Model, msg: Msg) -> Vec<Cmd> {
             model.should_quit = true;
             vec![Cmd::Quit]
         }
+        Msg::Runbook(event) => runbook::on_event(model, event),
     }
 }
 
