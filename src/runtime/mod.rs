@@ -48,7 +48,9 @@ pub async fn run(config: Arc<Config>, user: String) -> color_eyre::Result<()> {
             }
             dirty = false;
         }
+        // Keys first: under a flood of log batches an operator's key is never queued behind them.
         let msg = tokio::select! {
+            biased;
             event = events.next() => match event {
                 Some(Ok(Event::Key(key))) => Msg::Key(key),
                 Some(Ok(Event::Resize(..))) => Msg::Resize,
@@ -67,10 +69,14 @@ pub async fn run(config: Arc<Config>, user: String) -> color_eyre::Result<()> {
             logs: &mut logs,
             runbooks: &mut runbooks,
         };
+        let key = matches!(msg, Msg::Key(_));
         apply(&mut model, msg, &mut cx);
-        // Fold in everything already queued before drawing once.
-        while let Ok(msg) = rx.try_recv() {
-            apply(&mut model, msg, &mut cx);
+        // Fold in everything already queued before drawing once; but a key is drawn at once, and
+        // what queued meanwhile waits for the next turn.
+        if !key {
+            while let Ok(msg) = rx.try_recv() {
+                apply(&mut model, msg, &mut cx);
+            }
         }
         dirty = true;
         if model.should_quit {
