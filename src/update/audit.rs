@@ -6,9 +6,6 @@ use crate::model::Model;
 use crate::msg::Cmd;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-/// The longest filter kept: a word or two.
-const MAX_FILTER: usize = 64;
-
 /// Opens the view on the newest record, typing into the filter at once when `editing`.
 pub(super) fn open(model: &mut Model, editing: bool) {
     let view = &mut model.ui.audit;
@@ -31,20 +28,9 @@ pub(super) fn on_edit_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
             view.row = 0;
         }
         KeyCode::Enter => view.editing = false,
-        KeyCode::Backspace => {
-            view.filter.pop();
-            view.row = 0;
-        }
         KeyCode::Up => move_row(model, -1),
         KeyCode::Down => move_row(model, 1),
-        KeyCode::Char(c)
-            if !key.modifiers.contains(KeyModifiers::CONTROL)
-                && !c.is_control()
-                && view.filter.chars().count() < MAX_FILTER =>
-        {
-            view.filter.push(c);
-            view.row = 0;
-        }
+        _ if super::filter::edit(&mut view.filter, &key) => view.row = 0,
         _ => {}
     }
     Vec::new()

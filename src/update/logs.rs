@@ -12,9 +12,6 @@ use crate::text::cleaned;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use opsdeck_backends::docker::logs::{LogLine, LogSource};
 
-/// The longest filter kept: a word or two.
-const MAX_FILTER: usize = 64;
-
 /// Opens the view on what the focused pane has selected.
 pub(super) fn open(model: &mut Model) -> Vec<Cmd> {
     let (Some(service), Some(env)) = (model.selected_service(), model.selected_env()) else {
@@ -119,18 +116,7 @@ pub(super) fn on_edit_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
             view.scroll = 0;
         }
         KeyCode::Enter => view.editing = false,
-        KeyCode::Backspace => {
-            view.filter.pop();
-            view.scroll = 0;
-        }
-        KeyCode::Char(c)
-            if !key.modifiers.contains(KeyModifiers::CONTROL)
-                && !c.is_control()
-                && view.filter.chars().count() < MAX_FILTER =>
-        {
-            view.filter.push(c);
-            view.scroll = 0;
-        }
+        _ if super::filter::edit(&mut view.filter, &key) => view.scroll = 0,
         _ => {}
     }
     Vec::new()
