@@ -4,4 +4,5 @@
 pub mod action;
 pub mod approvals;
 pub mod audit;
+pub mod dispatch;
 pub mod runbook;

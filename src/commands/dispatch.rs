@@ -1,0 +1,113 @@
+//! From the parsed command line to the command that runs it: the demo (which makes its own
+//! config), the console, or a headless command, each loading the config the same way. Returns the
+//! process exit code.
+
+use crate::actions::{ActionKind, Target};
+use crate::cli::{Cli, Command, DemoAction, DemoArgs, RunbookAction};
+use crate::config::{self, Config};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+/// Exit code for a config that cannot be used.
+const EXIT_CONFIG: u8 = 2;
+
+pub async fn run(cli: Cli) -> ExitCode {
+    let user = crate::identity::current_user();
+    let command = match cli.command {
+        // The demo writes its own config.
+        Some(Command::Demo { action, opts }) => return demo(action, opts, user).await,
+        other => other,
+    };
+    let config = match load_config(cli.config.as_deref()) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    match command {
+        Some(Command::Promote { service, env, image, run, force }) => {
+            let target = Target { kind: ActionKind::Promote, service, env, image, force };
+            super::action::run(config, user, target, run.yes, run.watch, run.reason, run.silence).await
+        }
+        Some(Command::Rollback { service, env, tag, run }) => {
+            let target = Target { kind: ActionKind::Rollback, service, env, image: tag, force: false };
+            super::action::run(config, user, target, run.yes, run.watch, run.reason, run.silence).await
+        }
+        Some(Command::Reapply { service, env, yes }) => {
+            let target = Target { kind: ActionKind::Reapply, service, env, image: None, force: false };
+            super::action::run(config, user, target, yes, None, None, false).await
+        }
+        Some(Command::Unlock { service, env, force }) => super::action::unlock(&config, &user, &service, &env, force),
+        Some(Command::Audit(args)) => super::audit::run(&config, args),
+        Some(Command::Approvals { json }) => super::approvals::list(&config, &user, json),
+        Some(Command::Approve { id, yes, watch }) => super::approvals::approve(config, user, id, yes, watch).await,
+        Some(Command::Reject { id, reason }) => {
+            super::approvals::reject(&config, &user, id, reason.as_deref().unwrap_or_default())
+        }
+        Some(Command::Runbook { action }) => match action {
+            RunbookAction::List => super::runbook::list(&config),
+            RunbookAction::Show { name } => super::runbook::show(&config, &name),
+            RunbookAction::Run { name, yes, from_step, labels } => {
+                super::runbook::run(config, user, &name, yes, from_step, &labels).await
+            }
+        },
+        Some(Command::Status { json }) => {
+            // Like every command that loads a config, status first settles what a dead opsdeck
+            // left unfinished, and says so.
+            super::action::recover_unfinished(&config, &user).await;
+            let model = crate::collect::gather_once(config, user).await;
+            if json {
+                match serde_json::to_string_pretty(&crate::status::to_json(&model)) {
+                    Ok(s) => println!("{s}"),
+                    Err(e) => return report(Err(e.into())),
+                }
+            } else {
+                print!("{}", crate::status::to_text(&model));
+            }
+            ExitCode::SUCCESS
+        }
+        None => report(crate::runtime::run(config, user).await),
+        Some(Command::Demo { .. }) => ExitCode::FAILURE, // taken care of before the config is loaded
+    }
+}
+
+/// `demo up`, `demo down`, or `demo`: up, the console, down on quit.
+async fn demo(action: Option<DemoAction>, opts: DemoArgs, user: String) -> ExitCode {
+    match action {
+        Some(DemoAction::Up { opts }) => report(demo_up(&opts).await.map(|_| ())),
+        Some(DemoAction::Down { opts }) => report(crate::demo::down(&opts.dir).await),
+        None => {
+            let config = match demo_up(&opts).await {
+                Ok(c) => c,
+                Err(e) => return report(Err(e)),
+            };
+            let console = crate::runtime::run(config, user).await;
+            let down = crate::demo::down(&opts.dir).await;
+            report(console.and(down))
+        }
+    }
+}
+
+async fn demo_up(opts: &DemoArgs) -> color_eyre::Result<Arc<Config>> {
+    let options =
+        crate::demo::DemoOptions { dir: opts.dir.clone(), approvers: opts.approvers.clone(), demo_binary: None };
+    let info = crate::demo::up(&options).await?;
+    let config = config::load(&info.config_path)?;
+    Ok(Arc::new(config))
+}
+
+fn load_config(flag: Option<&std::path::Path>) -> Result<Arc<Config>, ExitCode> {
+    let loaded = config::find_config_path(flag).and_then(|p| config::load(&p));
+    loaded.map(Arc::new).map_err(|e| {
+        eprintln!("{e}");
+        ExitCode::from(EXIT_CONFIG)
+    })
+}
+
+fn report(result: color_eyre::Result<()>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("opsdeck: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
