@@ -1,10 +1,11 @@
 //! The Audit view's keys: `A` opens and closes it, `/` filters as you type (Enter keeps the
 //! filter, Esc clears it), the usual keys move through the records.
 
+use super::filter::FilterKey;
 use crate::keymap::Action;
 use crate::model::Model;
 use crate::msg::Cmd;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent};
 
 /// Opens the view on the newest record, typing into the filter at once when `editing`.
 pub(super) fn open(model: &mut Model, editing: bool) {
@@ -17,21 +18,18 @@ pub(super) fn open(model: &mut Model, editing: bool) {
 /// Keys while the filter is typed: every printable key goes into it.
 pub(super) fn on_edit_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
     let view = &mut model.ui.audit;
-    match key.code {
-        KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+    match super::filter::edit(&mut view.filter, &mut view.editing, &key) {
+        FilterKey::Quit => {
             model.should_quit = true;
             return vec![Cmd::Quit];
         }
-        KeyCode::Esc => {
-            view.filter.clear();
-            view.editing = false;
-            view.row = 0;
-        }
-        KeyCode::Enter => view.editing = false,
-        KeyCode::Up => move_row(model, -1),
-        KeyCode::Down => move_row(model, 1),
-        _ if super::filter::edit(&mut view.filter, &key) => view.row = 0,
-        _ => {}
+        FilterKey::Changed => view.row = 0,
+        FilterKey::Kept => {}
+        FilterKey::Other => match key.code {
+            KeyCode::Up => move_row(model, -1),
+            KeyCode::Down => move_row(model, 1),
+            _ => {}
+        },
     }
     Vec::new()
 }

@@ -4,12 +4,13 @@
 //! wraps, `t` shows times, Esc/q/L close. Lines coming in are cleaned here, once: escape
 //! sequences and control characters removed, secret values masked, a cut line marked.
 
+use super::filter::FilterKey;
 use crate::keymap::Action;
 use crate::model::logs::{LogReach, PAGE};
 use crate::model::{Model, Pane, SlotId};
 use crate::msg::{Cmd, LogEvent};
 use crate::text::cleaned;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyEvent;
 use opsdeck_backends::docker::logs::{LogLine, LogSource};
 
 /// Opens the view on what the focused pane has selected.
@@ -105,19 +106,13 @@ pub fn strip_ansi(input: &str) -> String {
 /// Keys while the filter is typed: every printable key goes into it.
 pub(super) fn on_edit_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
     let view = &mut model.ui.logs;
-    match key.code {
-        KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+    match super::filter::edit(&mut view.filter, &mut view.editing, &key) {
+        FilterKey::Quit => {
             model.should_quit = true;
             return vec![Cmd::Quit];
         }
-        KeyCode::Esc => {
-            view.filter.clear();
-            view.editing = false;
-            view.scroll = 0;
-        }
-        KeyCode::Enter => view.editing = false,
-        _ if super::filter::edit(&mut view.filter, &key) => view.scroll = 0,
-        _ => {}
+        FilterKey::Changed => view.scroll = 0,
+        FilterKey::Kept | FilterKey::Other => {}
     }
     Vec::new()
 }
@@ -159,6 +154,7 @@ mod tests {
     use crate::test_support::gen_demo_model_all_up;
     use crate::update::update;
     use crossterm::event::KeyEvent;
+    use crossterm::event::{KeyCode, KeyModifiers};
 
     fn key(model: &mut Model, c: KeyCode) -> Vec<Cmd> {
         update(model, Msg::Key(KeyEvent::new(c, KeyModifiers::NONE)))
