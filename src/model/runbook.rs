@@ -14,6 +14,9 @@ pub const VIEW_LINES: usize = 200;
 pub struct RunbooksState {
     /// None until the folders were read.
     pub catalog: Option<Catalog>,
+    /// The fingerprint of the alert whose runbook was asked for before the folders were read:
+    /// it opens as soon as they are.
+    pub pending_alert: Option<String>,
 }
 
 /// The alert a runbook was opened from.

@@ -49,10 +49,20 @@ impl RunbookRunner {
         match cmd {
             RunbookCmd::Load => {
                 let folders = self.config.runbooks.clone();
+                let log = crate::log::LogFile::for_config(&self.config, &self.user);
                 tokio::spawn(async move {
+                    let started = std::time::Instant::now();
                     let catalog = tokio::task::spawn_blocking(move || crate::runbook::load_all(&folders))
                         .await
                         .unwrap_or_default();
+                    // How long reading took is kept: the console waits for it before an alert's
+                    // runbook can open.
+                    log.line(&format!(
+                        "runbooks read: {} runbooks, {} errors, in {} ms",
+                        catalog.runbooks.len(),
+                        catalog.errors.len(),
+                        started.elapsed().as_millis()
+                    ));
                     send(RunbookEvent::Loaded(catalog));
                 });
             }

@@ -19,16 +19,50 @@ pub(super) fn open_list(model: &mut Model) -> Vec<Cmd> {
     vec![Cmd::Runbook(RunbookCmd::Load)]
 }
 
-/// Enter in the Alerts pane: the selected alert's runbook, or a notice that none matches.
+/// Enter in the Alerts pane: the selected alert's runbook, or a notice that none matches. Before
+/// the folders are read, the alert is remembered and its runbook opens once they are.
 pub(super) fn open_for_alert(model: &mut Model) -> Vec<Cmd> {
     let rows = model.alert_rows();
     let Some(alert) = rows.get(model.ui.alert_row.min(rows.len().saturating_sub(1))).copied().cloned() else {
         model.ui.notice = Some("no alert selected".into());
         return Vec::new();
     };
-    let Some(catalog) = &model.runbooks.catalog else {
-        model.ui.notice = Some("the runbooks are still being read; try again".into());
+    if model.runbooks.catalog.is_none() {
+        model.runbooks.pending_alert = Some(alert.fingerprint.clone());
+        model.ui.notice = Some("reading the runbooks; this alert's opens when they are read".into());
         return vec![Cmd::Runbook(RunbookCmd::Load)];
+    }
+    open_for(model, alert)
+}
+
+/// The runbook of an alert asked for before the folders were read, if it is still firing and the
+/// operator has not opened anything that takes keys meanwhile (a dialog is never covered).
+fn open_pending(model: &mut Model) -> Vec<Cmd> {
+    let Some(fingerprint) = model.runbooks.pending_alert.take() else {
+        return Vec::new();
+    };
+    let ui = &model.ui;
+    let busy = ui.runbook.is_some()
+        || ui.confirm.is_some()
+        || ui.abort.is_some()
+        || ui.silence_form.is_some()
+        || ui.reject.is_some()
+        || ui.approval.is_some();
+    if busy {
+        return Vec::new();
+    }
+    match model.alerts.alerts.iter().find(|a| a.fingerprint == fingerprint).cloned() {
+        Some(alert) => open_for(model, alert),
+        None => {
+            model.ui.notice = Some("the alert whose runbook was asked for is gone".into());
+            Vec::new()
+        }
+    }
+}
+
+fn open_for(model: &mut Model, alert: opsdeck_backends::types::Alert) -> Vec<Cmd> {
+    let Some(catalog) = &model.runbooks.catalog else {
+        return Vec::new();
     };
     match catalog.for_alert(&alert.labels, &alert.annotations) {
         None => {
@@ -37,8 +71,8 @@ pub(super) fn open_for_alert(model: &mut Model) -> Vec<Cmd> {
         }
         Some(rb) => {
             let rb = rb.clone();
-            let alert =
-                AlertRef { name: alert.name.clone(), fingerprint: alert.fingerprint.clone(), labels: alert.labels };
+            let alert = AlertRef { name: alert.name, fingerprint: alert.fingerprint, labels: alert.labels };
+            model.ui.notice = None;
             open_view(model, rb, Some(alert))
         }
     }
@@ -222,7 +256,7 @@ pub(super) fn on_event(model: &mut Model, event: RunbookEvent) -> Vec<Cmd> {
             if let Some(RunbookUi::List { row }) = model.ui.runbook.as_mut() {
                 *row = (*row).min(n.saturating_sub(1));
             }
-            Vec::new()
+            open_pending(model)
         }
         RunbookEvent::Progress { runbook, alert, run } => {
             if let Some(view) = view_of(model, &runbook).filter(|v| v.alert_key() == alert) {

@@ -73,6 +73,35 @@ fn enter_on_the_firing_alert_opens_its_runbook_and_reads_its_progress() {
 }
 
 #[test]
+fn enter_before_the_folders_are_read_opens_the_runbook_once_they_are() {
+    let mut m = model_on_alert(0);
+    m.runbooks.catalog = None;
+    let cmds = key(&mut m, KeyCode::Enter);
+    assert!(matches!(cmds.as_slice(), [Cmd::Runbook(RunbookCmd::Load)]), "{cmds:?}");
+    assert!(m.ui.runbook.is_none());
+    assert!(m.ui.notice.as_deref().is_some_and(|n| n.starts_with("reading the runbooks")));
+    let cmds = event(&mut m, RunbookEvent::Loaded(gen_runbook_catalog()));
+    assert_eq!(view(&m).alert.as_ref().map(|a| a.fingerprint.as_str()), Some("a1b2c3"));
+    assert!(matches!(cmds.as_slice(), [Cmd::Runbook(RunbookCmd::LoadProgress(_))]), "{cmds:?}");
+    assert!(m.ui.notice.is_none());
+    // Asked once: a later reading of the folders opens nothing more.
+    key(&mut m, KeyCode::Esc);
+    assert!(event(&mut m, RunbookEvent::Loaded(gen_runbook_catalog())).is_empty());
+    assert!(m.ui.runbook.is_none());
+}
+
+#[test]
+fn a_pending_runbook_never_covers_a_dialog_opened_meanwhile() {
+    let mut m = model_on_alert(0);
+    m.runbooks.catalog = None;
+    key(&mut m, KeyCode::Enter);
+    key(&mut m, KeyCode::Char('s'));
+    assert!(m.ui.silence_form.is_some());
+    assert!(event(&mut m, RunbookEvent::Loaded(gen_runbook_catalog())).is_empty());
+    assert!(m.ui.runbook.is_none() && m.runbooks.pending_alert.is_none());
+}
+
+#[test]
 fn an_alert_without_a_runbook_says_so() {
     let mut m = model_on_alert(1);
     assert!(key(&mut m, KeyCode::Enter).is_empty());
