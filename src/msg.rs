@@ -128,7 +128,7 @@ pub enum LogEvent {
     Lines { lines: Vec<LogLine>, dropped: u64 },
     /// The engine cannot be reached (retried), or refused.
     Failed(BackendError),
-    /// The stream ended (the container stopped).
+    /// The stream ended (the container stopped); it is followed again once the container runs.
     Ended,
 }
 

@@ -4,7 +4,9 @@
 //! answers keys within 100 ms all along, its memory stays bounded (a second flood does not grow
 //! it), and the title's kept + dropped equals every line the containers printed. Then the nasty
 //! lines: escape sequences, NUL, invalid UTF-8 and bidi overrides reach the screen as plain text,
-//! and the 1 MiB line is shown cut, saying by how much.
+//! and the 1 MiB line is shown cut, saying by how much. Last, the live container is stopped and
+//! started: the view says the stream ended, then follows it again without losing or repeating a
+//! line.
 
 mod support;
 
@@ -270,6 +272,27 @@ fn the_logs_view_under_a_flood_and_nasty_lines() {
     for seq in ["\x1b]0;pwned", "\x1b]8;;", "\x1bc", "\u{202E}", "\u{9b}"] {
         assert!(!text.contains(seq), "{seq:?} reached the terminal");
     }
+
+    // The live container stops: its stream ends and the view says so; it starts again: the view
+    // follows it from its last line, so every line is still kept or counted once.
+    let docker = |args: &[&str]| {
+        let out = Command::new("/usr/bin/docker").args(args).output().expect("docker");
+        assert!(out.status.success(), "docker {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    docker(&["stop", "-t", "5", &live_name]);
+    console.wait_text(
+        &format!("{live}@prod-1: stream ended: the container stopped, resumes when it runs"),
+        Duration::from_secs(10),
+    );
+    docker(&["start", &live_name]);
+    console.wait_for("the live slot followed again", Duration::from_secs(15), |s| {
+        !s.contains(&format!("{live}@prod-1: stream ended")) && s.contains(" listening on :")
+    });
+    let (kept, dropped) = settled_counts(&console);
+    let expected = docker_log_lines(&live_name) + lines_idle;
+    eprintln!("after a stop and a start: kept {kept}, dropped {dropped}, docker logs {expected}");
+    assert_eq!(kept + dropped, expected, "a line was lost or shown twice across the restart");
+
     console.send("q");
     console.wait_for("the view closed", Duration::from_secs(2), |s| !s.contains("Logs: api/prod"));
     console.send("q");

@@ -3,14 +3,18 @@
 //! [`BATCH_EVERY`] or [`BATCH_LINES`] lines), so a container printing 10,000 lines a second
 //! costs the UI loop ~10 messages (and draws) a second; a batch never holds more than the ring keeps, the
 //! rest counted as dropped. An unreachable engine is reported and retried; the other slots keep
-//! streaming.
+//! streaming. A stream that ends (container stopped or replaced, engine gone) is followed again,
+//! from its last line, once the container runs.
 
 use super::{docker::endpoint, pause, MsgTx};
 use crate::config::Config;
 use crate::model::SlotId;
 use crate::msg::{LogEvent, Msg};
+use bollard::Docker;
+use chrono::{DateTime, Utc};
 use futures::StreamExt;
-use opsdeck_backends::docker::logs::{follow, LogLine};
+use opsdeck_backends::docker::inventory::running;
+use opsdeck_backends::docker::logs::{follow, LogLine, Start};
 use opsdeck_backends::docker::{connect, DockerEndpoint};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -21,6 +25,8 @@ pub const BATCH_EVERY: Duration = Duration::from_millis(100);
 pub const BATCH_LINES: usize = 1000;
 const FIRST_RETRY: Duration = Duration::from_secs(2);
 const MAX_RETRY: Duration = Duration::from_secs(30);
+/// How often a stopped container is looked at again, to follow it once it runs.
+const RECHECK: Duration = Duration::from_secs(2);
 
 /// The running followers: cancelling the token stops them all.
 pub struct LogFollowers {
@@ -45,7 +51,16 @@ impl LogFollowers {
             };
             let endpoint = endpoint(host, config.timeouts.docker);
             let container = format!("{}-{}-{}", slot.service, slot.env, slot.slot);
-            let task = Follower { generation, slot, endpoint, container, tail, tx: tx.clone(), cancel: token.clone() };
+            let task = Follower {
+                generation,
+                slot,
+                endpoint,
+                container,
+                tail,
+                timeout: config.timeouts.docker,
+                tx: tx.clone(),
+                cancel: token.clone(),
+            };
             tokio::spawn(task.run());
         }
         self.current = Some(token);
@@ -64,6 +79,8 @@ struct Follower {
     endpoint: DockerEndpoint,
     container: String,
     tail: usize,
+    /// For the engine's answer to "is it running".
+    timeout: Duration,
     tx: MsgTx,
     cancel: CancellationToken,
 }
@@ -73,60 +90,128 @@ impl Follower {
         self.tx.send(Msg::Logs(self.generation, self.slot.clone(), event)).is_ok()
     }
 
+    /// Connects (retrying), follows, and when the stream ends (the container stopped, was
+    /// replaced by a promote, or its engine went away) waits for the container to run again and
+    /// follows it from where it left off.
     async fn run(self) {
+        let mut newest: Option<DateTime<Utc>> = None;
+        let mut first = true;
         let mut retry = FIRST_RETRY;
-        let docker = loop {
+        loop {
             let connected = tokio::select! {
                 _ = self.cancel.cancelled() => return,
                 c = connect(&self.endpoint) => c,
             };
-            match connected {
-                Ok(d) => break d,
+            let docker = match connected {
+                Ok(d) => d,
                 Err(e) => {
                     if !self.send(LogEvent::Failed(e)) || !pause(retry, &self.cancel).await {
                         return;
                     }
                     retry = (retry * 2).min(MAX_RETRY);
+                    continue;
+                }
+            };
+            if !first {
+                // Only a running container is followed again: a stopped one would end at once.
+                let state = tokio::select! {
+                    _ = self.cancel.cancelled() => return,
+                    r = running(&docker, &self.container, self.timeout) => r,
+                };
+                match state {
+                    Ok(Some(true)) => {}
+                    Ok(_) => {
+                        if !pause(RECHECK, &self.cancel).await {
+                            return;
+                        }
+                        continue;
+                    }
+                    Err(e) => {
+                        if !self.send(LogEvent::Failed(e)) || !pause(retry, &self.cancel).await {
+                            return;
+                        }
+                        retry = (retry * 2).min(MAX_RETRY);
+                        continue;
+                    }
                 }
             }
-        };
-        self.send(LogEvent::Streaming);
-        let mut lines = Box::pin(follow(&docker, &self.container, self.tail));
+            retry = FIRST_RETRY;
+            let start = match (first, newest) {
+                (false, Some(at)) => Start::Since(at),
+                _ => Start::Tail(self.tail),
+            };
+            first = false;
+            match self.stream(&docker, start, &mut newest).await {
+                Some(end) => {
+                    if !self.send(end) || !pause(RECHECK, &self.cancel).await {
+                        return;
+                    }
+                }
+                None => return,
+            }
+        }
+    }
+
+    /// One stream, until it ends: the event that says how (`None`: cancelled, or the console is
+    /// gone). Lines not newer than `newest` as it was when the stream started were already sent
+    /// (a stream followed again starts at the second of the last line) and are skipped.
+    async fn stream(&self, docker: &Docker, start: Start, newest: &mut Option<DateTime<Utc>>) -> Option<LogEvent> {
+        if !self.send(LogEvent::Streaming) {
+            return None;
+        }
+        let cutoff = *newest;
+        let mut lines = Box::pin(follow(docker, &self.container, start));
         let mut batch = Batch::new(self.tail);
         let mut tick = tokio::time::interval(BATCH_EVERY);
         loop {
             tokio::select! {
-                _ = self.cancel.cancelled() => return,
+                _ = self.cancel.cancelled() => return None,
                 _ = tick.tick() => {
                     if !batch.is_empty() && !self.send(batch.take()) {
-                        return;
+                        return None;
                     }
                 }
                 item = lines.next() => match item {
                     Some(Ok(new)) => {
+                        let new = after_cutoff(new, cutoff);
+                        *newest = newest_of(*newest, &new);
                         batch.extend(new);
                         if batch.lines.len() >= BATCH_LINES && !self.send(batch.take()) {
-                            return;
+                            return None;
                         }
                     }
                     Some(Err(e)) => {
-                        if !batch.is_empty() {
-                            self.send(batch.take());
+                        if !batch.is_empty() && !self.send(batch.take()) {
+                            return None;
                         }
-                        self.send(LogEvent::Failed(e));
-                        return;
+                        return Some(LogEvent::Failed(e));
                     }
                     None => {
-                        if !batch.is_empty() {
-                            self.send(batch.take());
+                        if !batch.is_empty() && !self.send(batch.take()) {
+                            return None;
                         }
-                        self.send(LogEvent::Ended);
-                        return;
+                        return Some(LogEvent::Ended);
                     }
                 },
             }
         }
     }
+}
+
+/// The lines of a stream followed again that come after `cutoff` (the newest line of the streams
+/// before: Docker starts again at its second, so what was seen of that second comes again). A line
+/// without a timestamp is kept. Within one stream nothing is dropped: stdout and stderr lines
+/// arrive in their own order, not always by time.
+fn after_cutoff(lines: Vec<LogLine>, cutoff: Option<DateTime<Utc>>) -> Vec<LogLine> {
+    match cutoff {
+        None => lines,
+        Some(cutoff) => lines.into_iter().filter(|l| l.at.is_none_or(|at| at > cutoff)).collect(),
+    }
+}
+
+/// The newest of `newest` and the lines' times.
+fn newest_of(newest: Option<DateTime<Utc>>, lines: &[LogLine]) -> Option<DateTime<Utc>> {
+    lines.iter().filter_map(|l| l.at).chain(newest).max()
 }
 
 /// Lines waiting to be sent: never more than the ring keeps, the older ones counted instead.
@@ -166,6 +251,24 @@ mod tests {
 
     fn line(i: usize) -> LogLine {
         LogLine { at: None, source: LogSource::Stdout, text: i.to_string(), cut: 0 }
+    }
+
+    fn at(i: usize, second: i64, nanos: u32) -> LogLine {
+        LogLine { at: chrono::DateTime::from_timestamp(second, nanos), ..line(i) }
+    }
+
+    #[test]
+    fn a_stream_followed_again_skips_the_lines_already_sent() {
+        // The first stream: stderr's line may come after a newer stdout line; all are kept.
+        let first = vec![at(0, 100, 0), at(1, 100, 700), at(2, 100, 500), line(3)];
+        assert_eq!(after_cutoff(first.clone(), None).len(), 4);
+        let newest = newest_of(None, &first);
+        assert_eq!(newest, chrono::DateTime::from_timestamp(100, 700));
+        // Docker starts again at second 100: what was seen of it comes again and is dropped.
+        let again = vec![at(0, 100, 0), at(1, 100, 700), at(4, 100, 900), at(5, 101, 0), line(6)];
+        let kept = after_cutoff(again, newest);
+        assert_eq!(kept.iter().map(|l| l.text.as_str()).collect::<Vec<_>>(), ["4", "5", "6"]);
+        assert_eq!(newest_of(newest, &kept), chrono::DateTime::from_timestamp(101, 0));
     }
 
     #[test]

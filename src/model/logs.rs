@@ -36,7 +36,8 @@ pub enum LogReach {
         reason: String,
         since: DateTime<Utc>,
     },
-    /// The stream ended: the container stopped (or was never started), or the engine went away.
+    /// The stream ended: the container stopped (or was never started), or the engine went away;
+    /// followed again once the container runs.
     Ended(String),
 }
 

@@ -264,7 +264,7 @@ mod tests {
         let m = gen_logs_model();
         let text = screen(&m, 200, 60).to_string();
         assert!(text.contains("Logs: api/prod (4 slots) · kept 40 · dropped 41,337"), "{text}");
-        assert!(text.contains("green@prod-1: stream ended: the container stopped"), "{text}");
+        assert!(text.contains("green@prod-1: stream ended: the container stopped, resumes when it runs"), "{text}");
         assert!(text.contains("blue@prod-2: unreachable for 0s: docker: no answer within 3s (retrying)"), "{text}");
         assert!(text.contains("[+983,040 bytes cut] payload dump AAA"), "{text}");
         assert!(text.contains("WARN pool exhausted"), "{text}");

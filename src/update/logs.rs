@@ -66,7 +66,9 @@ pub(super) fn on_event(model: &mut Model, generation: u64, slot: SlotId, event: 
                 _ => LogReach::Unreachable { reason, since: now },
             };
         }
-        LogEvent::Ended => view.slots[index].reach = LogReach::Ended("the container stopped".into()),
+        LogEvent::Ended => {
+            view.slots[index].reach = LogReach::Ended("the container stopped, resumes when it runs".into())
+        }
     }
 }
 

@@ -17,6 +17,18 @@ pub async fn list_slots(docker: &Docker, timeout: Duration) -> BackendResult<Vec
     list(docker, timeout, HashMap::from([("label", vec![labels::SERVICE.to_string()])])).await
 }
 
+/// Whether the container named `name` runs: `None` when there is no such container.
+pub async fn running(docker: &Docker, name: &str, timeout: Duration) -> BackendResult<Option<bool>> {
+    with_timeout(SYSTEM, timeout, async {
+        match docker.inspect_container(name, None).await {
+            Ok(c) => Ok(Some(c.state.and_then(|s| s.running).unwrap_or(false))),
+            Err(bollard::errors::Error::DockerResponseServerError { status_code: 404, .. }) => Ok(None),
+            Err(e) => Err(docker_error(&e)),
+        }
+    })
+    .await
+}
+
 /// One container by id, or `None` when it no longer exists.
 pub async fn slot(docker: &Docker, id: &str, timeout: Duration) -> BackendResult<Option<ContainerInfo>> {
     let found = list(docker, timeout, HashMap::from([("id", vec![id.to_string()])])).await?;

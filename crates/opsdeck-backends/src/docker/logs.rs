@@ -160,24 +160,33 @@ fn split_timestamp(frame: &[u8]) -> (Option<DateTime<Utc>>, &[u8]) {
 /// second costs one batch per read, not one per line.
 const READY_FRAMES: usize = 1024;
 
-/// Follows `container`'s stdout and stderr from its last `tail` lines on, with Docker's
-/// timestamps, as batches of complete lines (whatever frames were ready at once; empty batches
-/// are skipped). The engine must answer the request within the client's timeout (see
-/// [`connect`](super::connect)); after that a quiet container is just quiet. The stream ends
-/// when the container stops, or with an error when the engine goes away.
+/// Where to start following a container's output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Start {
+    /// Its last N lines.
+    Tail(usize),
+    /// Everything since this second (Docker's `since` counts whole seconds: lines of that second
+    /// already seen come again, and the caller drops them by their timestamps).
+    Since(DateTime<Utc>),
+}
+
+/// Follows `container`'s stdout and stderr from `start` on, with Docker's timestamps, as batches
+/// of complete lines (whatever frames were ready at once; empty batches are skipped). The engine
+/// must answer the request within the client's timeout (see [`connect`](super::connect)); after
+/// that a quiet container is just quiet. The stream ends when the container stops, or with an
+/// error when the engine goes away.
 pub fn follow(
     docker: &Docker,
     container: &str,
-    tail: usize,
+    start: Start,
 ) -> impl Stream<Item = BackendResult<Vec<LogLine>>> + Send + 'static {
-    let options = LogsOptions {
-        follow: true,
-        stdout: true,
-        stderr: true,
-        timestamps: true,
-        tail: tail.to_string(),
-        ..Default::default()
+    let (tail, since) = match start {
+        Start::Tail(n) => (n.to_string(), 0),
+        // Past 2038 Docker's API (an i32 here) cannot say it; everything is asked for instead.
+        Start::Since(at) => ("all".to_string(), i32::try_from(at.timestamp()).unwrap_or(0)),
     };
+    let options =
+        LogsOptions { follow: true, stdout: true, stderr: true, timestamps: true, tail, since, ..Default::default() };
     let frames = docker.clone().logs(container, Some(options)).ready_chunks(READY_FRAMES);
     let state = Follow { frames: Box::pin(frames), splitter: SourceSplitters::new(true), error: None, done: false };
     futures::stream::unfold(state, |mut st| async move {
