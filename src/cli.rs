@@ -97,6 +97,23 @@ pub enum Command {
         #[arg(long, value_name = "TEXT")]
         reason: Option<String>,
     },
+    /// Delete images from the registry that nothing needs: past the service's `keep_images`
+    /// newest, used by no container on any host. Refused for a service while a host does not
+    /// answer or an action holds one of its locks. Shows what will go and asks first (unless
+    /// --yes); each deletion is audited.
+    Prune {
+        /// The services to prune (default: every service).
+        services: Vec<String>,
+        /// Only say what would be deleted.
+        #[arg(long)]
+        dry_run: bool,
+        /// Do not ask for confirmation.
+        #[arg(long, short = 'y')]
+        yes: bool,
+        /// Machine-readable JSON: the plans, and with the deletions, how each ended.
+        #[arg(long)]
+        json: bool,
+    },
     /// Runbooks (Markdown pages in the config's runbook folders): list them, show one, run one
     /// step by step.
     Runbook {

@@ -7,6 +7,7 @@ pub mod events;
 pub mod executor;
 pub mod ops;
 pub mod plan;
+pub mod prune;
 pub mod real_ops;
 pub mod recover;
 pub mod silences;

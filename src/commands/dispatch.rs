@@ -49,6 +49,9 @@ pub async fn run(cli: Cli) -> ExitCode {
                 super::runbook::run(config, user, &name, yes, from_step, &labels).await
             }
         },
+        Some(Command::Prune { services, dry_run, yes, json }) => {
+            super::prune::run(config, user, services, super::prune::PruneArgs { dry_run, yes, json }).await
+        }
         Some(Command::Status { json }) => {
             // Like every command that loads a config, status first settles what a dead opsdeck
             // left unfinished, and says so.

@@ -5,4 +5,5 @@ pub mod action;
 pub mod approvals;
 pub mod audit;
 pub mod dispatch;
+pub mod prune;
 pub mod runbook;
