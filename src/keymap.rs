@@ -42,6 +42,8 @@ pub enum Action {
     Silences,
     /// Abort our running action: switch traffic back while it drains, else cancel it.
     Abort,
+    /// Images pane: prune the selected service's registry images that nothing needs.
+    Prune,
     /// Open the Logs view: every slot of the selected service in the selected environment, or
     /// the Health pane's selected slot.
     Logs,
@@ -202,6 +204,13 @@ pub const BINDINGS: &[Binding] = &[
         label: "C",
         action: Action::Abort,
         desc: "abort the running action",
+        hint: false,
+    },
+    Binding {
+        keys: &[KeyCode::Char('P')],
+        label: "P",
+        action: Action::Prune,
+        desc: "prune unused images (Images pane)",
         hint: false,
     },
     Binding {

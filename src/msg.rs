@@ -56,6 +56,9 @@ pub enum Msg {
     Signal(&'static str),
     /// From the runbook runner: the catalog, a run's progress, a step's output and end.
     Runbook(crate::runbook::events::RunbookEvent),
+    /// How a console prune of this service ended: what the fresh plan allowed and how each
+    /// deletion went, or why nothing was deleted.
+    Pruned(String, Result<(crate::actions::prune::PrunePlan, Vec<crate::actions::prune::Pruned>), String>),
 }
 
 /// What `update` asks the runtime to do.
@@ -115,6 +118,12 @@ pub enum Cmd {
     },
     /// Load, prepare, run, skip or cancel a runbook step (the operator confirmed what runs).
     Runbook(crate::runbook::events::RunbookCmd),
+    /// Prune these images (digests) of this service, as far as the state read again under its
+    /// locks still allows (the operator confirmed them); answers with [`Msg::Pruned`].
+    Prune {
+        service: String,
+        digests: Vec<String>,
+    },
     Quit,
 }
 

@@ -987,3 +987,16 @@ pub fn gen_runbook_model(step: usize, phase: crate::model::runbook::StepPhase) -
     m.ui.runbook = Some(RunbookUi::View(Box::new(view)));
     m
 }
+
+/// The demo model (all hosts up, api keeping 1 image) with the prune overlay open on api in
+/// `phase`.
+pub fn gen_prune_model(phase: crate::model::prune::PrunePhase) -> Model {
+    let mut m = gen_demo_model_all_up();
+    let mut config = (*m.config).clone();
+    config.services[0].keep_images = 1;
+    m.config = std::sync::Arc::new(config);
+    m.ui.focus = crate::model::Pane::Images;
+    let plan = crate::actions::prune::plan(&m, "api", None);
+    m.ui.prune = Some(crate::model::prune::PruneView { plan, phase });
+    m
+}

@@ -1,11 +1,13 @@
 //! `opsdeck prune` on the real demo stack (the CNCF registry with deletes enabled, the Docker
 //! engine, the state store): with `keep_images = 1`, only the image that no slot uses and that is
 //! past the newest goes; a dry run and an unconfirmed run delete nothing; the deletion reaches
-//! the registry, is audited, and the locks are let go; a host that does not answer refuses the
-//! service.
+//! the registry, is audited, and the locks are let go; the console's `P` in the Images pane does
+//! the same for web; a host that does not answer refuses the service.
 
 mod support;
 
+use std::time::Duration;
+use support::pty::Console;
 use support::{stack_available, Demo};
 
 /// `status --json`'s api image tags, one list per image.
@@ -33,7 +35,12 @@ fn prune_deletes_only_what_nothing_needs() {
     let config = demo.config();
     let text = std::fs::read_to_string(&config).expect("config");
     assert!(text.contains("name = \"api\"\n"), "{text}");
-    let kept_one = text.replacen("name = \"api\"\n", "name = \"api\"\nkeep_images = 1\n", 1);
+    assert!(text.contains("name = \"web\"\n"), "{text}");
+    let kept_one = text.replacen("name = \"api\"\n", "name = \"api\"\nkeep_images = 1\n", 1).replacen(
+        "name = \"web\"\n",
+        "name = \"web\"\nkeep_images = 1\n",
+        1,
+    );
     std::fs::write(&config, &kept_one).expect("config");
     let before = api_images(&demo);
     assert!(has_tag(&before, "v1.0.0") && has_tag(&before, "v1.1.0"), "{before:?}");
@@ -73,10 +80,35 @@ fn prune_deletes_only_what_nothing_needs() {
     let (st, _, err) = demo.opsdeck(&["audit", "verify"]);
     assert!(st.success(), "{err}");
 
-    // Again: nothing left to prune, and the locks of the last run were let go (it takes them).
-    let (st, out, err) = demo.opsdeck(&["prune", "--yes", "api"]);
+    // In the console: web's row, the Images pane, P shows what will go, y deletes it.
+    let cfg = config.to_str().expect("utf-8 path").to_string();
+    let mut console = Console::spawn(&["--config", &cfg], 120, 40);
+    console.wait_text("healthy", Duration::from_secs(20));
+    console.send("j\t");
+    console.wait_text("Images · web", Duration::from_secs(5));
+    // "prunable", cut to "prune" at this width.
+    console.wait_text("prune", Duration::from_secs(10));
+    console.send("P");
+    console.wait_for("the prune overlay", Duration::from_secs(5), |s| {
+        s.contains("Prune web") && s.contains("Delete 1 image of web") && s.contains("v1.0.0")
+    });
+    console.send("y");
+    console.wait_text("✓ deleted web", Duration::from_secs(30));
+    console.wait_text("web: pruned 1 image", Duration::from_secs(5));
+    console.send("\x1b");
+    // The Images pane is read again at once: web's v1.0.0 is gone from it.
+    console.wait_for("v1.0.0 gone from the Images pane", Duration::from_secs(10), |s| {
+        !s.contains("Prune web") && !s.contains("v1.0.0")
+    });
+    console.send("q");
+    assert!(console.wait_exit(Duration::from_secs(10)).is_some_and(|s| s.success()), "opsdeck did not quit");
+
+    // Again: nothing left to prune, and the locks of the last runs were let go (it takes them).
+    let (st, out, err) = demo.opsdeck(&["prune", "--yes"]);
     assert!(st.success(), "{out}{err}");
-    assert!(out.contains("api: nothing to prune"), "{out}");
+    assert!(out.contains("api: nothing to prune") && out.contains("web: nothing to prune"), "{out}");
+    let (_, out, _) = demo.opsdeck(&["audit", "export"]);
+    assert_eq!(out.lines().filter(|l| l.contains("\"kind\":\"prune\"")).count(), 2, "{out}");
 
     // A prod host whose engine refuses: it may run any image, so api is not pruned.
     let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();

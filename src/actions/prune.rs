@@ -11,6 +11,7 @@ use crate::store::{AuditEntry, Holder, LockId, LockOutcome, Store};
 use opsdeck_backends::registry::RegistryClient;
 use opsdeck_backends::types::labels;
 use serde::Serialize;
+use std::sync::Arc;
 
 /// What pruning a service would delete, or why it will not.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -45,8 +46,8 @@ fn short(digest: &str) -> &str {
 }
 
 /// What pruning `service` would do, from the state in `model` (read just before). Locks held by
-/// `own` (this process, which takes them before reading the state) do not count.
-pub fn plan(model: &Model, service: &str, own: &Holder) -> PrunePlan {
+/// `own` (this process, when it took them before reading the state) do not count.
+pub fn plan(model: &Model, service: &str, own: Option<&Holder>) -> PrunePlan {
     let repository = model.config.service(service).map(|s| s.repository().to_string()).unwrap_or_default();
     let refuse = |reason: String| PrunePlan {
         service: service.to_string(),
@@ -86,7 +87,7 @@ pub fn plan(model: &Model, service: &str, own: &Holder) -> PrunePlan {
     if let Some(e) = &model.actions.error {
         return refuse(format!("the state store could not be read, so running actions are unknown: {e}"));
     }
-    let others = |l: &&crate::store::LockInfo| !(l.holder.host == own.host && l.holder.pid == own.pid);
+    let others = |l: &&crate::store::LockInfo| !own.is_some_and(|o| l.holder.host == o.host && l.holder.pid == o.pid);
     if let Some(lock) = model.actions.locks.iter().filter(others).find(|l| l.service == service) {
         return refuse(format!(
             "{}/{} is locked by {} ({}): prune when it is done",
@@ -206,6 +207,36 @@ pub async fn execute(config: &Config, user: &str, plan: &PrunePlan) -> Vec<Prune
     out
 }
 
+/// The console's prune of `service`, after the operator confirmed the images `confirmed` (their
+/// digests): takes the service's locks, reads the state again, and deletes those of the confirmed
+/// images that the fresh plan still allows (never one more). Returns the fresh plan, cut to what
+/// was deleted, and how each deletion ended; or why nothing was.
+pub async fn prune_confirmed(
+    config: Arc<Config>,
+    user: String,
+    service: String,
+    confirmed: Vec<String>,
+) -> Result<(PrunePlan, Vec<Pruned>), String> {
+    let holder = Holder::this_process(&user);
+    let (c, h, s) = (config.clone(), holder.clone(), service.clone());
+    let locks = tokio::task::spawn_blocking(move || PruneLocks::take(&c, &h, &[s]))
+        .await
+        .map_err(|_| "the store task panicked".to_string())??;
+    let model = crate::collect::gather_once(config.clone(), user.clone()).await;
+    let mut fresh = plan(&model, &service, Some(&holder));
+    let result = match &fresh.refused {
+        Some(why) => Err(why.clone()),
+        None => {
+            fresh.images.retain(|im| confirmed.contains(&im.digest));
+            Ok(execute(&config, &user, &fresh).await)
+        }
+    };
+    // A lock that cannot be let go is left to go stale: it names this process, and the next
+    // action breaks it once this process is gone or its heartbeat is old.
+    let _ = tokio::task::spawn_blocking(move || locks.release()).await;
+    result.map(|done| (fresh, done))
+}
+
 async fn audit(config: &Config, user: &str, pruned: &Pruned) -> Result<(), String> {
     let entry = AuditEntry {
         at: chrono::Utc::now(),
@@ -254,13 +285,13 @@ mod tests {
     #[test]
     fn only_images_past_keep_images_and_used_nowhere_go() {
         let m = keep(gen_demo_model_all_up(), 1);
-        let p = plan(&m, "api", &me());
+        let p = plan(&m, "api", Some(&me()));
         assert_eq!(p.refused, None);
         // v1.3.0 is within keep_images (and live); v1.2.0 live in prod, v1.1.0 idle there.
         assert_eq!(tags(&p), ["v1.0.0"]);
         assert_eq!(p.repository, "api");
         assert!(p.lines()[0].starts_with("api ") && p.lines()[0].contains("v1.0.0"), "{:?}", p.lines());
-        assert!(plan(&keep(gen_demo_model_all_up(), 4), "api", &me()).images.is_empty());
+        assert!(plan(&keep(gen_demo_model_all_up(), 4), "api", Some(&me())).images.is_empty());
     }
 
     #[test]
@@ -271,12 +302,12 @@ mod tests {
         c.labels.insert(labels::SLOT.into(), "renamed-by-hand".into());
         c.id = "leftover".into();
         host.containers.insert(c.id.clone(), c);
-        assert!(plan(&m, "api", &me()).images.is_empty());
+        assert!(plan(&m, "api", Some(&me())).images.is_empty());
     }
 
     #[test]
     fn a_host_that_did_not_answer_refuses_the_whole_service() {
-        let p = plan(&keep(gen_demo_model(), 1), "api", &me());
+        let p = plan(&keep(gen_demo_model(), 1), "api", None);
         assert!(p.images.is_empty());
         let why = p.refused.expect("refused");
         assert!(why.contains("prod-2 (prod) did not answer") && why.contains("no answer within 3s"), "{why}");
@@ -295,23 +326,23 @@ mod tests {
             heartbeat: m.now,
         };
         m.actions.locks = vec![lock(me())];
-        assert_eq!(tags(&plan(&m, "api", &me())), ["v1.0.0"]);
+        assert_eq!(tags(&plan(&m, "api", Some(&me()))), ["v1.0.0"]);
         let bob = Holder { user: "bob".into(), pid: me().pid + 1, ..me() };
         m.actions.locks = vec![lock(bob)];
-        let why = plan(&m, "api", &me()).refused.expect("refused");
+        let why = plan(&m, "api", Some(&me())).refused.expect("refused");
         assert!(why.contains("api/prod is locked by bob (promote api prod"), "{why}");
         // web is not locked.
-        assert_eq!(tags(&plan(&m, "web", &me())), ["v1.0.0"]);
+        assert_eq!(tags(&plan(&m, "web", Some(&me()))), ["v1.0.0"]);
     }
 
     #[test]
     fn an_unreadable_registry_or_store_refuses() {
         let mut m = keep(gen_demo_model_all_up(), 1);
         m.registry.reach = Reach::Down { reason: "connection refused".into(), since: m.now };
-        assert!(plan(&m, "api", &me()).refused.is_some_and(|w| w.contains("registry did not answer")));
+        assert!(plan(&m, "api", Some(&me())).refused.is_some_and(|w| w.contains("registry did not answer")));
         let mut m = keep(gen_demo_model_all_up(), 1);
         m.actions.error = Some("database is locked".into());
-        assert!(plan(&m, "api", &me()).refused.is_some_and(|w| w.contains("running actions are unknown")));
-        assert!(plan(&m, "nope", &me()).refused.is_some_and(|w| w.contains("no service nope")));
+        assert!(plan(&m, "api", Some(&me())).refused.is_some_and(|w| w.contains("running actions are unknown")));
+        assert!(plan(&m, "nope", Some(&me())).refused.is_some_and(|w| w.contains("no service nope")));
     }
 }

@@ -17,6 +17,7 @@ pub use health::probe_all;
 pub use inspect::spawn_inspect;
 pub use logs::LogFollowers;
 pub use once::gather_once;
+pub use registry::histories as fetch_images;
 pub use silences::silences as fetch_silences;
 pub use store::spawn_store_watcher;
 

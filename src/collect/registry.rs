@@ -8,7 +8,7 @@ use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
 /// Every service's history, once, one message per service.
-pub(super) async fn histories(config: &Config) -> Vec<Msg> {
+pub async fn histories(config: &Config) -> Vec<Msg> {
     let client = match RegistryClient::new(&config.registry.url, config.timeouts.registry) {
         Ok(c) => c,
         Err(e) => return config.services.iter().map(|s| Msg::Images(s.name.clone(), Err(e.clone()))).collect(),

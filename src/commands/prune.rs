@@ -42,7 +42,7 @@ pub async fn run(config: Arc<Config>, user: String, services: Vec<String>, args:
         }
     };
     let model = crate::collect::gather_once(config.clone(), user.clone()).await;
-    let plans: Vec<PrunePlan> = services.iter().map(|s| plan(&model, s, &holder)).collect();
+    let plans: Vec<PrunePlan> = services.iter().map(|s| plan(&model, s, Some(&holder))).collect();
     let code = decide_and_prune(&config, &user, &plans, args).await;
     if let Some(locks) = locks {
         for e in locks.release() {

@@ -7,6 +7,7 @@ pub mod approvals;
 pub mod container;
 pub mod history;
 pub mod logs;
+pub mod prune;
 mod reach;
 pub mod runbook;
 pub mod silence;
@@ -150,6 +151,8 @@ pub struct UiState {
     pub abort: Option<actions::AbortConfirm>,
     /// The runbook overlay (`b`, or Enter on an alert), if open.
     pub runbook: Option<runbook::RunbookUi>,
+    /// The prune overlay (`P` in the Images pane), if open.
+    pub prune: Option<prune::PruneView>,
 }
 
 /// Everything the console knows.

@@ -4,6 +4,7 @@
 
 mod actions;
 mod approvals;
+mod prune;
 mod runbooks;
 mod silences;
 
@@ -124,6 +125,7 @@ fn apply(model: &mut Model, msg: Msg, cx: &mut Context<'_>) {
             Cmd::FollowLogs { generation, slots, tail } => cx.logs.follow(cx.config, generation, slots, tail, cx.tx),
             Cmd::StopLogs => cx.logs.stop(),
             Cmd::Runbook(cmd) => cx.runbooks.handle(cmd),
+            Cmd::Prune { service, digests } => cx.actions.prune(service, digests, model.user.clone()),
             Cmd::Quit => model.should_quit = true,
         }
     }

@@ -21,6 +21,7 @@ mod health_view_tests;
 mod help;
 mod images;
 mod logs;
+mod prune;
 mod request_view;
 mod runbook;
 mod runbook_prose;
@@ -95,7 +96,7 @@ pub fn render_with(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     status_bar::render(model, theme, hints, buf);
     // Overlays last, in a fixed order, so they cover the panes: the Audit view (in place of the
     // panes), the health chart (in place of the panes), the container detail, the silences list, the confirmation,
-    // the silence form, the abort question, the approval view, the rejection's reason, then help.
+    // the silence form, the abort question, the prune overlay, the approval view, the rejection's reason, then help.
     if model.ui.audit.open {
         audit::render(model, theme, middle, buf);
     }
@@ -119,6 +120,9 @@ pub fn render_with(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     }
     if let Some(abort) = &model.ui.abort {
         abort::render(abort, theme, area, buf);
+    }
+    if let Some(view) = &model.ui.prune {
+        prune::render(view, theme, area, buf);
     }
     if let Some(view) = &model.ui.approval {
         request_view::render_approval(model, view, theme, area, buf);

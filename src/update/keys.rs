@@ -19,6 +19,9 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
     if model.ui.abort.is_some() {
         return super::abort::on_abort_key(model, key);
     }
+    if model.ui.prune.is_some() {
+        return super::prune::on_key(model, key);
+    }
     if model.ui.silence_form.is_some() {
         return super::silence::on_form_key(model, key);
     }
@@ -87,6 +90,7 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
         Action::Silence => return super::silence::open_form(model),
         Action::Silences => return super::silence::open_list(model),
         Action::Abort => return super::abort::ask_abort(model),
+        Action::Prune => return super::prune::open(model),
         Action::Logs => return logs::open(model),
         Action::Pause | Action::PageUp | Action::PageDown | Action::Wrap | Action::Timestamps => {}
         Action::NextPane => model.ui.focus = model.ui.focus.next(),

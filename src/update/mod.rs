@@ -13,6 +13,7 @@ mod silence;
 
 pub use silence::RECENT_EXPIRED;
 mod logs;
+mod prune;
 mod runbook;
 
 use crate::model::{HealthEntry, HostId, Model, SlotId};
@@ -154,6 +155,7 @@ fn fold(model: &mut Model, msg: Msg) -> Vec<Cmd> {
             vec![Cmd::Quit]
         }
         Msg::Runbook(event) => runbook::on_event(model, event),
+        Msg::Pruned(service, result) => prune::on_result(model, service, result),
     }
 }
 

@@ -47,7 +47,8 @@ fn open_pending(model: &mut Model) -> Vec<Cmd> {
         || ui.abort.is_some()
         || ui.silence_form.is_some()
         || ui.reject.is_some()
-        || ui.approval.is_some();
+        || ui.approval.is_some()
+        || ui.prune.is_some();
     if busy {
         return Vec::new();
     }
