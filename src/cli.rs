@@ -97,6 +97,14 @@ pub enum Command {
         #[arg(long, value_name = "TEXT")]
         reason: Option<String>,
     },
+    /// Check this machine is ready to run opsdeck: the state store and its audit chain, the
+    /// registry, every Docker host, every HAProxy (and the servers each service needs there),
+    /// Alertmanager, the runbook folders. Exit code 1 when a check failed.
+    Doctor {
+        /// Machine-readable JSON: {"ok": bool, "checks": [{"check", "status", "detail"}]}.
+        #[arg(long)]
+        json: bool,
+    },
     /// Delete images from the registry that nothing needs: past the service's `keep_images`
     /// newest, used by no container on any host. Refused for a service while a host does not
     /// answer or an action holds one of its locks. Shows what will go and asks first (unless

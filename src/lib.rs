@@ -8,6 +8,7 @@ pub mod collect;
 pub mod commands;
 pub mod config;
 pub mod demo;
+pub mod doctor;
 pub mod identity;
 pub mod keymap;
 pub mod log;

@@ -49,6 +49,7 @@ pub async fn run(cli: Cli) -> ExitCode {
                 super::runbook::run(config, user, &name, yes, from_step, &labels).await
             }
         },
+        Some(Command::Doctor { json }) => super::doctor::run(config, user, json).await,
         Some(Command::Prune { services, dry_run, yes, json }) => {
             super::prune::run(config, user, services, super::prune::PruneArgs { dry_run, yes, json }).await
         }

@@ -5,5 +5,6 @@ pub mod action;
 pub mod approvals;
 pub mod audit;
 pub mod dispatch;
+pub mod doctor;
 pub mod prune;
 pub mod runbook;

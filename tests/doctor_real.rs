@@ -1,0 +1,75 @@
+//! `opsdeck doctor` on the real demo stack: all ok (exit 0); then a config that names an HAProxy
+//! backend without its servers, a Docker host that refuses, and a runbook that does not parse:
+//! each is reported on its own line (FAIL, FAIL, warn) and the exit code is 1. `--json` has the
+//! documented shape.
+
+mod support;
+
+use support::{stack_available, Demo};
+
+#[test]
+fn doctor_reports_each_system_and_fails_on_what_is_broken() {
+    if !stack_available() {
+        return;
+    }
+    let demo = Demo::up(&[]);
+    let (st, out, err) = demo.opsdeck(&["doctor"]);
+    assert!(st.success(), "{out}{err}");
+    for want in [
+        "ok    state store",
+        "ok    registry",
+        "ok    host prod-1 (prod)",
+        "ok    haproxy (prod)",
+        "ok    alertmanager",
+    ] {
+        assert!(out.contains(want), "{want:?} not in:\n{out}");
+    }
+    assert!(out.contains("5 runbooks read") && out.contains(": 0 failed, 0 warnings"), "{out}");
+
+    // Break three things.
+    let config = demo.config();
+    let text = std::fs::read_to_string(&config).expect("config");
+    assert!(text.contains("backend = \"api_prod\""), "{text}");
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+    let mut broken = String::new();
+    let mut in_staging = false;
+    for line in text.replacen("backend = \"api_prod\"", "backend = \"api_prod_renamed\"", 1).lines() {
+        if line.starts_with("name = ") {
+            in_staging = line == "name = \"staging\"";
+        }
+        if in_staging && line.starts_with("hosts = [") && line.ends_with(']') {
+            broken.push_str(&format!(
+                "{}, {{ name = \"staging-9\", url = \"tcp://127.0.0.1:{port}\" }}]\n",
+                &line[..line.len() - 1]
+            ));
+            in_staging = false;
+        } else {
+            broken.push_str(line);
+            broken.push('\n');
+        }
+    }
+    assert!(broken.contains("staging-9"), "{broken}");
+    std::fs::write(&config, broken).expect("config");
+    let runbook = demo.dir.path().join("runbooks").join("zz-broken.md");
+    std::fs::write(&runbook, "---\nname: broken\nsummary: s\n---\n## one\n```python\nprint()\n```\n").expect("runbook");
+
+    let (st, out, err) = demo.opsdeck(&["doctor"]);
+    assert_eq!(st.code(), Some(1), "{out}{err}");
+    let line = |prefix: &str| {
+        out.lines().find(|l| l.starts_with(prefix)).unwrap_or_else(|| panic!("{prefix:?} not in:\n{out}"))
+    };
+    assert!(line("FAIL  haproxy (prod)").contains("no server api_prod_renamed/blue, api_prod_renamed/green"), "{out}");
+    assert!(line("FAIL  host staging-9 (staging)").contains(&format!("tcp://127.0.0.1:{port}")), "{out}");
+    assert!(line("warn  runbooks").contains("zz-broken.md"), "{out}");
+    assert!(line("ok    haproxy (dev)").contains("answered"), "{out}");
+
+    let (st, out, _) = demo.opsdeck(&["doctor", "--json"]);
+    assert_eq!(st.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_str(&out).expect("doctor json");
+    assert_eq!(v["ok"], false);
+    let checks = v["checks"].as_array().expect("checks");
+    let failed: Vec<&str> =
+        checks.iter().filter(|c| c["status"] == "fail").filter_map(|c| c["check"].as_str()).collect();
+    assert_eq!(failed, ["host staging-9 (staging)", "haproxy (prod)"], "{out}");
+    assert!(checks.iter().all(|c| c["detail"].is_string()), "{out}");
+}
