@@ -5,7 +5,7 @@
 
 mod support;
 
-use support::{stack_available, Demo};
+use support::{stack_available, with_extra_host, Demo};
 
 #[test]
 fn doctor_reports_each_system_and_fails_on_what_is_broken() {
@@ -31,24 +31,12 @@ fn doctor_reports_each_system_and_fails_on_what_is_broken() {
     let text = std::fs::read_to_string(&config).expect("config");
     assert!(text.contains("backend = \"api_prod\""), "{text}");
     let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
-    let mut broken = String::new();
-    let mut in_staging = false;
-    for line in text.replacen("backend = \"api_prod\"", "backend = \"api_prod_renamed\"", 1).lines() {
-        if line.starts_with("name = ") {
-            in_staging = line == "name = \"staging\"";
-        }
-        if in_staging && line.starts_with("hosts = [") && line.ends_with(']') {
-            broken.push_str(&format!(
-                "{}, {{ name = \"staging-9\", url = \"tcp://127.0.0.1:{port}\" }}]\n",
-                &line[..line.len() - 1]
-            ));
-            in_staging = false;
-        } else {
-            broken.push_str(line);
-            broken.push('\n');
-        }
-    }
-    assert!(broken.contains("staging-9"), "{broken}");
+    let broken = with_extra_host(
+        &text.replacen("backend = \"api_prod\"", "backend = \"api_prod_renamed\"", 1),
+        "staging",
+        "staging-9",
+        &format!("tcp://127.0.0.1:{port}"),
+    );
     std::fs::write(&config, broken).expect("config");
     let runbook = demo.dir.path().join("runbooks").join("zz-broken.md");
     std::fs::write(&runbook, "---\nname: broken\nsummary: s\n---\n## one\n```python\nprint()\n```\n").expect("runbook");

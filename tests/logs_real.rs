@@ -13,7 +13,7 @@ mod support;
 use std::process::Command;
 use std::time::{Duration, Instant};
 use support::pty::Console;
-use support::{http_get, stack_available, Demo};
+use support::{http_get, stack_available, with_extra_host, Demo};
 
 /// The ring's size: the default `[logs] lines`.
 const RING: u64 = 2000;
@@ -99,22 +99,7 @@ fn toggle_latency(console: &mut Console) -> Duration {
 /// answers (its slots must show as unreachable while prod-1's stream).
 fn config_with_a_silent_host(demo: &Demo, port: u16) -> std::path::PathBuf {
     let text = std::fs::read_to_string(demo.config()).expect("config");
-    let mut out = String::new();
-    let mut in_prod = false;
-    for line in text.lines() {
-        if line.starts_with("name = ") {
-            in_prod = line == "name = \"prod\"";
-        }
-        if in_prod && line.starts_with("hosts = [") && line.ends_with(']') {
-            let head = &line[..line.len() - 1];
-            out.push_str(&format!("{head}, {{ name = \"prod-9\", url = \"tcp://127.0.0.1:{port}\" }}]\n"));
-            in_prod = false;
-            continue;
-        }
-        out.push_str(line);
-        out.push('\n');
-    }
-    assert!(out.contains("prod-9"), "prod's hosts line not found:\n{text}");
+    let out = with_extra_host(&text, "prod", "prod-9", &format!("tcp://127.0.0.1:{port}"));
     let path = demo.dir.path().join("opsdeck-logs.toml");
     std::fs::write(&path, out).expect("write config");
     path

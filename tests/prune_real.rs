@@ -8,7 +8,7 @@ mod support;
 
 use std::time::Duration;
 use support::pty::Console;
-use support::{stack_available, Demo};
+use support::{stack_available, with_extra_host, Demo};
 
 /// `status --json`'s api image tags, one list per image.
 fn api_images(demo: &Demo) -> Vec<Vec<String>> {
@@ -112,24 +112,12 @@ fn prune_deletes_only_what_nothing_needs() {
 
     // A prod host whose engine refuses: it may run any image, so api is not pruned.
     let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
-    let mut with_dead_host = String::new();
-    let mut in_prod = false;
-    for line in kept_one.replacen("keep_images = 1", "keep_images = 0", 1).lines() {
-        if line.starts_with("name = ") {
-            in_prod = line == "name = \"prod\"";
-        }
-        if in_prod && line.starts_with("hosts = [") && line.ends_with(']') {
-            with_dead_host.push_str(&format!(
-                "{}, {{ name = \"prod-9\", url = \"tcp://127.0.0.1:{port}\" }}]\n",
-                &line[..line.len() - 1]
-            ));
-            in_prod = false;
-        } else {
-            with_dead_host.push_str(line);
-            with_dead_host.push('\n');
-        }
-    }
-    assert!(with_dead_host.contains("prod-9"), "{with_dead_host}");
+    let with_dead_host = with_extra_host(
+        &kept_one.replacen("keep_images = 1", "keep_images = 0", 1),
+        "prod",
+        "prod-9",
+        &format!("tcp://127.0.0.1:{port}"),
+    );
     std::fs::write(&config, with_dead_host).expect("config");
     let (st, out, err) = demo.opsdeck(&["prune", "--yes", "api"]);
     assert_eq!(st.code(), Some(3), "{out}{err}");

@@ -26,7 +26,7 @@ pub struct PrunePlan {
 }
 
 impl PrunePlan {
-    /// One line per image to delete: `api 666521e v1.0.0 daa48b8 (created 2026-11-23 10:46)`.
+    /// One line per image to delete: `api 666521e v1.0.0 daa48b8 (built 2026-11-23 10:46)`.
     pub fn lines(&self) -> Vec<String> {
         self.images
             .iter()
@@ -133,10 +133,15 @@ impl PruneLocks {
                         locks.ids.push(id);
                         continue;
                     }
-                    Ok(LockOutcome::Held(info)) => format!(
-                        "{service}/{} is locked by {} ({}): prune when it is done",
-                        env.name, info.holder.user, info.what
-                    ),
+                    Ok(LockOutcome::Held(info)) => {
+                        let stale =
+                            crate::store::is_stale(&info, chrono::Utc::now(), super::recover::HEARTBEAT_TIMEOUT);
+                        let next = match stale {
+                            Some(why) => format!("{why}: `opsdeck unlock {service} --env {}` breaks it", env.name),
+                            None => "prune when it is done".into(),
+                        };
+                        format!("{service}/{} is locked by {} ({}): {next}", env.name, info.holder.user, info.what)
+                    }
                     Err(e) => e.to_string(),
                 };
                 // A lock that cannot be let go here is left to go stale: its holder, this

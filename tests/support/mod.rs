@@ -146,3 +146,27 @@ pub fn http_get(url: &str) -> String {
     let _ = s.read_to_string(&mut out);
     out
 }
+
+/// The demo config `text` with one more host in environment `env`: `{ name = HOST, url = URL }`
+/// added to its `hosts = [...]` line (an engine that refuses or never answers, for the tests of
+/// what a dead host does).
+pub fn with_extra_host(text: &str, env: &str, host: &str, url: &str) -> String {
+    let mut out = String::new();
+    let mut in_env = false;
+    let env_line = format!("name = \"{env}\"");
+    for line in text.lines() {
+        if line.starts_with("name = ") {
+            in_env = line == env_line;
+        }
+        if in_env && line.starts_with("hosts = [") && line.ends_with(']') {
+            let head = &line[..line.len() - 1];
+            out.push_str(&format!("{head}, {{ name = \"{host}\", url = \"{url}\" }}]\n"));
+            in_env = false;
+            continue;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    assert!(out.contains(&format!("name = \"{host}\"")), "{env}'s hosts line not found:\n{text}");
+    out
+}
