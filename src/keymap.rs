@@ -44,6 +44,8 @@ pub enum Action {
     Abort,
     /// Images pane: prune the selected service's registry images that nothing needs.
     Prune,
+    /// The command palette: type a command (`promote api prod`, `logs web dev`, `audit`).
+    Palette,
     /// Open the Logs view: every slot of the selected service in the selected environment, or
     /// the Health pane's selected slot.
     Logs,
@@ -213,6 +215,7 @@ pub const BINDINGS: &[Binding] = &[
         desc: "prune unused images (Images pane)",
         hint: false,
     },
+    Binding { keys: &[KeyCode::Char(':')], label: ":", action: Action::Palette, desc: "command palette", hint: false },
     Binding {
         keys: &[KeyCode::Char('?')],
         label: "?",

@@ -73,9 +73,14 @@ fn the_console_shows_the_demo_stack() {
     console.wait_text("navigation", Duration::from_secs(2));
     console.send("?");
 
-    // Roll prod api back: right twice to prod, `r`, confirm, watch the steps, see the change.
-    console.send("ll");
-    console.send("r");
+    // Roll prod api back, through the command palette (`:`, a few letters of each word, Enter:
+    // the same confirmation as `r` on prod api): confirm, watch the steps, see the change.
+    console.send(":");
+    console.wait_text("Command ·", Duration::from_secs(2));
+    console.send("rol api pr");
+    console
+        .wait_for("the one match", Duration::from_secs(2), |s| s.contains("1 of 1") && s.contains("rollback api prod"));
+    console.send("\r");
     console.wait_text("v1.1.0", Duration::from_secs(2));
     console.wait_for("the confirmation", Duration::from_secs(2), |s| s.contains("Esc") && s.contains("prod"));
     console.send("y");

@@ -7,6 +7,7 @@ pub mod approvals;
 pub mod container;
 pub mod history;
 pub mod logs;
+pub mod palette;
 pub mod prune;
 mod reach;
 pub mod runbook;
@@ -153,6 +154,8 @@ pub struct UiState {
     pub runbook: Option<runbook::RunbookUi>,
     /// The prune overlay (`P` in the Images pane), if open.
     pub prune: Option<prune::PruneView>,
+    /// The command palette (`:`), if open.
+    pub palette: Option<palette::PaletteState>,
 }
 
 /// Everything the console knows.

@@ -52,7 +52,7 @@ impl Group {
             Action::Logs | Action::Pause | Action::PageUp | Action::PageDown | Action::Wrap | Action::Timestamps => {
                 Group::Logs
             }
-            Action::Help | Action::Close | Action::Quit => Group::Other,
+            Action::Help | Action::Close | Action::Quit | Action::Palette => Group::Other,
         }
     }
 }

@@ -21,6 +21,7 @@ mod health_view_tests;
 mod help;
 mod images;
 mod logs;
+mod palette;
 mod prune;
 mod request_view;
 mod runbook;
@@ -95,7 +96,7 @@ pub fn render_with(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     }
     status_bar::render(model, theme, hints, buf);
     // Overlays last, in a fixed order, so they cover the panes: the Audit view (in place of the
-    // panes), the health chart (in place of the panes), the container detail, the silences list, the confirmation,
+    // panes), the health chart (in place of the panes), the container detail, the silences list, the command palette, the confirmation,
     // the silence form, the abort question, the prune overlay, the approval view, the rejection's reason, then help.
     if model.ui.audit.open {
         audit::render(model, theme, middle, buf);
@@ -111,6 +112,9 @@ pub fn render_with(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     }
     if model.ui.runbook.is_some() {
         runbook::render(model, theme, middle, buf);
+    }
+    if let Some(state) = &model.ui.palette {
+        palette::render(model, state, theme, middle, buf);
     }
     if let Some(c) = &model.ui.confirm {
         confirm::render(c, theme, area, buf);

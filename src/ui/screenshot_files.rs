@@ -48,6 +48,16 @@ fn shots() -> Vec<(&'static str, Model, u16, u16)> {
         ("logs-80x24", gen_logs_model(), 80, 24),
         ("logs-160x48", gen_logs_model(), 160, 48),
         ("runbook-160x48", crate::test_support::gen_runbook_model(1, crate::model::runbook::StepPhase::Idle), 160, 48),
+        (
+            "palette-80x24",
+            {
+                let mut m = gen_demo_model_all_up();
+                m.ui.palette = Some(crate::model::palette::PaletteState { query: "pro".into(), selected: 1 });
+                m
+            },
+            80,
+            24,
+        ),
         ("prune-80x24", crate::test_support::gen_prune_model(crate::model::prune::PrunePhase::Asking), 80, 24),
         ("runbook-80x24", crate::test_support::gen_runbook_model(0, crate::model::runbook::StepPhase::Idle), 80, 24),
     ]

@@ -16,6 +16,9 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
     if model.ui.confirm.is_some() {
         return super::confirm::on_key(model, key);
     }
+    if model.ui.palette.is_some() {
+        return super::palette::on_key(model, key);
+    }
     if model.ui.abort.is_some() {
         return super::abort::on_abort_key(model, key);
     }
@@ -91,6 +94,7 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
         Action::Silences => return super::silence::open_list(model),
         Action::Abort => return super::abort::ask_abort(model),
         Action::Prune => return super::prune::open(model),
+        Action::Palette => super::palette::open(model),
         Action::Logs => return logs::open(model),
         Action::Pause | Action::PageUp | Action::PageDown | Action::Wrap | Action::Timestamps => {}
         Action::NextPane => model.ui.focus = model.ui.focus.next(),

@@ -13,6 +13,7 @@ mod silence;
 
 pub use silence::RECENT_EXPIRED;
 mod logs;
+pub mod palette;
 mod prune;
 mod runbook;
 

@@ -48,7 +48,8 @@ fn open_pending(model: &mut Model) -> Vec<Cmd> {
         || ui.silence_form.is_some()
         || ui.reject.is_some()
         || ui.approval.is_some()
-        || ui.prune.is_some();
+        || ui.prune.is_some()
+        || ui.palette.is_some();
     if busy {
         return Vec::new();
     }
@@ -75,6 +76,17 @@ fn open_for(model: &mut Model, alert: opsdeck_backends::types::Alert) -> Vec<Cmd
             let alert = AlertRef { name: alert.name, fingerprint: alert.fingerprint, labels: alert.labels };
             model.ui.notice = None;
             open_view(model, rb, Some(alert))
+        }
+    }
+}
+
+/// The runbook called `name` (from the command palette), with no alert.
+pub(super) fn open_named(model: &mut Model, name: &str) -> Vec<Cmd> {
+    match model.runbooks.catalog.as_ref().and_then(|c| c.get(name)).cloned() {
+        Some(rb) => open_view(model, rb, None),
+        None => {
+            model.ui.notice = Some(format!("no runbook {name}"));
+            Vec::new()
         }
     }
 }
