@@ -6,7 +6,6 @@ use crate::model::{HostId, SlotId};
 use crate::store::{AuditRecord, JournalEntry, LockInfo, Request, RequestId, RequestState};
 use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
-use opsdeck_backends::docker::logs::LogLine;
 use opsdeck_backends::types::{
     Alert, ContainerDetail, ContainerInfo, HealthReport, RegistryImage, ServerStat, Silence,
 };
@@ -132,9 +131,9 @@ pub enum Cmd {
 pub enum LogEvent {
     /// The engine answered; lines follow.
     Streaming,
-    /// A batch of lines, oldest first, and how many lines before them were dropped on the way
-    /// (a burst longer than the ring).
-    Lines { lines: Vec<LogLine>, dropped: u64 },
+    /// A batch of lines, oldest first, already cleaned and masked, and how many lines before
+    /// them were dropped on the way (a burst longer than the ring).
+    Lines { lines: Vec<crate::model::logs::ShownLine>, dropped: u64 },
     /// The engine cannot be reached (retried), or refused.
     Failed(BackendError),
     /// The stream ended (the container stopped); it is followed again once the container runs.

@@ -923,8 +923,11 @@ pub fn gen_logs_model() -> Model {
     lines.push(line(36, "\x1b[31mWARN\x1b[0m pool exhausted: 32 of 32 connections busy", LogSource::Stderr, 0));
     lines.push(line(37, &format!("payload dump {}", "A".repeat(60)), LogSource::Stdout, 983_040));
     lines.push(line(38, "GET /health 503 2ms", LogSource::Stdout, 0));
+    let none = crate::secrets::Secrets::default();
+    let lines = lines.into_iter().map(|l| crate::collect::log_text::shown(l, &none)).collect();
     crate::update::update(&mut m, Msg::Logs(generation, blue, LogEvent::Lines { lines, dropped: 41_337 }));
-    let old = vec![line(-5, "stopped (0 requests cut off)", LogSource::Stderr, 0)];
+    let old =
+        vec![crate::collect::log_text::shown(line(-5, "stopped (0 requests cut off)", LogSource::Stderr, 0), &none)];
     crate::update::update(&mut m, Msg::Logs(generation, green, LogEvent::Lines { lines: old, dropped: 0 }));
     m
 }

@@ -2,20 +2,23 @@
 //! all stopped together (a new follow, the view closing, quit). Lines are sent in batches (every
 //! [`BATCH_EVERY`] or [`BATCH_LINES`] lines), so a container printing 10,000 lines a second
 //! costs the UI loop ~10 messages (and draws) a second; a batch never holds more than the ring keeps, the
-//! rest counted as dropped. An unreachable engine is reported and retried; the other slots keep
+//! rest counted as dropped. Lines are cleaned and masked here (`log_text`), before they are sent. An unreachable engine is reported and retried; the other slots keep
 //! streaming. A stream that ends (container stopped or replaced, engine gone) is followed again,
 //! from its last line, once the container runs.
 
+use super::log_text::shown;
 use super::{docker::endpoint, pause, MsgTx};
 use crate::config::Config;
 use crate::model::SlotId;
 use crate::msg::{LogEvent, Msg};
+use crate::secrets::Secrets;
 use bollard::Docker;
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use opsdeck_backends::docker::inventory::running;
 use opsdeck_backends::docker::logs::{follow, LogLine, Start};
 use opsdeck_backends::docker::{connect, DockerEndpoint};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
@@ -44,6 +47,7 @@ impl LogFollowers {
     pub fn follow(&mut self, config: &Config, generation: u64, slots: Vec<SlotId>, tail: usize, tx: &MsgTx) {
         self.stop();
         let token = self.parent.child_token();
+        let secrets = Arc::new(Secrets::from_config(config));
         for slot in slots {
             let Some(host) = config.environment(&slot.env).and_then(|e| e.hosts.iter().find(|h| h.name == slot.host))
             else {
@@ -58,6 +62,7 @@ impl LogFollowers {
                 container,
                 tail,
                 timeout: config.timeouts.docker,
+                secrets: secrets.clone(),
                 tx: tx.clone(),
                 cancel: token.clone(),
             };
@@ -81,6 +86,8 @@ struct Follower {
     tail: usize,
     /// For the engine's answer to "is it running".
     timeout: Duration,
+    /// Masked in every line before it is sent.
+    secrets: Arc<Secrets>,
     tx: MsgTx,
     cancel: CancellationToken,
 }
@@ -97,19 +104,29 @@ impl Follower {
         let mut newest: Option<DateTime<Utc>> = None;
         let mut first = true;
         let mut retry = FIRST_RETRY;
+        // Kept between streams: an ssh:// engine is not dialled again every recheck.
+        let mut client: Option<Docker> = None;
         loop {
-            let connected = tokio::select! {
-                _ = self.cancel.cancelled() => return,
-                c = connect(&self.endpoint) => c,
-            };
-            let docker = match connected {
-                Ok(d) => d,
-                Err(e) => {
-                    if !self.send(LogEvent::Failed(e)) || !pause(retry, &self.cancel).await {
-                        return;
+            let docker = match client.clone() {
+                Some(d) => d,
+                None => {
+                    let connected = tokio::select! {
+                        _ = self.cancel.cancelled() => return,
+                        c = connect(&self.endpoint) => c,
+                    };
+                    match connected {
+                        Ok(d) => {
+                            client = Some(d.clone());
+                            d
+                        }
+                        Err(e) => {
+                            if !self.send(LogEvent::Failed(e)) || !pause(retry, &self.cancel).await {
+                                return;
+                            }
+                            retry = (retry * 2).min(MAX_RETRY);
+                            continue;
+                        }
                     }
-                    retry = (retry * 2).min(MAX_RETRY);
-                    continue;
                 }
             };
             if !first {
@@ -127,6 +144,7 @@ impl Follower {
                         continue;
                     }
                     Err(e) => {
+                        client = None;
                         if !self.send(LogEvent::Failed(e)) || !pause(retry, &self.cancel).await {
                             return;
                         }
@@ -143,6 +161,9 @@ impl Follower {
             first = false;
             match self.stream(&docker, start, &mut newest).await {
                 Some(end) => {
+                    if matches!(end, LogEvent::Failed(_)) {
+                        client = None;
+                    }
                     if !self.send(end) || !pause(RECHECK, &self.cancel).await {
                         return;
                     }
@@ -167,7 +188,7 @@ impl Follower {
             tokio::select! {
                 _ = self.cancel.cancelled() => return None,
                 _ = tick.tick() => {
-                    if !batch.is_empty() && !self.send(batch.take()) {
+                    if !batch.is_empty() && !self.send(batch.take(&self.secrets)) {
                         return None;
                     }
                 }
@@ -176,18 +197,18 @@ impl Follower {
                         let new = after_cutoff(new, cutoff);
                         *newest = newest_of(*newest, &new);
                         batch.extend(new);
-                        if batch.lines.len() >= BATCH_LINES && !self.send(batch.take()) {
+                        if batch.lines.len() >= BATCH_LINES && !self.send(batch.take(&self.secrets)) {
                             return None;
                         }
                     }
                     Some(Err(e)) => {
-                        if !batch.is_empty() && !self.send(batch.take()) {
+                        if !batch.is_empty() && !self.send(batch.take(&self.secrets)) {
                             return None;
                         }
                         return Some(LogEvent::Failed(e));
                     }
                     None => {
-                        if !batch.is_empty() && !self.send(batch.take()) {
+                        if !batch.is_empty() && !self.send(batch.take(&self.secrets)) {
                             return None;
                         }
                         return Some(LogEvent::Ended);
@@ -239,8 +260,10 @@ impl Batch {
         }
     }
 
-    fn take(&mut self) -> LogEvent {
-        LogEvent::Lines { lines: std::mem::take(&mut self.lines), dropped: std::mem::take(&mut self.dropped) }
+    /// The waiting lines, made fit for the screen here, in the follower's task.
+    fn take(&mut self, secrets: &Secrets) -> LogEvent {
+        let lines = std::mem::take(&mut self.lines).into_iter().map(|l| shown(l, secrets)).collect();
+        LogEvent::Lines { lines, dropped: std::mem::take(&mut self.dropped) }
     }
 }
 
@@ -276,9 +299,9 @@ mod tests {
         let mut b = Batch::new(3);
         b.extend((0..5).map(line).collect());
         b.extend(vec![line(5)]);
-        match b.take() {
+        match b.take(&Secrets::default()) {
             LogEvent::Lines { lines, dropped } => {
-                assert_eq!(lines.iter().map(|l| l.text.as_str()).collect::<Vec<_>>(), ["3", "4", "5"]);
+                assert_eq!(lines.iter().map(|l| l.2.as_str()).collect::<Vec<_>>(), ["3", "4", "5"]);
                 assert_eq!(dropped, 3);
             }
             other => panic!("{other:?}"),

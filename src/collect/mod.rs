@@ -7,6 +7,7 @@ mod docker;
 mod haproxy;
 mod health;
 mod inspect;
+pub mod log_text;
 mod logs;
 mod once;
 mod registry;

@@ -14,6 +14,10 @@ pub const MAX_RING_BYTES: usize = 8 * 1024 * 1024;
 /// Lines PgUp and PgDn move.
 pub const PAGE: usize = 20;
 
+/// A line as a follower sends it, already fit for the screen: Docker's time, whether it came on
+/// stderr, and its cleaned, masked text (see `collect::log_text`).
+pub type ShownLine = (Option<DateTime<Utc>>, bool, String);
+
 /// One kept line, ready to draw.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogEntry {
@@ -132,13 +136,7 @@ impl LogsView {
 
     /// Adds cleaned lines `(at, stderr, text)` to slot `index`'s ring, `dropped_before` more
     /// having been dropped upstream; the oldest fall out past the ring's bounds.
-    pub fn push(
-        &mut self,
-        index: usize,
-        lines: Vec<(Option<DateTime<Utc>>, bool, String)>,
-        dropped_before: u64,
-        now: DateTime<Utc>,
-    ) {
+    pub fn push(&mut self, index: usize, lines: Vec<ShownLine>, dropped_before: u64, now: DateTime<Utc>) {
         let capacity = self.capacity;
         let Some(slot) = self.slots.get_mut(index) else { return };
         slot.dropped += dropped_before;

@@ -1,8 +1,8 @@
 //! The Logs view's keys and news. `L` opens it on every slot of the selected service in the
 //! selected environment (or, in the Health pane, on the selected slot); inside it `/` filters as
 //! you type, Space pauses, ↑↓ PgUp PgDn scroll back (which pauses), `G`/End follows again, `w`
-//! wraps, `t` shows times, Esc/q/L close. Lines coming in are cleaned here, once: escape
-//! sequences and control characters removed, secret values masked, a cut line marked.
+//! wraps, `t` shows times, Esc/q/L close. Lines come in cleaned and masked by their follower
+//! (`collect::log_text`): folding a batch in is only moving it into the ring.
 
 use super::filter::FilterKey;
 use crate::keymap::Action;
@@ -11,7 +11,6 @@ use crate::model::{Model, Pane, SlotId};
 use crate::msg::{Cmd, LogEvent};
 use crate::text::cleaned;
 use crossterm::event::KeyEvent;
-use opsdeck_backends::docker::logs::{LogLine, LogSource};
 
 /// Opens the view on what the focused pane has selected.
 pub(super) fn open(model: &mut Model) -> Vec<Cmd> {
@@ -50,13 +49,8 @@ pub(super) fn on_event(model: &mut Model, generation: u64, slot: SlotId, event: 
     let now = model.now;
     match event {
         LogEvent::Streaming => view.slots[index].reach = LogReach::Streaming,
-        LogEvent::Lines { mut lines, mut dropped } => {
-            // Lines the ring would push out at once are counted, not cleaned.
-            let skip = lines.len().saturating_sub(view.capacity);
-            dropped += skip as u64;
-            let lines = lines.drain(skip..).map(clean_line).collect();
-            view.push(index, lines, dropped, now);
-        }
+        // Cleaned and masked by the follower: nothing slow here, on the path that draws.
+        LogEvent::Lines { lines, dropped } => view.push(index, lines, dropped, now),
         LogEvent::Failed(e) => {
             let reason = cleaned(&e.to_string());
             let reach = &mut view.slots[index].reach;
@@ -70,39 +64,6 @@ pub(super) fn on_event(model: &mut Model, generation: u64, slot: SlotId, event: 
             view.slots[index].reach = LogReach::Ended("the container stopped, resumes when it runs".into())
         }
     }
-}
-
-/// A line as it may be shown: escape sequences dropped, then control characters, secret values
-/// masked, and a cut line starting with how much was cut.
-fn clean_line(line: LogLine) -> (Option<chrono::DateTime<chrono::Utc>>, bool, String) {
-    let mut text = cleaned(&strip_ansi(&line.text));
-    if line.cut > 0 {
-        // In front, where it shows whether the line is wrapped or cut at the screen's edge.
-        text = format!("[+{} bytes cut] {text}", crate::model::logs::thousands(line.cut as u64));
-    }
-    (line.at, line.source == LogSource::Stderr, text)
-}
-
-/// The printable text of `input`, without its escape sequences (CSI, OSC, DCS and the rest),
-/// as a terminal's parser (vte) reads them; a tab becomes a space.
-pub fn strip_ansi(input: &str) -> String {
-    struct Printable(String);
-    impl vte::Perform for Printable {
-        fn print(&mut self, c: char) {
-            self.0.push(c);
-        }
-        fn execute(&mut self, byte: u8) {
-            if byte == b'\t' {
-                self.0.push(' ');
-            }
-        }
-    }
-    if input.bytes().all(|b| (0x20..0x80).contains(&b)) {
-        return input.to_string();
-    }
-    let mut out = Printable(String::with_capacity(input.len()));
-    vte::Parser::new().advance(&mut out, input.as_bytes());
-    out.0
 }
 
 /// Keys while the filter is typed: every printable key goes into it.
@@ -157,38 +118,16 @@ mod tests {
     use crate::update::update;
     use crossterm::event::KeyEvent;
     use crossterm::event::{KeyCode, KeyModifiers};
+    use opsdeck_backends::docker::logs::{LogLine, LogSource};
 
     fn key(model: &mut Model, c: KeyCode) -> Vec<Cmd> {
         update(model, Msg::Key(KeyEvent::new(c, KeyModifiers::NONE)))
     }
 
-    fn raw(text: &str) -> LogLine {
-        LogLine { at: None, source: LogSource::Stdout, text: text.into(), cut: 0 }
-    }
-
-    #[test]
-    fn escape_sequences_and_control_characters_are_removed() {
-        let cases = [
-            ("\x1b[31mred\x1b[0m plain", "red plain"),
-            ("title \x1b]0;pwned\x07 after", "title  after"),
-            ("link \x1b]8;;http://x\x1b\\text\x1b]8;;\x1b\\", "link text"),
-            ("clear\x1b[2J\x1b[H home \x1bc reset", "clear home  reset"),
-            ("nul \0 bell \x07 bs \x08 cr \r tab\there", "nul  bell  bs  cr  tab here"),
-            ("bidi \u{202E}x\u{202C} c1 \u{9b}31m", "bidi x c1 31m"),
-            ("invalid \u{fffd}\u{fffd} utf8", "invalid \u{fffd}\u{fffd} utf8"),
-            ("plain", "plain"),
-        ];
-        for (input, want) in cases {
-            let (_, _, got) = clean_line(raw(input));
-            assert_eq!(got, want, "{input:?}");
-            assert!(!got.chars().any(char::is_control), "{got:?}");
-        }
-    }
-
-    #[test]
-    fn a_cut_line_says_how_much_was_cut() {
-        let (_, _, text) = clean_line(LogLine { cut: 983_040, ..raw("AAAA") });
-        assert_eq!(text, "[+983,040 bytes cut] AAAA");
+    /// A line as its follower sends it (cleaned, masked with `secrets`).
+    fn sent(text: &str, secrets: &crate::secrets::Secrets) -> crate::model::logs::ShownLine {
+        let raw = LogLine { at: None, source: LogSource::Stdout, text: text.into(), cut: 0 };
+        crate::collect::log_text::shown(raw, secrets)
     }
 
     #[test]
@@ -203,7 +142,11 @@ mod tests {
         // Closing stops the followers; a late line of that view is ignored.
         assert_eq!(key(&mut m, KeyCode::Char('q')), vec![Cmd::StopLogs]);
         assert!(!m.ui.logs.open && !m.should_quit);
-        let late = Msg::Logs(*generation, slots[0].clone(), LogEvent::Lines { lines: vec![raw("late")], dropped: 0 });
+        let late = Msg::Logs(
+            *generation,
+            slots[0].clone(),
+            LogEvent::Lines { lines: vec![sent("late", &m.secrets)], dropped: 0 },
+        );
         update(&mut m, late);
         assert_eq!(m.ui.logs.kept(), 0);
         // In the Health pane: the selected slot only.
@@ -220,7 +163,8 @@ mod tests {
         key(&mut m, KeyCode::Char('L'));
         let (generation, slot) = (m.ui.logs.generation, m.ui.logs.slots[0].slot.clone());
         update(&mut m, Msg::Logs(generation, slot.clone(), LogEvent::Streaming));
-        let lines = vec![raw("environment: API_TOKEN=s3cr3t-Val-42"), raw("\x1b[1mGET /\x1b[0m 200")];
+        let lines =
+            vec![sent("environment: API_TOKEN=s3cr3t-Val-42", &m.secrets), sent("\x1b[1mGET /\x1b[0m 200", &m.secrets)];
         update(&mut m, Msg::Logs(generation, slot.clone(), LogEvent::Lines { lines, dropped: 7 }));
         let texts: Vec<_> = m.ui.logs.rows().iter().map(|(_, l)| l.text.clone()).collect();
         assert_eq!(texts, ["environment: API_TOKEN=••••", "GET / 200"]);
