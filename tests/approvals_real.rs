@@ -98,9 +98,7 @@ fn find(list: &[serde_json::Value], id: i64) -> serde_json::Value {
 
 /// The image tag prod's api runs, from `status --json` (run as root: any user sees the same).
 fn prod_tag(demo: &Demo) -> String {
-    let (st, out, err) = demo.opsdeck(&["status", "--json"]);
-    assert!(st.success(), "{err}");
-    let v: serde_json::Value = serde_json::from_str(&out).expect("status json");
+    let v = demo.status_json();
     v["environments"][2]["services"][0]["image"]["tag"].as_str().unwrap_or_default().to_string()
 }
 

@@ -18,19 +18,6 @@ const SECRET: &str = "s3cr3t-Val-42";
 const MASK: &str = "••••";
 const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 
-/// Tabs until the pane titled `title` has the focus (its border turns heavy).
-fn focus(console: &mut Console, title: &str) {
-    let focused = format!("┏ {title}");
-    for _ in 0..12 {
-        if console.screen().contains(&focused) {
-            return;
-        }
-        console.send("\t");
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    console.wait_text(&focused, Duration::from_secs(2));
-}
-
 /// The number before " req/s" in the chart's summary line ("… · 12 req/s (max 14) · …").
 fn chart_req_rate(screen: &str) -> Option<f64> {
     let line = screen.lines().find(|l| l.contains("req/s (max"))?;
@@ -47,9 +34,7 @@ fn sparklines_chart_and_container_detail_on_the_demo_stack() {
         return;
     }
     let demo = Demo::up(&[]);
-    let (st, out, err) = demo.opsdeck(&["status", "--json"]);
-    assert!(st.success(), "{err}");
-    let v: serde_json::Value = serde_json::from_str(&out).expect("status json");
+    let v = demo.status_json();
     let api = &v["environments"][2]["services"][0];
     assert_eq!((api["name"].as_str(), v["environments"][2]["name"].as_str()), (Some("api"), Some("prod")));
     let url = api["url"].as_str().expect("prod api url through HAProxy").to_string();
@@ -76,7 +61,7 @@ fn sparklines_chart_and_container_detail_on_the_demo_stack() {
     let mut console = Console::spawn(&["--config", &cfg], 160, 48);
     console.wait_text("HighErrorRate", Duration::from_secs(15));
     console.send("ll"); // prod
-    focus(&mut console, "Health");
+    console.focus("Health");
     console.wait_for("the three sparkline columns", Duration::from_secs(15), |s| {
         s.contains("latency") && s.contains("req/s") && s.contains("5xx/s")
     });
@@ -135,7 +120,7 @@ fn sparklines_chart_and_container_detail_on_the_demo_stack() {
     let mut small = Console::spawn(&["--config", &cfg], 80, 24);
     small.wait_text("HighErrorRate", Duration::from_secs(15));
     small.send("ll");
-    focus(&mut small, "Health");
+    small.focus("Health");
     small.wait_for("the latency column at 80x24", Duration::from_secs(20), |s| {
         s.contains("latency")
             && s.lines()

@@ -111,9 +111,7 @@ fn the_logs_view_under_a_flood_and_nasty_lines() {
         return;
     }
     let demo = Demo::up(&[]);
-    let (st, out, err) = demo.opsdeck(&["status", "--json"]);
-    assert!(st.success(), "{err}");
-    let v: serde_json::Value = serde_json::from_str(&out).expect("status json");
+    let v = demo.status_json();
     let live = v["environments"][2]["services"][0]["live_slot"].as_str().expect("live slot").to_string();
     let idle = if live == "blue" { "green" } else { "blue" };
     let (live_name, idle_name) = (format!("api-prod-{live}"), format!("api-prod-{idle}"));

@@ -12,10 +12,8 @@ use support::{stack_available, with_extra_host, Demo};
 
 /// `status --json`'s api image tags, one list per image.
 fn api_images(demo: &Demo) -> Vec<Vec<String>> {
-    let (st, out, err) = demo.opsdeck(&["status", "--json"]);
-    assert!(st.success(), "{err}");
-    let v: serde_json::Value = serde_json::from_str(&out).expect("status json");
-    let images = v["images"]["api"].as_array().cloned().unwrap_or_else(|| panic!("{out}"));
+    let v = demo.status_json();
+    let images = v["images"]["api"].as_array().cloned().unwrap_or_else(|| panic!("{v}"));
     images
         .iter()
         .map(|im| im["tags"].as_array().into_iter().flatten().filter_map(|t| t.as_str().map(str::to_string)).collect())

@@ -78,20 +78,6 @@ fn contains_bytes(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
-/// Tabs until the pane titled `title` has the focus (its border turns heavy), whatever panes lie
-/// between.
-fn focus(console: &mut Console, title: &str) {
-    let focused = format!("┏ {title}");
-    for _ in 0..12 {
-        if console.screen().contains(&focused) {
-            return;
-        }
-        console.send("\t");
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    console.wait_text(&focused, Duration::from_secs(2));
-}
-
 #[test]
 fn a_secret_value_reaches_the_container_and_nowhere_else() {
     if !stack_available() {
@@ -180,10 +166,10 @@ fn a_secret_value_reaches_the_container_and_nowhere_else() {
     console.wait_text("healthy", Duration::from_secs(15));
     let mut screens = vec![console.screen()];
     // The Health pane focused: every slot, its `/health` fields.
-    focus(&mut console, "Health");
+    console.focus("Health");
     screens.push(console.screen());
     // Back to Environments, prod api, `p`: the confirmation.
-    focus(&mut console, "Environments");
+    console.focus("Environments");
     console.send("ll");
     console.send("p");
     console.wait_for("the confirmation", Duration::from_secs(5), |s| s.contains("Esc") && s.contains("prod"));
@@ -191,7 +177,7 @@ fn a_secret_value_reaches_the_container_and_nowhere_else() {
     console.send("\x1b");
     console.wait_for("the confirmation closed", Duration::from_secs(5), |s| !s.contains(" to cancel"));
     // The Actions pane focused: the promote and the rollback with their steps.
-    focus(&mut console, "Actions");
+    console.focus("Actions");
     console.wait_text("rollback", Duration::from_secs(5));
     screens.push(console.screen());
     // The Logs view on prod api (`L` in the Environments pane): the demo service prints its
@@ -202,7 +188,7 @@ fn a_secret_value_reaches_the_container_and_nowhere_else() {
     let printed =
         format!("{}{}", String::from_utf8_lossy(&docker_logs.stdout), String::from_utf8_lossy(&docker_logs.stderr));
     assert!(printed.contains(&format!("API_TOKEN={SECRET}")), "the service printed the value:\n{printed}");
-    focus(&mut console, "Environments");
+    console.focus("Environments");
     console.send("L");
     console.wait_text("Logs: api/prod", Duration::from_secs(5));
     console.wait_text(&format!("environment: API_TOKEN={MASK}"), Duration::from_secs(10));

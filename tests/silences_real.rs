@@ -169,17 +169,23 @@ async fn the_console_silences_an_alert_lists_it_and_expires_it() {
     am.stop().await.expect("stop alertmanager");
 }
 
+/// The demo stack, a runtime to call from, and a client of the demo's Alertmanager.
+fn demo_with_alertmanager() -> (support::Demo, tokio::runtime::Runtime, AlertmanagerClient) {
+    let demo = support::Demo::up(&[]);
+    let config = opsdeck::config::load(&demo.config()).expect("demo config");
+    let am_url = config.alertmanager.as_ref().expect("demo alertmanager").url.clone();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let client = AlertmanagerClient::new(&am_url, CALL).expect("client");
+    (demo, rt, client)
+}
+
 #[test]
 fn a_rollback_with_silence_silences_only_while_it_runs() {
     if !support::stack_available() {
         return;
     }
     let _turn = DEMO.lock().unwrap_or_else(|e| e.into_inner());
-    let demo = support::Demo::up(&[]);
-    let config = opsdeck::config::load(&demo.config()).expect("demo config");
-    let am_url = config.alertmanager.as_ref().expect("demo alertmanager").url.clone();
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-    let client = AlertmanagerClient::new(&am_url, CALL).expect("client");
+    let (demo, rt, client) = demo_with_alertmanager();
     assert_eq!(rt.block_on(alert_state(&client, "HighErrorRate", "active")), "active", "the demo's alert fires");
 
     let cfg = demo.config();
@@ -379,11 +385,7 @@ fn the_console_silences_expires_and_aborts_back_in_a_pty() {
         return;
     }
     let _turn = DEMO.lock().unwrap_or_else(|e| e.into_inner());
-    let demo = support::Demo::up(&[]);
-    let config = opsdeck::config::load(&demo.config()).expect("demo config");
-    let am_url = config.alertmanager.as_ref().expect("demo alertmanager").url.clone();
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-    let client = AlertmanagerClient::new(&am_url, CALL).expect("client");
+    let (demo, rt, client) = demo_with_alertmanager();
     let user = opsdeck::identity::current_user();
 
     let cfg = demo.config();
@@ -423,6 +425,7 @@ fn the_console_silences_expires_and_aborts_back_in_a_pty() {
     console.send("ll");
     console.send("r");
     console.wait_for("the confirmation", Duration::from_secs(5), |s| s.contains("Roll back api/prod"));
+    let config = opsdeck::config::load(&demo.config()).expect("demo config");
     let url = &config.service("api").expect("api").environments["prod"].url;
     let addr: std::net::SocketAddr = url.trim_start_matches("http://").trim_end_matches('/').parse().expect("addr");
     let slow: Vec<_> = (0..4).map(|_| slow_get_thread(addr, "/slow?ms=15000")).collect();

@@ -45,7 +45,6 @@ pub(super) fn on_action(model: &mut Model, action: Action) -> Vec<Cmd> {
         // q closes the view rather than quitting, as in help: a reflexive second q stays safe.
         Action::Close | Action::Audit | Action::Quit => view.open = false,
         Action::Filter => view.editing = true,
-        Action::Help => model.ui.help_open = true,
         Action::Up => move_row(model, -1),
         Action::Down => move_row(model, 1),
         Action::Top => move_row(model, i64::MIN / 2),

@@ -84,7 +84,6 @@ pub(super) fn on_action(model: &mut Model, action: Action) -> Vec<Cmd> {
         Action::Down => view.scroll = view.scroll.saturating_add(1),
         Action::Top => view.scroll = 0,
         Action::Bottom => view.scroll = u16::MAX / 2,
-        Action::Help => model.ui.help_open = true,
         Action::Quit => {
             model.should_quit = true;
             return vec![Cmd::Quit];

@@ -53,7 +53,6 @@ pub(super) fn on_action(model: &mut Model, action: Action) -> Vec<Cmd> {
             model.ui.health_chart = None;
             return super::container::open_selected(model);
         }
-        Action::Help => model.ui.help_open = true,
         Action::Quit => {
             model.should_quit = true;
             return vec![Cmd::Quit];

@@ -58,6 +58,11 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
         }
         return Vec::new();
     }
+    // `?` opens help over whatever is open: one place for every overlay and the panes.
+    if action == Action::Help {
+        model.ui.help_open = true;
+        return Vec::new();
+    }
     if model.ui.container.is_some() {
         return container::on_action(model, action);
     }
@@ -75,13 +80,13 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
             model.should_quit = true;
             return vec![Cmd::Quit];
         }
-        Action::Help => model.ui.help_open = true,
         Action::Confirm if matches!(model.ui.focus, Pane::Health | Pane::Environments) => {
             return container::open_selected(model)
         }
         Action::HealthChart => health_chart::open(model),
         Action::Confirm if model.ui.focus == Pane::Alerts => return super::runbook::open_for_alert(model),
-        Action::Close | Action::Confirm => {}
+        // Help was taken above, before the overlays.
+        Action::Close | Action::Confirm | Action::Help => {}
         Action::Runbooks => return super::runbook::open_list(model),
         Action::Promote => return super::confirm::ask(model, ActionKind::Promote),
         Action::Rollback => return super::confirm::ask(model, ActionKind::Rollback),

@@ -94,7 +94,6 @@ pub(super) fn on_action(model: &mut Model, action: Action) -> Vec<Cmd> {
             return vec![Cmd::StopLogs];
         }
         Action::Filter => view.editing = true,
-        Action::Help => model.ui.help_open = true,
         Action::Pause if view.paused_at.is_some() => view.follow(),
         Action::Pause => view.pause(),
         Action::Up => view.scroll_by(1),

@@ -79,6 +79,13 @@ impl Demo {
         )
     }
 
+    /// `opsdeck status --json`, which must succeed, parsed.
+    pub fn status_json(&self) -> serde_json::Value {
+        let (st, out, err) = self.opsdeck(&["status", "--json"]);
+        assert!(st.success(), "{err}");
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("status json: {e}\n{out}"))
+    }
+
     pub fn down(&self) -> std::process::Output {
         Command::new(opsdeck_bin())
             .args(["demo", "down", "--dir"])

@@ -78,6 +78,20 @@ impl Console {
         }
     }
 
+    /// Tabs until the pane titled `title` has the focus (its border turns heavy), whatever panes
+    /// lie between.
+    pub fn focus(&mut self, title: &str) {
+        let focused = format!("┏ {title}");
+        for _ in 0..12 {
+            if self.screen().contains(&focused) {
+                return;
+            }
+            self.send("\t");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        self.wait_text(&focused, Duration::from_secs(2));
+    }
+
     pub fn wait_text(&self, text: &str, timeout: Duration) -> Duration {
         self.wait_for(&format!("{text:?}"), timeout, |s| s.contains(text))
     }
