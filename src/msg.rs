@@ -1,15 +1,15 @@
 //! Messages into `update` (keys, ticks, and owned results from background tasks) and the
 //! commands `update` hands back for the runtime to carry out.
 
-use crate::actions::{ActionEvent, ActionPlan};
 use crate::model::{HostId, SlotId};
-use crate::store::{AuditRecord, JournalEntry, LockInfo, Request, RequestId, RequestState};
 use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
-use opsdeck_backends::types::{
-    Alert, ContainerDetail, ContainerInfo, HealthReport, RegistryImage, ServerStat, Silence,
-};
+use opsdeck_backends::types::ContainerDetail;
 use opsdeck_backends::BackendError;
+use opsdeck_core::actions::{ActionEvent, ActionPlan};
+use opsdeck_core::store::{RequestId, RequestState};
+pub use opsdeck_core::watch::LogEvent;
+use opsdeck_core::world::Fact;
 
 /// Everything that can change the model.
 #[derive(Debug, Clone)]
@@ -19,28 +19,8 @@ pub enum Msg {
     Resize,
     /// The clock moved: ages on screen change, and scheduled probes may be due.
     Tick(DateTime<Utc>),
-    /// A Docker engine's full list of slot containers, or why it could not be had.
-    HostSnapshot(HostId, Result<Vec<ContainerInfo>, BackendError>),
-    /// One container changed (from the events stream).
-    ContainerChanged(HostId, ContainerInfo),
-    /// One container is gone.
-    ContainerRemoved(HostId, String),
-    /// An environment's HAProxy servers.
-    Lb(String, Result<Vec<ServerStat>, BackendError>),
-    /// One slot's `/health`.
-    Health(SlotId, HealthReport),
-    /// One service's image history from the registry.
-    Images(String, Result<Vec<RegistryImage>, BackendError>),
-    Alerts(Result<Vec<Alert>, BackendError>),
-    /// Alertmanager's silences (expired ones included).
-    Silences(Result<Vec<Silence>, BackendError>),
-    /// Recent actions and held locks from the shared state store, or why it could not be read.
-    Store(Result<(Vec<JournalEntry>, Vec<LockInfo>), String>),
-    /// Approval requests from the shared state store (every state, pending ones all, the rest the
-    /// newest few), newest first; or why they could not be read.
-    Requests(Result<Vec<Request>, String>),
-    /// The end of the audit trail (chain order), sent when it changed; or why it could not be read.
-    Audit(Result<Vec<AuditRecord>, String>),
+    /// What an outside system said (a watcher's news), for the world.
+    Fact(Fact),
     /// How a request this console filed, approved or rejected went.
     Approval(ApprovalResult),
     /// Progress of an action this process runs.
@@ -54,10 +34,13 @@ pub enum Msg {
     /// SIGTERM, SIGINT or SIGHUP: leave cleanly.
     Signal(&'static str),
     /// From the runbook runner: the catalog, a run's progress, a step's output and end.
-    Runbook(crate::runbook::events::RunbookEvent),
+    Runbook(opsdeck_core::runbook::events::RunbookEvent),
     /// How a console prune of this service ended: what the fresh plan allowed and how each
     /// deletion went, or why nothing was deleted.
-    Pruned(String, Result<(crate::actions::prune::PrunePlan, Vec<crate::actions::prune::Pruned>), String>),
+    Pruned(
+        String,
+        Result<(opsdeck_core::actions::prune::PrunePlan, Vec<opsdeck_core::actions::prune::Pruned>), String>,
+    ),
 }
 
 /// What `update` asks the runtime to do.
@@ -84,7 +67,7 @@ pub enum Cmd {
     /// approver, expired): `verdict` is what was attempted.
     RecordRefusal {
         id: RequestId,
-        verdict: crate::store::Verdict,
+        verdict: opsdeck_core::store::Verdict,
         reason: String,
     },
     /// Follow these slots' logs (stopping any followed before), each keeping its last `tail`
@@ -116,7 +99,7 @@ pub enum Cmd {
         env: String,
     },
     /// Load, prepare, run, skip or cancel a runbook step (the operator confirmed what runs).
-    Runbook(crate::runbook::events::RunbookCmd),
+    Runbook(opsdeck_core::runbook::events::RunbookCmd),
     /// Prune these images (digests) of this service, as far as the state read again under its
     /// locks still allows (the operator confirmed them); answers with [`Msg::Pruned`].
     Prune {
@@ -124,20 +107,6 @@ pub enum Cmd {
         digests: Vec<String>,
     },
     Quit,
-}
-
-/// What a followed slot's log stream says.
-#[derive(Debug, Clone)]
-pub enum LogEvent {
-    /// The engine answered; lines follow.
-    Streaming,
-    /// A batch of lines, oldest first, already cleaned and masked, and how many lines before
-    /// them were dropped on the way (a burst longer than the ring).
-    Lines { lines: Vec<crate::model::logs::ShownLine>, dropped: u64 },
-    /// The engine cannot be reached (retried), or refused.
-    Failed(BackendError),
-    /// The stream ended (the container stopped); it is followed again once the container runs.
-    Ended,
 }
 
 /// What became of an approval command, for the status bar.

@@ -56,7 +56,7 @@ fn headless_actions_race_and_survive_kill_9() {
     assert!(codes.contains(&Some(0)) && codes.contains(&Some(3)), "exit codes {codes:?}");
     let refused = if a.status.code() == Some(3) { &a } else { &b };
     let err = String::from_utf8_lossy(&refused.stderr);
-    let user = opsdeck::identity::current_user();
+    let user = opsdeck_core::identity::current_user();
     assert!(err.contains(&format!("locked by {user}@")), "{err}");
     assert_consistent(&demo, "after the race");
     let (v, _) = status(&demo);
@@ -99,7 +99,7 @@ fn headless_actions_race_and_survive_kill_9() {
     let (v, _) = status(&demo);
     let live = prod_api(&v)["live_slot"].as_str().expect("live").to_string();
     let other = if live == "blue" { "green" } else { "blue" };
-    let loaded = opsdeck::config::load(&config).expect("config");
+    let loaded = opsdeck_core::config::load(&config).expect("config");
     let address = loaded.environment("prod").expect("prod").haproxy.clone();
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     rt.block_on(async {
@@ -127,10 +127,10 @@ fn headless_actions_race_and_survive_kill_9() {
         pid
     };
     {
-        let mut store = opsdeck::store::Store::open(&loaded.state_path).expect("store");
-        let ghost = opsdeck::store::Holder {
+        let mut store = opsdeck_core::store::Store::open(&loaded.state_path).expect("store");
+        let ghost = opsdeck_core::store::Holder {
             user: "ghost".into(),
-            host: opsdeck::store::hostname(),
+            host: opsdeck_core::store::hostname(),
             pid: dead,
             process_start: None,
         };
@@ -141,7 +141,7 @@ fn headless_actions_race_and_survive_kill_9() {
     assert!(err.contains("locked by ghost@") && err.contains("opsdeck unlock api --env prod"), "{err}");
     let (st, _, err) = demo.opsdeck(&["unlock", "api", "--env", "prod"]);
     assert!(st.success(), "{err}");
-    let store = opsdeck::store::Store::open(&loaded.state_path).expect("store");
+    let store = opsdeck_core::store::Store::open(&loaded.state_path).expect("store");
     let audit = store.audit(None).expect("audit");
     assert!(
         audit.iter().any(|r| r.entry.kind == "lock_break" && r.entry.subject.contains("api")),

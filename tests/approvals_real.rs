@@ -127,9 +127,9 @@ fn two_users_request_approve_reject_and_the_audit_trail_names_both() {
     }
     let users = OsUsers::create();
     let demo = Demo::up(&["--approvers", &format!("{ALICE},{BOB}")]);
-    let config = opsdeck::config::load(&demo.config()).expect("config");
+    let config = opsdeck_core::config::load(&demo.config()).expect("config");
     let prod = config.environment("prod").expect("prod");
-    assert_eq!(prod.approval, opsdeck::config::ApprovalPolicy::Required);
+    assert_eq!(prod.approval, opsdeck_core::config::ApprovalPolicy::Required);
     assert_eq!(prod.approvers, [ALICE, BOB]);
 
     // The demo shared itself through the group both users are in.
@@ -215,7 +215,7 @@ fn two_users_request_approve_reject_and_the_audit_trail_names_both() {
 
     // The audit trail names both: request by alice, refusal of her own approval, approval and
     // action by bob; and it verifies.
-    let mut store = opsdeck::store::Store::open(&config.state_path).expect("store");
+    let mut store = opsdeck_core::store::Store::open(&config.state_path).expect("store");
     let trail = store.audit(None).expect("audit");
     let has = |kind: &str, user: &str, outcome: &str, request: i64| {
         trail.iter().any(|r| {

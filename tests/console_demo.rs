@@ -96,7 +96,7 @@ fn the_console_shows_the_demo_stack() {
     let v: serde_json::Value = serde_json::from_str(&stdout).expect("status json");
     assert_eq!(v["environments"][2]["services"][0]["image"]["tag"], "v1.1.0");
     assert_eq!(v["actions"][0]["outcome"], "succeeded");
-    assert_eq!(v["actions"][0]["user"], opsdeck::identity::current_user());
+    assert_eq!(v["actions"][0]["user"], opsdeck_core::identity::current_user());
 
     // Down: nothing left.
     let out = demo.down();

@@ -167,7 +167,7 @@ async fn check_alertmanager(info: &DemoInfo) {
 }
 
 fn check_config(info: &DemoInfo) {
-    let config = opsdeck::config::load(&info.config_path).unwrap_or_else(|e| panic!("{e}"));
+    let config = opsdeck_core::config::load(&info.config_path).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(config.registry.url, info.registry.as_ref().expect("registry").address);
     let envs: Vec<&str> = config.environments.iter().map(|e| e.name.as_str()).collect();
     assert_eq!(envs, ["dev", "staging", "prod"]);

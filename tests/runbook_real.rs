@@ -85,7 +85,7 @@ fn the_firing_alert_runs_its_runbook_step_by_step_and_resumes() {
     assert!(console.restored(), "terminal not restored");
 
     // The audit trail: each step's start and end, with the user's name and the alert.
-    let user = opsdeck::identity::current_user();
+    let user = opsdeck_core::identity::current_user();
     let (st, out, err) = demo.opsdeck(&["audit", "--json"]);
     assert!(st.success(), "{err}");
     let records: serde_json::Value = serde_json::from_str(&out).expect("audit json");

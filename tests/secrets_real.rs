@@ -89,7 +89,7 @@ fn a_secret_value_reaches_the_container_and_nowhere_else() {
         config_text.contains(&format!("API_TOKEN = {{ value = \"{SECRET}\", secret = true }}")),
         "the demo's config carries the secret:\n{config_text}"
     );
-    let config = opsdeck::config::load(&demo.config()).expect("config loads");
+    let config = opsdeck_core::config::load(&demo.config()).expect("config loads");
     let am = config.alertmanager.as_ref().expect("alertmanager").url.clone();
     let cfg = demo.config().to_str().expect("utf-8 path").to_string();
 
@@ -234,7 +234,7 @@ fn a_store_open_to_others_is_refused_with_the_fix_and_exit_2() {
     )
     .expect("config");
     let state = dir.path().join("state.db");
-    drop(opsdeck::store::Store::open(&state).expect("store"));
+    drop(opsdeck_core::store::Store::open(&state).expect("store"));
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod dir");
     std::fs::set_permissions(&state, std::fs::Permissions::from_mode(0o644)).expect("chmod file");
     let run = || {

@@ -1,39 +1,19 @@
 //! `opsdeck promote` and `opsdeck rollback`: plan from the live state, confirm (or `--yes`), run
 //! on the executor with progress on stderr. Exit code 0 only when the action ended as asked.
 
-use crate::actions::real_ops::RealOps;
-use crate::actions::recover::recover;
-use crate::actions::{plan, Executor, Target};
-use crate::config::{ApprovalPolicy, Config};
-use crate::store::{ActionOutcome, Holder, Store};
+pub use opsdeck_core::actions::gate::{gate, ran_healthy_in};
+pub use opsdeck_core::actions::setup::executor;
+use opsdeck_core::actions::{plan, Target};
+use opsdeck_core::config::{ApprovalPolicy, Config};
+use opsdeck_core::store::{ActionOutcome, Holder, Store};
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use tokio::signal::unix::{signal, SignalKind};
 use tokio_util::sync::CancellationToken;
 
 /// Exit code when the action was refused (lock held, gate closed, not confirmed).
 pub const EXIT_REFUSED: u8 = 3;
-
-/// An executor for this process, with the real outside world; unfinished actions of dead
-/// processes are settled first.
-pub async fn executor(
-    config: &Arc<Config>,
-    user: &str,
-) -> Result<(Executor<RealOps>, Vec<String>, tokio::sync::mpsc::UnboundedReceiver<crate::actions::ActionEvent>), String>
-{
-    let store = Store::open(&config.state_path).map_err(|e| e.to_string())?;
-    let ops = RealOps::new(config.clone())?;
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let exec = Executor {
-        ops: Arc::new(ops),
-        store: Arc::new(Mutex::new(store)),
-        events: tx,
-        holder: Holder::this_process(user),
-    };
-    let recovered = recover(&exec, config).await;
-    Ok((exec, recovered, rx))
-}
 
 /// Settles unfinished actions of dead opsdeck processes, printing what was done on stderr.
 /// Without a usable store or outside world there is nothing to settle: it says why and goes on.
@@ -43,7 +23,7 @@ pub async fn recover_unfinished(config: &Arc<Config>, user: &str) {
     }
     match executor(config, user).await {
         Ok((_, lines, _)) => {
-            let log = crate::log::LogFile::for_config(config, user);
+            let log = opsdeck_core::log::LogFile::for_config(config, user);
             for l in lines {
                 log.line(&format!("recovery: {l}"));
                 eprintln!("opsdeck: {l}");
@@ -51,43 +31,6 @@ pub async fn recover_unfinished(config: &Arc<Config>, user: &str) {
         }
         Err(e) => eprintln!("opsdeck: cannot check for unfinished actions: {e}"),
     }
-}
-
-/// The promotion gate with the store's memory: open when the digest runs healthy in the
-/// environment before this one now, or was promoted there successfully before. Why not, else.
-pub fn gate<O: crate::actions::SlotOps>(
-    config: &Config,
-    exec: &Executor<O>,
-    model: &crate::model::Model,
-    plan: &crate::actions::ActionPlan,
-) -> Option<String> {
-    let prev = config
-        .environments
-        .iter()
-        .position(|e| e.name == plan.env)
-        .and_then(|i| i.checked_sub(1))
-        .and_then(|i| config.environments.get(i))
-        .map(|e| e.name.clone());
-    let remembered = match (&prev, exec.store.lock()) {
-        (Some(prev), Ok(mut store)) => ran_healthy_in(&mut store, prev, &plan.to.digest),
-        _ => false,
-    };
-    crate::actions::plan::gate(model, plan, remembered)
-}
-
-/// Whether `digest` was promoted into `env` by an action that succeeded (the gate's memory, for
-/// an environment that has since moved on).
-pub fn ran_healthy_in(store: &mut Store, env: &str, digest: &str) -> bool {
-    store
-        .recent_actions(500)
-        .map(|entries| {
-            entries.iter().any(|e| {
-                e.action.env == env
-                    && e.action.to.digest == digest
-                    && e.finish.as_ref().is_some_and(|f| f.outcome == ActionOutcome::Succeeded)
-            })
-        })
-        .unwrap_or(false)
 }
 
 /// Runs `target`, or, where its environment requires approval, files it as a request (`reason`
@@ -106,8 +49,8 @@ pub async fn run(
         eprintln!("opsdeck: --silence: the config names no Alertmanager ([alertmanager] url)");
         return ExitCode::from(EXIT_REFUSED);
     }
-    let needs_request = crate::approvals::requires_approval(&config, target.kind, &target.env);
-    if needs_request && crate::approvals::policy::reason(&reason).is_err() {
+    let needs_request = opsdeck_core::approvals::requires_approval(&config, target.kind, &target.env);
+    if needs_request && opsdeck_core::approvals::policy::reason(&reason).is_err() {
         eprintln!("opsdeck: {} requires approval: say why with --reason TEXT (it goes into the request)", target.env);
         return ExitCode::from(EXIT_REFUSED);
     }
@@ -118,14 +61,14 @@ pub async fn run(
             return ExitCode::FAILURE;
         }
     };
-    let log = crate::log::LogFile::for_config(&config, &user);
+    let log = opsdeck_core::log::LogFile::for_config(&config, &user);
     for line in recovered {
         log.line(&format!("recovery: {line}"));
         eprintln!("opsdeck: {line}");
     }
-    let model = crate::collect::gather_once(config.clone(), user.clone()).await;
+    let world = opsdeck_core::watch::gather(config.clone(), user.clone()).await;
     let timing = config.actions.timing(watch);
-    let plan = match plan(&model, &target, timing) {
+    let plan = match plan(&world, &target, timing) {
         Ok(p) if silence => p.with_silence(),
         Ok(p) => p,
         Err(e) => {
@@ -133,7 +76,7 @@ pub async fn run(
             return ExitCode::from(EXIT_REFUSED);
         }
     };
-    if let Some(reason) = gate(&config, &exec, &model, &plan) {
+    if let Some(reason) = gate(&config, &exec, &world, &plan) {
         eprintln!("opsdeck: {reason}");
         return ExitCode::from(EXIT_REFUSED);
     }
@@ -165,7 +108,7 @@ pub async fn run(
 }
 
 /// Asks on the terminal: y/N, or the environment's name where approval is required.
-fn confirm(plan: &crate::actions::ActionPlan, approval: bool) -> bool {
+fn confirm(plan: &opsdeck_core::actions::ActionPlan, approval: bool) -> bool {
     let stdin = std::io::stdin();
     if !stdin.is_terminal() {
         eprintln!("opsdeck: {}\nopsdeck: not a terminal: pass --yes to run it", plan.summary());
@@ -224,9 +167,9 @@ pub fn unlock(config: &Config, user: &str, service: &str, env: &str, force: bool
         }
     };
     let mode = if force {
-        crate::store::BreakMode::Force
+        opsdeck_core::store::BreakMode::Force
     } else {
-        crate::store::BreakMode::IfStale { heartbeat_timeout: crate::actions::recover::HEARTBEAT_TIMEOUT }
+        opsdeck_core::store::BreakMode::IfStale { heartbeat_timeout: opsdeck_core::actions::recover::HEARTBEAT_TIMEOUT }
     };
     let reason = if force { "forced from the command line" } else { "holder gone" };
     match store.break_lock(service, env, &Holder::this_process(user), reason, mode) {

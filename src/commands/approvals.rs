@@ -3,12 +3,12 @@
 //! Exit codes as the action commands: 0 done, 1 the approved action failed, 3 refused.
 
 use super::action::{executor, spawn_cancel_on_signals, EXIT_REFUSED};
-use crate::actions::real_ops::RealOps;
-use crate::actions::{ActionPlan, Executor};
-use crate::approvals;
-use crate::config::Config;
-use crate::store::{ActionOutcome, Request, RequestFilter, RequestId, Store};
 use chrono::{DateTime, SecondsFormat, Utc};
+use opsdeck_core::actions::real_ops::RealOps;
+use opsdeck_core::actions::{ActionPlan, Executor};
+use opsdeck_core::approvals;
+use opsdeck_core::config::Config;
+use opsdeck_core::store::{ActionOutcome, Request, RequestFilter, RequestId, Store};
 use serde_json::json;
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
@@ -94,10 +94,10 @@ pub async fn approve(
     for line in recovered {
         eprintln!("opsdeck: {line}");
     }
-    let model = crate::collect::gather_once(config.clone(), user.clone()).await;
+    let world = opsdeck_core::watch::gather(config.clone(), user.clone()).await;
     let fallback = config.actions.timing(None);
     let prepared = match exec.store.lock() {
-        Ok(mut store) => approvals::prepare(&mut store, &model, &user, RequestId(id), Utc::now(), fallback, watch),
+        Ok(mut store) => approvals::prepare(&mut store, &world, &user, RequestId(id), Utc::now(), fallback, watch),
         Err(_) => Err("state store unavailable (a thread panicked)".into()),
     };
     let prepared = match prepared {
@@ -195,7 +195,7 @@ fn confirm(prepared: &approvals::Prepared, user: &str) -> bool {
 
 /// A request as `opsdeck approvals --json` prints it.
 pub fn to_json(r: &Request) -> serde_json::Value {
-    let image = |i: &crate::store::ImageRef| json!({"tag": i.tag, "digest": i.digest});
+    let image = |i: &opsdeck_core::store::ImageRef| json!({"tag": i.tag, "digest": i.digest});
     let time = |t: DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Secs, true);
     json!({
         "id": r.id.0,
@@ -222,10 +222,10 @@ fn to_text(requests: &[Request], config: &Config, user: &str) -> String {
     if requests.is_empty() {
         return "no approval requests\n".into();
     }
-    let clean = crate::text::cleaned;
+    let clean = opsdeck_core::text::cleaned;
     let mut out = String::new();
     for r in requests {
-        let short = crate::model::views::short_digest;
+        let short = opsdeck_core::world::views::short_digest;
         let from = r.from.as_ref().map(|f| format!("{} ({})", f.tag, short(&f.digest))).unwrap_or("nothing".into());
         out.push_str(&format!(
             "#{:<4} {:<8} {} {}: {from} -> {} ({}) on {}\n",
@@ -244,7 +244,7 @@ fn to_text(requests: &[Request], config: &Config, user: &str) -> String {
             clean(&r.reason)
         ));
         let decided = match (&r.decided_by, r.state) {
-            (_, crate::store::RequestState::Pending) => {
+            (_, opsdeck_core::store::RequestState::Pending) => {
                 let who =
                     config.environment(&r.env).map(|e| approvals::deciders(e, &r.requested_by)).unwrap_or_default();
                 let yours = if who.iter().any(|w| w == user) { " (you can approve it)" } else { "" };
@@ -270,8 +270,8 @@ fn when(t: DateTime<Utc>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{ImageRef, RequestState};
     use crate::test_support::{gen_config, gen_now};
+    use opsdeck_core::store::{ImageRef, RequestState};
 
     fn request(state: RequestState) -> Request {
         Request {

@@ -5,19 +5,18 @@
 //! JSON) instead of stopping the listing, and `at` is the stored text the hash covers. Nothing here
 //! writes to the trail, and a state store that does not exist is not created.
 
+use super::audit_json::write_json;
 use crate::cli::{AuditAction, AuditArgs};
-use crate::config::Config;
-use crate::store::{Store, StoreError};
-use crate::text::cleaned;
 use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
+use opsdeck_core::audit::text::short_detail;
+use opsdeck_core::config::Config;
+use opsdeck_core::store::{Store, StoreError};
+use opsdeck_core::text::cleaned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::io::{self, Write};
 use std::path::Path;
 use std::process::ExitCode;
-
-/// The longest detail a text line shows; the rest is in `--json` and the export.
-const DETAIL_WIDTH: usize = 160;
 
 /// `opsdeck audit [--since WHEN] [--json]`, `opsdeck audit verify`, `opsdeck audit export`.
 pub fn run(config: &Config, args: AuditArgs) -> ExitCode {
@@ -259,150 +258,10 @@ pub fn text_line(r: &ExportedRecord) -> String {
     line.trim_end().to_string()
 }
 
-/// What a record's detail says, in a few words: for an action "promote v1.2.0 8a1b0c7 -> v1.3.0
-/// 3f9c2e1 in 2.7s"; for kinds without a known shape, its fields as `key=value`. Cleaned and cut
-/// to [`DETAIL_WIDTH`] characters.
-pub fn short_detail(kind: &str, detail: &Value) -> String {
-    let known = match kind {
-        "action" => action_detail(detail),
-        "refusal" => str_of(detail, "reason").map(|reason| match str_of(detail, "action") {
-            Some(action) => format!("{action}: {reason}"),
-            None => reason.to_string(),
-        }),
-        "lock_break" => lock_break_detail(detail),
-        "silence" => silence_detail(detail),
-        crate::runbook::session::AUDIT_KIND => crate::runbook::session::audit_summary(detail),
-        "recovery" => str_of(detail, "what").map(|what| {
-            let action = str_of(detail, "action").unwrap_or("action");
-            let id = detail.get("id").and_then(Value::as_i64).map(|id| format!(" #{id}")).unwrap_or_default();
-            let by = str_of(detail, "started_by").map(|u| format!(" started by {u}")).unwrap_or_default();
-            format!("{action}{id}{by}: {what}")
-        }),
-        _ => None,
-    };
-    cut(&cleaned(&known.unwrap_or_else(|| generic_detail(detail))), DETAIL_WIDTH)
-}
-
-/// "silence 3f0c… until 04:12: rolling api back", "expire silence 3f0c…", with why it failed.
-fn silence_detail(d: &Value) -> Option<String> {
-    let id = str_of(d, "id").unwrap_or("-");
-    let mut out = match str_of(d, "action")? {
-        "expire silence" => format!("expire silence {id}"),
-        _ => {
-            let until = str_of(d, "ends_at")
-                .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-                .map(|t| format!(" until {}", t.format("%H:%M UTC")))
-                .unwrap_or_default();
-            format!("silence {id}{until}: {}", str_of(d, "comment").unwrap_or_default())
-        }
-    };
-    if let Some(reason) = str_of(d, "reason") {
-        out.push_str(&format!(" ({reason})"));
-    }
-    Some(out)
-}
-
-fn action_detail(d: &Value) -> Option<String> {
-    let action = str_of(d, "action")?;
-    let to = image(d.get("to")?)?;
-    let from = d.get("from").and_then(image).unwrap_or_else(|| "nothing".into());
-    let mut out = format!("{action} {from} -> {to}");
-    if let Some(ms) = d.get("duration_ms").and_then(Value::as_u64) {
-        out.push_str(&format!(" in {:.1}s", ms as f64 / 1000.0));
-    }
-    if d.get("forced").and_then(Value::as_bool) == Some(true) {
-        out.push_str(" (forced)");
-    }
-    if let Some(reason) = str_of(d, "reason").filter(|r| !r.is_empty()) {
-        out.push_str(": ");
-        out.push_str(reason);
-    }
-    Some(out)
-}
-
-/// `tag short-digest` of `{"tag": ..., "digest": ...}`.
-fn image(v: &Value) -> Option<String> {
-    let tag = str_of(v, "tag")?;
-    match str_of(v, "digest") {
-        Some(digest) => Some(format!("{tag} {}", crate::model::views::short_digest(digest))),
-        None => Some(tag.to_string()),
-    }
-}
-
-fn lock_break_detail(d: &Value) -> Option<String> {
-    let holder = d.get("holder")?;
-    let user = str_of(holder, "user")?;
-    let host = str_of(holder, "host").map(|h| format!("@{h}")).unwrap_or_default();
-    let pid = holder.get("pid").and_then(Value::as_i64).map(|p| format!(" pid {p}")).unwrap_or_default();
-    let what = str_of(d, "what").map(|w| format!(" ({w})")).unwrap_or_default();
-    let forced = if d.get("forced").and_then(Value::as_bool) == Some(true) { ", forced" } else { "" };
-    let reason = str_of(d, "reason").map(|r| format!(": {r}")).unwrap_or_default();
-    Some(format!("lock of {user}{host}{pid}{what}{forced}{reason}"))
-}
-
-/// An object as `key=value` (strings bare, anything else as compact JSON); anything else as JSON.
-fn generic_detail(d: &Value) -> String {
-    match d {
-        Value::Object(map) => map
-            .iter()
-            .filter(|(_, v)| !v.is_null())
-            .map(|(k, v)| match v {
-                Value::String(s) => format!("{k}={s}"),
-                v => format!("{k}={v}"),
-            })
-            .collect::<Vec<_>>()
-            .join(" "),
-        Value::String(s) => s.clone(),
-        v => v.to_string(),
-    }
-}
-
-fn str_of<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
-    v.get(key).and_then(Value::as_str)
-}
-
-fn cut(s: &str, max: usize) -> String {
-    match s.char_indices().nth(max) {
-        Some((end, _)) => format!("{}…", &s[..end]),
-        None => s.to_string(),
-    }
-}
-
-/// One record as compact JSON, with every character [`crate::text::clean`] would remove written
-/// as a `\u` escape: the same JSON values (hashes still check), but nothing that reaches a
-/// terminal raw can move its cursor or reorder text.
-fn write_json(out: &mut impl Write, record: &ExportedRecord) -> io::Result<()> {
-    let mut ser = serde_json::Serializer::with_formatter(out, TerminalSafe);
-    record.serialize(&mut ser).map_err(io::Error::other)
-}
-
-struct TerminalSafe;
-
-impl serde_json::ser::Formatter for TerminalSafe {
-    fn write_string_fragment<W: ?Sized + Write>(&mut self, writer: &mut W, fragment: &str) -> io::Result<()> {
-        // serde_json has already escaped quotes, backslashes and C0 controls out of `fragment`.
-        if matches!(crate::text::clean(fragment), std::borrow::Cow::Borrowed(_)) {
-            return writer.write_all(fragment.as_bytes());
-        }
-        let mut one = [0u8; 4];
-        for c in fragment.chars() {
-            let s: &str = c.encode_utf8(&mut one);
-            if crate::text::clean(s) == s {
-                writer.write_all(s.as_bytes())?;
-            } else {
-                let mut units = [0u16; 2];
-                for u in c.encode_utf16(&mut units) {
-                    write!(writer, "\\u{u:04x}")?;
-                }
-            }
-        }
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use opsdeck_core::audit::text::DETAIL_WIDTH;
     use serde_json::json;
 
     fn record(kind: &str, detail: Value) -> ExportedRecord {

@@ -2,9 +2,9 @@
 //! config), the console, or a headless command, each loading the config the same way. Returns the
 //! process exit code.
 
-use crate::actions::{ActionKind, Target};
 use crate::cli::{Cli, Command, DemoAction, DemoArgs, RunbookAction};
-use crate::config::{self, Config};
+use opsdeck_core::actions::{ActionKind, Target};
+use opsdeck_core::config::{self, Config};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -12,7 +12,7 @@ use std::sync::Arc;
 const EXIT_CONFIG: u8 = 2;
 
 pub async fn run(cli: Cli) -> ExitCode {
-    let user = crate::identity::current_user();
+    let user = opsdeck_core::identity::current_user();
     let command = match cli.command {
         // The demo writes its own config.
         Some(Command::Demo { action, opts }) => return demo(action, opts, user).await,
@@ -57,14 +57,14 @@ pub async fn run(cli: Cli) -> ExitCode {
             // Like every command that loads a config, status first settles what a dead opsdeck
             // left unfinished, and says so.
             super::action::recover_unfinished(&config, &user).await;
-            let model = crate::collect::gather_once(config, user).await;
+            let world = opsdeck_core::watch::gather(config, user).await;
             if json {
-                match serde_json::to_string_pretty(&crate::status::to_json(&model)) {
+                match serde_json::to_string_pretty(&crate::status::to_json(&world)) {
                     Ok(s) => println!("{s}"),
                     Err(e) => return report(Err(e.into())),
                 }
             } else {
-                print!("{}", crate::status::to_text(&model));
+                print!("{}", crate::status::to_text(&world));
             }
             ExitCode::SUCCESS
         }

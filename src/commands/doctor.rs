@@ -1,9 +1,9 @@
-//! `opsdeck doctor`: every check of [`crate::doctor`], printed one a line (or as JSON), with exit
+//! `opsdeck doctor`: every check of [`opsdeck_core::doctor`], printed one a line (or as JSON), with exit
 //! code 0 when none failed and 1 when one did.
 
-use crate::config::Config;
-use crate::doctor::{self, Check, Status};
-use crate::store::Store;
+use opsdeck_core::config::Config;
+use opsdeck_core::doctor::{self, Check, Status};
+use opsdeck_core::store::Store;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -12,9 +12,9 @@ pub async fn run(config: Arc<Config>, user: String, json: bool) -> ExitCode {
     let folders = config.runbooks.clone();
     let local = tokio::task::spawn_blocking(move || {
         let verified = Store::open(&path).and_then(|mut s| s.verify_audit()).map_err(|e| e.to_string());
-        (doctor::store(&path, verified), crate::runbook::load_all(&folders))
+        (doctor::store(&path, verified), opsdeck_core::runbook::load_all(&folders))
     });
-    let (local, model) = tokio::join!(local, crate::collect::gather_once(config.clone(), user.clone()));
+    let (local, world) = tokio::join!(local, opsdeck_core::watch::gather(config.clone(), user.clone()));
     let mut checks = vec![Check {
         check: "identity".into(),
         status: Status::Ok,
@@ -23,7 +23,7 @@ pub async fn run(config: Arc<Config>, user: String, json: bool) -> ExitCode {
     match local {
         Ok((store, catalog)) => {
             checks.push(store);
-            checks.extend(doctor::from_model(&model));
+            checks.extend(doctor::from_world(&world));
             checks.extend(doctor::runbooks(&catalog));
         }
         Err(_) => {
@@ -32,7 +32,7 @@ pub async fn run(config: Arc<Config>, user: String, json: bool) -> ExitCode {
                 status: Status::Fail,
                 detail: "the check panicked".into(),
             });
-            checks.extend(doctor::from_model(&model));
+            checks.extend(doctor::from_world(&world));
         }
     }
     let failed = checks.iter().filter(|c| c.status == Status::Fail).count();
@@ -45,7 +45,7 @@ pub async fn run(config: Arc<Config>, user: String, json: bool) -> ExitCode {
     } else {
         let width = checks.iter().map(|c| c.check.chars().count()).max().unwrap_or(0);
         for c in &checks {
-            println!("{:<4}  {:<width$}  {}", c.status.word(), c.check, crate::text::cleaned(&c.detail));
+            println!("{:<4}  {:<width$}  {}", c.status.word(), c.check, opsdeck_core::text::cleaned(&c.detail));
         }
         let warned = checks.iter().filter(|c| c.status == Status::Warn).count();
         println!("{} checks: {failed} failed, {warned} warnings", checks.len());

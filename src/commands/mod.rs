@@ -4,6 +4,7 @@
 pub mod action;
 pub mod approvals;
 pub mod audit;
+mod audit_json;
 pub mod dispatch;
 pub mod doctor;
 pub mod prune;

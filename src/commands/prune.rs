@@ -5,9 +5,9 @@
 //! refused or nothing was confirmed.
 
 use super::action::EXIT_REFUSED;
-use crate::actions::prune::{execute, plan, PruneLocks, PrunePlan, Pruned};
-use crate::config::Config;
-use crate::store::Holder;
+use opsdeck_core::actions::prune::{execute, plan, PruneLocks, PrunePlan, Pruned};
+use opsdeck_core::config::Config;
+use opsdeck_core::store::Holder;
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -41,8 +41,8 @@ pub async fn run(config: Arc<Config>, user: String, services: Vec<String>, args:
             }
         }
     };
-    let model = crate::collect::gather_once(config.clone(), user.clone()).await;
-    let plans: Vec<PrunePlan> = services.iter().map(|s| plan(&model, s, Some(&holder))).collect();
+    let world = opsdeck_core::watch::gather(config.clone(), user.clone()).await;
+    let plans: Vec<PrunePlan> = services.iter().map(|s| plan(&world, s, Some(&holder))).collect();
     let code = decide_and_prune(&config, &user, &plans, args).await;
     if let Some(locks) = locks {
         for e in locks.release() {

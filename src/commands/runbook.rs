@@ -1,10 +1,10 @@
 //! `opsdeck runbook list | show | run`: the runbooks of the config's folders, headless.
 
-use crate::config::Config;
-use crate::runbook::run::{execute, prepare, PreparedStep, StepContext};
-use crate::runbook::session::Session;
-use crate::runbook::{load_all, Runbook, StepBlock};
-use crate::text::clean;
+use opsdeck_core::config::Config;
+use opsdeck_core::runbook::run::{execute, prepare, PreparedStep, StepContext};
+use opsdeck_core::runbook::session::Session;
+use opsdeck_core::runbook::{load_all, Runbook, StepBlock};
+use opsdeck_core::text::clean;
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -68,7 +68,7 @@ pub fn show_text(rb: &Runbook) -> String {
     out
 }
 
-pub(crate) fn not_found(catalog: &crate::runbook::Catalog, name: &str) -> ExitCode {
+pub(crate) fn not_found(catalog: &opsdeck_core::runbook::Catalog, name: &str) -> ExitCode {
     let names: Vec<&str> = catalog.runbooks.iter().map(|r| r.name.as_str()).collect();
     eprintln!("opsdeck: no runbook named `{}` (have: {})", clean(name), names.join(", "));
     for e in &catalog.errors {
@@ -92,7 +92,7 @@ pub async fn run(
     let Some(rb) = catalog.get(name).cloned() else {
         return not_found(&catalog, name);
     };
-    let labels = match crate::runbook::run::parse_labels(labels) {
+    let labels = match opsdeck_core::runbook::run::parse_labels(labels) {
         Ok(l) => l,
         Err(e) => {
             eprintln!("opsdeck: {e}");
@@ -127,7 +127,7 @@ pub async fn run(
     }
     let cancel = CancellationToken::new();
     crate::commands::action::spawn_cancel_on_signals(&cancel);
-    let secrets = Arc::new(crate::secrets::Secrets::from_config(&config));
+    let secrets = Arc::new(opsdeck_core::secrets::Secrets::from_config(&config));
     for i in start..total {
         let step = &rb.steps[i];
         println!("\n== step {}/{total}: {} [{}]", i + 1, clean(&step.title), step.block.kind());
@@ -148,7 +148,7 @@ pub async fn run(
         let prepared = match prepare(&ctx, &step.block).await {
             Ok(p) => p,
             Err(e) => {
-                let report = crate::runbook::run::failed(&e);
+                let report = opsdeck_core::runbook::run::failed(&e);
                 let _ = session.record_start(i, &step.block.describe());
                 let _ = session.record_end(i, &report);
                 eprintln!("opsdeck: step {}: {}", i + 1, report.summary);
@@ -203,7 +203,7 @@ pub async fn run(
             clean(&report.summary),
             humantime::format_duration(std::time::Duration::from_millis(report.duration.as_millis() as u64))
         );
-        crate::log::LogFile::for_config(&config, &user).line(&session.log_line(i, &report));
+        opsdeck_core::log::LogFile::for_config(&config, &user).line(&session.log_line(i, &report));
         if let Err(e) = session.record_end(i, &report) {
             eprintln!("opsdeck: {e}");
             return ExitCode::FAILURE;

@@ -73,7 +73,7 @@ pub fn share_dir(dir: &Path, group: &SharedGroup) -> Result<()> {
 
 /// Creates the state store at `path` (with its schema) and gives it and its companions to the group.
 pub fn share_store(path: &Path, group: &SharedGroup) -> Result<()> {
-    drop(crate::store::Store::open(path).wrap_err("cannot create the demo's state store")?);
+    drop(opsdeck_core::store::Store::open(path).wrap_err("cannot create the demo's state store")?);
     let companions = ["", "-wal", "-shm"].map(|suffix| {
         let mut p = path.as_os_str().to_owned();
         p.push(suffix);
@@ -216,6 +216,6 @@ mod tests {
         assert_eq!(mode, 0o660);
         let dir_mode = std::fs::metadata(dir.path()).expect("meta").permissions().mode() & 0o7777;
         assert_eq!(dir_mode, 0o2770);
-        crate::store::Store::open(&path).expect("still opens");
+        opsdeck_core::store::Store::open(&path).expect("still opens");
     }
 }

@@ -1,4 +1,4 @@
-//! `DIR/opsdeck.toml` for the demo stack, in the schema of [`crate::config`]: the registry,
+//! `DIR/opsdeck.toml` for the demo stack, in the schema of [`opsdeck_core::config`]: the registry,
 //! Alertmanager, dev/staging/prod on the local engine behind the demo HAProxy, and the two
 //! services with their backends and frontend URLs.
 
@@ -96,31 +96,37 @@ mod tests {
 
     #[test]
     fn the_written_config_loads() {
-        let dir = crate::store::permissions::private_tempdir();
+        let dir = opsdeck_core::store::permissions::private_tempdir();
         let path = dir.path().join("opsdeck.toml");
         std::fs::write(&path, config_text(&info(dir.path()), &[])).expect("write");
-        let config = crate::config::load(&path).expect("loads");
+        let config = opsdeck_core::config::load(&path).expect("loads");
         assert_eq!(config.environments.len(), 3);
-        assert_eq!(config.environments[2].approval, crate::config::ApprovalPolicy::None);
+        assert_eq!(config.environments[2].approval, opsdeck_core::config::ApprovalPolicy::None);
         assert_eq!(config.services[0].environments["prod"].backend, "api_prod");
         assert_eq!(config.state_path, dir.path().join("state.db"));
         assert!(config.environments[0].haproxy.ends_with("/haproxy.sock"));
         let api = config.service("api").expect("api");
-        assert_eq!(api.env["LOG_LEVEL"], crate::config::EnvValue::plain("info"));
+        assert_eq!(api.env["LOG_LEVEL"], opsdeck_core::config::EnvValue::plain("info"));
         assert!(api.env["API_TOKEN"].secret, "the demo shows a secret value");
-        assert_eq!(crate::secrets::Secrets::from_config(&config).mask("API_TOKEN=s3cr3t-Val-42"), "API_TOKEN=••••");
+        assert_eq!(
+            opsdeck_core::secrets::Secrets::from_config(&config).mask("API_TOKEN=s3cr3t-Val-42"),
+            "API_TOKEN=••••"
+        );
     }
 
     #[test]
     fn approvers_make_prod_require_approval() {
-        let dir = crate::store::permissions::private_tempdir();
+        let dir = opsdeck_core::store::permissions::private_tempdir();
         let path = dir.path().join("opsdeck.toml");
         let approvers = vec!["alice".to_string(), "bob \"the builder\"".to_string()];
         std::fs::write(&path, config_text(&info(dir.path()), &approvers)).expect("write");
-        let config = crate::config::load(&path).expect("loads");
+        let config = opsdeck_core::config::load(&path).expect("loads");
         let prod = config.environment("prod").expect("prod");
-        assert_eq!(prod.approval, crate::config::ApprovalPolicy::Required);
+        assert_eq!(prod.approval, opsdeck_core::config::ApprovalPolicy::Required);
         assert_eq!(prod.approvers, approvers);
-        assert_eq!(config.environment("staging").expect("staging").approval, crate::config::ApprovalPolicy::None);
+        assert_eq!(
+            config.environment("staging").expect("staging").approval,
+            opsdeck_core::config::ApprovalPolicy::None
+        );
     }
 }

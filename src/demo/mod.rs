@@ -149,7 +149,8 @@ async fn start_all(
         .wrap_err_with(|| format!("cannot write {}", info.config_path.display()))?;
     // The config names no runbook folder, so it reads `runbooks/` beside it: the shipped ones.
     let runbooks = dir.join("runbooks");
-    crate::runbook::shipped::write_to(&runbooks).wrap_err_with(|| format!("cannot write {}", runbooks.display()))?;
+    opsdeck_core::runbook::shipped::write_to(&runbooks)
+        .wrap_err_with(|| format!("cannot write {}", runbooks.display()))?;
     if let Some(group) = shared {
         // Created here, group-writable, before any opsdeck makes it with its own user's mode.
         access::share_store(&dir.join(config_file::STATE_DB), group)?;
@@ -166,7 +167,7 @@ fn close_to_others(dir: &Path) -> Result<()> {
     if mode & 0o007 == 0 {
         return Ok(());
     }
-    let private = std::fs::Permissions::from_mode(crate::store::permissions::DIR_MODE);
+    let private = std::fs::Permissions::from_mode(opsdeck_core::store::permissions::DIR_MODE);
     std::fs::set_permissions(dir, private).wrap_err_with(|| format!("cannot close {} to other users", dir.display()))
 }
 
@@ -288,7 +289,7 @@ mod tests {
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
         close_to_others(dir.path()).expect("close");
         assert_eq!(mode(dir.path()), 0o2770);
-        crate::store::permissions::check(&dir.path().join("state.db")).expect("the demo's store passes");
+        opsdeck_core::store::permissions::check(&dir.path().join("state.db")).expect("the demo's store passes");
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).expect("chmod");
         close_to_others(dir.path()).expect("close");
         assert_eq!(mode(dir.path()), 0o700, "a private directory is left as it is");

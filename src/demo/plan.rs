@@ -83,7 +83,7 @@ pub fn live_slot(env: &str) -> &'static str {
     }
 }
 
-pub use crate::model::views::other_slot;
+pub use opsdeck_core::world::views::other_slot;
 
 #[cfg(test)]
 mod tests {

@@ -2,33 +2,9 @@
 //! actions run by other opsdeck processes and other users show too), the confirmation a
 //! destructive key opens, the drain trace of our running actions and the abort confirmation.
 
-use crate::actions::ActionPlan;
-use crate::store::{JournalEntry, LockInfo};
+use opsdeck_core::actions::ActionPlan;
 
-/// What the store last said.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ActionsState {
-    /// Recent actions, newest first, running ones included (no `finish` yet).
-    pub recent: Vec<JournalEntry>,
-    pub locks: Vec<LockInfo>,
-    /// Why the store could not be read, if it could not.
-    pub error: Option<String>,
-    /// Actions this process started and has not seen end (their ids).
-    pub ours: Vec<i64>,
-    /// The old server's sessions while one of our actions drains it, by action id.
-    pub drains: std::collections::BTreeMap<i64, DrainTrace>,
-}
-
-impl ActionsState {
-    pub fn running(&self) -> impl Iterator<Item = &JournalEntry> {
-        self.recent.iter().filter(|e| e.finish.is_none())
-    }
-
-    /// The lock on `service` in `env`, if someone holds it.
-    pub fn lock(&self, service: &str, env: &str) -> Option<&LockInfo> {
-        self.locks.iter().find(|l| l.service == service && l.env == env)
-    }
-}
+pub use opsdeck_core::world::actions::{ActionsState, DrainTrace};
 
 /// A confirmation that names exactly what will happen before anything does.
 #[derive(Debug, Clone, PartialEq)]
@@ -75,29 +51,6 @@ impl Confirm {
     /// Whether keys go to the reason rather than the name.
     pub fn on_reason(&self) -> bool {
         self.request.as_ref().is_some_and(|r| r.on_reason)
-    }
-}
-
-/// The old server's sessions while a switch drains, from the executor's progress events.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct DrainTrace {
-    pub server: String,
-    /// (milliseconds since the drain began, sessions), oldest first.
-    pub samples: Vec<(u64, u64)>,
-    pub at: Option<chrono::DateTime<chrono::Utc>>,
-}
-
-impl DrainTrace {
-    /// Sessions when the drain began.
-    pub fn first(&self) -> u64 {
-        self.samples.first().map_or(0, |s| s.1)
-    }
-    /// Sessions as of the last look.
-    pub fn now(&self) -> u64 {
-        self.samples.last().map_or(0, |s| s.1)
-    }
-    pub fn elapsed_ms(&self) -> u64 {
-        self.samples.last().map_or(0, |s| s.0)
     }
 }
 

@@ -7,16 +7,15 @@ use super::SlotId;
 use chrono::{DateTime, Utc};
 use std::collections::VecDeque;
 
+pub use opsdeck_core::text::thousands;
+pub use opsdeck_core::watch::log_text::ShownLine;
+
 /// A slot's ring never holds more text than this, whatever its line count (64 KiB lines would
 /// otherwise make a 2000-line ring 128 MiB).
 pub const MAX_RING_BYTES: usize = 8 * 1024 * 1024;
 
 /// Lines PgUp and PgDn move.
 pub const PAGE: usize = 20;
-
-/// A line as a follower sends it, already fit for the screen: Docker's time, whether it came on
-/// stderr, and its cleaned, masked text (see `collect::log_text`).
-pub type ShownLine = (Option<DateTime<Utc>>, bool, String);
 
 /// One kept line, ready to draw.
 #[derive(Debug, Clone, PartialEq)]
@@ -217,19 +216,6 @@ impl LogsView {
         let max = self.rows().len().saturating_sub(1);
         self.scroll = (self.scroll as i64).saturating_add(delta).clamp(0, max as i64) as usize;
     }
-}
-
-/// `41337` -> `41,337`: counts on screen are read at a glance.
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// Whether `text` contains `needle` (already lower case), ignoring case; without allocating for

@@ -1,80 +1,24 @@
-//! The console's state: what each outside system last said (cleaned of control characters),
-//! where the operator's focus is, and what overlay is open. Only `update` changes it; panes and
-//! `status` read it through the derived views in [`views`].
+//! The console's state: the [`World`] (what each outside system last said), where the operator's
+//! focus is, and what overlay is open. Only `update` changes it; panes read it through the
+//! world's derived views.
 
 pub mod actions;
 pub mod approvals;
 pub mod container;
-pub mod history;
 pub mod logs;
 pub mod palette;
 pub mod prune;
-mod reach;
 pub mod runbook;
 pub mod silence;
-pub mod views;
 
-pub use reach::{short_age, Reach};
+pub use opsdeck_core::world::{
+    history, short_age, views, AlertsState, HealthEntry, HostId, HostState, LbState, Reach, RegistryState, SlotId,
+    World,
+};
 
-use crate::config::Config;
 use chrono::{DateTime, Utc};
-use opsdeck_backends::types::{Alert, ContainerInfo, HealthReport, RegistryImage, ServerStat};
-use std::collections::BTreeMap;
+use opsdeck_core::config::Config;
 use std::sync::Arc;
-
-/// One Docker engine of one environment.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct HostId {
-    pub env: String,
-    pub host: String,
-}
-
-/// One slot of one service on one host: the unit `/health` is probed for.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct SlotId {
-    pub env: String,
-    pub service: String,
-    pub slot: String,
-    pub host: String,
-}
-
-/// What one Docker engine last told us.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct HostState {
-    pub reach: Reach,
-    /// Containers carrying opsdeck's labels, by container id.
-    pub containers: BTreeMap<String, ContainerInfo>,
-}
-
-/// What an environment's HAProxy last told us.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct LbState {
-    pub reach: Reach,
-    pub servers: Vec<ServerStat>,
-}
-
-/// The last `/health` probe of a slot.
-#[derive(Debug, Clone, PartialEq)]
-pub struct HealthEntry {
-    pub report: HealthReport,
-    pub at: DateTime<Utc>,
-}
-
-/// The registry's image history per service.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct RegistryState {
-    pub reach: Reach,
-    pub images: BTreeMap<String, Vec<RegistryImage>>,
-}
-
-/// Alertmanager's alerts.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AlertsState {
-    pub reach: Reach,
-    pub alerts: Vec<Alert>,
-    /// False when the config names no Alertmanager.
-    pub configured: bool,
-}
 
 /// The panes of the main screen, in Tab order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -156,38 +100,20 @@ pub struct UiState {
     pub prune: Option<prune::PruneView>,
     /// The command palette (`:`), if open.
     pub palette: Option<palette::PaletteState>,
+    /// The fingerprint of the alert whose runbook was asked for before the folders were read:
+    /// it opens as soon as they are.
+    pub pending_runbook_alert: Option<String>,
 }
 
-/// Everything the console knows.
+/// Everything the console knows: the world as the outside systems last said it, and where the
+/// operator is.
 #[derive(Debug, Clone)]
 pub struct Model {
-    pub config: Arc<Config>,
-    pub hosts: BTreeMap<HostId, HostState>,
-    pub lbs: BTreeMap<String, LbState>,
-    pub health: BTreeMap<SlotId, HealthEntry>,
-    pub registry: RegistryState,
-    pub alerts: AlertsState,
-    /// Alertmanager's silences.
-    pub silences: silence::SilencesState,
-    pub actions: actions::ActionsState,
-    /// Approval requests from the shared store.
-    pub approvals: approvals::ApprovalsState,
-    /// The end of the audit trail.
-    pub audit: approvals::AuditState,
+    pub world: World,
     pub ui: UiState,
-    /// The clock as of the last tick: views compute ages from it, so rendering is pure.
-    pub now: DateTime<Utc>,
-    /// Who is at the keyboard (shown in the status bar).
-    pub user: String,
     pub should_quit: bool,
     /// When `/health` was last scheduled, and which probes have not answered yet.
     pub probes: ProbeSchedule,
-    /// The config's secret values, masked in every outside string `update` takes in.
-    pub secrets: Arc<crate::secrets::Secrets>,
-    /// Latency and traffic over the last minutes, per slot (bounded).
-    pub history: history::History,
-    /// The runbooks read from the config's folders.
-    pub runbooks: runbook::RunbooksState,
 }
 
 /// Bookkeeping that keeps `/health` probes from piling up on a slow service.
@@ -200,34 +126,21 @@ pub struct ProbeSchedule {
 impl Model {
     /// A model for `config` with every system still pending.
     pub fn new(config: Arc<Config>, user: String, now: DateTime<Utc>) -> Model {
-        let hosts = config
-            .environments
-            .iter()
-            .flat_map(|e| e.hosts.iter().map(|h| HostId { env: e.name.clone(), host: h.name.clone() }))
-            .map(|id| (id, HostState::default()))
-            .collect();
-        let lbs = config.environments.iter().map(|e| (e.name.clone(), LbState::default())).collect();
-        let alerts = AlertsState { configured: config.alertmanager.is_some(), ..Default::default() };
-        let secrets = Arc::new(crate::secrets::Secrets::from_config(&config));
         Model {
-            config,
-            hosts,
-            lbs,
-            health: BTreeMap::new(),
-            registry: RegistryState::default(),
-            alerts,
-            silences: silence::SilencesState::default(),
-            actions: actions::ActionsState::default(),
-            approvals: approvals::ApprovalsState::default(),
-            audit: approvals::AuditState::default(),
+            world: World::new(config, user, now),
             ui: UiState::default(),
-            now,
-            user,
             should_quit: false,
             probes: ProbeSchedule::default(),
-            secrets,
-            history: history::History::default(),
-            runbooks: runbook::RunbooksState::default(),
         }
+    }
+
+    /// The service selected in the Environments pane.
+    pub fn selected_service(&self) -> Option<&str> {
+        self.world.config.services.get(self.ui.service_row).map(|s| s.name.as_str())
+    }
+
+    /// The environment selected in the Environments pane.
+    pub fn selected_env(&self) -> Option<&str> {
+        self.world.config.environments.get(self.ui.env_col).map(|e| e.name.as_str())
     }
 }

@@ -1,7 +1,7 @@
 //! The prune overlay (`P` in the Images pane): what pruning the selected service would delete,
 //! then its progress and how each deletion ended.
 
-use crate::actions::prune::{PrunePlan, Pruned};
+use opsdeck_core::actions::prune::{PrunePlan, Pruned};
 
 /// Where a console prune is in its life.
 #[derive(Debug, Clone, PartialEq)]

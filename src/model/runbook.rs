@@ -2,22 +2,12 @@
 //! (`b` lists them; Enter on an alert opens its runbook): which step is current, how each ended,
 //! the step being confirmed or run and its streaming output.
 
-use crate::runbook::run::PreparedStep;
-use crate::runbook::{Catalog, Runbook};
+use opsdeck_core::runbook::run::PreparedStep;
+use opsdeck_core::runbook::Runbook;
 use std::collections::{BTreeMap, VecDeque};
 
 /// Lines of a running step's output kept in the view (the rest are counted as dropped).
 pub const VIEW_LINES: usize = 200;
-
-/// What the console knows of runbooks.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct RunbooksState {
-    /// None until the folders were read.
-    pub catalog: Option<Catalog>,
-    /// The fingerprint of the alert whose runbook was asked for before the folders were read:
-    /// it opens as soon as they are.
-    pub pending_alert: Option<String>,
-}
 
 /// The alert a runbook was opened from.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

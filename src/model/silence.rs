@@ -2,10 +2,10 @@
 //! the form `s` opens on an alert (matchers from its labels, duration, a required comment), and
 //! the list `S` opens with its expiry confirmation.
 
-use super::Reach;
-use crate::text::{cleaned, Sanitize};
-use opsdeck_backends::types::{Matcher, Silence};
+use opsdeck_backends::types::Matcher;
 use std::time::Duration;
+
+pub use opsdeck_core::world::silences::{matcher_text, SilencesState};
 
 /// The form's duration when nothing else is typed.
 pub const DEFAULT_DURATION: &str = "1h";
@@ -14,63 +14,6 @@ pub const MAX_DURATION: Duration = Duration::from_secs(14 * 24 * 3600);
 /// Longest comment and duration text that can be typed.
 pub const MAX_COMMENT: usize = 200;
 pub const MAX_DURATION_TEXT: usize = 24;
-
-/// Alertmanager's silences, as last polled.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SilencesState {
-    pub reach: Reach,
-    pub silences: Vec<Silence>,
-}
-
-impl SilencesState {
-    /// The list `S` shows: active first (ending soonest first), then pending, then expired
-    /// (the most recently ended first), at most `recent` expired ones.
-    pub fn rows(&self, recent: usize) -> Vec<&Silence> {
-        let rank = |s: &Silence| match s.state.as_str() {
-            "active" => 0,
-            "pending" => 1,
-            _ => 2,
-        };
-        let mut rows: Vec<&Silence> = self.silences.iter().collect();
-        rows.sort_by(|a, b| {
-            rank(a).cmp(&rank(b)).then_with(|| match rank(a) {
-                2 => b.ends_at.cmp(&a.ends_at),
-                _ => a.ends_at.cmp(&b.ends_at),
-            })
-        });
-        let live = rows.iter().filter(|s| rank(s) < 2).count();
-        rows.truncate(live + recent);
-        rows
-    }
-}
-
-/// `name=value`, `name!=value`, `name=~re`, `name!~re`.
-pub fn matcher_text(m: &Matcher) -> String {
-    let op = match (m.is_equal, m.is_regex) {
-        (true, false) => "=",
-        (false, false) => "!=",
-        (true, true) => "=~",
-        (false, true) => "!~",
-    };
-    format!("{}{op}{}", m.name, m.value)
-}
-
-impl Sanitize for Silence {
-    fn sanitized(self) -> Self {
-        Silence {
-            id: cleaned(&self.id),
-            matchers: self
-                .matchers
-                .into_iter()
-                .map(|m| Matcher { name: cleaned(&m.name), value: cleaned(&m.value), ..m })
-                .collect(),
-            created_by: cleaned(&self.created_by),
-            comment: cleaned(&self.comment),
-            state: cleaned(&self.state),
-            ..self
-        }
-    }
-}
 
 /// Which part of the form keys go to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -185,6 +128,8 @@ pub struct SilencesView {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use opsdeck_backends::types::Silence;
+    use opsdeck_core::world::Reach;
     use std::collections::BTreeMap;
 
     fn silence(id: &str, state: &str, ends_in_min: i64) -> Silence {

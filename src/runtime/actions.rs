@@ -3,13 +3,13 @@
 //! messages. On quit every running action is asked to settle (undo before the switch, complete
 //! after it) and waited for, after the terminal is given back.
 
-use crate::actions::real_ops::RealOps;
-use crate::actions::recover::recover;
-use crate::actions::{ActionPlan, ActionReport, Executor};
-use crate::collect::MsgTx;
-use crate::config::Config;
+use super::MsgTx;
 use crate::msg::Msg;
-use crate::store::{Holder, Store};
+use opsdeck_core::actions::real_ops::RealOps;
+use opsdeck_core::actions::recover::recover;
+use opsdeck_core::actions::{ActionPlan, ActionReport, Executor};
+use opsdeck_core::config::Config;
+use opsdeck_core::store::{Holder, Store};
 use std::sync::{Arc, Mutex};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -42,7 +42,7 @@ impl ActionRunner {
             })
         });
         let forward = tx.clone();
-        let log = crate::log::LogFile::for_config(&config, user);
+        let log = opsdeck_core::log::LogFile::for_config(&config, user);
         let recovery_log = log.clone();
         tokio::spawn(async move {
             while let Some(event) = events_rx.recv().await {
@@ -78,7 +78,7 @@ impl ActionRunner {
     }
 
     /// Runs `plan` after the promotion gate, in its own task.
-    pub fn run(&mut self, plan: ActionPlan, model: &crate::model::Model) {
+    pub fn run(&mut self, plan: ActionPlan, world: &opsdeck_core::world::World) {
         let exec = match &self.exec {
             Ok(e) => e.clone(),
             Err(e) => {
@@ -86,7 +86,7 @@ impl ActionRunner {
                 return;
             }
         };
-        if let Some(reason) = gate(&self.config, &exec, model, &plan) {
+        if let Some(reason) = gate(&self.config, &exec, world, &plan) {
             exec.refuse(&plan, reason);
             return;
         }
@@ -116,4 +116,4 @@ impl ActionRunner {
     }
 }
 
-pub(super) use crate::commands::action::gate;
+pub(super) use opsdeck_core::actions::gate::gate;

@@ -1,29 +1,29 @@
 //! Carrying out the console's approval commands through the same flow the command line uses
-//! ([`crate::approvals`]): filing a request, approving one (then running it at once, here, on the
+//! ([`opsdeck_core::approvals`]): filing a request, approving one (then running it at once, here, on the
 //! process's executor, so the Actions pane shows its progress), rejecting one, and auditing an
 //! attempt the console refused up front. Store work runs on blocking threads, never on the UI's;
 //! each result comes back as a [`Msg::Approval`].
 
 use super::actions::{gate, ActionRunner};
-use crate::actions::real_ops::RealOps;
-use crate::actions::{ActionPlan, ActionReport, Executor};
-use crate::approvals;
-use crate::model::Model;
 use crate::msg::{ApprovalResult, Msg};
-use crate::store::{Request, RequestId, Store, Verdict};
 use chrono::Utc;
+use opsdeck_core::actions::real_ops::RealOps;
+use opsdeck_core::actions::{ActionPlan, ActionReport, Executor};
+use opsdeck_core::approvals;
+use opsdeck_core::store::{Request, RequestId, Store, Verdict};
+use opsdeck_core::world::World;
 use std::sync::MutexGuard;
 use tokio_util::sync::CancellationToken;
 
 impl ActionRunner {
     /// Files `plan` as a request for `reason`, after the promotion gate (as the command line
     /// does). A refusal is audited and reported like any refused action.
-    pub fn file_request(&mut self, plan: ActionPlan, reason: String, model: &Model) {
+    pub fn file_request(&mut self, plan: ActionPlan, reason: String, world: &World) {
         let Some(exec) = self.executor(&plan.subject()) else { return };
-        let (config, tx, model) = (self.config.clone(), self.tx.clone(), model.clone());
+        let (config, tx, world) = (self.config.clone(), self.tx.clone(), world.clone());
         self.chores.spawn(async move {
             let filed = tokio::task::spawn_blocking(move || {
-                if let Some(why) = gate(&config, &exec, &model, &plan) {
+                if let Some(why) = gate(&config, &exec, &world, &plan) {
                     exec.refuse(&plan, why);
                     return None;
                 }
@@ -52,15 +52,15 @@ impl ActionRunner {
         });
     }
 
-    /// Approves request `id` and runs it at once: checks and plans it again from `model` (the
+    /// Approves request `id` and runs it at once: checks and plans it again from `world` (the
     /// live state), records the approval, then runs it through the executor like any action.
-    pub fn approve_request(&mut self, id: RequestId, model: &Model) {
+    pub fn approve_request(&mut self, id: RequestId, world: &World) {
         let Some(exec) = self.executor(&format!("request #{id}")) else { return };
-        let (config, tx, model) = (self.config.clone(), self.tx.clone(), model.clone());
+        let (config, tx, world) = (self.config.clone(), self.tx.clone(), world.clone());
         let cancel = self.cancel.child_token();
         // `C` aborts it like any action this console runs (one action per service and env).
         let abort = CancellationToken::new();
-        if let Some(r) = model.approvals.requests.iter().find(|r| r.id == id) {
+        if let Some(r) = world.approvals.requests.iter().find(|r| r.id == id) {
             self.aborts.insert((r.service.clone(), r.env.clone()), abort.clone());
         }
         self.tasks.spawn(async move {
@@ -69,7 +69,7 @@ impl ActionRunner {
                 let user = ex.holder.user.clone();
                 let mut store = lock(&ex)?;
                 let fallback = config.actions.timing(None);
-                let prepared = approvals::prepare(&mut store, &model, &user, id, Utc::now(), fallback, None)?;
+                let prepared = approvals::prepare(&mut store, &world, &user, id, Utc::now(), fallback, None)?;
                 let request = approvals::approve(&mut store, &config, &prepared.request, &user, Utc::now())?;
                 Ok((request, prepared.plan))
             })
@@ -156,9 +156,9 @@ fn failed(id: Option<RequestId>, e: tokio::task::JoinError) -> ApprovalResult {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::actions::ActionKind;
-    use crate::store::RequestState;
     use crate::test_support::{gen_config, gen_demo_model_all_up, gen_plan};
+    use opsdeck_core::actions::ActionKind;
+    use opsdeck_core::store::RequestState;
     use std::sync::Arc;
     use std::time::Duration;
     use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
@@ -187,18 +187,18 @@ mod tests {
         config.state_path = dir.path().join("state.db");
         let config = Arc::new(config);
         let mut model = gen_demo_model_all_up();
-        model.config = config.clone();
+        model.world.config = config.clone();
         let (tx, mut rx) = unbounded_channel();
         let mut alice = ActionRunner::start(config.clone(), "alice", &tx);
         let mut bob = ActionRunner::start(config.clone(), "bob", &tx);
 
-        alice.file_request(gen_plan(ActionKind::Promote, "api", "prod"), "release 1.3".into(), &model);
+        alice.file_request(gen_plan(ActionKind::Promote, "api", "prod"), "release 1.3".into(), &model.world);
         let ApprovalResult::Filed { id, deciders, subject, .. } = next_result(&mut rx).await else {
             panic!("not filed")
         };
         assert_eq!((deciders, subject.as_str()), (vec!["bob".to_string()], "api/prod"));
 
-        alice.approve_request(id, &model);
+        alice.approve_request(id, &model.world);
         let ApprovalResult::Refused { reason, .. } = next_result(&mut rx).await else { panic!("approved own") };
         assert!(reason.contains("nobody approves their own request"), "{reason}");
 

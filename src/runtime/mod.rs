@@ -4,12 +4,12 @@
 
 mod actions;
 mod approvals;
+mod inbox;
+mod inspect;
 mod prune;
 mod runbooks;
 mod silences;
 
-use crate::collect::{probe_all, spawn_inspect, spawn_store_watcher, spawn_watchers, MsgTx};
-use crate::config::Config;
 use crate::model::Model;
 use crate::msg::{Cmd, Msg};
 use crate::terminal::TerminalGuard;
@@ -17,25 +17,34 @@ use crate::update::update;
 use actions::ActionRunner;
 use crossterm::event::{Event, EventStream};
 use futures::StreamExt;
+use inbox::Senders;
+use inspect::spawn_inspect;
+use opsdeck_core::config::Config;
+use opsdeck_core::watch::{probe_all, spawn_store_watcher, spawn_watchers, FactTx};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::signal::unix::{signal, SignalKind};
-use tokio::sync::mpsc::unbounded_channel;
 use tokio_util::sync::CancellationToken;
+
+/// Where the console's own tasks (actions, answers to commands, signals) send their news.
+pub type MsgTx = tokio::sync::mpsc::UnboundedSender<Msg>;
 
 const TICK: Duration = Duration::from_secs(1);
 
 /// Runs the console until the operator quits or a signal arrives; the terminal is restored on
 /// every way out.
 pub async fn run(config: Arc<Config>, user: String) -> color_eyre::Result<()> {
-    let (tx, mut rx) = unbounded_channel::<Msg>();
+    // The watchers' facts and the log followers' news come on their own channels (they know
+    // nothing of the console's messages); the inbox hands them to `update` as messages.
+    let (mut inbox, senders) = inbox::Inbox::new();
+    let Senders { msgs: tx, facts: fact_tx, logs: log_tx } = senders;
     let cancel = CancellationToken::new();
     spawn_signal_listener(&tx)?;
     let mut guard = TerminalGuard::enter()?;
-    spawn_watchers(&config, &tx, &cancel);
-    let store_wake = spawn_store_watcher(config.state_path.clone(), &tx, &cancel);
+    spawn_watchers(&config, &fact_tx, &cancel);
+    let store_wake = spawn_store_watcher(config.state_path.clone(), &fact_tx, &cancel);
     let mut actions = ActionRunner::start(config.clone(), &user, &tx);
-    let mut logs = crate::collect::LogFollowers::new(&cancel);
+    let mut logs = opsdeck_core::watch::LogFollowers::new(&cancel);
     let mut runbooks = runbooks::RunbookRunner::start(config.clone(), &user, &tx);
 
     let mut model = Model::new(config.clone(), user, chrono::Utc::now());
@@ -59,12 +68,14 @@ pub async fn run(config: Arc<Config>, user: String) -> color_eyre::Result<()> {
                 Some(Err(e)) => break Err(e.into()),
                 None => break Ok(()),
             },
-            Some(msg) = rx.recv() => msg,
+            Some(msg) = inbox.recv() => msg,
             _ = tick.tick() => Msg::Tick(chrono::Utc::now()),
         };
         let mut cx = Context {
             config: &config,
             tx: &tx,
+            fact_tx: &fact_tx,
+            log_tx: &log_tx,
             actions: &mut actions,
             store_wake: &store_wake,
             logs: &mut logs,
@@ -75,7 +86,7 @@ pub async fn run(config: Arc<Config>, user: String) -> color_eyre::Result<()> {
         // Fold in everything already queued before drawing once; but a key is drawn at once, and
         // what queued meanwhile waits for the next turn.
         if !key {
-            while let Ok(msg) = rx.try_recv() {
+            while let Some(msg) = inbox.try_recv() {
                 apply(&mut model, msg, &mut cx);
             }
         }
@@ -96,23 +107,25 @@ pub async fn run(config: Arc<Config>, user: String) -> color_eyre::Result<()> {
 struct Context<'a> {
     config: &'a Arc<Config>,
     tx: &'a MsgTx,
+    fact_tx: &'a FactTx,
+    log_tx: &'a opsdeck_core::watch::LogTx,
     actions: &'a mut ActionRunner,
     store_wake: &'a tokio::sync::Notify,
-    logs: &'a mut crate::collect::LogFollowers,
+    logs: &'a mut opsdeck_core::watch::LogFollowers,
     runbooks: &'a mut runbooks::RunbookRunner,
 }
 
 fn apply(model: &mut Model, msg: Msg, cx: &mut Context<'_>) {
     for cmd in update(model, msg) {
         match cmd {
-            Cmd::ProbeHealth(targets) => probe_all(targets, cx.config.timeouts.health, cx.tx),
+            Cmd::ProbeHealth(targets) => probe_all(targets, cx.config.timeouts.health, cx.fact_tx),
             Cmd::RunAction(plan) => {
-                cx.actions.run(*plan, model);
+                cx.actions.run(*plan, &model.world);
                 cx.store_wake.notify_one();
             }
-            Cmd::FileRequest { plan, reason } => cx.actions.file_request(*plan, reason, model),
+            Cmd::FileRequest { plan, reason } => cx.actions.file_request(*plan, reason, &model.world),
             Cmd::ApproveRequest(id) => {
-                cx.actions.approve_request(id, model);
+                cx.actions.approve_request(id, &model.world);
                 cx.store_wake.notify_one();
             }
             Cmd::RejectRequest { id, reason } => cx.actions.reject_request(id, reason),
@@ -120,12 +133,14 @@ fn apply(model: &mut Model, msg: Msg, cx: &mut Context<'_>) {
             Cmd::RefreshStore => cx.store_wake.notify_one(),
             Cmd::InspectContainer { host, container_id } => spawn_inspect(cx.config, host, container_id, cx.tx),
             Cmd::CreateSilence(silence) => cx.actions.create_silence(silence),
-            Cmd::ExpireSilence(id) => cx.actions.expire_silence(id, model),
+            Cmd::ExpireSilence(id) => cx.actions.expire_silence(id, &model.world),
             Cmd::AbortAction { id, service, env } => cx.actions.abort(id, service, env),
-            Cmd::FollowLogs { generation, slots, tail } => cx.logs.follow(cx.config, generation, slots, tail, cx.tx),
+            Cmd::FollowLogs { generation, slots, tail } => {
+                cx.logs.follow(cx.config, generation, slots, tail, cx.log_tx)
+            }
             Cmd::StopLogs => cx.logs.stop(),
             Cmd::Runbook(cmd) => cx.runbooks.handle(cmd),
-            Cmd::Prune { service, digests } => cx.actions.prune(service, digests, model.user.clone()),
+            Cmd::Prune { service, digests } => cx.actions.prune(service, digests, model.world.user.clone()),
             Cmd::Quit => model.should_quit = true,
         }
     }

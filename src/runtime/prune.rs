@@ -10,10 +10,11 @@ impl ActionRunner {
     pub fn prune(&mut self, service: String, digests: Vec<String>, user: String) {
         let (tx, config) = (self.tx.clone(), self.config.clone());
         self.chores.spawn(async move {
-            let result = crate::actions::prune::prune_confirmed(config.clone(), user, service.clone(), digests).await;
+            let result =
+                opsdeck_core::actions::prune::prune_confirmed(config.clone(), user, service.clone(), digests).await;
             let _ = tx.send(Msg::Pruned(service, result));
-            for msg in crate::collect::fetch_images(&config).await {
-                let _ = tx.send(msg);
+            for msg in opsdeck_core::watch::fetch_images(&config).await {
+                let _ = tx.send(Msg::Fact(msg));
             }
         });
     }

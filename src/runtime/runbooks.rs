@@ -3,12 +3,12 @@
 //! with their output forwarded line by line. One step runs at a time; on quit it is cancelled
 //! (a `sh` step's process group killed, an action settled) and waited for.
 
-use crate::collect::MsgTx;
-use crate::config::Config;
+use super::MsgTx;
 use crate::msg::Msg;
-use crate::runbook::events::{RunbookCmd, RunbookEvent};
-use crate::runbook::run::{execute, prepare, StepContext};
-use crate::runbook::session::Session;
+use opsdeck_core::config::Config;
+use opsdeck_core::runbook::events::{RunbookCmd, RunbookEvent};
+use opsdeck_core::runbook::run::{execute, prepare, StepContext};
+use opsdeck_core::runbook::session::Session;
 use std::sync::Arc;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -17,7 +17,7 @@ pub struct RunbookRunner {
     config: Arc<Config>,
     user: String,
     tx: MsgTx,
-    secrets: Arc<crate::secrets::Secrets>,
+    secrets: Arc<opsdeck_core::secrets::Secrets>,
     /// Cancels the running step (a child of `root`).
     step: Option<CancellationToken>,
     root: CancellationToken,
@@ -27,7 +27,7 @@ pub struct RunbookRunner {
 impl RunbookRunner {
     /// Starts reading the runbook folders at once.
     pub fn start(config: Arc<Config>, user: &str, tx: &MsgTx) -> RunbookRunner {
-        let secrets = Arc::new(crate::secrets::Secrets::from_config(&config));
+        let secrets = Arc::new(opsdeck_core::secrets::Secrets::from_config(&config));
         let mut runner = RunbookRunner {
             config,
             user: user.to_string(),
@@ -49,10 +49,10 @@ impl RunbookRunner {
         match cmd {
             RunbookCmd::Load => {
                 let folders = self.config.runbooks.clone();
-                let log = crate::log::LogFile::for_config(&self.config, &self.user);
+                let log = opsdeck_core::log::LogFile::for_config(&self.config, &self.user);
                 tokio::spawn(async move {
                     let started = std::time::Instant::now();
-                    let catalog = tokio::task::spawn_blocking(move || crate::runbook::load_all(&folders))
+                    let catalog = tokio::task::spawn_blocking(move || opsdeck_core::runbook::load_all(&folders))
                         .await
                         .unwrap_or_default();
                     // How long reading took is kept: the console waits for it before an alert's
@@ -100,7 +100,7 @@ impl RunbookRunner {
                     send(RunbookEvent::Ended {
                         runbook: session.runbook.name.clone(),
                         step,
-                        report: crate::runbook::run::failed("another runbook step is still running here"),
+                        report: opsdeck_core::runbook::run::failed("another runbook step is still running here"),
                         run: Err("not run".into()),
                     });
                     return;
@@ -110,7 +110,7 @@ impl RunbookRunner {
                 let (ctx, mut lines) = self.context(&session, step, cancel);
                 let name = session.runbook.name.clone();
                 let forward = self.tx.clone();
-                let log = crate::log::LogFile::for_config(&self.config, &self.user);
+                let log = opsdeck_core::log::LogFile::for_config(&self.config, &self.user);
                 self.tasks.spawn(async move {
                     let session = Arc::new(*session);
                     let s = session.clone();
@@ -119,7 +119,8 @@ impl RunbookRunner {
                         .await
                         .unwrap_or_else(|_| Err("the store task panicked".into()));
                     if let Err(e) = started {
-                        let report = crate::runbook::run::failed(&format!("not run: cannot audit its start: {e}"));
+                        let report =
+                            opsdeck_core::runbook::run::failed(&format!("not run: cannot audit its start: {e}"));
                         send(RunbookEvent::Ended { runbook: name, step, report, run: Err(e) });
                         return;
                     }

@@ -3,10 +3,10 @@
 //! the silences list at once; and firing a running action's abort token.
 
 use super::actions::ActionRunner;
-use crate::model::silence::matcher_text;
-use crate::model::Model;
 use crate::msg::Msg;
 use opsdeck_backends::alertmanager::NewSilence;
+use opsdeck_core::world::silences::matcher_text;
+use opsdeck_core::world::World;
 
 impl ActionRunner {
     /// Creates `silence` in the background; the status bar gets its id, or why not.
@@ -21,19 +21,19 @@ impl ActionRunner {
         let (tx, config) = (self.tx.clone(), self.config.clone());
         self.chores.spawn(async move {
             let what = silence.matchers.iter().map(matcher_text).collect::<Vec<_>>().join(", ");
-            let line = match crate::actions::silences::create(&exec, &silence).await {
+            let line = match opsdeck_core::actions::silences::create(&exec, &silence).await {
                 Ok(id) => format!("silenced {what} until {} (silence {id})", silence.ends_at.format("%H:%M UTC")),
                 Err(e) => format!("not silenced ({what}): {e}"),
             };
             let _ = tx.send(Msg::Notice(line));
-            if let Some(msg) = crate::collect::fetch_silences(&config).await {
-                let _ = tx.send(msg);
+            if let Some(msg) = opsdeck_core::watch::fetch_silences(&config).await {
+                let _ = tx.send(Msg::Fact(msg));
             }
         });
     }
 
     /// Expires the silence `id` in the background.
-    pub fn expire_silence(&mut self, id: String, model: &Model) {
+    pub fn expire_silence(&mut self, id: String, world: &World) {
         let exec = match &self.exec {
             Ok(e) => e.clone(),
             Err(e) => {
@@ -41,7 +41,7 @@ impl ActionRunner {
                 return;
             }
         };
-        let what = model
+        let what = world
             .silences
             .silences
             .iter()
@@ -50,13 +50,13 @@ impl ActionRunner {
             .unwrap_or_else(|| id.clone());
         let (tx, config) = (self.tx.clone(), self.config.clone());
         self.chores.spawn(async move {
-            let line = match crate::actions::silences::expire(&exec, &id, &what).await {
+            let line = match opsdeck_core::actions::silences::expire(&exec, &id, &what).await {
                 Ok(()) => format!("silence {id} expired ({what})"),
                 Err(e) => format!("silence {id} not expired: {e}"),
             };
             let _ = tx.send(Msg::Notice(line));
-            if let Some(msg) = crate::collect::fetch_silences(&config).await {
-                let _ = tx.send(msg);
+            if let Some(msg) = opsdeck_core::watch::fetch_silences(&config).await {
+                let _ = tx.send(Msg::Fact(msg));
             }
         });
     }

@@ -1,8 +1,8 @@
 //! The `status --json` document. Field names here are public: rename nothing.
 
-use crate::model::views::{ImageRow, ServiceCell};
-use crate::model::{Model, Reach};
 use chrono::{DateTime, Utc};
+use opsdeck_core::world::views::{ImageRow, ServiceCell};
+use opsdeck_core::world::{Reach, World};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -29,15 +29,15 @@ pub struct ActionJson {
     pub kind: String,
     pub service: String,
     pub env: String,
-    pub from: Option<crate::store::ImageRef>,
-    pub to: crate::store::ImageRef,
+    pub from: Option<opsdeck_core::store::ImageRef>,
+    pub to: opsdeck_core::store::ImageRef,
     pub hosts: Vec<String>,
     pub user: String,
     pub started_at: DateTime<Utc>,
     pub running: bool,
     /// The last step journaled, and its phase.
     pub step: Option<String>,
-    pub outcome: Option<crate::store::ActionOutcome>,
+    pub outcome: Option<opsdeck_core::store::ActionOutcome>,
     pub reason: Option<String>,
     pub finished_at: Option<DateTime<Utc>>,
 }
@@ -57,7 +57,7 @@ pub struct LockJson {
 #[derive(Debug, Serialize)]
 pub struct EnvJson {
     pub name: String,
-    pub approval: crate::config::ApprovalPolicy,
+    pub approval: opsdeck_core::config::ApprovalPolicy,
     pub hosts: Vec<HostJson>,
     pub haproxy: ReachJson,
     pub services: Vec<ServiceCell>,
@@ -99,9 +99,9 @@ fn reach(r: &Reach) -> ReachJson {
     }
 }
 
-/// The status document for `model`.
-pub fn to_json(model: &Model) -> StatusJson {
-    let environments = model
+/// The status document for `world`.
+pub fn to_json(world: &World) -> StatusJson {
+    let environments = world
         .config
         .environments
         .iter()
@@ -112,7 +112,7 @@ pub fn to_json(model: &Model) -> StatusJson {
                 .hosts
                 .iter()
                 .map(|h| {
-                    let state = model
+                    let state = world
                         .hosts
                         .iter()
                         .find(|(id, _)| id.env == env.name && id.host == h.name)
@@ -124,12 +124,12 @@ pub fn to_json(model: &Model) -> StatusJson {
                     }
                 })
                 .collect(),
-            haproxy: reach(model.lbs.get(&env.name).map(|l| &l.reach).unwrap_or(&Reach::Pending)),
-            services: model.config.services.iter().filter_map(|s| model.service_cell(&env.name, &s.name)).collect(),
+            haproxy: reach(world.lbs.get(&env.name).map(|l| &l.reach).unwrap_or(&Reach::Pending)),
+            services: world.config.services.iter().filter_map(|s| world.service_cell(&env.name, &s.name)).collect(),
         })
         .collect();
-    let images = model.config.services.iter().map(|s| (s.name.clone(), model.image_rows(&s.name))).collect();
-    let alerts = model
+    let images = world.config.services.iter().map(|s| (s.name.clone(), world.image_rows(&s.name))).collect();
+    let alerts = world
         .alert_rows()
         .into_iter()
         .map(|a| AlertJson {
@@ -140,7 +140,7 @@ pub fn to_json(model: &Model) -> StatusJson {
             since: a.starts_at,
         })
         .collect();
-    let actions = model
+    let actions = world
         .actions
         .recent
         .iter()
@@ -155,13 +155,16 @@ pub fn to_json(model: &Model) -> StatusJson {
             user: e.action.user.clone(),
             started_at: e.action.started_at,
             running: e.finish.is_none(),
-            step: e.steps.last().map(|s| format!("{} ({})", s.step_name, crate::actions::events::phase_word(s.phase))),
+            step: e
+                .steps
+                .last()
+                .map(|s| format!("{} ({})", s.step_name, opsdeck_core::actions::events::phase_word(s.phase))),
             outcome: e.finish.as_ref().map(|f| f.outcome),
             reason: e.finish.as_ref().map(|f| f.reason.clone()),
             finished_at: e.finish.as_ref().map(|f| f.at),
         })
         .collect();
-    let locks = model
+    let locks = world
         .actions
         .locks
         .iter()
@@ -179,24 +182,24 @@ pub fn to_json(model: &Model) -> StatusJson {
     StatusJson {
         actions,
         locks,
-        store_error: model.actions.error.clone(),
-        generated_at: model.now,
+        store_error: world.actions.error.clone(),
+        generated_at: world.now,
         environments,
         images,
         alerts,
-        registry: reach(&model.registry.reach),
-        alertmanager: model.alerts.configured.then(|| reach(&model.alerts.reach)),
+        registry: reach(&world.registry.reach),
+        alertmanager: world.alerts.configured.then(|| reach(&world.alerts.reach)),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::gen_demo_model;
+    use crate::test_support::gen_demo_world;
 
     #[test]
     fn the_public_fields_are_there() {
-        let v = serde_json::to_value(to_json(&gen_demo_model())).expect("serializes");
+        let v = serde_json::to_value(to_json(&gen_demo_world())).expect("serializes");
         let prod = &v["environments"][2];
         assert_eq!(prod["name"], "prod");
         let api = &prod["services"][0];

@@ -1,30 +1,30 @@
 //! `opsdeck status` without `--json`: one line per service and environment, for a person.
 
-use crate::model::views::short_digest;
-use crate::model::{short_age, Model, Reach};
+use opsdeck_core::world::views::short_digest;
+use opsdeck_core::world::{short_age, Reach, World};
 use std::fmt::Write;
 
-pub fn to_text(model: &Model) -> String {
+pub fn to_text(world: &World) -> String {
     let mut out = String::new();
     let down = |name: &str, r: &Reach, out: &mut String| {
         if let Reach::Down { reason, since } = r {
-            let _ = writeln!(out, "{name}: unreachable for {}: {reason}", short_age(*since, model.now));
+            let _ = writeln!(out, "{name}: unreachable for {}: {reason}", short_age(*since, world.now));
         }
     };
-    down("registry", &model.registry.reach, &mut out);
-    if model.alerts.configured {
-        down("alertmanager", &model.alerts.reach, &mut out);
+    down("registry", &world.registry.reach, &mut out);
+    if world.alerts.configured {
+        down("alertmanager", &world.alerts.reach, &mut out);
     }
-    for env in &model.config.environments {
+    for env in &world.config.environments {
         let _ = writeln!(out, "{}", env.name);
-        for (id, host) in model.hosts.iter().filter(|(id, _)| id.env == env.name) {
+        for (id, host) in world.hosts.iter().filter(|(id, _)| id.env == env.name) {
             down(&format!("  host {}", id.host), &host.reach, &mut out);
         }
-        if let Some(lb) = model.lbs.get(&env.name) {
+        if let Some(lb) = world.lbs.get(&env.name) {
             down("  haproxy", &lb.reach, &mut out);
         }
-        for svc in &model.config.services {
-            let Some(c) = model.service_cell(&env.name, &svc.name) else { continue };
+        for svc in &world.config.services {
+            let Some(c) = world.service_cell(&env.name, &svc.name) else { continue };
             let image = c
                 .image
                 .as_ref()
@@ -42,7 +42,7 @@ pub fn to_text(model: &Model) -> String {
             );
         }
     }
-    let firing = model.alerts.alerts.iter().filter(|a| a.state == "active").count();
+    let firing = world.alerts.alerts.iter().filter(|a| a.state == "active").count();
     let _ = writeln!(out, "alerts: {firing} firing");
     out
 }

@@ -21,7 +21,7 @@ const SHOWN_LABELS: [&str; 4] = ["alertname", "severity", "service", "env"];
 
 pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, focused: bool) {
     // An unconfigured Alertmanager has no alerts to count, whatever is left in the model.
-    let rows = if model.alerts.configured { model.alert_rows() } else { Vec::new() };
+    let rows = if model.world.alerts.configured { model.world.alert_rows() } else { Vec::new() };
     let firing = rows.iter().filter(|a| is_active(a)).count();
     let silenced = rows.len() - firing;
     let subject = match (firing, silenced) {
@@ -33,17 +33,17 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, focuse
     let mut inner = block.inner(area);
     block.render(area, buf);
 
-    if !model.alerts.configured {
+    if !model.world.alerts.configured {
         Paragraph::new(Line::styled("no alertmanager configured", theme.dim)).render(inner, buf);
         return;
     }
-    if let Some(line) = outage_line(model, theme, "alertmanager", &model.alerts.reach) {
+    if let Some(line) = outage_line(model, theme, "alertmanager", &model.world.alerts.reach) {
         let [top, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
         Paragraph::new(line).render(top, buf);
         inner = rest;
     }
     if rows.is_empty() {
-        let text = match model.alerts.reach {
+        let text = match model.world.alerts.reach {
             Reach::Pending => Line::styled(format!("{PENDING} waiting for alertmanager"), theme.dim),
             Reach::Up { .. } => Line::styled("no alerts firing", theme.ok),
             Reach::Down { .. } => Line::default(),
@@ -124,7 +124,7 @@ fn alert_columns<'a>(model: &Model, theme: &Theme, rows: &[&Alert], merged_state
         });
         name.push(vec![Line::from(alert.name.clone())]);
         tgt.push(vec![Line::from(target(alert))]);
-        let since = alert.starts_at.map(|t| short_age(t, model.now)).unwrap_or_else(|| "?".into());
+        let since = alert.starts_at.map(|t| short_age(t, model.world.now)).unwrap_or_else(|| "?".into());
         age.push(vec![Line::from(since)]);
         state.push(vec![Line::from(state_word(alert).to_string())]);
         let text = alert.annotations.get("summary").or_else(|| alert.annotations.get("description"));
@@ -171,8 +171,8 @@ mod tests {
     #[test]
     fn alerts_alertmanager_down() {
         let mut m = gen_demo_model();
-        m.alerts.alerts.clear();
-        m.alerts.reach = Reach::Down { reason: "HTTP 502".into(), since: m.now - Duration::minutes(3) };
+        m.world.alerts.alerts.clear();
+        m.world.alerts.reach = Reach::Down { reason: "HTTP 502".into(), since: m.world.now - Duration::minutes(3) };
         assert_snapshot!(pane(&m, 40, 5, render, false));
     }
 
@@ -180,7 +180,7 @@ mod tests {
     #[test]
     fn alerts_not_configured() {
         let mut m = gen_demo_model();
-        m.alerts.configured = false;
+        m.world.alerts.configured = false;
         assert_snapshot!(pane(&m, 40, 5, render, false));
     }
 
@@ -188,7 +188,7 @@ mod tests {
     #[test]
     fn alerts_none_firing() {
         let mut m = gen_demo_model();
-        m.alerts.alerts.clear();
+        m.world.alerts.alerts.clear();
         assert_snapshot!(pane(&m, 40, 5, render, false));
     }
 

@@ -7,8 +7,8 @@ use super::columns::{self, Column};
 use super::common::{fit_line, pane_block, pane_title};
 use crate::model::approvals::shown_state;
 use crate::model::{short_age, Model};
-use crate::store::{Request, RequestState};
 use crate::theme::Theme;
+use opsdeck_core::store::{Request, RequestState};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -21,27 +21,27 @@ const DETAIL: u16 = 3;
 
 /// Rows the pane would like: its list, the detail under it and the borders.
 pub fn wanted_height(model: &Model) -> u16 {
-    let rows = model.request_rows().len().max(1) as u16;
+    let rows = model.world.request_rows().len().max(1) as u16;
     // The detail's lines wrap in a pane a third of the screen wide: about two each.
-    rows + 1 + 2 * DETAIL + 2 + u16::from(model.approvals.error.is_some())
+    rows + 1 + 2 * DETAIL + 2 + u16::from(model.world.approvals.error.is_some())
 }
 
 pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, focused: bool) {
-    let rows = model.request_rows();
-    let pending = model.pending_requests();
+    let rows = model.world.request_rows();
+    let pending = model.world.pending_requests();
     let subject = (pending > 0).then(|| format!("{pending} pending"));
     let block = pane_block(pane_title("Approvals", subject.as_deref()), theme, focused);
     let mut inner = block.inner(area);
     block.render(area, buf);
 
-    if let Some(error) = &model.approvals.error {
+    if let Some(error) = &model.world.approvals.error {
         let [top, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
         let line = Line::styled(format!("✗ state store: {error}"), theme.crit);
         Paragraph::new(fit_line(line, usize::from(top.width))).render(top, buf);
         inner = rest;
     }
     if rows.is_empty() {
-        let text = if !model.approvals.loaded && model.approvals.error.is_none() {
+        let text = if !model.world.approvals.loaded && model.world.approvals.error.is_none() {
             super::common::PENDING
         } else {
             "no approval requests: p or r where approval is required files one"
@@ -100,10 +100,10 @@ pub fn from_text(request: &Request) -> String {
 
 /// "55m" until `request` expires, or "" once it is not pending.
 fn time_left(model: &Model, request: &Request) -> String {
-    if shown_state(request, model.now) != RequestState::Pending {
+    if shown_state(request, model.world.now) != RequestState::Pending {
         return String::new();
     }
-    short_age(model.now, request.expires_at)
+    short_age(model.world.now, request.expires_at)
 }
 
 /// The list's columns, most important kept first: where and how it stands, then what changes, who
@@ -119,13 +119,13 @@ fn request_columns<'a>(model: &Model, theme: &Theme, rows: &[&Request]) -> Vec<C
     let mut decided = Column::new("decided", 2, 5).max(12);
     for r in rows {
         id.push(vec![Line::styled(format!("#{}", r.id), theme.dim)]);
-        let (word, style) = state_word(theme, shown_state(r, model.now));
+        let (word, style) = state_word(theme, shown_state(r, model.world.now));
         state.push(vec![Line::styled(word, style)]);
         target.push(vec![Line::from(r.subject())]);
         let from = r.from.as_ref().map_or("none", |f| f.tag.as_str());
         change.push(vec![Line::from(format!("{from} -> {}", r.to.tag)), Line::from(format!("-> {}", r.to.tag))]);
         asked.push(vec![Line::from(r.requested_by.clone())]);
-        age.push(vec![Line::styled(short_age(r.created_at, model.now), theme.dim)]);
+        age.push(vec![Line::styled(short_age(r.created_at, model.world.now), theme.dim)]);
         left.push(vec![Line::styled(time_left(model, r), theme.text)]);
         decided.push(vec![Line::from(r.decided_by.clone().unwrap_or_default())]);
     }
@@ -138,7 +138,10 @@ fn detail<'a>(model: &Model, theme: &Theme, r: &Request) -> Vec<Line<'a>> {
     let to = format!("{} {}", r.to.tag, crate::model::views::short_digest(&r.to.digest));
     let what = format!("{} {}: {} -> {to} on {}", r.kind, r.subject(), from_text(r), r.hosts.join(", "));
     let asked = Line::from(vec![
-        Span::styled(format!("asked by {} {} ago: ", r.requested_by, short_age(r.created_at, model.now)), theme.dim),
+        Span::styled(
+            format!("asked by {} {} ago: ", r.requested_by, short_age(r.created_at, model.world.now)),
+            theme.dim,
+        ),
         Span::styled(r.reason.clone(), theme.text),
     ]);
     vec![
@@ -151,29 +154,30 @@ fn detail<'a>(model: &Model, theme: &Theme, r: &Request) -> Vec<Line<'a>> {
 /// Where `r` stands, for this user: who it waits for and until when (and `a`/`x` when they may
 /// use them), or who decided it and how it ended.
 fn standing<'a>(model: &Model, theme: &Theme, r: &Request) -> Line<'a> {
-    let state = shown_state(r, model.now);
+    let state = shown_state(r, model.world.now);
     let (word, style) = state_word(theme, state);
     let by = r.decided_by.as_ref().map(|b| format!(" by {b}")).unwrap_or_default();
-    let ago = r.decided_at.map(|t| format!(" {} ago", short_age(t, model.now))).unwrap_or_default();
+    let ago = r.decided_at.map(|t| format!(" {} ago", short_age(t, model.world.now))).unwrap_or_default();
     let why = r.decision_reason.as_ref().filter(|w| !w.is_empty()).map(|w| format!(": {w}")).unwrap_or_default();
     let action = r.action_id.map(|a| format!("action #{}", a.0));
     match state {
         RequestState::Pending => {
             let deciders = model
+                .world
                 .config
                 .environment(&r.env)
-                .map(|e| crate::approvals::deciders(e, &r.requested_by))
+                .map(|e| opsdeck_core::approvals::deciders(e, &r.requested_by))
                 .unwrap_or_default();
             let until = format!(
                 "waiting for {} until {} UTC ({} left)",
                 deciders.join(", "),
                 r.expires_at.format("%H:%M"),
-                short_age(model.now, r.expires_at)
+                short_age(model.world.now, r.expires_at)
             );
             let mut spans = vec![Span::styled(until, theme.notice)];
-            let keys: &[(&str, &str)] = if r.requested_by == model.user {
+            let keys: &[(&str, &str)] = if r.requested_by == model.world.user {
                 &[("x", " withdraws it")]
-            } else if deciders.iter().any(|d| d == &model.user) {
+            } else if deciders.iter().any(|d| d == &model.world.user) {
                 &[("a", " approve"), ("x", " reject")]
             } else {
                 &[]
@@ -249,7 +253,7 @@ mod tests {
     fn approvals_empty() {
         let mut m = crate::test_support::gen_demo_model();
         assert!(pane(&m, 60, 5, render, false).to_string().contains(super::super::common::PENDING));
-        m.approvals.loaded = true;
+        m.world.approvals.loaded = true;
         assert_snapshot!(pane(&m, 70, 5, render, false));
     }
 
@@ -271,7 +275,7 @@ mod tests {
     fn the_keys_offered_follow_who_is_looking() {
         let text = |user: &str| {
             let mut m = focused(0);
-            m.user = user.into();
+            m.world.user = user.into();
             pane(&m, 120, 20, render, true).to_string()
         };
         assert!(text("bob").contains("a approve · x reject"));

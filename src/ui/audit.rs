@@ -20,8 +20,8 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     Clear.render(area, buf);
     let rows = model.audit_rows();
     let view = &model.ui.audit;
-    let loaded = model.audit.rows.len();
-    let total = model.audit.total();
+    let loaded = model.world.audit.rows.len();
+    let total = model.world.audit.total();
     let count = if view.filter.trim().is_empty() {
         format!("{loaded} records")
     } else {
@@ -31,7 +31,7 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let block = pane_block(Line::from(format!(" Audit trail · {count}{tail} ")), theme, true);
     let mut inner = block.inner(area);
     block.render(area, buf);
-    if let Some(error) = &model.audit.error {
+    if let Some(error) = &model.world.audit.error {
         let [top, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
         let line = Line::styled(format!("✗ cannot read the audit trail: {error} (opsdeck audit verify)"), theme.crit);
         Paragraph::new(fit_line(line, usize::from(top.width))).render(top, buf);
@@ -42,9 +42,9 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let width = usize::from(inner.width);
     Paragraph::new(fit_line(filter_line(model, theme, rows.len()), width)).render(filter_area, buf);
     if rows.is_empty() {
-        let text = if !model.audit.loaded && model.audit.error.is_none() {
+        let text = if !model.world.audit.loaded && model.world.audit.error.is_none() {
             super::common::PENDING.to_string()
-        } else if model.audit.rows.is_empty() {
+        } else if model.world.audit.rows.is_empty() {
             "no audit records yet".to_string()
         } else {
             format!("no record matches {:?}", view.filter.trim())
@@ -173,7 +173,7 @@ mod tests {
     #[test]
     fn audit_counts_and_says_when_nothing_matches() {
         let all = gen_audit_model();
-        let n = all.audit.rows.len();
+        let n = all.world.audit.rows.len();
         assert!(screen(&all, 120, 30).to_string().contains(&format!("Audit trail · {n} records")));
         let m = filtered("carol", false);
         let shown = m.audit_rows().len();

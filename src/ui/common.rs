@@ -56,7 +56,7 @@ pub fn pane_title<'a>(name: &'a str, subject: Option<&str>) -> Line<'a> {
 /// How long a system has been down, when it is.
 pub fn down_age(model: &Model, reach: &Reach) -> Option<String> {
     match reach {
-        Reach::Down { since, .. } => Some(short_age(*since, model.now)),
+        Reach::Down { since, .. } => Some(short_age(*since, model.world.now)),
         _ => None,
     }
 }
@@ -71,13 +71,13 @@ pub fn outage_line<'a>(model: &Model, theme: &Theme, system: &str, reach: &Reach
 /// The age to append to a health reason that comes from a host or HAProxy being down
 /// ("prod-2: docker: no answer within 3s" -> "42s"), so the reason says for how long.
 pub fn reason_age(model: &Model, env: &str, reason: &str) -> Option<String> {
-    let host = model.hosts.iter().filter(|(id, _)| id.env == env).find(|(id, h)| {
+    let host = model.world.hosts.iter().filter(|(id, _)| id.env == env).find(|(id, h)| {
         h.reach.down_reason().is_some_and(|r| reason == r || reason.starts_with(&format!("{}: ", id.host)))
     });
     if let Some((_, h)) = host {
         return down_age(model, &h.reach);
     }
-    let lb = model.lbs.get(env).filter(|lb| lb.reach.down_reason() == Some(reason))?;
+    let lb = model.world.lbs.get(env).filter(|lb| lb.reach.down_reason() == Some(reason))?;
     down_age(model, &lb.reach)
 }
 

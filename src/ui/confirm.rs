@@ -5,9 +5,9 @@
 //! action needs another person's approval, for a reason: Enter then files a request.
 
 use super::common::{centered, text_width};
-use crate::actions::{ActionKind, ActionPlan};
 use crate::model::actions::{Confirm, RequestDraft};
 use crate::theme::Theme;
+use opsdeck_core::actions::{ActionKind, ActionPlan};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -279,8 +279,8 @@ mod tests {
 
     fn with_confirm(confirm: Confirm) -> crate::model::Model {
         let mut m = gen_actions_model();
-        m.actions.recent.clear();
-        m.actions.locks.clear();
+        m.world.actions.recent.clear();
+        m.world.actions.locks.clear();
         m.ui.confirm = Some(confirm);
         m
     }

@@ -20,7 +20,7 @@ const MAX_WIDTH: u16 = 110;
 pub fn render(model: &Model, view: &ContainerView, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let rect = centered(area, area.width.saturating_sub(4).min(MAX_WIDTH), area.height.saturating_sub(2));
     Clear.render(rect, buf);
-    let live = model.live_slot(&view.slot.env, &view.slot.service).is_some_and(|l| l == view.slot.slot);
+    let live = model.world.live_slot(&view.slot.env, &view.slot.service).is_some_and(|l| l == view.slot.slot);
     let title = format!(
         " Container {} · {} · {}{} ",
         view.name,
@@ -58,7 +58,7 @@ pub fn render(model: &Model, view: &ContainerView, theme: &Theme, area: Rect, bu
 fn detail_lines<'a>(model: &Model, d: &ContainerDetail, theme: &Theme) -> Vec<Line<'a>> {
     let when = |t: Option<DateTime<Utc>>| {
         t.map_or("–".to_string(), |t| {
-            format!("{} ({} ago)", t.format("%Y-%m-%d %H:%M:%S UTC"), short_age(t, model.now))
+            format!("{} ({} ago)", t.format("%Y-%m-%d %H:%M:%S UTC"), short_age(t, model.world.now))
         })
     };
     let field = |name: &str, value: String| {
@@ -112,7 +112,7 @@ fn detail_lines<'a>(model: &Model, d: &ContainerDetail, theme: &Theme) -> Vec<Li
     for p in &d.health_log {
         let at = p
             .start
-            .map_or("–".to_string(), |t| format!("{} ({} ago)", t.format("%H:%M:%S"), short_age(t, model.now)));
+            .map_or("–".to_string(), |t| format!("{} ({} ago)", t.format("%H:%M:%S"), short_age(t, model.world.now)));
         let style = if p.exit_code == 0 { theme.text } else { theme.crit };
         out.push(Line::from(vec![
             Span::styled(format!("  {at}  "), theme.dim),

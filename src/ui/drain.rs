@@ -15,13 +15,15 @@ pub const HEIGHT: u16 = 2;
 
 /// Whether the view belongs on screen for `entry`: from the drain until the old slot is stopped
 /// (then `C` no longer goes back, and the count is history).
-pub fn shown(entry: &crate::store::JournalEntry) -> bool {
-    let Ok(plan) = serde_json::from_value::<crate::actions::ActionPlan>(entry.action.plan.clone()) else {
+pub fn shown(entry: &opsdeck_core::store::JournalEntry) -> bool {
+    let Ok(plan) = serde_json::from_value::<opsdeck_core::actions::ActionPlan>(entry.action.plan.clone()) else {
         return false;
     };
     entry.finish.is_none()
         && !entry.steps.iter().any(|s| {
-            plan.steps.get(s.step_index as usize).is_some_and(|st| matches!(st, crate::actions::Step::StopOld { .. }))
+            plan.steps
+                .get(s.step_index as usize)
+                .is_some_and(|st| matches!(st, opsdeck_core::actions::Step::StopOld { .. }))
         })
 }
 

@@ -25,13 +25,14 @@ pub const DETAIL_LINES: u16 = 2;
 
 /// Rows the pane needs to show everything: borders, header, one row per service, details.
 pub fn wanted_height(model: &Model) -> u16 {
-    let header = if model.config.environments.iter().any(|e| !down_hosts(model, &e.name).is_empty()) { 2 } else { 1 };
-    2 + header + model.config.services.len() as u16 + DETAIL_LINES
+    let header =
+        if model.world.config.environments.iter().any(|e| !down_hosts(model, &e.name).is_empty()) { 2 } else { 1 };
+    2 + header + model.world.config.services.len() as u16 + DETAIL_LINES
 }
 
 pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, focused: bool) {
-    let envs: Vec<&str> = model.config.environments.iter().map(|e| e.name.as_str()).collect();
-    let services: Vec<&str> = model.config.services.iter().map(|s| s.name.as_str()).collect();
+    let envs: Vec<&str> = model.world.config.environments.iter().map(|e| e.name.as_str()).collect();
+    let services: Vec<&str> = model.world.config.services.iter().map(|s| s.name.as_str()).collect();
     let env_col = model.ui.env_col.min(envs.len().saturating_sub(1));
 
     // The title depends on how many environments fit, so the frame is drawn after fitting.
@@ -111,6 +112,7 @@ fn table_columns<'a>(
 /// Hosts of `env` that do not answer, with how long they have not.
 fn down_hosts<'a>(model: &'a Model, env: &str) -> Vec<(&'a str, String)> {
     model
+        .world
         .hosts
         .iter()
         .filter(|(id, _)| id.env == env)
@@ -131,8 +133,9 @@ fn env_header<'a>(model: &Model, theme: &Theme, env: &str) -> Text<'a> {
 
 /// Whether nothing about `env` has arrived yet.
 fn env_pending(model: &Model, env: &str) -> bool {
-    let hosts_pending = model.hosts.iter().filter(|(id, _)| id.env == env).all(|(_, h)| h.reach == Reach::Pending);
-    hosts_pending && model.lbs.get(env).is_none_or(|lb| lb.reach == Reach::Pending)
+    let hosts_pending =
+        model.world.hosts.iter().filter(|(id, _)| id.env == env).all(|(_, h)| h.reach == Reach::Pending);
+    hosts_pending && model.world.lbs.get(env).is_none_or(|lb| lb.reach == Reach::Pending)
 }
 
 /// Marks a service/environment that an action holds the lock on (one action at a time).
@@ -149,11 +152,11 @@ pub const PENDING_GLYPH: &str = "◇";
 /// slot.
 fn cell_variants<'a>(model: &Model, theme: &Theme, env: &str, service: &str) -> Vec<Line<'a>> {
     let variants = cell_content(model, theme, env, service);
-    let mark = if model.actions.lock(service, env).is_some() {
+    let mark = if model.world.actions.lock(service, env).is_some() {
         LOCK_GLYPH
-    } else if model.pending_request(service, env).is_some() {
+    } else if model.world.pending_request(service, env).is_some() {
         PENDING_GLYPH
-    } else if model.service_cell(env, service).is_some_and(|c| c.lb_mismatch.is_some()) {
+    } else if model.world.service_cell(env, service).is_some_and(|c| c.lb_mismatch.is_some()) {
         MISMATCH_GLYPH
     } else {
         return variants;
@@ -173,7 +176,7 @@ fn cell_variants<'a>(model: &Model, theme: &Theme, env: &str, service: &str) -> 
 
 /// A cell's content from most to least detailed: "v1.2.0 blue ● ↓1" down to "v1.2.0 ●".
 fn cell_content<'a>(model: &Model, theme: &Theme, env: &str, service: &str) -> Vec<Line<'a>> {
-    let Some(cell) = model.service_cell(env, service) else {
+    let Some(cell) = model.world.service_cell(env, service) else {
         // The service is not routed in this environment.
         return vec![Line::styled("–", theme.dim)];
     };
@@ -220,7 +223,7 @@ fn cell_content<'a>(model: &Model, theme: &Theme, env: &str, service: &str) -> V
 /// why it is not healthy, with for how long when a host is down, after who holds its lock.
 fn detail<'a>(model: &Model, theme: &Theme, env: &str, service: &str, width: u16) -> Paragraph<'a> {
     let fit = |line: Line<'a>| common::fit_line(line, usize::from(width));
-    let Some(cell) = model.service_cell(env, service) else {
+    let Some(cell) = model.world.service_cell(env, service) else {
         return Paragraph::new(fit(Line::styled(format!("{service} is not routed in {env}"), theme.dim)));
     };
     let what = summary(model, &cell);
@@ -237,12 +240,12 @@ fn detail<'a>(model: &Model, theme: &Theme, env: &str, service: &str, width: u16
     if let Some(m) = &cell.lb_mismatch {
         second.insert(0, Span::styled(format!("{MISMATCH_GLYPH} {} · ", m.message), theme.warn));
     }
-    if let Some(r) = model.pending_request(service, env) {
+    if let Some(r) = model.world.pending_request(service, env) {
         let what = format!("{PENDING_GLYPH} request #{} by {} waits for approval · ", r.id, r.requested_by);
         second.insert(0, Span::styled(what, theme.notice));
     }
-    if let Some(lock) = model.actions.lock(service, env) {
-        let who = format!("{LOCK_GLYPH} locked by {} {} · ", lock.holder.user, short_age(lock.since, model.now));
+    if let Some(lock) = model.world.actions.lock(service, env) {
+        let who = format!("{LOCK_GLYPH} locked by {} {} · ", lock.holder.user, short_age(lock.since, model.world.now));
         second.insert(0, Span::styled(who, theme.warn));
     }
     Paragraph::new(vec![fit(Line::styled(what, theme.text)), fit(Line::from(second))])
@@ -261,17 +264,22 @@ fn summary(model: &Model, cell: &ServiceCell) -> String {
         out.push_str(&format!(" · idle {} {}", crate::model::views::other_slot(slot), idle.tag));
     }
     if let Some(d) = cell.drift.filter(|d| *d > 0) {
-        let envs = &model.config.environments;
+        let envs = &model.world.config.environments;
         let prev =
             envs.iter().position(|e| e.name == cell.env).and_then(|i| i.checked_sub(1)).and_then(|i| envs.get(i));
         if let Some(prev) = prev {
             out.push_str(&format!(" · {d} behind {}", prev.name));
         }
     }
-    if let Some(at) =
-        model.health.iter().filter(|(id, _)| id.env == cell.env && id.service == cell.service).map(|(_, e)| e.at).max()
+    if let Some(at) = model
+        .world
+        .health
+        .iter()
+        .filter(|(id, _)| id.env == cell.env && id.service == cell.service)
+        .map(|(_, e)| e.at)
+        .max()
     {
-        out.push_str(&format!(" · checked {} ago", short_age(at, model.now)));
+        out.push_str(&format!(" · checked {} ago", short_age(at, model.world.now)));
     }
     out
 }
@@ -301,13 +309,13 @@ mod tests {
     #[test]
     fn envs_many_environments_narrow() {
         let mut m = focused(Pane::Environments);
-        let mut config = (*m.config).clone();
+        let mut config = (*m.world.config).clone();
         for name in ["qa", "perf", "canary"] {
             let mut env = config.environments[0].clone();
             env.name = name.into();
             config.environments.insert(1, env);
         }
-        m.config = Arc::new(config);
+        m.world.config = Arc::new(config);
         m.ui.env_col = 4;
         assert_snapshot!(pane(&m, 40, 10, render, true));
     }

@@ -15,7 +15,7 @@ use ratatui::widgets::{Paragraph, StatefulWidget, Table, TableState, Widget};
 
 pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, focused: bool) {
     let env = model.selected_env();
-    let rows = model.slot_rows(env);
+    let rows = model.world.slot_rows(env);
     let problems = rows.iter().filter(|r| r.live && r.health != Health::Healthy).count();
     let subject = match (env, problems) {
         (Some(e), 0) => e.to_string(),
@@ -106,7 +106,7 @@ fn reason(model: &Model, row: &SlotRow) -> String {
 
 fn host_reach<'a>(model: &'a Model, row: &SlotRow) -> Option<&'a Reach> {
     let id = HostId { env: row.id.env.clone(), host: row.id.host.clone() };
-    model.hosts.get(&id).map(|h| &h.reach)
+    model.world.hosts.get(&id).map(|h| &h.reach)
 }
 
 fn slot_columns<'a>(model: &Model, theme: &Theme, rows: &[SlotRow]) -> Vec<Column<'a>> {
@@ -163,7 +163,7 @@ fn health_variants<'a>(row: &SlotRow, health: Health, style: Style) -> Vec<Line<
 /// HAProxy's server: "UP ready 3/1200 5xx:2" down to "UP".
 fn haproxy_variants<'a>(model: &Model, theme: &Theme, row: &SlotRow) -> Vec<Line<'a>> {
     let Some(s) = &row.server else {
-        let lb = model.lbs.get(&row.id.env).map(|lb| &lb.reach);
+        let lb = model.world.lbs.get(&row.id.env).map(|lb| &lb.reach);
         return match lb {
             Some(Reach::Down { .. }) => vec![Line::styled("✗ down", theme.warn), Line::styled("✗", theme.warn)],
             Some(Reach::Up { .. }) => vec![Line::styled("no server", theme.dim), Line::styled("–", theme.dim)],

@@ -16,7 +16,7 @@ use ratatui::widgets::{Axis, Chart, Clear, Dataset, GraphType, LegendPosition, P
 pub fn render(model: &Model, slot: &SlotId, theme: &Theme, area: Rect, buf: &mut Buffer) {
     Clear.render(area, buf);
     let window = WINDOW.num_seconds();
-    let live = model.live_slot(&slot.env, &slot.service).is_some_and(|l| l == slot.slot);
+    let live = model.world.live_slot(&slot.env, &slot.service).is_some_and(|l| l == slot.slot);
     let title = format!(
         " Health over time · {}/{} {}{} on {} · last {}m ",
         slot.service,
@@ -29,8 +29,8 @@ pub fn render(model: &Model, slot: &SlotId, theme: &Theme, area: Rect, buf: &mut
     let block = pane_block(Line::from(title), theme, true);
     let inner = block.inner(area);
     block.render(area, buf);
-    let latency = model.history.latency.get(slot);
-    let traffic = model.history.traffic_of(slot);
+    let latency = model.world.history.latency.get(slot);
+    let traffic = model.world.history.traffic_of(slot);
     let [summary, top, bottom, keys] =
         Layout::vertical([Constraint::Length(1), Constraint::Fill(1), Constraint::Fill(1), Constraint::Length(1)])
             .areas(inner);
@@ -55,8 +55,8 @@ pub fn render(model: &Model, slot: &SlotId, theme: &Theme, area: Rect, buf: &mut
 fn summary_line<'a>(model: &Model, slot: &SlotId, theme: &Theme) -> Line<'a> {
     let latest = |r: Option<&Ring>| r.and_then(Ring::latest).map(|s| s.value);
     let max = |r: Option<&Ring>| r.and_then(|r| r.iter().map(|s| s.value).reduce(f64::max));
-    let latency = model.history.latency.get(slot);
-    let traffic = model.history.traffic_of(slot);
+    let latency = model.world.history.latency.get(slot);
+    let traffic = model.world.history.traffic_of(slot);
     let (req, err) = (traffic.map(|t| &t.requests), traffic.map(|t| &t.errors));
     let ms = |v: Option<f64>| v.map_or("–".to_string(), |v| format!("{v:.0}ms"));
     let per = |v: Option<f64>| v.map_or("–".to_string(), rate);
@@ -72,7 +72,7 @@ fn summary_line<'a>(model: &Model, slot: &SlotId, theme: &Theme) -> Line<'a> {
 
 /// Samples as (seconds ago, negative; value).
 fn points(model: &Model, ring: Option<&Ring>) -> Vec<(f64, f64)> {
-    ring.map(|r| r.iter().map(|s| (-((model.now - s.at).num_milliseconds() as f64) / 1000.0, s.value)).collect())
+    ring.map(|r| r.iter().map(|s| (-((model.world.now - s.at).num_milliseconds() as f64) / 1000.0, s.value)).collect())
         .unwrap_or_default()
 }
 

@@ -17,14 +17,14 @@ pub fn columns<'a>(model: &Model, theme: &Theme, rows: &[SlotRow], explaining: b
     let mut latency = Column::new("latency", 3, 7);
     let mut requests = Column::new("req/s", rate_priority, 6);
     let mut errors = Column::new("5xx/s", rate_priority, 6);
-    let now = model.now;
+    let now = model.world.now;
     for row in rows {
-        let ring = model.history.latency.get(&row.id).filter(|r| !r.is_empty());
+        let ring = model.world.history.latency.get(&row.id).filter(|r| !r.is_empty());
         latency.push(match ring {
             Some(r) => [16, 12, 7].iter().map(|n| Line::styled(spark(r, now, *n), theme.text)).collect(),
             None => vec![Line::default()],
         });
-        let traffic = model.history.traffic_of(&row.id);
+        let traffic = model.world.history.traffic_of(&row.id);
         requests.push(rate_cells(traffic.map(|t| &t.requests), model, theme.text));
         let bad = traffic.and_then(|t| t.errors.latest()).is_some_and(|s| s.value > 0.0);
         errors.push(rate_cells(traffic.map(|t| &t.errors), model, if bad { theme.crit } else { theme.dim }));
@@ -37,7 +37,7 @@ fn rate_cells<'a>(ring: Option<&Ring>, model: &Model, style: ratatui::style::Sty
     let Some(ring) = ring.filter(|r| !r.is_empty()) else { return vec![Line::default()] };
     let now = rate(ring.latest().map_or(0.0, |s| s.value));
     let line = |n: usize, value: bool| {
-        let spark = spark_mean(ring, model.now, n);
+        let spark = spark_mean(ring, model.world.now, n);
         Line::styled(if value { format!("{spark} {now}") } else { spark }, style)
     };
     vec![line(12, true), line(8, true), line(5, true), line(6, false)]

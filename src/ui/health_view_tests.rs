@@ -5,9 +5,9 @@
 use super::tests::{find, pane, screen};
 use super::*;
 use crate::model::container::DetailState;
-use crate::secrets::MASK;
 use crate::test_support::{gen_chart_model, gen_detail_model, gen_history_model};
 use insta::assert_snapshot;
+use opsdeck_core::secrets::MASK;
 
 fn health_focused() -> Model {
     let mut m = gen_history_model();
@@ -55,9 +55,9 @@ fn history_health_pane_80x24() {
 fn history_5xx_sparkline_is_crit_while_errors_flow() {
     let mut m = health_focused();
     let key = crate::model::history::ServerKey { env: "prod".into(), service: "api".into(), slot: "blue".into() };
-    let t = m.history.traffic.get_mut(&key).expect("prod api traffic");
-    t.observe(m.now + chrono::Duration::seconds(2), u64::MAX / 4, u64::MAX / 4);
-    m.now += chrono::Duration::seconds(2);
+    let t = m.world.history.traffic.get_mut(&key).expect("prod api traffic");
+    t.observe(m.world.now + chrono::Duration::seconds(2), u64::MAX / 4, u64::MAX / 4);
+    m.world.now += chrono::Duration::seconds(2);
     let backend = pane(&m, 160, 12, health::render, true);
     let buf = backend.buffer();
     let (x, y) = find(buf, "5xx/s").expect("5xx column");
@@ -83,7 +83,7 @@ fn history_chart_160x48() {
 #[test]
 fn history_chart_without_samples() {
     let mut m = gen_chart_model();
-    m.history = Default::default();
+    m.world.history = Default::default();
     let text = screen(&m, 80, 24).to_string();
     assert!(text.contains("no samples yet"), "{text}");
 }

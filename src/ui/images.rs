@@ -14,8 +14,8 @@ use ratatui::widgets::{Paragraph, StatefulWidget, Table, TableState, Widget};
 
 /// Rows the pane needs to show the whole history: borders, header, images, an outage line.
 pub fn wanted_height(model: &Model) -> u16 {
-    let images = model.selected_service().and_then(|s| model.registry.images.get(s)).map_or(1, Vec::len);
-    2 + 1 + images as u16 + u16::from(model.registry.reach.is_down())
+    let images = model.selected_service().and_then(|s| model.world.registry.images.get(s)).map_or(1, Vec::len);
+    2 + 1 + images as u16 + u16::from(model.world.registry.reach.is_down())
 }
 
 pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, focused: bool) {
@@ -24,7 +24,7 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, focuse
     let mut inner = block.inner(area);
     block.render(area, buf);
 
-    if let Some(line) = outage_line(model, theme, "registry", &model.registry.reach) {
+    if let Some(line) = outage_line(model, theme, "registry", &model.world.registry.reach) {
         let [top, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
         Paragraph::new(line).render(top, buf);
         inner = rest;
@@ -33,9 +33,9 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, focuse
         Paragraph::new(Line::styled("no services configured", theme.dim)).render(inner, buf);
         return;
     };
-    let rows = model.image_rows(service);
+    let rows = model.world.image_rows(service);
     if rows.is_empty() {
-        let text = match model.registry.reach {
+        let text = match model.world.registry.reach {
             Reach::Pending => Line::styled(format!("{PENDING} waiting for the registry"), theme.dim),
             Reach::Up { .. } => Line::styled(format!("no images of {service} in the registry"), theme.dim),
             Reach::Down { .. } => Line::default(),
@@ -71,7 +71,7 @@ fn image_columns<'a>(model: &Model, theme: &Theme, rows: &[ImageRow]) -> Vec<Col
         digest.push(vec![Line::styled(short_digest(&row.digest).to_string(), theme.dim)]);
         match row.created {
             Some(at) => {
-                age.push(vec![Line::from(short_age(at, model.now))]);
+                age.push(vec![Line::from(short_age(at, model.world.now))]);
                 created.push(vec![Line::from(at.format("%Y-%m-%d %H:%M").to_string())]);
             }
             None => {
@@ -127,8 +127,9 @@ mod tests {
     #[test]
     fn images_registry_down_nothing_cached() {
         let mut m = gen_demo_model();
-        m.registry.images.clear();
-        m.registry.reach = Reach::Down { reason: "connection refused".into(), since: m.now - Duration::seconds(42) };
+        m.world.registry.images.clear();
+        m.world.registry.reach =
+            Reach::Down { reason: "connection refused".into(), since: m.world.now - Duration::seconds(42) };
         assert_snapshot!(pane(&m, 40, 8, render, false));
     }
 
@@ -137,9 +138,9 @@ mod tests {
     #[test]
     fn images_prunable_is_warned() {
         let mut m = gen_demo_model();
-        let mut config = (*m.config).clone();
+        let mut config = (*m.world.config).clone();
         config.services[0].keep_images = 2;
-        m.config = Arc::new(config);
+        m.world.config = Arc::new(config);
         let theme = Theme::default();
         let backend = pane(&m, 80, 12, render, false);
         let (x, y) = find(backend.buffer(), "prunable").unwrap_or_else(|| panic!("no prunable image:\n{backend}"));

@@ -78,7 +78,7 @@ fn reach_line<'a>(model: &Model, slot: &crate::model::logs::SlotLog, theme: &The
         LogReach::Streaming => None,
         LogReach::Connecting => Some(Line::styled(format!("… {label}: connecting"), theme.dim)),
         LogReach::Unreachable { reason, since } => Some(Line::styled(
-            format!("✗ {label}: unreachable for {}: {reason} (retrying)", short_age(*since, model.now)),
+            format!("✗ {label}: unreachable for {}: {reason} (retrying)", short_age(*since, model.world.now)),
             theme.crit,
         )),
         LogReach::Ended(reason) => Some(Line::styled(format!("· {label}: stream ended: {reason}"), theme.dim)),

@@ -175,7 +175,7 @@ impl PaneAreas {
                 Constraint::Percentage(35),
             ])
             .areas(bottom_row);
-            let (actions, approvals) = if focus == Pane::Approvals || !model.approvals.requests.is_empty() {
+            let (actions, approvals) = if focus == Pane::Approvals || !model.world.approvals.requests.is_empty() {
                 let want = approvals::wanted_height(model).max(8);
                 let height = want.min(third.height / 2).max(third.height.min(8));
                 let [actions, approvals] =
@@ -193,8 +193,8 @@ impl PaneAreas {
         let [health, right] =
             Layout::horizontal([Constraint::Percentage(bottom_split.0), Constraint::Percentage(bottom_split.1)])
                 .areas(bottom_row);
-        let running = model.actions.running().next().is_some();
-        let pending = model.pending_requests() > 0;
+        let running = model.world.actions.running().next().is_some();
+        let pending = model.world.pending_requests() > 0;
         let slot = match focus {
             Pane::Alerts | Pane::Actions | Pane::Approvals => focus,
             _ if running => Pane::Actions,

@@ -3,9 +3,9 @@
 
 use super::common::{centered, truncate};
 use super::silence::{boxed, key};
-use crate::actions::prune::Pruned;
 use crate::model::prune::{PrunePhase, PruneView};
 use crate::theme::Theme;
+use opsdeck_core::actions::prune::Pruned;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -85,10 +85,10 @@ fn outcome<'a>(p: &Pruned, theme: &Theme, width: usize) -> Line<'a> {
 #[cfg(test)]
 mod tests {
     use super::super::tests::screen;
-    use crate::actions::prune::Pruned;
     use crate::model::prune::PrunePhase;
     use crate::test_support::gen_prune_model;
     use insta::assert_snapshot;
+    use opsdeck_core::actions::prune::Pruned;
 
     fn done() -> PrunePhase {
         let m = gen_prune_model(PrunePhase::Asking);

@@ -6,8 +6,8 @@ use super::common::{centered, fit_line, text_width};
 use super::confirm::{facts, wrap};
 use crate::model::approvals::{ApprovalView, RejectInput};
 use crate::model::{short_age, Model};
-use crate::store::Request;
 use crate::theme::Theme;
+use opsdeck_core::store::Request;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -21,7 +21,7 @@ const MAX_WIDTH: u16 = 76;
 const LABEL: usize = 13;
 
 pub fn render_approval(model: &Model, view: &ApprovalView, theme: &Theme, area: Rect, buf: &mut Buffer) {
-    let Some(request) = model.approvals.get(view.id) else { return };
+    let Some(request) = model.world.approvals.get(view.id) else { return };
     let width = MAX_WIDTH.min(area.width);
     let lines = approval_lines(model, view, request, theme, usize::from(width.saturating_sub(4)));
     let title = format!(" Approve request #{} · {} {} ", request.id, request.kind, request.subject());
@@ -29,10 +29,10 @@ pub fn render_approval(model: &Model, view: &ApprovalView, theme: &Theme, area: 
 }
 
 pub fn render_reject(model: &Model, input: &RejectInput, theme: &Theme, area: Rect, buf: &mut Buffer) {
-    let Some(request) = model.approvals.get(input.id) else { return };
+    let Some(request) = model.world.approvals.get(input.id) else { return };
     let width = MAX_WIDTH.min(area.width);
     let lines = reject_lines(model, input, request, theme, usize::from(width.saturating_sub(4)));
-    let verb = if request.requested_by == model.user { "Withdraw" } else { "Reject" };
+    let verb = if request.requested_by == model.world.user { "Withdraw" } else { "Reject" };
     let title = format!(" {verb} request #{} · {} {} ", request.id, request.kind, request.subject());
     draw_box(title, lines, theme, area, width, buf);
 }
@@ -53,12 +53,12 @@ fn request_lines<'a>(model: &Model, request: &Request, theme: &Theme, width: usi
     let asked = format!(
         "{}, {} ago ({} UTC)",
         request.requested_by,
-        short_age(request.created_at, model.now),
+        short_age(request.created_at, model.world.now),
         request.created_at.format("%H:%M")
     );
     let expires = format!(
         "in {} ({} UTC); then it lapses undecided",
-        short_age(model.now, request.expires_at),
+        short_age(model.world.now, request.expires_at),
         request.expires_at.format("%H:%M")
     );
     let mut out = Vec::new();
@@ -101,7 +101,7 @@ fn approval_lines<'a>(
     }
     lines.push(Line::default());
     // "as bob" where the line has room for it: approving runs it in this process, as this user.
-    let who = format!(", as {}", model.user);
+    let who = format!(", as {}", model.world.user);
     let go = match &view.problem {
         Some(_) => " approve: it is refused for good, not run".to_string(),
         None => " approve and run it now".to_string(),
@@ -137,7 +137,7 @@ fn reject_lines<'a>(
     let what = format!("{} -> {to} on {}", super::approvals::from_text(request), request.hosts.join(", "));
     lines.extend(fact("asks for", &what, theme.text, theme, width));
     lines.push(Line::default());
-    let own = request.requested_by == model.user;
+    let own = request.requested_by == model.world.user;
     let ask = if own {
         "why withdraw it? (required: it goes into the audit trail)"
     } else {
@@ -207,7 +207,7 @@ mod tests {
     fn approval_view_is_never_cut_at_80_columns() {
         let m = gen_approval_view_model();
         let view = m.ui.approval.as_ref().expect("view");
-        let request = m.approvals.get(view.id).expect("request");
+        let request = m.world.approvals.get(view.id).expect("request");
         let width = usize::from(MAX_WIDTH - 4);
         let lines = approval_lines(&m, view, request, &Theme::default(), width);
         for line in &lines {

@@ -6,9 +6,9 @@
 use super::common::{centered, fit_line, pane_block, truncate, wrap_line};
 use crate::model::runbook::{RunbookUi, RunbookView, StepPhase};
 use crate::model::Model;
-use crate::runbook::StepBlock;
-use crate::text::clean;
 use crate::theme::Theme;
+use opsdeck_core::runbook::StepBlock;
+use opsdeck_core::text::clean;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
@@ -34,11 +34,12 @@ fn render_list(model: &Model, row: usize, theme: &Theme, area: Rect, buf: &mut B
     let width = usize::from(inner.width);
     let [list, hint] = Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(inner);
     let mut lines = Vec::new();
-    match &model.runbooks.catalog {
+    match &model.world.runbooks.catalog {
         None => lines.push(Line::styled(super::common::PENDING, theme.dim)),
         Some(c) => {
             if c.runbooks.is_empty() {
-                let folders: Vec<String> = model.config.runbooks.iter().map(|p| p.display().to_string()).collect();
+                let folders: Vec<String> =
+                    model.world.config.runbooks.iter().map(|p| p.display().to_string()).collect();
                 lines.push(Line::styled(format!("no runbooks in {}", folders.join(", ")), theme.dim));
             }
             let name_w = c.runbooks.iter().map(|r| r.name.len()).max().unwrap_or(0).min(36);
@@ -321,11 +322,12 @@ mod tests {
     use insta::assert_snapshot;
 
     fn confirm_rollback() -> StepPhase {
-        let plan = crate::test_support::gen_plan(crate::actions::ActionKind::Rollback, "api", "prod");
-        let prepared = crate::runbook::run::PreparedStep::Builtin(crate::runbook::run::builtin::Prepared::Action {
-            plan: Box::new(plan.clone()),
-            request: false,
-        });
+        let plan = crate::test_support::gen_plan(opsdeck_core::actions::ActionKind::Rollback, "api", "prod");
+        let prepared =
+            opsdeck_core::runbook::run::PreparedStep::Builtin(opsdeck_core::runbook::run::builtin::Prepared::Action {
+                plan: Box::new(plan.clone()),
+                request: false,
+            });
         StepPhase::Confirm { what: plan.summary(), prepared: Box::new(prepared), typed: None, input: String::new() }
     }
 
@@ -358,7 +360,7 @@ mod tests {
     #[test]
     fn runbook_list_80x24_and_160x48() {
         let mut m = gen_demo_model();
-        m.runbooks.catalog = Some(gen_runbook_catalog());
+        m.world.runbooks.catalog = Some(gen_runbook_catalog());
         m.ui.runbook = Some(RunbookUi::List { row: 3 });
         assert_snapshot!("runbook_list_80x24", screen(&m, 80, 24));
         assert_snapshot!("runbook_list_160x48", screen(&m, 160, 48));

@@ -82,12 +82,12 @@ pub fn lines(markdown: &str, theme: &Theme, width: usize) -> Vec<Line<'static>> 
             }
             Event::Text(t) if in_code_block => {
                 for l in t.lines() {
-                    let text = super::common::truncate(&format!("    {}", crate::text::clean(l)), width);
+                    let text = super::common::truncate(&format!("    {}", opsdeck_core::text::clean(l)), width);
                     out.push(Line::styled(text, theme.key));
                 }
             }
-            Event::Text(t) => push(&mut spans, crate::text::clean(&t).into_owned(), style),
-            Event::Code(t) => spans.push(Span::styled(crate::text::clean(&t).into_owned(), theme.key)),
+            Event::Text(t) => push(&mut spans, opsdeck_core::text::clean(&t).into_owned(), style),
+            Event::Code(t) => spans.push(Span::styled(opsdeck_core::text::clean(&t).into_owned(), theme.key)),
             Event::SoftBreak => push(&mut spans, " ".into(), style),
             Event::HardBreak => flush(&mut spans, &mut out, depth.saturating_sub(1) * 2),
             Event::Start(Tag::Link { .. }) | Event::End(TagEnd::Link) => {}

@@ -5,12 +5,12 @@
 use super::screenshot::buffer_to_svg;
 use super::tests::focused;
 use super::*;
-use crate::actions::ActionKind;
 use crate::test_support::{
     gen_approval_view_model, gen_audit_model, gen_chart_model, gen_confirm, gen_demo_model, gen_demo_model_all_up,
     gen_detail_model, gen_history_model, gen_logs_model,
 };
 use crate::test_support::{gen_drain_model, gen_silence_form_model, gen_silences_model};
+use opsdeck_core::actions::ActionKind;
 use std::path::PathBuf;
 
 fn shots() -> Vec<(&'static str, Model, u16, u16)> {

@@ -3,10 +3,10 @@
 //! the promote/rollback confirmation.
 
 use super::common::{centered, fit_line};
-use crate::actions::ActionPlan;
 use crate::model::silence::{FormField, SilenceForm};
 use crate::model::Model;
 use crate::theme::Theme;
+use opsdeck_core::actions::ActionPlan;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -109,11 +109,11 @@ fn form_lines<'a>(model: &Model, form: &SilenceForm, theme: &Theme, width: usize
     out.push(fit_line(Line::from(comment_line), width));
     out.push(Line::from(vec![
         Span::styled(format!("{:<LABEL$}", "author"), theme.dim),
-        Span::styled(model.user.clone(), theme.text),
+        Span::styled(model.world.user.clone(), theme.text),
     ]));
     let ends = match form.parsed_duration() {
         Ok(d) => {
-            let at = model.now + chrono::Duration::from_std(d).unwrap_or_default();
+            let at = model.world.now + chrono::Duration::from_std(d).unwrap_or_default();
             format!("{} (in {})", at.format("%Y-%m-%d %H:%M UTC"), humantime::format_duration(d))
         }
         Err(_) => "-".into(),
@@ -149,13 +149,13 @@ pub fn state_style(theme: &Theme, state: &str) -> Style {
 #[cfg(test)]
 mod tests {
     use super::super::tests::{find, screen};
-    use crate::actions::ActionKind;
     use crate::model::actions::AbortConfirm;
     use crate::model::Pane;
     use crate::test_support::{
         gen_confirm, gen_demo_model, gen_drain_model, gen_silence_form_model, gen_silences_model,
     };
     use insta::assert_snapshot;
+    use opsdeck_core::actions::ActionKind;
 
     /// The silence form on HighErrorRate: severity dropped, a comment typed, 80x24.
     #[test]
@@ -198,9 +198,9 @@ mod tests {
     #[test]
     fn silences_list_says_when_alertmanager_is_down() {
         let mut m = gen_silences_model();
-        m.silences.reach = crate::model::Reach::Down {
+        m.world.silences.reach = crate::model::Reach::Down {
             reason: "no answer within 3s".into(),
-            since: m.now - chrono::Duration::seconds(42),
+            since: m.world.now - chrono::Duration::seconds(42),
         };
         let b = screen(&m, 80, 24);
         assert!(find(b.buffer(), "alertmanager: no answer within 3s (42s)").is_some());
@@ -244,8 +244,9 @@ mod tests {
         let mut m = gen_drain_model();
         m.ui.focus = Pane::Actions;
         let plan = gen_plan(ActionKind::Rollback, "api", "prod").with_silence();
-        let stop = plan.steps.iter().position(|s| matches!(s, crate::actions::Step::StopOld { .. })).expect("stop");
-        m.actions.recent[0] = gen_journal_entry(14, &plan, "alice", m.now, GenRun::Running { done: stop });
+        let stop =
+            plan.steps.iter().position(|s| matches!(s, opsdeck_core::actions::Step::StopOld { .. })).expect("stop");
+        m.world.actions.recent[0] = gen_journal_entry(14, &plan, "alice", m.world.now, GenRun::Running { done: stop });
         assert!(find(screen(&m, 80, 24).buffer(), "draining blue").is_none());
     }
 

@@ -18,13 +18,13 @@ const DETAIL: u16 = 4;
 
 pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     Clear.render(area, buf);
-    let rows = model.silences.rows(RECENT_EXPIRED);
+    let rows = model.world.silences.rows(RECENT_EXPIRED);
     let active = rows.iter().filter(|s| s.state == "active").count();
     let block = pane_block(Line::from(format!(" Silences · {active} active ")), theme, true);
     let mut inner = block.inner(area);
     block.render(area, buf);
     let width = usize::from(inner.width);
-    if let Some(line) = super::common::outage_line(model, theme, "alertmanager", &model.silences.reach) {
+    if let Some(line) = super::common::outage_line(model, theme, "alertmanager", &model.world.silences.reach) {
         let [top, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
         Paragraph::new(fit_line(line, width)).render(top, buf);
         inner = rest;
@@ -32,7 +32,7 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let [list_area, detail_area] = Layout::vertical([Constraint::Min(0), Constraint::Length(DETAIL)]).areas(inner);
     let keys = keys_line(model, theme);
     if rows.is_empty() {
-        let text = match model.silences.reach {
+        let text = match model.world.silences.reach {
             crate::model::Reach::Pending => super::common::PENDING,
             _ => "no silences: s on an alert in the Alerts pane sets one",
         };
@@ -67,9 +67,9 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
         matchers.push(vec![Line::from(all.join(", ")), Line::from(short)]);
         by.push(vec![Line::from(s.created_by.clone())]);
         let when = if s.state == "expired" {
-            format!("{} ago", short_age(s.ends_at, model.now))
+            format!("{} ago", short_age(s.ends_at, model.world.now))
         } else {
-            format!("in {}", short_age(model.now, s.ends_at))
+            format!("in {}", short_age(model.world.now, s.ends_at))
         };
         ends.push(vec![Line::styled(when, theme.dim)]);
         comment.push(vec![Line::styled(s.comment.clone(), theme.dim)]);

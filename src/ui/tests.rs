@@ -162,7 +162,7 @@ fn pending_requests_take_the_alerts_slot_when_narrow() {
     m.ui.focus = Pane::Alerts;
     assert!(shows(&m, "Alerts ·") && !shows(&m, "Approvals"));
     let mut running = gen_actions_model();
-    running.approvals = gen_approvals_model().approvals;
+    running.world.approvals = gen_approvals_model().world.approvals;
     assert!(shows(&running, "Actions · 1 running") && !shows(&running, "Approvals"));
     running.ui.focus = Pane::Approvals;
     assert!(shows(&running, "Approvals · 1 pending") && !shows(&running, "Actions"));
@@ -204,9 +204,9 @@ fn screen_160x48_help_open() {
 #[test]
 fn screen_80x24_registry_and_alertmanager_down() {
     let mut m = gen_demo_model();
-    let since = m.now - Duration::seconds(42);
-    m.registry.reach = Reach::Down { reason: "connection refused".into(), since };
-    m.alerts.reach = Reach::Down { reason: "HTTP 502".into(), since: m.now - Duration::minutes(3) };
+    let since = m.world.now - Duration::seconds(42);
+    m.world.registry.reach = Reach::Down { reason: "connection refused".into(), since };
+    m.world.alerts.reach = Reach::Down { reason: "HTTP 502".into(), since: m.world.now - Duration::minutes(3) };
     m.ui.notice = Some("registry down: showing the last history".into());
     assert_snapshot!(screen(&m, 80, 24));
 }
@@ -215,9 +215,9 @@ fn screen_80x24_registry_and_alertmanager_down() {
 #[test]
 fn screen_160x48_registry_and_alertmanager_down() {
     let mut m = gen_demo_model();
-    let since = m.now - Duration::seconds(42);
-    m.registry.reach = Reach::Down { reason: "connection refused".into(), since };
-    m.alerts.reach = Reach::Down { reason: "HTTP 502".into(), since: m.now - Duration::minutes(3) };
+    let since = m.world.now - Duration::seconds(42);
+    m.world.registry.reach = Reach::Down { reason: "connection refused".into(), since };
+    m.world.alerts.reach = Reach::Down { reason: "HTTP 502".into(), since: m.world.now - Duration::minutes(3) };
     assert_snapshot!(screen(&m, 160, 48));
 }
 
@@ -283,7 +283,7 @@ fn focused_border_uses_focus_style() {
 #[test]
 fn title_line_names_user_and_outages() {
     let mut m = gen_demo_model();
-    m.alerts.reach = Reach::Down { reason: "refused".into(), since: m.now - Duration::seconds(42) };
+    m.world.alerts.reach = Reach::Down { reason: "refused".into(), since: m.world.now - Duration::seconds(42) };
     let text = screen(&m, 80, 24).to_string();
     let first = text.lines().next().unwrap_or_default();
     assert!(first.contains("alice"), "{first}");

@@ -44,7 +44,7 @@ fn line<'a>(model: &Model, theme: &Theme, width: u16) -> Line<'a> {
         let mut spans = vec![Span::styled(" opsdeck", theme.brand)];
         if user {
             spans.push(Span::styled(" · ", theme.dim));
-            spans.push(Span::styled(model.user.clone(), theme.text));
+            spans.push(Span::styled(model.world.user.clone(), theme.text));
         }
         spans.push(Span::styled(" │", theme.dim));
         for (i, s) in systems.iter().enumerate() {
@@ -53,7 +53,7 @@ fn line<'a>(model: &Model, theme: &Theme, width: u16) -> Line<'a> {
         }
         let candidate = Line::from(spans);
         if candidate.width() <= width {
-            let clock = format!("{} UTC ", model.now.format("%H:%M:%S"));
+            let clock = format!("{} UTC ", model.world.now.format("%H:%M:%S"));
             let room = width - candidate.width();
             let mut line = candidate;
             if room > clock.len() + 2 {
@@ -84,7 +84,7 @@ fn system_spans<'a>(model: &Model, theme: &Theme, system: &System, long: bool) -
                 }
             }
             text.push(' ');
-            text.push_str(&short_age(*since, model.now));
+            text.push_str(&short_age(*since, model.world.now));
             spans.push(Span::styled(text, theme.warn));
         }
     }
@@ -92,10 +92,10 @@ fn system_spans<'a>(model: &Model, theme: &Theme, system: &System, long: bool) -
 }
 
 fn systems(model: &Model) -> Vec<System> {
-    let registry = seen_one(&model.registry.reach);
-    let haproxy = seen_many(model.lbs.iter().map(|(env, lb)| (env.clone(), &lb.reach)));
-    let alertmanager = if model.alerts.configured { seen_one(&model.alerts.reach) } else { Seen::Off };
-    let docker = seen_many(model.hosts.iter().map(|(id, h)| (id.host.clone(), &h.reach)));
+    let registry = seen_one(&model.world.registry.reach);
+    let haproxy = seen_many(model.world.lbs.iter().map(|(env, lb)| (env.clone(), &lb.reach)));
+    let alertmanager = if model.world.alerts.configured { seen_one(&model.world.alerts.reach) } else { Seen::Off };
+    let docker = seen_many(model.world.hosts.iter().map(|(id, h)| (id.host.clone(), &h.reach)));
     vec![
         System { label: "registry", short: "reg", seen: registry },
         System { label: "haproxy", short: "lb", seen: haproxy },

@@ -1,19 +1,19 @@
 //! `C` from the keyboard: the confirmation before aborting our running action, and the abort
 //! command; and the executor's drain progress folded into the model for the drain view.
 
-use crate::actions::ActionEvent;
 use crate::model::actions::{AbortConfirm, DrainTrace};
 use crate::model::{Model, Pane};
 use crate::msg::Cmd;
 use crossterm::event::{KeyCode, KeyEvent};
+use opsdeck_core::actions::ActionEvent;
 
 /// `C`: the confirmation before aborting our running action (the selected one when it is
 /// running, else our first running one). While the old slot still runs, the abort switches
 /// traffic back; afterwards it only cancels (the watch is cut short).
 pub(super) fn ask_abort(model: &mut Model) -> Vec<Cmd> {
     // Running first, as the Actions pane lists them (and `action_row` counts).
-    let recent = &model.actions.recent;
-    let rows: Vec<&crate::store::JournalEntry> =
+    let recent = &model.world.actions.recent;
+    let rows: Vec<&opsdeck_core::store::JournalEntry> =
         recent.iter().filter(|e| e.finish.is_none()).chain(recent.iter().filter(|e| e.finish.is_some())).collect();
     let selected = (model.ui.focus == Pane::Actions)
         .then(|| rows.get(model.ui.action_row).copied())
@@ -24,24 +24,26 @@ pub(super) fn ask_abort(model: &mut Model) -> Vec<Cmd> {
         return Vec::new();
     };
     let a = &entry.action;
-    if !model.actions.ours.contains(&entry.id.0) {
+    if !model.world.actions.ours.contains(&entry.id.0) {
         model.ui.notice = Some(format!(
             "action #{} ({}/{}) runs in another console: only it can abort it",
             entry.id.0, a.service, a.env
         ));
         return Vec::new();
     }
-    let plan: Option<crate::actions::ActionPlan> = serde_json::from_value(a.plan.clone()).ok();
+    let plan: Option<opsdeck_core::actions::ActionPlan> = serde_json::from_value(a.plan.clone()).ok();
     let old_stopped = plan.as_ref().is_some_and(|p| {
         entry.steps.iter().any(|s| {
-            p.steps.get(s.step_index as usize).is_some_and(|st| matches!(st, crate::actions::Step::StopOld { .. }))
+            p.steps
+                .get(s.step_index as usize)
+                .is_some_and(|st| matches!(st, opsdeck_core::actions::Step::StopOld { .. }))
         })
     });
     let switched = plan.as_ref().is_some_and(|p| {
         entry
             .steps
             .iter()
-            .any(|s| p.steps.get(s.step_index as usize).is_some_and(|st| *st == crate::actions::Step::Switch))
+            .any(|s| p.steps.get(s.step_index as usize).is_some_and(|st| *st == opsdeck_core::actions::Step::Switch))
     });
     let old = plan.as_ref().map_or("the old slot".to_string(), |p| p.from_slot.clone());
     let question = match (switched, old_stopped) {
@@ -77,9 +79,9 @@ pub(super) fn on_abort_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
 pub(super) fn on_action_event(model: &mut Model, event: &ActionEvent) {
     match event {
         ActionEvent::Drain { id, server, sessions, elapsed_ms, at } => {
-            let trace = model.actions.drains.entry(*id).or_default();
+            let trace = model.world.actions.drains.entry(*id).or_default();
             if trace.server != *server {
-                *trace = DrainTrace { server: crate::text::cleaned(server), ..DrainTrace::default() };
+                *trace = DrainTrace { server: opsdeck_core::text::cleaned(server), ..DrainTrace::default() };
             }
             trace.samples.push((*elapsed_ms, *sessions));
             // A long drain keeps its shape without growing without bound.
@@ -89,7 +91,7 @@ pub(super) fn on_action_event(model: &mut Model, event: &ActionEvent) {
             trace.at = Some(*at);
         }
         ActionEvent::Finished { id, .. } => {
-            model.actions.drains.remove(id);
+            model.world.actions.drains.remove(id);
         }
         _ => {}
     }

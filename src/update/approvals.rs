@@ -4,13 +4,13 @@
 //! with the store's own words, and audited through a command; the store decides for real when the
 //! runtime carries the command out.
 
-use crate::approvals::{self, policy};
-use crate::model::approvals::{shown_state, ApprovalView, AuditRow, RejectInput};
+use crate::model::approvals::{shown_state, ApprovalView, RejectInput};
 use crate::model::{Model, Pane};
 use crate::msg::{ApprovalResult, Cmd};
-use crate::store::{AuditRecord, Request, RequestState, Verdict};
-use crate::text::{cleaned, Sanitize};
 use crossterm::event::{KeyCode, KeyEvent};
+use opsdeck_core::approvals::{self, policy};
+use opsdeck_core::store::{Request, RequestState, Verdict};
+use opsdeck_core::text::cleaned;
 
 /// `a`: the approval view for the selected request, or why not.
 pub(super) fn approve(model: &mut Model) -> Vec<Cmd> {
@@ -23,7 +23,8 @@ pub(super) fn approve(model: &mut Model) -> Vec<Cmd> {
         ));
         return Vec::new();
     }
-    let attempt = approvals::decision(&model.config, &request, Verdict::Approve, &model.user, "", model.now);
+    let attempt =
+        approvals::decision(&model.world.config, &request, Verdict::Approve, &model.world.user, "", model.world.now);
     if let Some(reason) = request.refusal_for(&attempt) {
         return refuse(model, &request, Verdict::Approve, reason);
     }
@@ -52,13 +53,13 @@ pub(super) fn on_view_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
     match key.code {
         KeyCode::Enter | KeyCode::Char('y') => {
             model.ui.approval = None;
-            let subject = model.approvals.get(id).map(Request::subject).unwrap_or_default();
+            let subject = model.world.approvals.get(id).map(Request::subject).unwrap_or_default();
             model.ui.notice = Some(format!("approving request #{id} ({subject})…"));
             return vec![Cmd::ApproveRequest(id)];
         }
         KeyCode::Char('x') => {
             model.ui.approval = None;
-            if let Some(request) = model.approvals.get(id).cloned() {
+            if let Some(request) = model.world.approvals.get(id).cloned() {
                 return open_reject(model, &request);
             }
         }
@@ -93,23 +94,15 @@ pub(super) fn on_reject_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
     Vec::new()
 }
 
-/// The requests as the store now lists them. An open view or reason input whose request was
-/// decided meanwhile (by someone else, or it expired) closes, saying so.
-pub(super) fn on_requests(model: &mut Model, result: Result<Vec<Request>, String>) {
-    match result {
-        Ok(requests) => {
-            model.approvals.requests = requests.sanitized();
-            model.approvals.error = None;
-            model.approvals.loaded = true;
-        }
-        Err(e) => model.approvals.error = Some(cleaned(&e)),
-    }
-    let n = model.request_rows().len();
+/// After the store's requests came in: the selection stays in range, and an approval view or
+/// reason input whose request was decided meanwhile closes with a notice.
+pub(super) fn after_requests(model: &mut Model) {
+    let n = model.world.request_rows().len();
     model.ui.approval_row = model.ui.approval_row.min(n.saturating_sub(1));
     let open = model.ui.approval.as_ref().map(|v| v.id).or(model.ui.reject.as_ref().map(|r| r.id));
     let Some(id) = open else { return };
-    let Some(request) = model.approvals.get(id) else { return };
-    if shown_state(request, model.now) != RequestState::Pending {
+    let Some(request) = model.world.approvals.get(id) else { return };
+    if shown_state(request, model.world.now) != RequestState::Pending {
         let by = request.decided_by.as_deref().map(|b| format!(" by {b}")).unwrap_or_default();
         model.ui.notice = Some(format!("request #{id} was {}{by} meanwhile", state_of(request, model)));
         model.ui.approval = None;
@@ -117,21 +110,12 @@ pub(super) fn on_requests(model: &mut Model, result: Result<Vec<Request>, String
     }
 }
 
-/// The end of the audit trail (chain order), newest first in the model. The selected record
-/// stays selected as newer ones arrive above it.
-pub(super) fn on_audit(model: &mut Model, result: Result<Vec<AuditRecord>, String>) {
-    match result {
-        Ok(records) => {
-            let selected = model.audit_rows().get(model.ui.audit.row).map(|r| r.seq);
-            model.audit.rows = records.sanitized().iter().rev().map(AuditRow::of).collect();
-            model.audit.error = None;
-            model.audit.loaded = true;
-            let rows = model.audit_rows();
-            let at = selected.and_then(|seq| rows.iter().position(|r| r.seq == seq));
-            model.ui.audit.row = at.unwrap_or(model.ui.audit.row).min(rows.len().saturating_sub(1));
-        }
-        Err(e) => model.audit.error = Some(cleaned(&e)),
-    }
+/// After the audit trail's end came in (newest first in the world): the record that was
+/// `selected` stays selected as newer ones arrive above it.
+pub(super) fn after_audit(model: &mut Model, selected: Option<u64>) {
+    let rows = model.audit_rows();
+    let at = selected.and_then(|seq| rows.iter().position(|r| r.seq == seq));
+    model.ui.audit.row = at.unwrap_or(model.ui.audit.row).min(rows.len().saturating_sub(1));
 }
 
 /// What became of an approval command: a notice, and the store read again at once.
@@ -183,7 +167,8 @@ fn open_reject(model: &mut Model, request: &Request) -> Vec<Cmd> {
         return Vec::new();
     }
     // The reason comes next: ask the rules with a stand-in, so only who and when are checked.
-    let attempt = approvals::decision(&model.config, request, Verdict::Reject, &model.user, "…", model.now);
+    let attempt =
+        approvals::decision(&model.world.config, request, Verdict::Reject, &model.world.user, "…", model.world.now);
     if let Some(reason) = request.refusal_for(&attempt) {
         return refuse(model, request, Verdict::Reject, reason);
     }
@@ -198,7 +183,7 @@ fn refuse(model: &mut Model, request: &Request, verdict: Verdict, reason: String
 }
 
 fn state_of(request: &Request, model: &Model) -> RequestState {
-    shown_state(request, model.now)
+    shown_state(request, model.world.now)
 }
 
 /// What approving `request` would run, planned again from the live state as
@@ -209,7 +194,7 @@ fn state_of(request: &Request, model: &Model) -> RequestState {
 fn view(model: &Model, request: &Request) -> Result<ApprovalView, String> {
     let id = request.id;
     let mut problem = None;
-    let live = model.service_cell(&request.env, &request.service).and_then(|c| c.image);
+    let live = model.world.service_cell(&request.env, &request.service).and_then(|c| c.image);
     if let Some(live) = live.filter(|l| Some(l.digest.as_str()) != request.from.as_ref().map(|f| f.digest.as_str())) {
         let asked = request.from.as_ref().map_or("nothing".to_string(), |f| f.tag.clone());
         problem = Some(format!(
@@ -220,8 +205,9 @@ fn view(model: &Model, request: &Request) -> Result<ApprovalView, String> {
             live.short_digest()
         ));
     }
-    let timing = policy::timing(request, model.config.actions.timing(None));
-    let planned = policy::target(request, model).and_then(|t| crate::actions::plan(model, &t, timing));
+    let timing = policy::timing(request, model.world.config.actions.timing(None));
+    let planned =
+        policy::target(request, &model.world).and_then(|t| opsdeck_core::actions::plan(&model.world, &t, timing));
     match planned {
         Ok(plan) => {
             if problem.is_none() {

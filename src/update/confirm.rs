@@ -2,13 +2,13 @@
 //! exactly what will happen; only Enter on a satisfied confirmation runs it. On an environment
 //! that requires approval the confirmation also asks why, and Enter files a request instead.
 
-use crate::actions::{plan, ActionKind, Target};
-use crate::approvals::{self, policy};
-use crate::config::ApprovalPolicy;
 use crate::model::actions::{Confirm, RequestDraft};
 use crate::model::{Model, Pane};
 use crate::msg::Cmd;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use opsdeck_core::actions::{plan, ActionKind, Target};
+use opsdeck_core::approvals::{self, policy};
+use opsdeck_core::config::ApprovalPolicy;
 
 /// The longest environment name that can be typed.
 const MAX_NAME: usize = 64;
@@ -20,26 +20,26 @@ pub(super) fn ask(model: &mut Model, kind: ActionKind) -> Vec<Cmd> {
     };
     let image = match model.ui.focus {
         Pane::Images if kind != ActionKind::Reapply => {
-            model.image_rows(service).get(model.ui.image_row).map(|r| r.digest.clone())
+            model.world.image_rows(service).get(model.ui.image_row).map(|r| r.digest.clone())
         }
         _ => None,
     };
     let target = Target { kind, service: service.to_string(), env: env.to_string(), image, force: false };
-    match plan(model, &target, model.config.actions.timing(None)) {
+    match plan(&model.world, &target, model.world.config.actions.timing(None)) {
         Ok(plan) => {
-            let env = model.config.environment(&plan.env);
+            let env = model.world.config.environment(&plan.env);
             let approval = env.is_some_and(|e| e.approval == ApprovalPolicy::Required);
-            if let Some(lock) = model.actions.lock(&plan.service, &plan.env) {
+            if let Some(lock) = model.world.actions.lock(&plan.service, &plan.env) {
                 model.ui.notice = Some(format!("{}: locked by {} ({})", plan.subject(), lock.holder, lock.what));
                 return Vec::new();
             }
             let mut request = None;
-            if let Some(env) = env.filter(|_| approvals::requires_approval(&model.config, plan.kind, &plan.env)) {
-                let deciders = policy::deciders(env, &model.user);
+            if let Some(env) = env.filter(|_| approvals::requires_approval(&model.world.config, plan.kind, &plan.env)) {
+                let deciders = policy::deciders(env, &model.world.user);
                 if deciders.is_empty() {
                     model.ui.notice = Some(format!(
                         "nobody but {} can approve changes to {} (approvers: {}); nobody approves their own request",
-                        model.user,
+                        model.world.user,
                         env.name,
                         env.approvers.join(", ")
                     ));
@@ -52,7 +52,7 @@ pub(super) fn ask(model: &mut Model, kind: ActionKind) -> Vec<Cmd> {
                 plan,
                 typed: String::new(),
                 request,
-                silence: model.alerts.configured.then_some(false),
+                silence: model.world.alerts.configured.then_some(false),
             });
         }
         Err(reason) => model.ui.notice = Some(reason),

@@ -5,9 +5,9 @@ use crate::keymap::Action;
 use crate::model::container::{masked_detail, ContainerView, DetailState};
 use crate::model::{HostId, Model, Pane, SlotId};
 use crate::msg::Cmd;
-use crate::text::cleaned;
 use opsdeck_backends::types::{labels, ContainerDetail};
 use opsdeck_backends::BackendError;
+use opsdeck_core::text::cleaned;
 
 /// Enter in a main pane: open the detail of the selected slot, if the pane has one.
 pub(super) fn open_selected(model: &mut Model) -> Vec<Cmd> {
@@ -22,13 +22,13 @@ pub(super) fn open_selected(model: &mut Model) -> Vec<Cmd> {
 pub(super) fn selected_slot(model: &Model) -> Option<SlotId> {
     match model.ui.focus {
         Pane::Health => {
-            let rows = model.slot_rows(model.selected_env());
+            let rows = model.world.slot_rows(model.selected_env());
             rows.get(model.ui.health_row.min(rows.len().saturating_sub(1))).map(|r| r.id.clone())
         }
         Pane::Environments => {
             let (env, service) = (model.selected_env()?, model.selected_service()?);
-            let live = model.live_slot(env, service)?;
-            let rows = model.slot_rows(Some(env));
+            let live = model.world.live_slot(env, service)?;
+            let rows = model.world.slot_rows(Some(env));
             let mine = rows.into_iter().filter(|r| r.id.service == service && r.id.slot == live);
             let mut mine: Vec<_> = mine.collect();
             mine.sort_by_key(|r| r.container.is_none());
@@ -42,7 +42,7 @@ pub(super) fn selected_slot(model: &Model) -> Option<SlotId> {
 /// is down) is asked for by its slot name: the engine's answer, or its silence, is the story.
 fn open(model: &mut Model, slot: SlotId) -> Vec<Cmd> {
     let host = HostId { env: slot.env.clone(), host: slot.host.clone() };
-    let known = model.hosts.get(&host).and_then(|h| {
+    let known = model.world.hosts.get(&host).and_then(|h| {
         h.containers.values().find(|c| {
             c.label(labels::SERVICE) == Some(slot.service.as_str())
                 && c.label(labels::ENV) == Some(slot.env.as_str())
@@ -67,7 +67,7 @@ fn open(model: &mut Model, slot: SlotId) -> Vec<Cmd> {
 
 /// The inspect's answer: kept only if the overlay still shows that container.
 pub(super) fn on_detail(model: &mut Model, container_id: String, result: Result<Box<ContainerDetail>, BackendError>) {
-    let config = model.config.clone();
+    let config = model.world.config.clone();
     let Some(view) = model.ui.container.as_mut().filter(|v| v.container_id == container_id) else { return };
     view.state = match result {
         Ok(detail) => DetailState::Loaded(Box::new(masked_detail(&config, &view.slot.service, *detail))),
@@ -97,10 +97,10 @@ pub(super) fn on_action(model: &mut Model, action: Action) -> Vec<Cmd> {
 mod tests {
     use super::*;
     use crate::msg::Msg;
-    use crate::secrets::MASK;
     use crate::test_support::{gen_container_detail, gen_demo_model};
     use crate::update::update;
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use opsdeck_core::secrets::MASK;
 
     fn key(c: KeyCode) -> Msg {
         Msg::Key(KeyEvent::new(c, KeyModifiers::NONE))

@@ -3,31 +3,8 @@
 
 use super::container::selected_slot;
 use crate::keymap::Action;
-use crate::model::history::ServerKey;
-use crate::model::{Model, Pane, SlotId};
+use crate::model::{Model, Pane};
 use crate::msg::Cmd;
-use opsdeck_backends::types::{HealthReport, HealthVerdict, ServerStat};
-
-/// A probe that got an answer (healthy or not) has a latency worth charting; one that got none
-/// leaves a gap.
-pub(super) fn record_health(model: &mut Model, slot: &SlotId, report: &HealthReport) {
-    if report.verdict != HealthVerdict::Unreachable {
-        let ms = report.latency.as_secs_f64() * 1000.0;
-        model.history.record_latency(slot, model.now, ms);
-    }
-}
-
-/// Each server of a service's backend in `env` (servers are named after slots).
-pub(super) fn record_lb(model: &mut Model, env: &str, servers: &[ServerStat]) {
-    let now = model.now;
-    for s in servers {
-        let service =
-            model.config.services.iter().find(|svc| svc.environments.get(env).is_some_and(|r| r.backend == s.backend));
-        let Some(service) = service else { continue };
-        let key = ServerKey { env: env.to_string(), service: service.name.clone(), slot: s.server.clone() };
-        model.history.record_counters(key, now, s.requests, s.http_5xx);
-    }
-}
 
 /// `v`: chart the selected slot.
 pub(super) fn open(model: &mut Model) {
@@ -44,7 +21,7 @@ pub(super) fn on_action(model: &mut Model, action: Action) -> Vec<Cmd> {
     match action {
         Action::Close | Action::HealthChart => model.ui.health_chart = None,
         Action::Up | Action::Down if model.ui.focus == Pane::Health => {
-            let n = model.slot_rows(model.selected_env()).len();
+            let n = model.world.slot_rows(model.selected_env()).len();
             let delta = if action == Action::Up { -1 } else { 1 };
             model.ui.health_row = super::keys::step(model.ui.health_row, delta, n);
             model.ui.health_chart = selected_slot(model);
@@ -65,11 +42,13 @@ pub(super) fn on_action(model: &mut Model, action: Action) -> Vec<Cmd> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::SlotId;
     use crate::msg::Msg;
     use crate::test_support::{gen_demo_model, gen_now};
     use crate::update::update;
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-    use opsdeck_backends::types::HealthReport;
+    use opsdeck_backends::types::{HealthReport, HealthVerdict};
+    use opsdeck_core::world::Fact;
     use std::time::Duration;
 
     fn key(c: KeyCode) -> Msg {
@@ -83,14 +62,14 @@ mod tests {
     #[test]
     fn haproxy_polls_become_rates_and_probes_latencies() {
         let mut m = gen_demo_model();
-        let mut servers = m.lbs["prod"].servers.clone();
-        update(&mut m, Msg::Lb("prod".into(), Ok(servers.clone())));
+        let mut servers = m.world.lbs["prod"].servers.clone();
+        update(&mut m, Msg::Fact(Fact::Lb("prod".into(), Ok(servers.clone()))));
         update(&mut m, Msg::Tick(gen_now() + chrono::Duration::seconds(4)));
         for s in servers.iter_mut().filter(|s| s.backend == "api_prod" && s.server == "blue") {
             (s.requests, s.http_5xx) = (s.requests + 100, s.http_5xx + 2);
         }
-        update(&mut m, Msg::Lb("prod".into(), Ok(servers)));
-        let t = m.history.traffic_of(&slot("prod-1")).expect("api prod blue");
+        update(&mut m, Msg::Fact(Fact::Lb("prod".into(), Ok(servers))));
+        let t = m.world.history.traffic_of(&slot("prod-1")).expect("api prod blue");
         assert_eq!(t.requests.latest().map(|s| s.value), Some(25.0));
         assert_eq!(t.errors.latest().map(|s| s.value), Some(0.5));
         let report = HealthReport {
@@ -102,14 +81,14 @@ mod tests {
             services: Default::default(),
             uptime_secs: None,
         };
-        update(&mut m, Msg::Health(slot("prod-1"), report.clone()));
+        update(&mut m, Msg::Fact(Fact::Health(slot("prod-1"), report.clone())));
         let unreachable = HealthReport { verdict: HealthVerdict::Unreachable, ..report };
-        update(&mut m, Msg::Health(slot("prod-1"), unreachable));
-        let ring = &m.history.latency[&slot("prod-1")];
+        update(&mut m, Msg::Fact(Fact::Health(slot("prod-1"), unreachable)));
+        let ring = &m.world.history.latency[&slot("prod-1")];
         assert_eq!((ring.len(), ring.latest().map(|s| s.value)), (1, Some(12.0)), "no answer, no latency");
         // Ten minutes later the tick forgets it all.
         update(&mut m, Msg::Tick(gen_now() + chrono::Duration::minutes(11)));
-        assert!(m.history.latency.is_empty() && m.history.traffic.is_empty());
+        assert!(m.world.history.latency.is_empty() && m.world.history.traffic.is_empty());
     }
 
     #[test]

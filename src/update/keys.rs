@@ -2,11 +2,11 @@
 //! selection or overlay. Nothing on this path does I/O.
 
 use super::{approvals, audit, container, health_chart, logs};
-use crate::actions::ActionKind;
 use crate::keymap::{action_for, Action};
 use crate::model::{Model, Pane};
 use crate::msg::Cmd;
 use crossterm::event::{KeyEvent, KeyEventKind};
+use opsdeck_core::actions::ActionKind;
 
 pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
     if key.kind == KeyEventKind::Release {
@@ -109,7 +109,7 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
         Action::Top => move_row(model, i64::MIN / 2),
         Action::Bottom => move_row(model, i64::MAX / 2),
         Action::Left | Action::Right if model.ui.focus == Pane::Environments => {
-            let n = model.config.environments.len();
+            let n = model.world.config.environments.len();
             let delta = if action == Action::Left { -1 } else { 1 };
             model.ui.env_col = step(model.ui.env_col, delta, n);
             model.ui.health_row = 0;
@@ -123,7 +123,7 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
 fn move_row(model: &mut Model, delta: i64) {
     match model.ui.focus {
         Pane::Environments => {
-            let n = model.config.services.len();
+            let n = model.world.config.services.len();
             let before = model.ui.service_row;
             model.ui.service_row = step(before, delta, n);
             if before != model.ui.service_row {
@@ -131,23 +131,23 @@ fn move_row(model: &mut Model, delta: i64) {
             }
         }
         Pane::Images => {
-            let n = model.selected_service().map(|s| model.image_rows(s).len()).unwrap_or(0);
+            let n = model.selected_service().map(|s| model.world.image_rows(s).len()).unwrap_or(0);
             model.ui.image_row = step(model.ui.image_row, delta, n);
         }
         Pane::Health => {
-            let n = model.slot_rows(model.selected_env()).len();
+            let n = model.world.slot_rows(model.selected_env()).len();
             model.ui.health_row = step(model.ui.health_row, delta, n);
         }
         Pane::Alerts => {
-            let n = model.alerts.alerts.len();
+            let n = model.world.alerts.alerts.len();
             model.ui.alert_row = step(model.ui.alert_row, delta, n);
         }
         Pane::Actions => {
-            let n = model.actions.recent.len();
+            let n = model.world.actions.recent.len();
             model.ui.action_row = step(model.ui.action_row, delta, n);
         }
         Pane::Approvals => {
-            let n = model.request_rows().len();
+            let n = model.world.request_rows().len();
             model.ui.approval_row = step(model.ui.approval_row, delta, n);
         }
     }

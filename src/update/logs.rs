@@ -9,8 +9,8 @@ use crate::keymap::Action;
 use crate::model::logs::{LogReach, PAGE};
 use crate::model::{Model, Pane, SlotId};
 use crate::msg::{Cmd, LogEvent};
-use crate::text::cleaned;
 use crossterm::event::KeyEvent;
+use opsdeck_core::text::cleaned;
 
 /// Opens the view on what the focused pane has selected.
 pub(super) fn open(model: &mut Model) -> Vec<Cmd> {
@@ -18,7 +18,7 @@ pub(super) fn open(model: &mut Model) -> Vec<Cmd> {
         return Vec::new();
     };
     let (mut service, env) = (service.to_string(), env.to_string());
-    let rows = model.slot_rows(Some(&env));
+    let rows = model.world.slot_rows(Some(&env));
     let slots: Vec<SlotId> = if model.ui.focus == Pane::Health {
         match rows.get(model.ui.health_row) {
             Some(row) => {
@@ -34,7 +34,7 @@ pub(super) fn open(model: &mut Model) -> Vec<Cmd> {
         model.ui.notice = Some(format!("no slots of {service} in {env} to follow"));
         return Vec::new();
     }
-    let tail = model.config.logs.ring();
+    let tail = model.world.config.logs.ring();
     model.ui.logs.reopen(&service, &env, slots.clone(), tail);
     vec![Cmd::FollowLogs { generation: model.ui.logs.generation, slots, tail }]
 }
@@ -46,7 +46,7 @@ pub(super) fn on_event(model: &mut Model, generation: u64, slot: SlotId, event: 
         return;
     }
     let Some(index) = view.slot_index(&slot) else { return };
-    let now = model.now;
+    let now = model.world.now;
     match event {
         LogEvent::Streaming => view.slots[index].reach = LogReach::Streaming,
         // Cleaned and masked by the follower: nothing slow here, on the path that draws.
@@ -124,9 +124,9 @@ mod tests {
     }
 
     /// A line as its follower sends it (cleaned, masked with `secrets`).
-    fn sent(text: &str, secrets: &crate::secrets::Secrets) -> crate::model::logs::ShownLine {
+    fn sent(text: &str, secrets: &opsdeck_core::secrets::Secrets) -> crate::model::logs::ShownLine {
         let raw = LogLine { at: None, source: LogSource::Stdout, text: text.into(), cut: 0 };
-        crate::collect::log_text::shown(raw, secrets)
+        opsdeck_core::watch::log_text::shown(raw, secrets)
     }
 
     #[test]
@@ -144,7 +144,7 @@ mod tests {
         let late = Msg::Logs(
             *generation,
             slots[0].clone(),
-            LogEvent::Lines { lines: vec![sent("late", &m.secrets)], dropped: 0 },
+            LogEvent::Lines { lines: vec![sent("late", &m.world.secrets)], dropped: 0 },
         );
         update(&mut m, late);
         assert_eq!(m.ui.logs.kept(), 0);
@@ -158,12 +158,14 @@ mod tests {
     #[test]
     fn lines_are_masked_and_counted_and_keys_move_the_view() {
         let mut m = gen_demo_model_all_up();
-        m.secrets = std::sync::Arc::new(crate::secrets::Secrets::new(["s3cr3t-Val-42"]));
+        m.world.secrets = std::sync::Arc::new(opsdeck_core::secrets::Secrets::new(["s3cr3t-Val-42"]));
         key(&mut m, KeyCode::Char('L'));
         let (generation, slot) = (m.ui.logs.generation, m.ui.logs.slots[0].slot.clone());
         update(&mut m, Msg::Logs(generation, slot.clone(), LogEvent::Streaming));
-        let lines =
-            vec![sent("environment: API_TOKEN=s3cr3t-Val-42", &m.secrets), sent("\x1b[1mGET /\x1b[0m 200", &m.secrets)];
+        let lines = vec![
+            sent("environment: API_TOKEN=s3cr3t-Val-42", &m.world.secrets),
+            sent("\x1b[1mGET /\x1b[0m 200", &m.world.secrets),
+        ];
         update(&mut m, Msg::Logs(generation, slot.clone(), LogEvent::Lines { lines, dropped: 7 }));
         let texts: Vec<_> = m.ui.logs.rows().iter().map(|(_, l)| l.text.clone()).collect();
         assert_eq!(texts, ["environment: API_TOKEN=••••", "GET / 200"]);

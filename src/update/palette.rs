@@ -4,11 +4,11 @@
 //! runs what its key runs, so a destructive one opens the same confirmation.
 
 use super::filter::{edit, FilterKey};
-use crate::actions::ActionKind;
 use crate::model::palette::{PaletteCmd, PaletteEntry, PaletteState};
 use crate::model::{Model, Pane};
 use crate::msg::Cmd;
 use crossterm::event::{KeyCode, KeyEvent};
+use opsdeck_core::actions::ActionKind;
 
 pub(super) fn open(model: &mut Model) {
     model.ui.palette = Some(PaletteState::default());
@@ -20,11 +20,13 @@ type PairCmd = fn(String, String) -> PaletteCmd;
 /// Every command the palette knows, in the order it lists them.
 pub fn entries(model: &Model) -> Vec<PaletteEntry> {
     let pairs: Vec<(String, String)> = model
+        .world
         .config
         .services
         .iter()
         .flat_map(|s| {
             model
+                .world
                 .config
                 .environments
                 .iter()
@@ -49,7 +51,7 @@ pub fn entries(model: &Model) -> Vec<PaletteEntry> {
             });
         }
     }
-    for s in &model.config.services {
+    for s in &model.world.config.services {
         let cmd = PaletteCmd::Prune { service: s.name.clone() };
         out.push(PaletteEntry { text: format!("prune {}", s.name), hint: "show what would go", cmd });
     }
@@ -61,7 +63,7 @@ pub fn entries(model: &Model) -> Vec<PaletteEntry> {
         ("quit", "leave opsdeck", PaletteCmd::Quit),
     ];
     out.extend(fixed.into_iter().map(|(text, hint, cmd)| PaletteEntry { text: text.into(), hint, cmd }));
-    for rb in model.runbooks.catalog.iter().flat_map(|c| c.runbooks.iter()) {
+    for rb in model.world.runbooks.catalog.iter().flat_map(|c| c.runbooks.iter()) {
         let text = format!("runbook {}", rb.name);
         out.push(PaletteEntry { text, hint: "open it", cmd: PaletteCmd::Runbook(rb.name.clone()) });
     }
@@ -144,7 +146,7 @@ fn run(model: &mut Model, cmd: PaletteCmd) -> Vec<Cmd> {
             Vec::new()
         }
         PaletteCmd::Prune { service } => {
-            if let Some(row) = model.config.services.iter().position(|s| s.name == service) {
+            if let Some(row) = model.world.config.services.iter().position(|s| s.name == service) {
                 model.ui.service_row = row;
             }
             model.ui.focus = Pane::Images;
@@ -171,10 +173,10 @@ fn run(model: &mut Model, cmd: PaletteCmd) -> Vec<Cmd> {
 
 /// The Environments pane on `service` x `env`.
 fn select(model: &mut Model, service: &str, env: &str) {
-    if let Some(row) = model.config.services.iter().position(|s| s.name == service) {
+    if let Some(row) = model.world.config.services.iter().position(|s| s.name == service) {
         model.ui.service_row = row;
     }
-    if let Some(col) = model.config.environments.iter().position(|e| e.name == env) {
+    if let Some(col) = model.world.config.environments.iter().position(|e| e.name == env) {
         model.ui.env_col = col;
     }
     model.ui.focus = Pane::Environments;
@@ -246,7 +248,7 @@ mod tests {
         typed(&mut m, "frobnicate");
         key(&mut m, KeyCode::Enter);
         assert!(m.ui.notice.as_deref().is_some_and(|n| n.starts_with("no command matches \"frobnicate\"")));
-        m.runbooks.catalog = Some(gen_runbook_catalog());
+        m.world.runbooks.catalog = Some(gen_runbook_catalog());
         key(&mut m, KeyCode::Char(':'));
         typed(&mut m, "runbook high");
         let cmds = key(&mut m, KeyCode::Enter);

@@ -3,12 +3,12 @@
 //! which takes the service's locks, reads the state again and deletes only what it still allows.
 //! The overlay then shows how each deletion ended.
 
-use crate::actions::prune::plan;
 use crate::model::prune::{PrunePhase, PruneView};
 use crate::model::{Model, Pane};
 use crate::msg::Cmd;
-use crate::text::cleaned;
 use crossterm::event::{KeyCode, KeyEvent};
+use opsdeck_core::actions::prune::plan;
+use opsdeck_core::text::cleaned;
 
 /// `P`: the plan for the selected service, or a notice when there is nothing to ask.
 pub(super) fn open(model: &mut Model) -> Vec<Cmd> {
@@ -19,13 +19,13 @@ pub(super) fn open(model: &mut Model) -> Vec<Cmd> {
     let Some(service) = model.selected_service().map(str::to_string) else {
         return Vec::new();
     };
-    let plan = plan(model, &service, None);
+    let plan = plan(&model.world, &service, None);
     if let Some(why) = &plan.refused {
         model.ui.notice = Some(format!("{service}: not pruned: {}", cleaned(why)));
         return Vec::new();
     }
     if plan.images.is_empty() {
-        let keep = model.config.service(&service).map_or(0, |s| s.keep_images);
+        let keep = model.world.config.service(&service).map_or(0, |s| s.keep_images);
         model.ui.notice = Some(format!("{service}: nothing to prune (keep_images = {keep}, the rest in use)"));
         return Vec::new();
     }
@@ -58,13 +58,13 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
 pub(super) fn on_result(
     model: &mut Model,
     service: String,
-    result: Result<(crate::actions::prune::PrunePlan, Vec<crate::actions::prune::Pruned>), String>,
+    result: Result<(opsdeck_core::actions::prune::PrunePlan, Vec<opsdeck_core::actions::prune::Pruned>), String>,
 ) -> Vec<Cmd> {
     let (notice, phase) = match result {
         Ok((_, done)) => {
             let done: Vec<_> = done
                 .into_iter()
-                .map(|p| crate::actions::prune::Pruned { error: p.error.map(|e| cleaned(&e)), ..p })
+                .map(|p| opsdeck_core::actions::prune::Pruned { error: p.error.map(|e| cleaned(&e)), ..p })
                 .collect();
             let failed = done.iter().filter(|p| p.error.is_some()).count();
             let deleted = done.len() - failed;
@@ -90,11 +90,11 @@ pub(super) fn on_result(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::actions::prune::Pruned;
     use crate::msg::Msg;
     use crate::test_support::gen_demo_model_all_up;
     use crate::update::update;
     use crossterm::event::KeyModifiers;
+    use opsdeck_core::actions::prune::Pruned;
     use std::sync::Arc;
 
     fn key(m: &mut Model, code: KeyCode) -> Vec<Cmd> {
@@ -103,9 +103,9 @@ mod tests {
 
     fn on_images(keep: usize) -> Model {
         let mut m = gen_demo_model_all_up();
-        let mut config = (*m.config).clone();
+        let mut config = (*m.world.config).clone();
         config.services[0].keep_images = keep;
-        m.config = Arc::new(config);
+        m.world.config = Arc::new(config);
         m.ui.focus = Pane::Images;
         m
     }
@@ -148,7 +148,7 @@ mod tests {
         assert!(m.ui.prune.is_none());
         assert!(m.ui.notice.as_deref().is_some_and(|n| n.starts_with("api: nothing to prune")), "{:?}", m.ui.notice);
         let mut m = on_images(1);
-        m.actions.error = Some("disk I/O error".into());
+        m.world.actions.error = Some("disk I/O error".into());
         key(&mut m, KeyCode::Char('P'));
         assert!(m.ui.prune.is_none());
         assert!(m.ui.notice.as_deref().is_some_and(|n| n.contains("not pruned")), "{:?}", m.ui.notice);

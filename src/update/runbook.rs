@@ -6,12 +6,12 @@
 use crate::model::runbook::{AlertRef, RunbookUi, RunbookView, StepPhase, StepResultLine};
 use crate::model::Model;
 use crate::msg::Cmd;
-use crate::runbook::events::{RunbookCmd, RunbookEvent};
-use crate::runbook::session::Session;
-use crate::runbook::Runbook;
-use crate::store::RunbookRun;
-use crate::text::cleaned;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use opsdeck_core::runbook::events::{RunbookCmd, RunbookEvent};
+use opsdeck_core::runbook::session::Session;
+use opsdeck_core::runbook::Runbook;
+use opsdeck_core::store::RunbookRun;
+use opsdeck_core::text::cleaned;
 
 /// `b`: the list of runbooks (read again from the folders).
 pub(super) fn open_list(model: &mut Model) -> Vec<Cmd> {
@@ -22,13 +22,13 @@ pub(super) fn open_list(model: &mut Model) -> Vec<Cmd> {
 /// Enter in the Alerts pane: the selected alert's runbook, or a notice that none matches. Before
 /// the folders are read, the alert is remembered and its runbook opens once they are.
 pub(super) fn open_for_alert(model: &mut Model) -> Vec<Cmd> {
-    let rows = model.alert_rows();
+    let rows = model.world.alert_rows();
     let Some(alert) = rows.get(model.ui.alert_row.min(rows.len().saturating_sub(1))).copied().cloned() else {
         model.ui.notice = Some("no alert selected".into());
         return Vec::new();
     };
-    if model.runbooks.catalog.is_none() {
-        model.runbooks.pending_alert = Some(alert.fingerprint.clone());
+    if model.world.runbooks.catalog.is_none() {
+        model.ui.pending_runbook_alert = Some(alert.fingerprint.clone());
         model.ui.notice = Some("reading the runbooks; this alert's opens when they are read".into());
         return vec![Cmd::Runbook(RunbookCmd::Load)];
     }
@@ -38,7 +38,7 @@ pub(super) fn open_for_alert(model: &mut Model) -> Vec<Cmd> {
 /// The runbook of an alert asked for before the folders were read, if it is still firing and the
 /// operator has not opened anything that takes keys meanwhile (a dialog is never covered).
 fn open_pending(model: &mut Model) -> Vec<Cmd> {
-    let Some(fingerprint) = model.runbooks.pending_alert.take() else {
+    let Some(fingerprint) = model.ui.pending_runbook_alert.take() else {
         return Vec::new();
     };
     let ui = &model.ui;
@@ -53,7 +53,7 @@ fn open_pending(model: &mut Model) -> Vec<Cmd> {
     if busy {
         return Vec::new();
     }
-    match model.alerts.alerts.iter().find(|a| a.fingerprint == fingerprint).cloned() {
+    match model.world.alerts.alerts.iter().find(|a| a.fingerprint == fingerprint).cloned() {
         Some(alert) => open_for(model, alert),
         None => {
             model.ui.notice = Some("the alert whose runbook was asked for is gone".into());
@@ -63,7 +63,7 @@ fn open_pending(model: &mut Model) -> Vec<Cmd> {
 }
 
 fn open_for(model: &mut Model, alert: opsdeck_backends::types::Alert) -> Vec<Cmd> {
-    let Some(catalog) = &model.runbooks.catalog else {
+    let Some(catalog) = &model.world.runbooks.catalog else {
         return Vec::new();
     };
     match catalog.for_alert(&alert.labels, &alert.annotations) {
@@ -82,7 +82,7 @@ fn open_for(model: &mut Model, alert: opsdeck_backends::types::Alert) -> Vec<Cmd
 
 /// The runbook called `name` (from the command palette), with no alert.
 pub(super) fn open_named(model: &mut Model, name: &str) -> Vec<Cmd> {
-    match model.runbooks.catalog.as_ref().and_then(|c| c.get(name)).cloned() {
+    match model.world.runbooks.catalog.as_ref().and_then(|c| c.get(name)).cloned() {
         Some(rb) => open_view(model, rb, None),
         None => {
             model.ui.notice = Some(format!("no runbook {name}"));
@@ -103,8 +103,8 @@ fn session_of(model: &Model, view: &RunbookView) -> Session {
         runbook: view.runbook.clone(),
         alert: view.alert_key(),
         labels: view.alert.as_ref().map(|a| a.labels.clone()).unwrap_or_default(),
-        user: model.user.clone(),
-        state_path: model.config.state_path.clone(),
+        user: model.world.user.clone(),
+        state_path: model.world.config.state_path.clone(),
     }
 }
 
@@ -122,13 +122,13 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
 }
 
 fn on_list_key(model: &mut Model, row: usize, key: KeyEvent) -> Vec<Cmd> {
-    let n = model.runbooks.catalog.as_ref().map(|c| c.runbooks.len()).unwrap_or(0);
+    let n = model.world.runbooks.catalog.as_ref().map(|c| c.runbooks.len()).unwrap_or(0);
     let row = match key.code {
         KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('b') => return Vec::new(),
         KeyCode::Up | KeyCode::Char('k') => super::keys::step(row, -1, n),
         KeyCode::Down | KeyCode::Char('j') => super::keys::step(row, 1, n),
         KeyCode::Enter => {
-            let rb = model.runbooks.catalog.as_ref().and_then(|c| c.runbooks.get(row)).cloned();
+            let rb = model.world.runbooks.catalog.as_ref().and_then(|c| c.runbooks.get(row)).cloned();
             if let Some(rb) = rb {
                 return open_view(model, rb, None);
             }
@@ -265,7 +265,7 @@ pub(super) fn on_event(model: &mut Model, event: RunbookEvent) -> Vec<Cmd> {
     match event {
         RunbookEvent::Loaded(catalog) => {
             let n = catalog.runbooks.len();
-            model.runbooks.catalog = Some(catalog);
+            model.world.runbooks.catalog = Some(catalog);
             if let Some(RunbookUi::List { row }) = model.ui.runbook.as_mut() {
                 *row = (*row).min(n.saturating_sub(1));
             }
@@ -283,7 +283,7 @@ pub(super) fn on_event(model: &mut Model, event: RunbookEvent) -> Vec<Cmd> {
             Vec::new()
         }
         RunbookEvent::Prepared { runbook, step, result } => {
-            let config = model.config.clone();
+            let config = model.world.config.clone();
             if let Some(view) = view_of(model, &runbook) {
                 if view.phase == StepPhase::Preparing && view.current == step {
                     view.phase = match result {

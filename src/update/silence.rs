@@ -18,7 +18,7 @@ pub(super) fn open_form(model: &mut Model) -> Vec<Cmd> {
         model.ui.notice = Some("s silences the selected alert: Tab to the Alerts pane first".into());
         return Vec::new();
     }
-    let rows = model.alert_rows();
+    let rows = model.world.alert_rows();
     let Some(alert) = rows.get(model.ui.alert_row.min(rows.len().saturating_sub(1))) else {
         model.ui.notice = Some("no alert to silence".into());
         return Vec::new();
@@ -82,9 +82,9 @@ fn submit(model: &mut Model) -> Vec<Cmd> {
     let Some(form) = model.ui.silence_form.as_mut() else { return Vec::new() };
     match form.validate() {
         Ok((matchers, duration, comment)) => {
-            let starts_at = model.now;
+            let starts_at = model.world.now;
             let ends_at = starts_at + chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::hours(1));
-            let silence = NewSilence { matchers, starts_at, ends_at, created_by: model.user.clone(), comment };
+            let silence = NewSilence { matchers, starts_at, ends_at, created_by: model.world.user.clone(), comment };
             model.ui.notice = Some(format!("silencing {} for {}…", form.alert, humantime::format_duration(duration)));
             model.ui.silence_form = None;
             vec![Cmd::CreateSilence(silence)]
@@ -105,7 +105,7 @@ fn submit(model: &mut Model) -> Vec<Cmd> {
 
 /// `S`: the silences list.
 pub(super) fn open_list(model: &mut Model) -> Vec<Cmd> {
-    if model.alerts.configured {
+    if model.world.alerts.configured {
         model.ui.silences = crate::model::silence::SilencesView { open: true, ..Default::default() };
     } else {
         model.ui.notice = Some("no Alertmanager in the config: nothing to list".into());
@@ -124,11 +124,11 @@ pub(super) fn on_list_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
             _ => Vec::new(),
         };
     }
-    let n = model.silences.rows(RECENT_EXPIRED).len();
+    let n = model.world.silences.rows(RECENT_EXPIRED).len();
     let view = &mut model.ui.silences;
     match key.code {
         KeyCode::Char('x') | KeyCode::Delete => {
-            let rows = model.silences.rows(RECENT_EXPIRED);
+            let rows = model.world.silences.rows(RECENT_EXPIRED);
             match rows.get(view.row.min(n.saturating_sub(1))) {
                 Some(s) if s.state == "expired" => model.ui.notice = Some(format!("silence {} already expired", s.id)),
                 Some(s) => view.confirm_expire = Some(s.id.clone()),

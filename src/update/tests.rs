@@ -5,6 +5,7 @@ use crate::model::{Pane, Reach};
 use crate::test_support::{gen_container, gen_model};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use opsdeck_backends::BackendError;
+use opsdeck_core::world::Fact;
 
 fn key(c: KeyCode) -> Msg {
     Msg::Key(KeyEvent::new(c, KeyModifiers::NONE))
@@ -40,8 +41,8 @@ fn selection_is_clamped() {
         update(&mut m, key(KeyCode::Char('j')));
         update(&mut m, key(KeyCode::Char('l')));
     }
-    assert_eq!(m.ui.service_row, m.config.services.len() - 1);
-    assert_eq!(m.ui.env_col, m.config.environments.len() - 1);
+    assert_eq!(m.ui.service_row, m.world.config.services.len() - 1);
+    assert_eq!(m.ui.env_col, m.world.config.environments.len() - 1);
     update(&mut m, key(KeyCode::Char('g')));
     assert_eq!(m.ui.service_row, 0);
 }
@@ -49,38 +50,38 @@ fn selection_is_clamped() {
 #[test]
 fn a_failing_host_keeps_its_first_failure_time() {
     let mut m = gen_model();
-    let host = m.hosts.keys().next().cloned().expect("host");
+    let host = m.world.hosts.keys().next().cloned().expect("host");
     let err = || Err(BackendError::Timeout { system: "docker", after: std::time::Duration::from_secs(2) });
-    let t0 = m.now;
-    update(&mut m, Msg::HostSnapshot(host.clone(), err()));
+    let t0 = m.world.now;
+    update(&mut m, Msg::Fact(Fact::HostSnapshot(host.clone(), err())));
     update(&mut m, Msg::Tick(t0 + chrono::Duration::seconds(10)));
-    update(&mut m, Msg::HostSnapshot(host.clone(), err()));
-    assert_eq!(m.hosts[&host].reach, Reach::Down { reason: "docker: no answer within 2s".into(), since: t0 });
+    update(&mut m, Msg::Fact(Fact::HostSnapshot(host.clone(), err())));
+    assert_eq!(m.world.hosts[&host].reach, Reach::Down { reason: "docker: no answer within 2s".into(), since: t0 });
 }
 
 #[test]
 fn outside_text_is_cleaned_on_the_way_in() {
     let mut m = gen_model();
-    let host = m.hosts.keys().next().cloned().expect("host");
+    let host = m.world.hosts.keys().next().cloned().expect("host");
     let mut c = gen_container(&host.env, "api", "blue", "v1.0.0", true);
     c.status = "Up\x1b[2J 3 minutes".into();
-    update(&mut m, Msg::HostSnapshot(host.clone(), Ok(vec![c])));
-    let stored = m.hosts[&host].containers.values().next().expect("container");
+    update(&mut m, Msg::Fact(Fact::HostSnapshot(host.clone(), Ok(vec![c]))));
+    let stored = m.world.hosts[&host].containers.values().next().expect("container");
     assert_eq!(stored.status, "Up[2J 3 minutes");
 }
 
 #[test]
 fn new_running_slots_are_probed_once_and_not_piled_up() {
     let mut m = gen_model();
-    let host = m.hosts.keys().next().cloned().expect("host");
+    let host = m.world.hosts.keys().next().cloned().expect("host");
     let c = gen_container(&host.env, "api", "blue", "v1.0.0", true);
-    let cmds = update(&mut m, Msg::HostSnapshot(host.clone(), Ok(vec![c.clone()])));
+    let cmds = update(&mut m, Msg::Fact(Fact::HostSnapshot(host.clone(), Ok(vec![c.clone()]))));
     let [Cmd::ProbeHealth(targets)] = cmds.as_slice() else { panic!("{cmds:?}") };
     assert_eq!(targets.len(), 1);
     assert!(targets[0].1.starts_with("http://127.0.0.1:"), "{targets:?}");
     assert!(targets[0].1.ends_with("/health"));
     // Still in flight: neither a repeated snapshot nor the interval tick probes it again.
-    assert!(update(&mut m, Msg::HostSnapshot(host.clone(), Ok(vec![c]))).is_empty());
-    let later = m.now + chrono::Duration::seconds(60);
+    assert!(update(&mut m, Msg::Fact(Fact::HostSnapshot(host.clone(), Ok(vec![c])))).is_empty());
+    let later = m.world.now + chrono::Duration::seconds(60);
     assert!(update(&mut m, Msg::Tick(later)).is_empty());
 }

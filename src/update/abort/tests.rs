@@ -1,12 +1,12 @@
 //! The abort confirmation and the drain trace, as (model, keys/events) -> (model', commands).
 
-use crate::actions::ActionEvent;
 use crate::model::Pane;
 use crate::msg::{Cmd, Msg};
-use crate::store::ActionOutcome;
 use crate::test_support::{gen_actions_model, gen_drain_model, gen_now};
 use crate::update::update;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use opsdeck_core::actions::ActionEvent;
+use opsdeck_core::store::ActionOutcome;
 
 fn key(c: KeyCode) -> Msg {
     Msg::Key(KeyEvent::new(c, KeyModifiers::NONE))
@@ -18,12 +18,12 @@ fn c_asks_before_aborting_our_running_action_and_names_the_old_slot() {
     m.ui.focus = Pane::Actions;
     m.ui.action_row = 0;
     // Not ours: refused with the reason.
-    let ours = std::mem::take(&mut m.actions.ours);
+    let ours = std::mem::take(&mut m.world.actions.ours);
     update(&mut m, key(KeyCode::Char('C')));
     assert!(m.ui.abort.is_none());
     assert!(m.ui.notice.as_deref().is_some_and(|n| n.contains("another console")), "{:?}", m.ui.notice);
-    m.actions.ours = ours;
-    let running = m.actions.recent.iter().find(|e| e.finish.is_none()).expect("a running action").id.0;
+    m.world.actions.ours = ours;
+    let running = m.world.actions.recent.iter().find(|e| e.finish.is_none()).expect("a running action").id.0;
     // Before the switch: undone.
     update(&mut m, key(KeyCode::Char('C')));
     let abort = m.ui.abort.take().expect("asked");
@@ -49,9 +49,9 @@ fn drain_progress_is_traced_until_the_action_ends() {
         let e = ActionEvent::Drain { id: 7, server: "blue".into(), sessions: n, elapsed_ms: ms, at: gen_now() };
         update(&mut m, Msg::Action(e));
     }
-    let t = &m.actions.drains[&7];
+    let t = &m.world.actions.drains[&7];
     assert_eq!((t.server.as_str(), t.first(), t.now(), t.elapsed_ms()), ("blue", 12, 3, 500));
     let end = ActionEvent::Finished { id: 7, outcome: ActionOutcome::Succeeded, reason: String::new(), at: gen_now() };
     update(&mut m, Msg::Action(end));
-    assert!(m.actions.drains.is_empty());
+    assert!(m.world.actions.drains.is_empty());
 }

@@ -1,14 +1,15 @@
 //! Table tests for the approval keys, the request a confirmation files, and the Audit view's
 //! filter: (model, message) -> (model', commands).
 
-use crate::actions::ActionKind;
 use crate::model::{Model, Pane};
 use crate::msg::{ApprovalResult, Cmd, Msg};
-use crate::store::{RequestId, RequestState, Verdict};
 use crate::test_support::{gen_approvals_model, gen_audit_records, gen_plan, gen_request};
 use crate::update::update;
 use chrono::Duration;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use opsdeck_core::actions::ActionKind;
+use opsdeck_core::store::{RequestId, RequestState, Verdict};
+use opsdeck_core::world::Fact;
 
 fn key(c: KeyCode) -> Msg {
     Msg::Key(KeyEvent::new(c, KeyModifiers::NONE))
@@ -27,7 +28,7 @@ fn typed(m: &mut Model, text: &str) {
 /// The approvals model with `user` at the keyboard and the Approvals pane focused on `row`.
 fn as_user(user: &str, row: usize) -> Model {
     let mut m = gen_approvals_model();
-    m.user = user.into();
+    m.world.user = user.into();
     m.ui.focus = Pane::Approvals;
     m.ui.approval_row = row;
     m
@@ -92,11 +93,11 @@ fn a_non_approver_is_refused_with_the_approvers() {
 fn a_on_a_request_that_is_not_pending_does_nothing() {
     for row in 1..5 {
         let mut m = as_user("alice", row);
-        let before = m.approvals.clone();
+        let before = m.world.approvals.clone();
         assert!(update(&mut m, ch('a')).is_empty(), "row {row}");
         assert!(update(&mut m, ch('x')).is_empty(), "row {row}");
         assert!(m.ui.approval.is_none() && m.ui.reject.is_none(), "row {row}");
-        assert_eq!(m.approvals, before);
+        assert_eq!(m.world.approvals, before);
         assert!(notice(&m).contains("only a pending request"), "{}", notice(&m));
     }
 }
@@ -104,10 +105,13 @@ fn a_on_a_request_that_is_not_pending_does_nothing() {
 #[test]
 fn an_overdue_request_is_refused_as_expired() {
     let mut m = as_user("alice", 0);
-    m.now += Duration::hours(2);
+    m.world.now += Duration::hours(2);
     // It reads expired at once, and sorts with the decided ones.
-    assert_eq!(crate::model::approvals::shown_state(&m.approvals.requests[0], m.now), RequestState::Expired);
-    m.ui.approval_row = m.request_rows().iter().position(|r| r.id == RequestId(9)).expect("listed");
+    assert_eq!(
+        crate::model::approvals::shown_state(&m.world.approvals.requests[0], m.world.now),
+        RequestState::Expired
+    );
+    m.ui.approval_row = m.world.request_rows().iter().position(|r| r.id == RequestId(9)).expect("listed");
     let cmds = update(&mut m, ch('a'));
     assert!(matches!(cmds.as_slice(), [Cmd::RecordRefusal { .. }]), "{cmds:?}");
     assert!(notice(&m).contains("expired at"), "{}", notice(&m));
@@ -132,8 +136,8 @@ fn a_request_made_stale_is_shown_with_the_problem() {
     let stale = gen_request(10, &gen_plan(ActionKind::Rollback, "api", "prod"), "carol", Duration::minutes(1), "x");
     let mut stale = stale;
     stale.from =
-        Some(crate::store::ImageRef { tag: "v1.1.0".into(), digest: crate::test_support::gen_digest("v1.1.0") });
-    m.approvals.requests.insert(0, stale);
+        Some(opsdeck_core::store::ImageRef { tag: "v1.1.0".into(), digest: crate::test_support::gen_digest("v1.1.0") });
+    m.world.approvals.requests.insert(0, stale);
     update(&mut m, ch('a'));
     let view = m.ui.approval.clone().expect("shown, with the problem");
     assert!(view.problem.as_deref().is_some_and(|p| p.contains("someone else changed prod meanwhile")), "{view:?}");
@@ -145,8 +149,8 @@ fn a_request_made_stale_is_shown_with_the_problem() {
 fn a_request_that_cannot_be_planned_now_is_refused_and_stays_pending() {
     let mut m = as_user("alice", 0);
     let down = crate::model::HostId { env: "prod".into(), host: "prod-2".into() };
-    m.hosts.get_mut(&down).expect("prod-2").reach =
-        crate::model::Reach::Down { reason: "docker: no answer within 3s".into(), since: m.now };
+    m.world.hosts.get_mut(&down).expect("prod-2").reach =
+        crate::model::Reach::Down { reason: "docker: no answer within 3s".into(), since: m.world.now };
     let cmds = update(&mut m, ch('a'));
     assert!(m.ui.approval.is_none());
     assert!(matches!(cmds.as_slice(), [Cmd::RecordRefusal { .. }]), "{cmds:?}");
@@ -202,10 +206,10 @@ fn the_requester_may_withdraw_and_x_in_the_view_asks_why() {
 fn a_view_closes_when_someone_else_decides_meanwhile() {
     let mut m = as_user("alice", 0);
     update(&mut m, ch('a'));
-    let mut requests = m.approvals.requests.clone();
+    let mut requests = m.world.approvals.requests.clone();
     requests[0].state = RequestState::Approved;
     requests[0].decided_by = Some("bob".into());
-    update(&mut m, Msg::Requests(Ok(requests)));
+    update(&mut m, Msg::Fact(Fact::Requests(Ok(requests))));
     assert!(m.ui.approval.is_none());
     assert_eq!(notice(&m), "request #9 was approved by bob meanwhile");
 }
@@ -239,7 +243,7 @@ fn a_prod_promote_asks_why_and_files_a_request() {
         id: RequestId(10),
         subject: "api/prod".into(),
         deciders: vec!["bob".into()],
-        expires_at: m.now + Duration::hours(1),
+        expires_at: m.world.now + Duration::hours(1),
     };
     assert_eq!(update(&mut m, Msg::Approval(filed)), vec![Cmd::RefreshStore]);
     assert_eq!(notice(&m), "request #10 pending approval by bob (api/prod; expires 04:12 UTC)");
@@ -258,11 +262,11 @@ fn a_staging_promote_still_runs_at_once() {
 #[test]
 fn the_only_approver_cannot_file_a_request() {
     let mut m = crate::test_support::gen_demo_model_all_up();
-    let mut config = (*m.config).clone();
+    let mut config = (*m.world.config).clone();
     if let Some(prod) = config.environments.iter_mut().find(|e| e.name == "prod") {
         prod.approvers = vec!["alice".into()];
     }
-    m.config = std::sync::Arc::new(config);
+    m.world.config = std::sync::Arc::new(config);
     (m.ui.service_row, m.ui.env_col) = (0, 2);
     update(&mut m, ch('p'));
     assert!(m.ui.confirm.is_none());
@@ -272,9 +276,9 @@ fn the_only_approver_cannot_file_a_request() {
 #[test]
 fn the_audit_filter_narrows_as_you_type() {
     let mut m = gen_approvals_model();
-    update(&mut m, Msg::Audit(Ok(gen_audit_records())));
-    let all = m.audit.rows.len();
-    assert_eq!(m.audit.rows[0].seq as usize, all, "newest first");
+    update(&mut m, Msg::Fact(Fact::Audit(Ok(gen_audit_records()))));
+    let all = m.world.audit.rows.len();
+    assert_eq!(m.world.audit.rows[0].seq as usize, all, "newest first");
     update(&mut m, ch('A'));
     assert!(m.ui.audit.open && !m.ui.audit.editing);
     update(&mut m, ch('/'));
@@ -314,34 +318,34 @@ fn the_selected_record_stays_selected_as_new_ones_arrive() {
     let mut m = gen_approvals_model();
     let mut records = gen_audit_records();
     let newest = records.pop().expect("a record");
-    update(&mut m, Msg::Audit(Ok(records.clone())));
+    update(&mut m, Msg::Fact(Fact::Audit(Ok(records.clone()))));
     update(&mut m, ch('A'));
     update(&mut m, ch('j'));
     update(&mut m, ch('j'));
     let seq = m.audit_rows()[m.ui.audit.row].seq;
     records.push(newest);
-    update(&mut m, Msg::Audit(Ok(records)));
+    update(&mut m, Msg::Fact(Fact::Audit(Ok(records))));
     assert_eq!(m.audit_rows()[m.ui.audit.row].seq, seq);
 }
 
 #[test]
 fn requests_and_records_are_cleaned_on_the_way_in() {
     let mut m = gen_approvals_model();
-    let mut requests = m.approvals.requests.clone();
+    let mut requests = m.world.approvals.requests.clone();
     requests[0].reason = "release\x1b[2J now".into();
-    update(&mut m, Msg::Requests(Ok(requests)));
-    assert_eq!(m.approvals.requests[0].reason, "release[2J now");
+    update(&mut m, Msg::Fact(Fact::Requests(Ok(requests))));
+    assert_eq!(m.world.approvals.requests[0].reason, "release[2J now");
     let mut records = gen_audit_records();
     records[0].entry.user = "da\x07ve".into();
     records[0].entry.detail["reason"] = serde_json::json!("a\nb\x1b");
-    update(&mut m, Msg::Audit(Ok(records)));
-    let oldest = m.audit.rows.last().expect("rows");
+    update(&mut m, Msg::Fact(Fact::Audit(Ok(records))));
+    let oldest = m.world.audit.rows.last().expect("rows");
     assert_eq!(oldest.user, "dave");
     assert!(oldest.detail.ends_with("a b"), "{}", oldest.detail);
     // A read that fails keeps what was shown, with the reason.
-    update(&mut m, Msg::Requests(Err("database is locked".into())));
-    assert_eq!(m.approvals.error.as_deref(), Some("database is locked"));
-    assert!(!m.approvals.requests.is_empty());
+    update(&mut m, Msg::Fact(Fact::Requests(Err("database is locked".into()))));
+    assert_eq!(m.world.approvals.error.as_deref(), Some("database is locked"));
+    assert!(!m.world.approvals.requests.is_empty());
 }
 
 #[test]

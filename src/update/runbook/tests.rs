@@ -4,10 +4,10 @@ use super::*;
 use crate::model::runbook::RunbookUi;
 use crate::model::Pane;
 use crate::msg::Msg;
-use crate::runbook::run::{OutputTail, PreparedStep, StepOutcome, StepReport};
 use crate::test_support::{gen_demo_model, gen_runbook_catalog};
 use crate::update::update;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use opsdeck_core::runbook::run::{OutputTail, PreparedStep, StepOutcome, StepReport};
 
 fn key(m: &mut Model, code: KeyCode) -> Vec<Cmd> {
     update(m, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
@@ -28,7 +28,7 @@ fn view(m: &Model) -> &RunbookView {
 
 fn model_on_alert(row: usize) -> Model {
     let mut m = gen_demo_model();
-    m.runbooks.catalog = Some(gen_runbook_catalog());
+    m.world.runbooks.catalog = Some(gen_runbook_catalog());
     m.ui.focus = Pane::Alerts;
     m.ui.alert_row = row;
     m
@@ -63,7 +63,7 @@ fn enter_on_the_firing_alert_opens_its_runbook_and_reads_its_progress() {
         [Cmd::Runbook(RunbookCmd::LoadProgress(s))] => {
             assert_eq!(
                 (s.alert.as_str(), s.labels["service"].as_str(), s.user.as_str()),
-                ("a1b2c3", "api", m.user.as_str())
+                ("a1b2c3", "api", m.world.user.as_str())
             );
         }
         other => panic!("{other:?}"),
@@ -75,7 +75,7 @@ fn enter_on_the_firing_alert_opens_its_runbook_and_reads_its_progress() {
 #[test]
 fn enter_before_the_folders_are_read_opens_the_runbook_once_they_are() {
     let mut m = model_on_alert(0);
-    m.runbooks.catalog = None;
+    m.world.runbooks.catalog = None;
     let cmds = key(&mut m, KeyCode::Enter);
     assert!(matches!(cmds.as_slice(), [Cmd::Runbook(RunbookCmd::Load)]), "{cmds:?}");
     assert!(m.ui.runbook.is_none());
@@ -93,12 +93,12 @@ fn enter_before_the_folders_are_read_opens_the_runbook_once_they_are() {
 #[test]
 fn a_pending_runbook_never_covers_a_dialog_opened_meanwhile() {
     let mut m = model_on_alert(0);
-    m.runbooks.catalog = None;
+    m.world.runbooks.catalog = None;
     key(&mut m, KeyCode::Enter);
     key(&mut m, KeyCode::Char('s'));
     assert!(m.ui.silence_form.is_some());
     assert!(event(&mut m, RunbookEvent::Loaded(gen_runbook_catalog())).is_empty());
-    assert!(m.ui.runbook.is_none() && m.runbooks.pending_alert.is_none());
+    assert!(m.ui.runbook.is_none() && m.ui.pending_runbook_alert.is_none());
 }
 
 #[test]
@@ -159,14 +159,14 @@ fn a_step_is_prepared_confirmed_run_streamed_and_recorded() {
 #[test]
 fn a_prod_action_needs_the_environment_typed_where_the_keys_would_ask() {
     let mut m = model_on_alert(0);
-    let mut config = (*m.config).clone();
-    config.environments[2].approval = crate::config::ApprovalPolicy::Required;
-    m.config = std::sync::Arc::new(config);
+    let mut config = (*m.world.config).clone();
+    config.environments[2].approval = opsdeck_core::config::ApprovalPolicy::Required;
+    m.world.config = std::sync::Arc::new(config);
     key(&mut m, KeyCode::Enter);
     let name = "high-error-rate-after-deploy".to_string();
     event(&mut m, RunbookEvent::Progress { runbook: name.clone(), alert: "a1b2c3".into(), run: Ok(None) });
     key(&mut m, KeyCode::Enter);
-    let restart = crate::runbook::run::builtin::Prepared::Restart {
+    let restart = opsdeck_core::runbook::run::builtin::Prepared::Restart {
         service: "api".into(),
         env: "prod".into(),
         slot: "blue".into(),

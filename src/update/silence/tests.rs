@@ -1,7 +1,6 @@
 //! The silence form, the silences list, the abort confirmation and the drain trace, as
 //! (model, keys) -> (model', commands).
 
-use crate::actions::ActionKind;
 use crate::model::silence::FormField;
 use crate::model::{Pane, Reach};
 use crate::msg::{Cmd, Msg};
@@ -9,6 +8,8 @@ use crate::test_support::{gen_confirm, gen_demo_model, gen_now};
 use crate::update::update;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use opsdeck_backends::types::Silence;
+use opsdeck_core::actions::ActionKind;
+use opsdeck_core::world::Fact;
 
 fn key(c: KeyCode) -> Msg {
     Msg::Key(KeyEvent::new(c, KeyModifiers::NONE))
@@ -109,7 +110,7 @@ fn enter_on_a_complete_form_creates_the_silence_as_the_user() {
     typed(&mut m, "rolling api back");
     let cmds = update(&mut m, key(KeyCode::Enter));
     let [Cmd::CreateSilence(s)] = cmds.as_slice() else { panic!("{cmds:?}") };
-    assert_eq!(s.created_by, m.user);
+    assert_eq!(s.created_by, m.world.user);
     assert_eq!(s.comment, "rolling api back");
     assert_eq!(s.ends_at - s.starts_at, chrono::Duration::minutes(90));
     let names: Vec<&str> = s.matchers.iter().map(|m| m.name.as_str()).collect();
@@ -132,8 +133,8 @@ fn silence(id: &str, state: &str) -> Silence {
 #[test]
 fn the_list_expires_the_selected_silence_after_a_yes() {
     let mut m = gen_demo_model();
-    update(&mut m, Msg::Silences(Ok(vec![silence("s-old", "expired"), silence("s-1", "active")])));
-    assert_eq!(m.silences.reach, Reach::Up { at: m.now });
+    update(&mut m, Msg::Fact(Fact::Silences(Ok(vec![silence("s-old", "expired"), silence("s-1", "active")]))));
+    assert_eq!(m.world.silences.reach, Reach::Up { at: m.world.now });
     update(&mut m, key(KeyCode::Char('S')));
     assert!(m.ui.silences.open);
     // Active first: s-1 is selected. x asks; n keeps it.
@@ -161,8 +162,8 @@ fn the_confirmation_toggles_the_silence_and_the_plan_carries_it() {
     let cmds = update(&mut m, key(KeyCode::Char('y')));
     let [Cmd::RunAction(plan)] = cmds.as_slice() else { panic!("{cmds:?}") };
     assert!(plan.silences());
-    assert_eq!(plan.steps.first(), Some(&crate::actions::Step::Silence));
-    assert_eq!(plan.steps.last(), Some(&crate::actions::Step::Unsilence));
+    assert_eq!(plan.steps.first(), Some(&opsdeck_core::actions::Step::Silence));
+    assert_eq!(plan.steps.last(), Some(&opsdeck_core::actions::Step::Unsilence));
 
     // Where a name is typed, s is a letter of it; Alt-s toggles.
     let mut m = gen_demo_model();

@@ -1,0 +1,207 @@
+//! The OCI Distribution API client: tags and repositories (paginated), manifest digests, image
+//! creation times, a repository's image history grouped by digest, and manifest deletion.
+//! Every request is bounded by the client's timeout and every body by a size cap.
+
+mod manifest;
+mod names;
+mod pages;
+mod tags;
+#[cfg(test)]
+mod tests;
+mod version;
+
+pub use tags::group_by_digest;
+
+use crate::error::{BackendError, BackendResult};
+use crate::health::{exchange, parse_json, Answer};
+use crate::types::RegistryImage;
+use chrono::{DateTime, Utc};
+use futures::StreamExt;
+use manifest::{content_digest, pick_platform_manifest, sha256_digest};
+use names::{check_digest, check_reference, check_repo};
+use reqwest::header::ACCEPT;
+use reqwest::Url;
+use serde_json::Value;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Mutex;
+use std::time::Duration;
+
+const SYSTEM: &str = "registry";
+
+/// Manifests and image configs are a few KiB; anything near this is not a real one.
+const MANIFEST_CAP: usize = 4 << 20;
+/// One page of a tag or repository list (also when the registry ignores `n` and sends all).
+const LIST_CAP: usize = 4 << 20;
+/// Tags or repositories asked for per page.
+const PAGE_SIZE: usize = 100;
+/// Pages followed before giving up: a registry whose `Link` never ends must not loop us forever.
+pub const MAX_PAGES: usize = 50;
+/// Requests in flight at once while resolving a repository's tags.
+const CONCURRENCY: usize = 8;
+/// Digests whose creation time is remembered (content-addressed, so it never goes stale).
+const CREATED_CACHE_MAX: usize = 4096;
+
+/// Every manifest kind opsdeck understands. Without the Docker v2 types a Docker registry would
+/// convert to schema 1 and report a different digest than `docker push` printed.
+const MANIFEST_ACCEPT: &str = "application/vnd.oci.image.index.v1+json, \
+application/vnd.oci.image.manifest.v1+json, \
+application/vnd.docker.distribution.manifest.list.v2+json, \
+application/vnd.docker.distribution.manifest.v2+json";
+
+/// A client for one registry endpoint. Cheap to share behind a reference; clones share the pool.
+#[derive(Debug)]
+pub struct RegistryClient {
+    http: reqwest::Client,
+    /// `http://host:port` or `https://host/prefix`, without the trailing slash.
+    base: String,
+    base_origin: reqwest::Url,
+    timeout: Duration,
+    created_cache: Mutex<HashMap<String, Option<DateTime<Utc>>>>,
+}
+
+impl RegistryClient {
+    /// A client for the registry at `base_url` (`http://` or `https://`); every request ends
+    /// within `timeout`.
+    pub fn new(base_url: &str, timeout: Duration) -> BackendResult<Self> {
+        let (base, parsed, http) = crate::http::client_for(SYSTEM, base_url, timeout)?;
+        Ok(RegistryClient { http, base, base_origin: parsed, timeout, created_cache: Mutex::new(HashMap::new()) })
+    }
+
+    /// Every tag of `repo`, in the registry's order, following `Link` pages (at most
+    /// [`MAX_PAGES`]; more is an error rather than a silently partial list, since pruning
+    /// decides from it).
+    pub async fn list_tags(&self, repo: &str) -> BackendResult<Vec<String>> {
+        check_repo(repo)?;
+        let first = self.url(&format!("/v2/{repo}/tags/list?n={PAGE_SIZE}"))?;
+        self.paginate(first, "tags").await
+    }
+
+    /// Every repository in the registry (`/v2/_catalog`), following `Link` pages.
+    pub async fn list_repositories(&self) -> BackendResult<Vec<String>> {
+        let first = self.url(&format!("/v2/_catalog?n={PAGE_SIZE}"))?;
+        self.paginate(first, "repositories").await
+    }
+
+    /// The digest `reference` (a tag or a digest) resolves to: `Docker-Content-Digest` from a
+    /// HEAD, or, when a registry leaves that header out, the sha256 of the manifest as served.
+    pub async fn manifest_digest(&self, repo: &str, reference: &str) -> BackendResult<String> {
+        check_repo(repo)?;
+        check_reference(reference)?;
+        let url = self.url(&format!("/v2/{repo}/manifests/{reference}"))?;
+        let head = self.send(self.http.head(url.clone()).header(ACCEPT, MANIFEST_ACCEPT), MANIFEST_CAP).await?;
+        if let Some(digest) = content_digest(&head.headers)? {
+            return Ok(digest);
+        }
+        let get = self.send(self.http.get(url).header(ACCEPT, MANIFEST_ACCEPT), MANIFEST_CAP).await?;
+        if let Some(digest) = content_digest(&get.headers)? {
+            return Ok(digest);
+        }
+        Ok(sha256_digest(&get.body))
+    }
+
+    /// When the image `digest` was built: the `created` field of its config. For an index or
+    /// manifest list, the linux/amd64 image (else the first real one) speaks for it. `None`
+    /// when the image does not say (artifacts, schema 1, reproducible builds without a date).
+    pub async fn image_created(&self, repo: &str, digest: &str) -> BackendResult<Option<DateTime<Utc>>> {
+        check_repo(repo)?;
+        check_digest(digest)?;
+        if let Some(known) = self.cached_created(digest) {
+            return Ok(known);
+        }
+        let mut manifest = self.manifest_json(repo, digest).await?;
+        if let Some(child) = pick_platform_manifest(&manifest)? {
+            manifest = self.manifest_json(repo, &child).await?;
+        }
+        let created = match manifest.get("config").and_then(|c| c.get("digest")).and_then(Value::as_str) {
+            None => None,
+            Some(config_digest) => {
+                check_digest(config_digest)?;
+                let url = self.url(&format!("/v2/{repo}/blobs/{config_digest}"))?;
+                let answer = self.send(self.http.get(url), MANIFEST_CAP).await?;
+                let config: Value = parse_json(SYSTEM, &answer.body)?;
+                config
+                    .get("created")
+                    .and_then(Value::as_str)
+                    .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+                    .map(|t| t.with_timezone(&Utc))
+            }
+        };
+        self.remember_created(digest, created);
+        Ok(created)
+    }
+
+    /// The repository's images: every tag resolved to its digest (8 at a time), grouped by
+    /// digest, with creation times, newest first. A tag deleted while we looked is skipped; a
+    /// creation time the registry cannot give is left unknown.
+    pub async fn history(&self, repo: &str) -> BackendResult<Vec<RegistryImage>> {
+        let tags = self.list_tags(repo).await?;
+        let resolved: Vec<(String, BackendResult<String>)> = futures::stream::iter(tags)
+            .map(|tag| async move {
+                let digest = self.manifest_digest(repo, &tag).await;
+                (tag, digest)
+            })
+            .buffer_unordered(CONCURRENCY)
+            .collect()
+            .await;
+        let mut pairs = Vec::with_capacity(resolved.len());
+        for (tag, digest) in resolved {
+            match digest {
+                Ok(digest) => pairs.push((tag, digest)),
+                Err(BackendError::Status { status: 404, .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let digests: BTreeSet<String> = pairs.iter().map(|(_, d)| d.clone()).collect();
+        let created: HashMap<String, DateTime<Utc>> = futures::stream::iter(digests)
+            .map(|digest| async move {
+                let created = self.image_created(repo, &digest).await;
+                (digest, created)
+            })
+            .buffer_unordered(CONCURRENCY)
+            .filter_map(|(digest, created)| async move { created.ok().flatten().map(|t| (digest, t)) })
+            .collect()
+            .await;
+        Ok(group_by_digest(pairs, &created))
+    }
+
+    /// Deletes the manifest `digest` from `repo` (every tag on it goes with it). The registry
+    /// must allow deletes; one that does not answers 405, reported as [`BackendError::Status`].
+    pub async fn delete_manifest(&self, repo: &str, digest: &str) -> BackendResult<()> {
+        check_repo(repo)?;
+        check_digest(digest)?;
+        let url = self.url(&format!("/v2/{repo}/manifests/{digest}"))?;
+        self.send(self.http.delete(url), MANIFEST_CAP).await?;
+        if let Ok(mut cache) = self.created_cache.lock() {
+            cache.remove(digest);
+        }
+        Ok(())
+    }
+
+    fn url(&self, path_and_query: &str) -> BackendResult<Url> {
+        Url::parse(&format!("{}{path_and_query}", self.base))
+            .map_err(|e| BackendError::Other { system: SYSTEM, reason: format!("bad url {path_and_query}: {e}") })
+    }
+
+    async fn send(&self, request: reqwest::RequestBuilder, cap: usize) -> BackendResult<Answer> {
+        exchange(SYSTEM, self.timeout, request, cap).await
+    }
+
+    async fn manifest_json(&self, repo: &str, reference: &str) -> BackendResult<Value> {
+        let url = self.url(&format!("/v2/{repo}/manifests/{reference}"))?;
+        let answer = self.send(self.http.get(url).header(ACCEPT, MANIFEST_ACCEPT), MANIFEST_CAP).await?;
+        parse_json(SYSTEM, &answer.body)
+    }
+
+    fn cached_created(&self, digest: &str) -> Option<Option<DateTime<Utc>>> {
+        self.created_cache.lock().ok().and_then(|cache| cache.get(digest).copied())
+    }
+
+    fn remember_created(&self, digest: &str, created: Option<DateTime<Utc>>) {
+        if let Ok(mut cache) = self.created_cache.lock() {
+            if cache.len() >= CREATED_CACHE_MAX {
+                cache.clear();
+            }
+            cache.insert(digest.to_string(), created);
+        }
+    }
+}

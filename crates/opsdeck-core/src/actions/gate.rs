@@ -1,0 +1,39 @@
+//! The promotion gate with the store's memory: an image enters an environment only after the
+//! same digest ran healthy in the one before it.
+
+use super::{ActionPlan, Executor, SlotOps};
+use crate::config::Config;
+use crate::store::{ActionOutcome, Store};
+use crate::world::World;
+
+/// The promotion gate with the store's memory: open when the digest runs healthy in the
+/// environment before this one now, or was promoted there successfully before. Why not, else.
+pub fn gate<O: SlotOps>(config: &Config, exec: &Executor<O>, world: &World, plan: &ActionPlan) -> Option<String> {
+    let prev = config
+        .environments
+        .iter()
+        .position(|e| e.name == plan.env)
+        .and_then(|i| i.checked_sub(1))
+        .and_then(|i| config.environments.get(i))
+        .map(|e| e.name.clone());
+    let remembered = match (&prev, exec.store.lock()) {
+        (Some(prev), Ok(mut store)) => ran_healthy_in(&mut store, prev, &plan.to.digest),
+        _ => false,
+    };
+    super::plan::gate(world, plan, remembered)
+}
+
+/// Whether `digest` was promoted into `env` by an action that succeeded (the gate's memory, for
+/// an environment that has since moved on).
+pub fn ran_healthy_in(store: &mut Store, env: &str, digest: &str) -> bool {
+    store
+        .recent_actions(500)
+        .map(|entries| {
+            entries.iter().any(|e| {
+                e.action.env == env
+                    && e.action.to.digest == digest
+                    && e.finish.as_ref().is_some_and(|f| f.outcome == ActionOutcome::Succeeded)
+            })
+        })
+        .unwrap_or(false)
+}

@@ -1,0 +1,83 @@
+//! What an action is (promote, rollback, reapply) and the steps a plan is made of, with the
+//! short label each step has in the journal and the Actions pane.
+
+use super::plan::ActionPlan;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ActionKind {
+    Promote,
+    Rollback,
+    /// Give HAProxy back the environment's live slot after it lost it (a reload without its state
+    /// file, a change made by hand).
+    Reapply,
+}
+
+impl ActionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionKind::Promote => "promote",
+            ActionKind::Rollback => "rollback",
+            ActionKind::Reapply => "reapply",
+        }
+    }
+}
+
+/// One step of a blue-green switch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum Step {
+    /// Put the target image in the idle slot: pull if the host lacks it and recreate the
+    /// container, or nothing when the idle slot already holds it.
+    Prepare {
+        host: String,
+    },
+    Start {
+        host: String,
+    },
+    WaitHealthy {
+        host: String,
+    },
+    /// New slot's server `ready`, old slot's `drain`.
+    Switch,
+    /// Wait for the old server's sessions to reach zero (then `shutdown sessions`).
+    Drain,
+    /// Old server `maint`.
+    Retire,
+    /// Stop the old container gracefully; it is kept for rollback.
+    StopOld {
+        host: String,
+    },
+    /// Keep watching the new slot; a failure here switches back.
+    Watch,
+    /// Silence the service's alerts in the environment while the action runs (asked for at the
+    /// confirmation or with `--silence`): the first step.
+    Silence,
+    /// Expire that silence: the last step, run however the action ends.
+    Unsilence,
+}
+
+impl Step {
+    /// A short name for the journal and the Actions pane.
+    pub fn label(&self, plan: &ActionPlan) -> String {
+        match self {
+            Step::Prepare { host } if plan.reuse_idle => format!("{host}: idle {} holds {}", plan.to_slot, plan.to.tag),
+            Step::Prepare { host } => format!("{host}: create {} from {}", plan.to_slot, plan.to.tag),
+            Step::Start { host } => format!("{host}: start {}", plan.to_slot),
+            Step::WaitHealthy { host } => format!("{host}: wait for {} healthy", plan.to_slot),
+            Step::Switch => format!("switch traffic {} -> {}", plan.from_slot, plan.to_slot),
+            Step::Drain => format!("drain {}", plan.from_slot),
+            Step::Retire => format!("{} to maint", plan.from_slot),
+            Step::StopOld { host } => format!("{host}: stop {}", plan.from_slot),
+            Step::Watch => format!("watch {} for {}", plan.to_slot, humantime::format_duration(plan.timing.watch)),
+            Step::Silence => format!("silence {}'s alerts in {}", plan.service, plan.env),
+            Step::Unsilence => "expire the silence".into(),
+        }
+    }
+
+    /// Whether traffic may already point at the new slot once this step has started.
+    pub fn after_switch(&self) -> bool {
+        matches!(self, Step::Switch | Step::Drain | Step::Retire | Step::StopOld { .. } | Step::Watch)
+    }
+}

@@ -1,0 +1,58 @@
+//! Background tasks that watch the outside systems. Each sends owned results as [`crate::world::Fact`]s and
+//! never touches the model; each call has its timeout; each loop ends when the token is
+//! cancelled. `once` gathers the same facts a single time, for `opsdeck status`.
+
+mod alerts;
+mod docker;
+mod haproxy;
+mod health;
+mod inspect;
+pub mod log_text;
+mod logs;
+mod once;
+mod registry;
+mod silences;
+mod store;
+
+pub use health::probe_all;
+pub use inspect::inspect_container;
+pub use logs::{LogEvent, LogFollowers, LogNews, LogTx};
+pub use once::gather;
+pub use registry::histories as fetch_images;
+pub use silences::silences as fetch_silences;
+pub use store::spawn_store_watcher;
+
+use crate::config::Config;
+use crate::world::HostId;
+use std::sync::Arc;
+use tokio::sync::mpsc::UnboundedSender;
+use tokio_util::sync::CancellationToken;
+
+/// Where watchers send what they learn.
+pub type FactTx = UnboundedSender<crate::world::Fact>;
+
+/// Starts one watcher per Docker host, per HAProxy, and one each for the registry and
+/// Alertmanager. They run until `cancel` fires.
+pub fn spawn_watchers(config: &Arc<Config>, tx: &FactTx, cancel: &CancellationToken) {
+    for env in &config.environments {
+        for host in &env.hosts {
+            let id = HostId { env: env.name.clone(), host: host.name.clone() };
+            let endpoint = docker::endpoint(host, config.timeouts.docker);
+            tokio::spawn(docker::watch_host(id, endpoint, config.intervals.reconcile, tx.clone(), cancel.clone()));
+        }
+        tokio::spawn(haproxy::watch(env.name.clone(), env.haproxy.clone(), config.clone(), tx.clone(), cancel.clone()));
+    }
+    tokio::spawn(registry::watch(config.clone(), tx.clone(), cancel.clone()));
+    if config.alertmanager.is_some() {
+        tokio::spawn(alerts::watch(config.clone(), tx.clone(), cancel.clone()));
+        tokio::spawn(silences::watch(config.clone(), tx.clone(), cancel.clone()));
+    }
+}
+
+/// Sleeps for `period`, or returns false at once when cancelled.
+async fn pause(period: std::time::Duration, cancel: &CancellationToken) -> bool {
+    tokio::select! {
+        _ = cancel.cancelled() => false,
+        _ = tokio::time::sleep(period) => true,
+    }
+}
