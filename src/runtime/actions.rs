@@ -86,14 +86,19 @@ impl ActionRunner {
                 return;
             }
         };
-        if let Some(reason) = gate(&self.config, &exec, world, &plan) {
-            exec.refuse(&plan, reason);
-            return;
-        }
+        // The live state's verdict is pure and made here; the store's memory of the gate, and
+        // a refusal's audit record, are the action's own task's work, never the drawing task's.
+        let closed = opsdeck_core::actions::plan::gate(world, &plan, false);
+        let config = self.config.clone();
         let cancel = self.cancel.child_token();
         let abort = CancellationToken::new();
         self.aborts.insert((plan.service.clone(), plan.env.clone()), abort.clone());
-        self.tasks.spawn(async move { exec.run_abortable(plan, cancel, abort).await });
+        self.tasks.spawn(async move {
+            if let Some(reason) = opsdeck_core::actions::gate::confirm_closed(&config, &exec, &plan, closed) {
+                return exec.refuse(&plan, reason);
+            }
+            exec.run_abortable(plan, cancel, abort).await
+        });
     }
 
     /// Asks every running action to settle and waits for them, printing progress on stderr.
@@ -115,5 +120,3 @@ impl ActionRunner {
         }
     }
 }
-
-pub(super) use opsdeck_core::actions::gate::gate;

@@ -4,9 +4,10 @@
 //! attempt the console refused up front. Store work runs on blocking threads, never on the UI's;
 //! each result comes back as a [`Msg::Approval`].
 
-use super::actions::{gate, ActionRunner};
+use super::actions::ActionRunner;
 use crate::msg::{ApprovalResult, Msg};
 use chrono::Utc;
+use opsdeck_core::actions::gate::confirm_closed;
 use opsdeck_core::actions::real_ops::RealOps;
 use opsdeck_core::actions::{ActionPlan, ActionReport, Executor};
 use opsdeck_core::approvals;
@@ -20,10 +21,12 @@ impl ActionRunner {
     /// does). A refusal is audited and reported like any refused action.
     pub fn file_request(&mut self, plan: ActionPlan, reason: String, world: &World) {
         let Some(exec) = self.executor(&plan.subject()) else { return };
-        let (config, tx, world) = (self.config.clone(), self.tx.clone(), world.clone());
+        // The live state's verdict is made here (pure); the store is read in the task.
+        let closed = opsdeck_core::actions::plan::gate(world, &plan, false);
+        let (config, tx) = (self.config.clone(), self.tx.clone());
         self.chores.spawn(async move {
             let filed = tokio::task::spawn_blocking(move || {
-                if let Some(why) = gate(&config, &exec, &world, &plan) {
+                if let Some(why) = confirm_closed(&config, &exec, &plan, closed) {
                     exec.refuse(&plan, why);
                     return None;
                 }

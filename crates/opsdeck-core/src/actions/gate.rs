@@ -9,6 +9,20 @@ use crate::world::World;
 /// The promotion gate with the store's memory: open when the digest runs healthy in the
 /// environment before this one now, or was promoted there successfully before. Why not, else.
 pub fn gate<O: SlotOps>(config: &Config, exec: &Executor<O>, world: &World, plan: &ActionPlan) -> Option<String> {
+    let closed = super::plan::gate(world, plan, false);
+    confirm_closed(config, exec, plan, closed)
+}
+
+/// The second half of [`gate`], for the action layer's own task: `closed` is the verdict of the
+/// live state alone (`plan::gate(world, plan, false)`, pure, made where the world is); when it
+/// is closed, the store's memory may still open it. The store is read only then.
+pub fn confirm_closed<O: SlotOps>(
+    config: &Config,
+    exec: &Executor<O>,
+    plan: &ActionPlan,
+    closed: Option<String>,
+) -> Option<String> {
+    let reason = closed?;
     let prev = config
         .environments
         .iter()
@@ -20,7 +34,7 @@ pub fn gate<O: SlotOps>(config: &Config, exec: &Executor<O>, world: &World, plan
         (Some(prev), Ok(mut store)) => ran_healthy_in(&mut store, prev, &plan.to.digest),
         _ => false,
     };
-    super::plan::gate(world, plan, remembered)
+    (!remembered).then_some(reason)
 }
 
 /// Whether `digest` was promoted into `env` by an action that succeeded (the gate's memory, for
