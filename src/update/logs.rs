@@ -2,7 +2,7 @@
 //! selected environment (or, in the Health pane, on the selected slot); inside it `/` filters as
 //! you type, Space pauses, ↑↓ PgUp PgDn scroll back (which pauses), `G`/End follows again, `w`
 //! wraps, `t` shows times, Esc/q/L close. Lines come in cleaned and masked by their follower
-//! (`collect::log_text`): folding a batch in is only moving it into the ring.
+//! (`opsdeck_core::watch::log_text`): folding a batch in is only moving it into the ring.
 
 use super::filter::FilterKey;
 use crate::keymap::Action;

@@ -8,7 +8,7 @@ use crate::text::clean;
 use opsdeck_backends::docker::logs::{LogLine, LogSource};
 
 /// A line as a follower sends it, already fit for the screen: Docker's time, whether it came on
-/// stderr, and its cleaned, masked text (see `collect::log_text`).
+/// stderr, and its cleaned, masked text (see `watch::log_text`).
 pub type ShownLine = (Option<chrono::DateTime<chrono::Utc>>, bool, String);
 
 /// `line` as the Logs view keeps and shows it.

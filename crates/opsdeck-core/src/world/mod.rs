@@ -9,6 +9,7 @@ pub mod approvals;
 pub mod detail;
 mod fact;
 pub mod history;
+mod probes;
 mod reach;
 pub mod runbooks;
 pub mod silences;
