@@ -4,7 +4,6 @@
 
 use super::action::{executor, spawn_cancel_on_signals, EXIT_REFUSED};
 use chrono::{DateTime, SecondsFormat, Utc};
-use opsdeck_core::actions::real_ops::RealOps;
 use opsdeck_core::actions::{ActionPlan, Executor};
 use opsdeck_core::approvals;
 use opsdeck_core::config::Config;
@@ -17,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 
 /// Files `plan` as a request by `user` for `reason`; prints its id on stdout. A refusal (nobody
 /// else could approve it, the store down) is audited like any refused action.
-pub fn request(exec: &Executor<RealOps>, config: &Config, user: &str, plan: &ActionPlan, reason: &str) -> ExitCode {
+pub fn request(exec: &Executor, config: &Config, user: &str, plan: &ActionPlan, reason: &str) -> ExitCode {
     let filed = match exec.store.lock() {
         Ok(mut store) => approvals::file(&mut store, config, plan, user, reason, Utc::now()),
         Err(_) => Err("state store unavailable (a thread panicked)".into()),

@@ -37,7 +37,7 @@ pub struct PushedImage {
 /// Builds what the cache lacks, then pushes every service x release to `registry_host`
 /// (`127.0.0.1:PORT`).
 pub async fn build_and_push(
-    docker: &bollard::Docker,
+    docker: &opsdeck_backends::docker::Client,
     binary: &[u8],
     releases: &[Release],
     registry_host: &str,
@@ -67,7 +67,7 @@ pub async fn build_and_push(
 /// `opsdeck-demo/<service>:<version>`, built unless an image made from this binary and sha
 /// is already there.
 async fn ensure_built(
-    docker: &bollard::Docker,
+    docker: &opsdeck_backends::docker::Client,
     binary: &[u8],
     key: &str,
     service: &str,
@@ -101,7 +101,7 @@ async fn ensure_built(
 
 /// Tags the local build with each of the release's tags in the registry and pushes them.
 async fn push(
-    docker: &bollard::Docker,
+    docker: &opsdeck_backends::docker::Client,
     local: &str,
     service: &str,
     release: &Release,

@@ -98,7 +98,7 @@ pub async fn up(opts: &DemoOptions) -> Result<DemoInfo> {
 
 /// Brings up every part, recording each in `info` (and `demo.json`) as soon as it runs.
 async fn start_all(
-    docker: &bollard::Docker,
+    docker: &opsdeck_backends::docker::Client,
     opts: &DemoOptions,
     shared: Option<&access::SharedGroup>,
     binary: &[u8],
@@ -272,7 +272,7 @@ pub async fn down(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-async fn docker() -> Result<bollard::Docker> {
+async fn docker() -> Result<opsdeck_backends::docker::Client> {
     let endpoint = DockerEndpoint { url: format!("unix://{}", stack::DOCKER_SOCKET), tls: None, timeout: DOCKER_LIMIT };
     Ok(connect(&endpoint).await?)
 }

@@ -67,7 +67,7 @@ pub fn names() -> Vec<String> {
 /// Fails, with what to do, if a container with one of the slots' names exists and is not from
 /// this demo directory (another demo, or something else entirely): container names are
 /// engine-wide, so two demos cannot run on one engine. Leftovers of this demo are removed.
-pub async fn clear_names(docker: &bollard::Docker, demo_dir: &Path) -> Result<()> {
+pub async fn clear_names(docker: &opsdeck_backends::docker::Client, demo_dir: &Path) -> Result<()> {
     let ours = demo_dir.display().to_string();
     let labelled = lifecycle::list_containers_by_label(docker, &[], CALL_LIMIT).await?;
     for name in names() {
@@ -91,12 +91,16 @@ pub async fn clear_names(docker: &bollard::Docker, demo_dir: &Path) -> Result<()
 }
 
 /// Creates every slot and starts the live ones, all at once.
-pub async fn create_all(docker: &bollard::Docker, slots: &[SlotRecord], demo_dir: &Path) -> Result<()> {
+pub async fn create_all(
+    docker: &opsdeck_backends::docker::Client,
+    slots: &[SlotRecord],
+    demo_dir: &Path,
+) -> Result<()> {
     try_join_all(slots.iter().map(|slot| create_one(docker, slot, demo_dir))).await?;
     Ok(())
 }
 
-async fn create_one(docker: &bollard::Docker, slot: &SlotRecord, demo_dir: &Path) -> Result<()> {
+async fn create_one(docker: &opsdeck_backends::docker::Client, slot: &SlotRecord, demo_dir: &Path) -> Result<()> {
     let spec = SlotSpec {
         name: slot.name.clone(),
         image: slot.image.clone(),
@@ -148,7 +152,7 @@ pub async fn wait_live_healthy(slots: &[SlotRecord]) -> Result<()> {
 }
 
 /// Removes every container labelled with this demo directory; returns how many.
-pub async fn remove_all(docker: &bollard::Docker, demo_dir: &Path) -> Result<usize> {
+pub async fn remove_all(docker: &opsdeck_backends::docker::Client, demo_dir: &Path) -> Result<usize> {
     let dir = demo_dir.display().to_string();
     let found = lifecycle::list_containers_by_label(docker, &[(DEMO_LABEL, Some(&dir))], CALL_LIMIT).await?;
     try_join_all(found.iter().map(|c| lifecycle::remove_container(docker, &c.id, CALL_LIMIT))).await?;

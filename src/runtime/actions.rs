@@ -5,17 +5,17 @@
 
 use super::MsgTx;
 use crate::msg::Msg;
-use opsdeck_core::actions::real_ops::RealOps;
 use opsdeck_core::actions::recover::recover;
 use opsdeck_core::actions::{ActionPlan, ActionReport, Executor};
 use opsdeck_core::config::Config;
+use opsdeck_core::outside::Outside;
 use opsdeck_core::store::{Holder, Store};
 use std::sync::{Arc, Mutex};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 pub struct ActionRunner {
-    pub(super) exec: Result<Executor<RealOps>, String>,
+    pub(super) exec: Result<Executor, String>,
     pub(super) config: Arc<Config>,
     /// Running actions (an approved request's included): settled on quit.
     pub(super) tasks: JoinSet<ActionReport>,
@@ -33,7 +33,7 @@ impl ActionRunner {
     pub fn start(config: Arc<Config>, user: &str, tx: &MsgTx) -> ActionRunner {
         let (events_tx, mut events_rx) = tokio::sync::mpsc::unbounded_channel();
         let exec = Store::open(&config.state_path).map_err(|e| e.to_string()).and_then(|store| {
-            let ops = RealOps::new(config.clone())?;
+            let ops = Outside::new(config.clone())?;
             Ok(Executor {
                 ops: Arc::new(ops),
                 store: Arc::new(Mutex::new(store)),

@@ -8,7 +8,6 @@ use super::actions::ActionRunner;
 use crate::msg::{ApprovalResult, Msg};
 use chrono::Utc;
 use opsdeck_core::actions::gate::confirm_closed;
-use opsdeck_core::actions::real_ops::RealOps;
 use opsdeck_core::actions::{ActionPlan, ActionReport, Executor};
 use opsdeck_core::approvals;
 use opsdeck_core::store::{Request, RequestId, Store, Verdict};
@@ -137,7 +136,7 @@ impl ActionRunner {
     }
 
     /// The executor, or (when actions are disabled) a notice saying why `what` was not done.
-    fn executor(&self, what: &str) -> Option<Executor<RealOps>> {
+    fn executor(&self, what: &str) -> Option<Executor> {
         match &self.exec {
             Ok(e) => Some(e.clone()),
             Err(e) => {
@@ -148,7 +147,7 @@ impl ActionRunner {
     }
 }
 
-fn lock(exec: &Executor<RealOps>) -> Result<MutexGuard<'_, Store>, String> {
+fn lock(exec: &Executor) -> Result<MutexGuard<'_, Store>, String> {
     exec.store.lock().map_err(|_| "state store unavailable (a thread panicked)".to_string())
 }
 

@@ -62,11 +62,7 @@ pub async fn ensure_docker() -> Result<()> {
         )
     };
     let docker = opsdeck_backends::docker::connect(&endpoint).await.map_err(|e| no_docker(e.to_string()))?;
-    match tokio::time::timeout(endpoint.timeout, docker.ping()).await {
-        Ok(Ok(_)) => Ok(()),
-        Ok(Err(e)) => Err(no_docker(e.to_string())),
-        Err(_) => Err(no_docker("no answer to ping".into())),
-    }
+    opsdeck_backends::docker::inventory::ping(&docker, endpoint.timeout).await.map_err(|e| no_docker(e.to_string()))
 }
 
 /// Each component's program and the file in its directory that only its command line names.

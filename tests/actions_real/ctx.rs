@@ -2,9 +2,9 @@
 //! as run ([`Run`]), and the Docker engine and registry of the demo.
 
 use opsdeck_backends::docker::{connect, DockerEndpoint};
-use opsdeck_core::actions::real_ops::RealOps;
 use opsdeck_core::actions::{plan, ActionEvent, ActionKind, ActionPlan, ActionReport, Executor, Step, Target, Timing};
 use opsdeck_core::config::Config;
+use opsdeck_core::outside::Outside;
 use opsdeck_core::store::{ActionOutcome, Holder, StepPhase, Store};
 use opsdeck_core::watch::gather;
 use opsdeck_core::world::World;
@@ -33,7 +33,7 @@ pub fn timing() -> Timing {
 /// What the test drives the executor with.
 pub struct Ctx {
     pub config: Arc<Config>,
-    pub ops: Arc<RealOps>,
+    pub ops: Arc<Outside>,
     pub store: Arc<Mutex<Store>>,
     pub holder: Holder,
 }
@@ -97,7 +97,7 @@ impl Run {
 
 impl Ctx {
     pub fn new(config: Arc<Config>, user: &str) -> Ctx {
-        let ops = Arc::new(RealOps::new(config.clone()).expect("RealOps"));
+        let ops = Arc::new(Outside::new(config.clone()).expect("Outside"));
         let store = Arc::new(Mutex::new(Store::open(&config.state_path).expect("store")));
         let holder = Holder::this_process(user);
         Ctx { config, ops, store, holder }
@@ -122,7 +122,7 @@ impl Ctx {
         (world, plan)
     }
 
-    fn executor(&self, tx: tokio::sync::mpsc::UnboundedSender<ActionEvent>) -> Executor<RealOps> {
+    fn executor(&self, tx: tokio::sync::mpsc::UnboundedSender<ActionEvent>) -> Executor {
         Executor { ops: self.ops.clone(), store: self.store.clone(), events: tx, holder: self.holder.clone() }
     }
 

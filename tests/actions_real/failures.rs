@@ -4,7 +4,7 @@
 use crate::ctx::{engine, timing, Ctx, Run, HOST};
 use crate::support;
 use crate::traffic::{lb_addr, lb_version, Load};
-use opsdeck_core::actions::{ActionKind, SlotOps, Timing};
+use opsdeck_core::actions::{ActionKind, Timing};
 use opsdeck_core::store::ActionOutcome;
 use std::time::Duration;
 

@@ -5,7 +5,7 @@ use crate::ctx::{engine, registry_host, timing, Ctx, Run, CALL, HOST};
 use crate::traffic::{lb_addr, lb_version};
 use opsdeck_backends::docker::lifecycle::{self, BuildSpec, ContextFile};
 use opsdeck_core::actions::plan::gate;
-use opsdeck_core::actions::{ActionKind, SlotOps};
+use opsdeck_core::actions::ActionKind;
 use opsdeck_core::store::ActionOutcome;
 use std::sync::Mutex;
 use std::time::Duration;

@@ -1,5 +1,5 @@
 //! The action layer on the real demo stack (Docker, the registry, HAProxy): promote and rollback
-//! through [`RealOps`] and the executor, driven as the console and the CLI drive them. One demo
+//! through [`Outside`] and the executor, driven as the console and the CLI drive them. One demo
 //! per Docker engine, so the whole story is one test, in phases, each bounded:
 //!
 //! a. rollback to the idle slot (no pull, no create), promote from staging (with a pull), and a

@@ -3,8 +3,8 @@
 
 use crate::common::DEMO;
 use crate::support;
-use opsdeck_core::actions::real_ops::RealOps;
 use opsdeck_core::actions::{plan, ActionEvent, ActionKind, Executor, Target, Timing};
+use opsdeck_core::outside::Outside;
 use opsdeck_core::store::{ActionOutcome, Holder, Store};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -61,7 +61,7 @@ fn abort_while_draining_switches_back_on_the_demo_stack() {
 
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let exec = Executor {
-            ops: Arc::new(RealOps::new(config.clone()).expect("ops")),
+            ops: Arc::new(Outside::new(config.clone()).expect("ops")),
             store: Arc::new(Mutex::new(Store::open(&config.state_path).expect("store"))),
             events: tx,
             holder: Holder::this_process("alice"),

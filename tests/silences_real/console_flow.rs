@@ -9,9 +9,9 @@ use opsdeck::msg::{Cmd, Msg};
 use opsdeck::stack::Alertmanager;
 use opsdeck::update::update;
 use opsdeck_backends::alertmanager::{AlertmanagerClient, NewAlert};
-use opsdeck_core::actions::real_ops::RealOps;
 use opsdeck_core::actions::Executor;
 use opsdeck_core::config::Config;
+use opsdeck_core::outside::Outside;
 use opsdeck_core::store::{Holder, Store};
 use opsdeck_core::world::Fact;
 use std::collections::BTreeMap;
@@ -55,7 +55,7 @@ async fn the_console_silences_an_alert_lists_it_and_expires_it() {
     assert_eq!(alert_state(&client, "HighErrorRate", "active").await, "active");
 
     let exec = Executor {
-        ops: Arc::new(RealOps::new(config.clone()).expect("ops")),
+        ops: Arc::new(Outside::new(config.clone()).expect("ops")),
         store: Arc::new(Mutex::new(Store::open(&config.state_path).expect("store"))),
         events: tokio::sync::mpsc::unbounded_channel().0,
         holder: Holder::this_process("alice"),

@@ -230,6 +230,22 @@ struct SilenceCreated {
     silence_id: String,
 }
 
+#[async_trait::async_trait]
+impl crate::platform::Alerts for AlertmanagerClient {
+    async fn alerts(&self) -> BackendResult<Vec<Alert>> {
+        AlertmanagerClient::alerts(self).await
+    }
+    async fn silences(&self) -> BackendResult<Vec<Silence>> {
+        AlertmanagerClient::silences(self).await
+    }
+    async fn create_silence(&self, silence: &NewSilence) -> BackendResult<String> {
+        AlertmanagerClient::create_silence(self, silence).await
+    }
+    async fn expire_silence(&self, id: &str) -> BackendResult<()> {
+        AlertmanagerClient::expire_silence(self, id).await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

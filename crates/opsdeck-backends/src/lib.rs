@@ -8,6 +8,7 @@ pub mod error;
 pub mod haproxy;
 pub mod health;
 mod http;
+pub mod platform;
 pub mod registry;
 pub mod types;
 

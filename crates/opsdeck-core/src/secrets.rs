@@ -5,7 +5,7 @@
 //! Secret values are given to the containers and to nothing else: the journal skips them
 //! (`SlotSpec::env_vars` is not serialized), audit records and `status --json` never hold the
 //! config's env, and every outside string passes through [`Secrets::mask`] on its way in
-//! (`update`, for the console and `status`; `RealOps`, for errors and health reasons an action
+//! (`update`, for the console and `status`; `Outside`, for errors and health reasons an action
 //! writes to the journal).
 
 use crate::config::Config;
@@ -23,7 +23,7 @@ pub struct Secrets {
     values: Vec<String>,
 }
 
-// Never prints a value: a Model or a RealOps in a debug print stays safe.
+// Never prints a value: a Model or an Outside in a debug print stays safe.
 impl fmt::Debug for Secrets {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Secrets({} values)", self.values.len())

@@ -7,6 +7,7 @@ pub mod inspect;
 pub mod inventory;
 pub mod lifecycle;
 pub mod logs;
+pub mod platform;
 
 use crate::error::{with_timeout, BackendError, BackendResult};
 use bollard::Docker;
@@ -14,6 +15,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 pub(crate) const SYSTEM: &str = "docker";
+
+/// A connected engine, as [`connect`] hands it out: what the demo and the stack starters hold to
+/// pass to this module's functions (they never call the engine themselves).
+pub type Client = Docker;
 
 /// Client certificates for a `tcp://` engine behind TLS.
 #[derive(Debug, Clone)]

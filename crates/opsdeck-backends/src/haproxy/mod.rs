@@ -5,6 +5,7 @@
 mod socket;
 mod stat;
 mod state;
+pub mod switch;
 #[cfg(test)]
 mod tests;
 

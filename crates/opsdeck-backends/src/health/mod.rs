@@ -123,3 +123,10 @@ impl HealthProber {
         judge(status, &body, report);
     }
 }
+
+#[async_trait::async_trait]
+impl crate::platform::HealthProbe for HealthProber {
+    async fn probe(&self, url: &str) -> HealthReport {
+        HealthProber::probe(self, url).await
+    }
+}

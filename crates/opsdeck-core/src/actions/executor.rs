@@ -4,8 +4,8 @@
 //! service and environment at a time, through the store's lock.
 
 use super::events::ActionEvent;
-use super::ops::{SlotOps, SlotSpec};
 use super::plan::{ActionPlan, Step};
+use crate::outside::{Outside, SlotSpec};
 use crate::store::{
     ActionId, ActionOutcome, ActionRecord, AuditEntry, Holder, ImageRef, LockOutcome, StepPhase, Store,
 };
@@ -43,14 +43,14 @@ impl ActionReport {
 }
 
 /// Runs actions against `ops`, recording them in the store.
-pub struct Executor<O: SlotOps> {
-    pub ops: Arc<O>,
+pub struct Executor {
+    pub ops: Arc<Outside>,
     pub store: Arc<Mutex<Store>>,
     pub events: UnboundedSender<ActionEvent>,
     pub holder: Holder,
 }
 
-impl<O: SlotOps> Clone for Executor<O> {
+impl Clone for Executor {
     fn clone(&self) -> Self {
         Executor {
             ops: self.ops.clone(),
@@ -72,7 +72,7 @@ pub(crate) struct Progress {
     pub(crate) stopped_old: Vec<String>,
 }
 
-impl<O: SlotOps> Executor<O> {
+impl Executor {
     pub(crate) fn emit(&self, event: ActionEvent) {
         let _ = self.events.send(event);
     }
@@ -270,7 +270,7 @@ impl<O: SlotOps> Executor<O> {
             None => (ActionOutcome::Succeeded, String::new()),
             Some(reason) => {
                 self.emit(ActionEvent::Undoing { id: id.0, reason: reason.clone(), at: Utc::now() });
-                match undo(&*self.ops, &plan, &progress).await {
+                match undo(&self.ops, &plan, &progress).await {
                     Ok(outcome) => (outcome, reason),
                     Err(undo_err) => (ActionOutcome::Failed, format!("{reason}; undo failed: {undo_err}")),
                 }

@@ -1,14 +1,14 @@
 //! The promotion gate with the store's memory: an image enters an environment only after the
 //! same digest ran healthy in the one before it.
 
-use super::{ActionPlan, Executor, SlotOps};
+use super::{ActionPlan, Executor};
 use crate::config::Config;
 use crate::store::{ActionOutcome, Store};
 use crate::world::World;
 
 /// The promotion gate with the store's memory: open when the digest runs healthy in the
 /// environment before this one now, or was promoted there successfully before. Why not, else.
-pub fn gate<O: SlotOps>(config: &Config, exec: &Executor<O>, world: &World, plan: &ActionPlan) -> Option<String> {
+pub fn gate(config: &Config, exec: &Executor, world: &World, plan: &ActionPlan) -> Option<String> {
     let closed = super::plan::gate(world, plan, false);
     confirm_closed(config, exec, plan, closed)
 }
@@ -16,12 +16,7 @@ pub fn gate<O: SlotOps>(config: &Config, exec: &Executor<O>, world: &World, plan
 /// The second half of [`gate`], for the action layer's own task: `closed` is the verdict of the
 /// live state alone (`plan::gate(world, plan, false)`, pure, made where the world is); when it
 /// is closed, the store's memory may still open it. The store is read only then.
-pub fn confirm_closed<O: SlotOps>(
-    config: &Config,
-    exec: &Executor<O>,
-    plan: &ActionPlan,
-    closed: Option<String>,
-) -> Option<String> {
+pub fn confirm_closed(config: &Config, exec: &Executor, plan: &ActionPlan, closed: Option<String>) -> Option<String> {
     let reason = closed?;
     let prev = config
         .environments

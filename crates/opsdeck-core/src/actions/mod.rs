@@ -1,21 +1,19 @@
 //! The action layer: promote and rollback as plans of steps (data, in `plan`), run by the
-//! `executor` on tokio against the outside world through `ops` (Docker, HAProxy and `/health` in
-//! `real_ops`), reporting progress as `events`, journaled and audited in the state store, and
+//! `executor` on tokio against the outside world through [`crate::outside::Outside`] (each environment's platform
+//! and traffic switch, `/health` and Alertmanager, behind their traits), reporting progress as `events`, journaled and audited in the state store, and
 //! finished or undone after a crash by `recover`.
 
 pub mod events;
 pub mod executor;
 pub mod gate;
-pub mod ops;
 pub mod plan;
 pub mod prune;
-pub mod real_ops;
 pub mod recover;
 pub mod setup;
 pub mod silences;
 pub mod step;
 
+pub use crate::outside::{Outside, SlotSpec};
 pub use events::ActionEvent;
 pub use executor::{ActionReport, Executor};
-pub use ops::{SlotOps, SlotSpec};
 pub use plan::{plan, ActionKind, ActionPlan, Step, Target, Timing};

@@ -1,8 +1,8 @@
 //! Plans: a promote or rollback as data (the steps it will take, on which hosts, from which
 //! image to which), built from what the world knows. Pure: nothing here talks to the outside.
 
-use super::ops::SlotSpec;
 use crate::config::Config;
+use crate::outside::SlotSpec;
 use crate::world::views::{other_slot, ImageRef};
 use crate::world::World;
 use opsdeck_backends::types::labels;

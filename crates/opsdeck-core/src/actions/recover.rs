@@ -3,9 +3,9 @@
 //! traffic never stays on a slot that is not healthy and no environment stays half-switched.
 
 use super::executor::{drain, switch_back, undo, wait_healthy, Executor, Progress};
-use super::ops::SlotOps;
 use super::plan::ActionPlan;
 use crate::config::Config;
+use crate::outside::Outside;
 use crate::store::{
     is_stale, ActionOutcome, AuditEntry, BreakMode, JournalEntry, LockOutcome, RequestEnd, RequestState, StepPhase,
 };
@@ -19,7 +19,7 @@ pub const HEARTBEAT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Finishes or undoes every unfinished action whose holder is gone; returns one line per action
 /// saying what was done (for the status bar or stderr).
-pub async fn recover<O: SlotOps>(exec: &Executor<O>, config: &Config) -> Vec<String> {
+pub async fn recover(exec: &Executor, config: &Config) -> Vec<String> {
     let entries = match exec.store.lock().map_err(|_| ()).and_then(|mut s| s.unfinished_actions().map_err(|_| ())) {
         Ok(e) => e,
         Err(()) => return vec!["recovery: cannot read the journal".into()],
@@ -38,11 +38,7 @@ pub async fn recover<O: SlotOps>(exec: &Executor<O>, config: &Config) -> Vec<Str
     lines
 }
 
-async fn recover_one<O: SlotOps>(
-    exec: &Executor<O>,
-    config: &Config,
-    entry: &JournalEntry,
-) -> Result<Option<String>, String> {
+async fn recover_one(exec: &Executor, config: &Config, entry: &JournalEntry) -> Result<Option<String>, String> {
     let (service, env) = (&entry.action.service, &entry.action.env);
     let lock = exec.with_store(|s| s.lock(service, env))?;
     if let Some(lock) = &lock {
@@ -83,9 +79,9 @@ async fn recover_one<O: SlotOps>(
         s.phase == StepPhase::Started && plan.steps.get(s.step_index as usize).is_some_and(|st| st.after_switch())
     });
     let result = if switched {
-        resume_after_switch(&*exec.ops, &plan).await
+        resume_after_switch(&exec.ops, &plan).await
     } else {
-        undo_before_switch(&*exec.ops, &plan).await
+        undo_before_switch(&exec.ops, &plan).await
     };
     let (outcome, mut what) = match result {
         Ok(r) => r,
@@ -122,7 +118,7 @@ async fn recover_one<O: SlotOps>(
 /// Ends the approved request the recovered action ran for (its approver's opsdeck died with it),
 /// so the Approvals pane shows how it ended instead of "approved" forever. Best effort: the
 /// action is settled either way, and a store error here leaves the request as it was.
-fn settle_request<O: SlotOps>(exec: &Executor<O>, entry: &JournalEntry, outcome: ActionOutcome, reason: &str) {
+fn settle_request(exec: &Executor, entry: &JournalEntry, outcome: ActionOutcome, reason: &str) {
     let Ok(Some(request)) = exec.with_store(|s| s.approved_request_for(entry.id)) else { return };
     let state = if outcome == ActionOutcome::Succeeded { RequestState::Done } else { RequestState::Failed };
     let end = RequestEnd { state, action_id: Some(entry.id), reason: reason.to_string() };
@@ -150,7 +146,7 @@ fn left_silence(plan: &ActionPlan, entry: &JournalEntry) -> Option<String> {
 
 /// Before the switch traffic never moved: remove what the action created, give the idle slot
 /// back what it held.
-async fn undo_before_switch<O: SlotOps>(ops: &O, plan: &ActionPlan) -> Result<(ActionOutcome, String), String> {
+async fn undo_before_switch(ops: &Outside, plan: &ActionPlan) -> Result<(ActionOutcome, String), String> {
     let progress = Progress { prepared: plan.hosts.clone(), ..Default::default() };
     undo(ops, plan, &progress).await?;
     Ok((ActionOutcome::Undone, "undone before the switch; traffic never moved".into()))
@@ -158,7 +154,7 @@ async fn undo_before_switch<O: SlotOps>(ops: &O, plan: &ActionPlan) -> Result<(A
 
 /// After the switch: if the new slot is healthy everywhere, finish (old server drained and
 /// retired, old container stopped); otherwise switch back.
-async fn resume_after_switch<O: SlotOps>(ops: &O, plan: &ActionPlan) -> Result<(ActionOutcome, String), String> {
+async fn resume_after_switch(ops: &Outside, plan: &ActionPlan) -> Result<(ActionOutcome, String), String> {
     let t = plan.timing;
     let mut healthy = true;
     for spec in &plan.new_slots {

@@ -1,10 +1,10 @@
 //! The executor a process runs its actions on: its own store connection and the real outside
 //! world, after settling what dead processes left unfinished.
 
-use super::real_ops::RealOps;
 use super::recover::recover;
 use super::{ActionEvent, Executor};
 use crate::config::Config;
+use crate::outside::Outside;
 use crate::store::{Holder, Store};
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc::UnboundedReceiver;
@@ -14,9 +14,9 @@ use tokio::sync::mpsc::UnboundedReceiver;
 pub async fn executor(
     config: &Arc<Config>,
     user: &str,
-) -> Result<(Executor<RealOps>, Vec<String>, UnboundedReceiver<ActionEvent>), String> {
+) -> Result<(Executor, Vec<String>, UnboundedReceiver<ActionEvent>), String> {
     let store = Store::open(&config.state_path).map_err(|e| e.to_string())?;
-    let ops = RealOps::new(config.clone())?;
+    let ops = Outside::new(config.clone())?;
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let exec = Executor {
         ops: Arc::new(ops),

@@ -2,7 +2,6 @@
 //! call bounded, each outcome in the audit trail, as every other change opsdeck makes is.
 
 use super::executor::Executor;
-use super::ops::SlotOps;
 use crate::world::silences::matcher_text;
 use opsdeck_backends::alertmanager::NewSilence;
 use std::time::Duration;
@@ -16,7 +15,7 @@ fn subject(silence: &NewSilence) -> String {
 }
 
 /// Creates `silence` and audits it; returns its id, or why not (also audited).
-pub async fn create<O: SlotOps>(exec: &Executor<O>, silence: &NewSilence) -> Result<String, String> {
+pub async fn create(exec: &Executor, silence: &NewSilence) -> Result<String, String> {
     let result = match tokio::time::timeout(SILENCE_TIMEOUT, exec.ops.create_silence(silence)).await {
         Ok(r) => r,
         Err(_) => Err(format!("alertmanager: no answer within {}", humantime::format_duration(SILENCE_TIMEOUT))),
@@ -39,7 +38,7 @@ pub async fn create<O: SlotOps>(exec: &Executor<O>, silence: &NewSilence) -> Res
 }
 
 /// Expires the silence `id` and audits it (`what` names it in the record: its matchers).
-pub async fn expire<O: SlotOps>(exec: &Executor<O>, id: &str, what: &str) -> Result<(), String> {
+pub async fn expire(exec: &Executor, id: &str, what: &str) -> Result<(), String> {
     let result = match tokio::time::timeout(SILENCE_TIMEOUT, exec.ops.expire_silence(id)).await {
         Ok(r) => r,
         Err(_) => Err(format!("alertmanager: no answer within {}", humantime::format_duration(SILENCE_TIMEOUT))),

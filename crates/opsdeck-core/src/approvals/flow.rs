@@ -7,7 +7,7 @@
 //! moment), and [`run`] runs it at once, in the approver's process, through the normal executor.
 
 use super::policy;
-use crate::actions::{ActionEvent, ActionPlan, ActionReport, Executor, SlotOps, Timing};
+use crate::actions::{ActionEvent, ActionPlan, ActionReport, Executor, Timing};
 use crate::config::Config;
 use crate::store::{
     ActionOutcome, Decided, Decision, Request, RequestEnd, RequestId, RequestState, Store, StoreError, Verdict,
@@ -152,8 +152,8 @@ pub fn reject(
 /// Runs an approved request's plan on `exec` (its lock, journal and audit), links the request to
 /// the action as soon as it is journaled, and records how it ended: `done`, `failed`, or
 /// `refused` when the action could not start (the lock held, the store down).
-pub async fn run<O: SlotOps>(
-    exec: &Executor<O>,
+pub async fn run(
+    exec: &Executor,
     request: &Request,
     plan: ActionPlan,
     cancel: CancellationToken,
@@ -162,8 +162,8 @@ pub async fn run<O: SlotOps>(
 }
 
 /// [`run`], with the operator's "abort back" (`C`; see [`Executor::run_abortable`]).
-pub async fn run_abortable<O: SlotOps>(
-    exec: &Executor<O>,
+pub async fn run_abortable(
+    exec: &Executor,
     request: &Request,
     plan: ActionPlan,
     cancel: CancellationToken,

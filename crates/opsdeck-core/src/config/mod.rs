@@ -168,6 +168,9 @@ impl ActionsConfig {
 #[serde(deny_unknown_fields)]
 pub struct EnvironmentConfig {
     pub name: String,
+    /// What the environment's services run on (`docker`, the default: Docker hosts).
+    #[serde(default)]
+    pub platform: PlatformKind,
     pub hosts: Vec<HostConfig>,
     /// HAProxy runtime API: `unix:///run/haproxy.sock` or `tcp://127.0.0.1:9999`.
     pub haproxy: String,
@@ -175,6 +178,16 @@ pub struct EnvironmentConfig {
     pub approval: ApprovalPolicy,
     #[serde(default)]
     pub approvers: Vec<String>,
+}
+
+/// The platforms an environment can run on: each is one implementation of
+/// [`opsdeck_backends::platform::Platform`], picked in [`crate::outside`].
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum PlatformKind {
+    /// Docker hosts, each reached by its `url`.
+    #[default]
+    Docker,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, Default)]

@@ -1,16 +1,16 @@
 //! Probing slots' `/health`, each probe its own task so one slow service delays nobody.
 
 use super::FactTx;
+use crate::outside::health_probe;
 use crate::world::Fact;
 use crate::world::SlotId;
-use opsdeck_backends::health::HealthProber;
 use opsdeck_backends::types::{HealthReport, HealthVerdict};
 use std::time::Duration;
 
 /// Starts one probe per target; each sends [`Fact::Health`] when it ends (the prober never hangs
 /// past its timeout).
 pub fn probe_all(targets: Vec<(SlotId, String)>, timeout: Duration, tx: &FactTx) {
-    let prober = match HealthProber::new(timeout) {
+    let prober = match health_probe(timeout) {
         Ok(p) => p,
         Err(e) => {
             // No HTTP client at all: every probe fails the same way, and says so.

@@ -1,9 +1,10 @@
-//! One container's `docker inspect`, on demand (the detail overlay): bounded by the engine
-//! timeout for each call, so a dead host answers with an error, never a hang.
+//! One container's detail, on demand (the detail overlay), through its environment's platform:
+//! bounded by the engine timeout for each call, so a dead host answers with an error, never a
+//! hang.
 
 use crate::config::Config;
+use crate::outside::platform_for;
 use crate::world::HostId;
-use opsdeck_backends::docker::{connect, inspect::inspect};
 use opsdeck_backends::types::ContainerDetail;
 use opsdeck_backends::BackendError;
 
@@ -13,12 +14,9 @@ pub async fn inspect_container(
     host: &HostId,
     container_id: &str,
 ) -> Result<Box<ContainerDetail>, BackendError> {
-    let found = config.environment(&host.env).and_then(|e| e.hosts.iter().find(|h| h.name == host.host));
-    let Some(host_config) = found else {
+    let env = config.environment(&host.env).filter(|e| e.hosts.iter().any(|h| h.name == host.host));
+    let Some(env) = env else {
         return Err(BackendError::Other { system: "docker", reason: format!("no host {} in {}", host.host, host.env) });
     };
-    let timeout = config.timeouts.docker;
-    let endpoint = super::docker::endpoint(host_config, timeout);
-    let docker = connect(&endpoint).await?;
-    inspect(&docker, container_id, timeout).await.map(Box::new)
+    platform_for(config, env).inspect(&host.host, container_id).await.map(Box::new)
 }

@@ -7,16 +7,15 @@
 //! from its last line, once the container runs.
 
 use super::log_text::{shown, ShownLine};
-use super::{docker::endpoint, pause};
+use super::pause;
 use crate::config::Config;
+use crate::outside::{platform_for, Platform};
 use crate::secrets::Secrets;
 use crate::world::SlotId;
-use bollard::Docker;
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
-use opsdeck_backends::docker::inventory::running;
-use opsdeck_backends::docker::logs::{follow, LogLine, Start};
-use opsdeck_backends::docker::{connect, DockerEndpoint};
+use opsdeck_backends::docker::logs::{LogLine, Start};
+use opsdeck_backends::platform::LogSession;
 use opsdeck_backends::BackendError;
 use std::sync::Arc;
 use std::time::Duration;
@@ -75,19 +74,18 @@ impl LogFollowers {
         let token = self.parent.child_token();
         let secrets = Arc::new(Secrets::from_config(config));
         for slot in slots {
-            let Some(host) = config.environment(&slot.env).and_then(|e| e.hosts.iter().find(|h| h.name == slot.host))
-            else {
+            let env = config.environment(&slot.env).filter(|e| e.hosts.iter().any(|h| h.name == slot.host));
+            let Some(env) = env else {
                 continue;
             };
-            let endpoint = endpoint(host, config.timeouts.docker);
+            let platform = platform_for(config, env);
             let container = format!("{}-{}-{}", slot.service, slot.env, slot.slot);
             let task = Follower {
                 generation,
                 slot,
-                endpoint,
+                platform,
                 container,
                 tail,
-                timeout: config.timeouts.docker,
                 secrets: secrets.clone(),
                 tx: tx.clone(),
                 cancel: token.clone(),
@@ -107,11 +105,10 @@ impl LogFollowers {
 struct Follower {
     generation: u64,
     slot: SlotId,
-    endpoint: DockerEndpoint,
+    /// The slot's environment's platform: it opens the host's log session.
+    platform: Arc<dyn Platform>,
     container: String,
     tail: usize,
-    /// For the engine's answer to "is it running".
-    timeout: Duration,
     /// Masked in every line before it is sent.
     secrets: Arc<Secrets>,
     tx: LogTx,
@@ -131,14 +128,14 @@ impl Follower {
         let mut first = true;
         let mut retry = FIRST_RETRY;
         // Kept between streams: an ssh:// engine is not dialled again every recheck.
-        let mut client: Option<Docker> = None;
+        let mut client: Option<Arc<dyn LogSession>> = None;
         loop {
             let docker = match client.clone() {
                 Some(d) => d,
                 None => {
-                    let connected = tokio::select! {
+                    let connected: opsdeck_backends::BackendResult<Arc<dyn LogSession>> = tokio::select! {
                         _ = self.cancel.cancelled() => return,
-                        c = connect(&self.endpoint) => c,
+                        c = self.platform.log_session(&self.slot.host) => c.map(Arc::from),
                     };
                     match connected {
                         Ok(d) => {
@@ -159,7 +156,7 @@ impl Follower {
                 // Only a running container is followed again: a stopped one would end at once.
                 let state = tokio::select! {
                     _ = self.cancel.cancelled() => return,
-                    r = running(&docker, &self.container, self.timeout) => r,
+                    r = docker.running(&self.container) => r,
                 };
                 match state {
                     Ok(Some(true)) => {}
@@ -185,7 +182,7 @@ impl Follower {
                 _ => Start::Tail(self.tail),
             };
             first = false;
-            match self.stream(&docker, start, &mut newest).await {
+            match self.stream(docker.as_ref(), start, &mut newest).await {
                 Some(end) => {
                     if matches!(end, LogEvent::Failed(_)) {
                         client = None;
@@ -202,12 +199,17 @@ impl Follower {
     /// One stream, until it ends: the event that says how (`None`: cancelled, or the console is
     /// gone). Lines not newer than `newest` as it was when the stream started were already sent
     /// (a stream followed again starts at the second of the last line) and are skipped.
-    async fn stream(&self, docker: &Docker, start: Start, newest: &mut Option<DateTime<Utc>>) -> Option<LogEvent> {
+    async fn stream(
+        &self,
+        docker: &dyn LogSession,
+        start: Start,
+        newest: &mut Option<DateTime<Utc>>,
+    ) -> Option<LogEvent> {
         if !self.send(LogEvent::Streaming) {
             return None;
         }
         let cutoff = *newest;
-        let mut lines = Box::pin(follow(docker, &self.container, start));
+        let mut lines = docker.follow(&self.container, start);
         let mut batch = Batch::new(self.tail);
         let mut tick = tokio::time::interval(BATCH_EVERY);
         loop {

@@ -3,9 +3,9 @@
 //! cancelled. `once` gathers the same facts a single time, for `opsdeck status`.
 
 mod alerts;
-mod docker;
 mod haproxy;
 mod health;
+mod hosts;
 mod inspect;
 pub mod log_text;
 mod logs;
@@ -23,6 +23,7 @@ pub use silences::silences as fetch_silences;
 pub use store::spawn_store_watcher;
 
 use crate::config::Config;
+use crate::outside::platform_for;
 use crate::world::HostId;
 use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedSender;
@@ -31,16 +32,17 @@ use tokio_util::sync::CancellationToken;
 /// Where watchers send what they learn.
 pub type FactTx = UnboundedSender<crate::world::Fact>;
 
-/// Starts one watcher per Docker host, per HAProxy, and one each for the registry and
+/// Starts one watcher per host (through its environment's platform), per traffic switch, and one each for the registry and
 /// Alertmanager. They run until `cancel` fires.
 pub fn spawn_watchers(config: &Arc<Config>, tx: &FactTx, cancel: &CancellationToken) {
     for env in &config.environments {
+        let platform = platform_for(config, env);
         for host in &env.hosts {
             let id = HostId { env: env.name.clone(), host: host.name.clone() };
-            let endpoint = docker::endpoint(host, config.timeouts.docker);
-            tokio::spawn(docker::watch_host(id, endpoint, config.intervals.reconcile, tx.clone(), cancel.clone()));
+            let reconcile = config.intervals.reconcile;
+            tokio::spawn(hosts::watch_host(id, platform.clone(), reconcile, tx.clone(), cancel.clone()));
         }
-        tokio::spawn(haproxy::watch(env.name.clone(), env.haproxy.clone(), config.clone(), tx.clone(), cancel.clone()));
+        tokio::spawn(haproxy::watch(env.name.clone(), config.clone(), tx.clone(), cancel.clone()));
     }
     tokio::spawn(registry::watch(config.clone(), tx.clone(), cancel.clone()));
     if config.alertmanager.is_some() {

@@ -11,13 +11,13 @@ use std::sync::Arc;
 pub async fn gather(config: Arc<Config>, user: String) -> World {
     let mut world = World::new(config.clone(), user, chrono::Utc::now());
     let hosts = config.environments.iter().flat_map(|e| {
-        e.hosts.iter().map(|h| {
+        let platform = crate::outside::platform_for(&config, e);
+        e.hosts.iter().map(move |h| {
             let id = HostId { env: e.name.clone(), host: h.name.clone() };
-            let endpoint = super::docker::endpoint(h, config.timeouts.docker);
-            async move { super::docker::snapshot(id, &endpoint).await }
+            super::hosts::snapshot(id, platform.clone())
         })
     });
-    let lbs = config.environments.iter().map(|e| super::haproxy::servers(&e.name, &e.haproxy, &config));
+    let lbs = config.environments.iter().map(|e| super::haproxy::servers(&e.name, &config));
     let state_path = config.state_path.clone();
     let store = async move {
         tokio::task::spawn_blocking(move || super::store::read_once(&state_path))

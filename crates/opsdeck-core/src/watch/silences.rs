@@ -1,16 +1,15 @@
-//! Polling Alertmanager's v2 API for silences, beside the alerts, so the `S` list stays live.
+//! Polling the alert manager (Alertmanager's v2 API) for silences, beside the alerts, so the `S` list stays live.
 
 use super::{pause, FactTx};
 use crate::config::Config;
+use crate::outside::alert_manager;
 use crate::world::Fact;
-use opsdeck_backends::alertmanager::AlertmanagerClient;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
 /// Alertmanager's silences, once (None when the config names no Alertmanager).
 pub async fn silences(config: &Config) -> Option<Fact> {
-    let am = config.alertmanager.as_ref()?;
-    let result = match AlertmanagerClient::new(&am.url, config.timeouts.alertmanager) {
+    let result = match alert_manager(config)? {
         Ok(client) => client.silences().await,
         Err(e) => Err(e),
     };

@@ -16,8 +16,8 @@ pub(crate) async fn bounded<T>(
 }
 
 /// Polls the slot's health until it passes, or the limit (or a cancel) ends the wait.
-pub(crate) async fn wait_healthy<O: SlotOps>(
-    ops: &O,
+pub(crate) async fn wait_healthy(
+    ops: &Outside,
     spec: &SlotSpec,
     limit: Duration,
     cancel: Option<&CancellationToken>,
@@ -42,8 +42,8 @@ pub(crate) async fn wait_healthy<O: SlotOps>(
 
 /// `to` ready, wait until HAProxy's checks see it up, then `from` drain: at no moment is there no
 /// server taking traffic.
-pub(crate) async fn switch<O: SlotOps>(
-    ops: &O,
+pub(crate) async fn switch(
+    ops: &Outside,
     plan: &ActionPlan,
     to: &str,
     from: &str,
@@ -66,19 +66,14 @@ pub(crate) async fn switch<O: SlotOps>(
 }
 
 /// Waits for `server`'s sessions to reach zero; past the limit, shuts the rest down and says how many.
-pub(crate) async fn drain<O: SlotOps>(
-    ops: &O,
-    plan: &ActionPlan,
-    server: &str,
-    limit: Duration,
-) -> Result<String, String> {
+pub(crate) async fn drain(ops: &Outside, plan: &ActionPlan, server: &str, limit: Duration) -> Result<String, String> {
     drain_watched(ops, plan, server, limit, None, |_, _| {}).await
 }
 
 /// [`drain`], telling `report` the sessions left at each look, and giving up (an error) when
 /// `abort` fires.
-pub(crate) async fn drain_watched<O: SlotOps>(
-    ops: &O,
+pub(crate) async fn drain_watched(
+    ops: &Outside,
     plan: &ActionPlan,
     server: &str,
     limit: Duration,
@@ -115,11 +110,7 @@ pub(crate) async fn drain_watched<O: SlotOps>(
 
 /// Watches the new slot: health every second and HAProxy's 5xx share. Cancel ends it early
 /// (the switch is complete; the operator left).
-pub(crate) async fn watch<O: SlotOps>(
-    ops: &O,
-    plan: &ActionPlan,
-    cancel: &CancellationToken,
-) -> Result<String, String> {
+pub(crate) async fn watch(ops: &Outside, plan: &ActionPlan, cancel: &CancellationToken) -> Result<String, String> {
     let step = plan.timing.step_timeout;
     let base = bounded(step, "show stat", ops.counters(&plan.env, &plan.backend, &plan.to_slot)).await?;
     let start = tokio::time::Instant::now();
@@ -152,7 +143,7 @@ pub(crate) async fn watch<O: SlotOps>(
 /// Undoes a failed action. Before the switch: the new slot is stopped and removed and the idle
 /// slot gets back what it held (traffic never moved). After it: the old slot is started if it was
 /// stopped, made healthy, given traffic back, and the new slot is drained, retired and stopped.
-pub(crate) async fn undo<O: SlotOps>(ops: &O, plan: &ActionPlan, progress: &Progress) -> Result<ActionOutcome, String> {
+pub(crate) async fn undo(ops: &Outside, plan: &ActionPlan, progress: &Progress) -> Result<ActionOutcome, String> {
     let t = plan.timing;
     if !progress.switched {
         for host in &progress.prepared {
@@ -176,7 +167,7 @@ pub(crate) async fn undo<O: SlotOps>(ops: &O, plan: &ActionPlan, progress: &Prog
 
 /// Puts traffic back on the old slot (starting it again if it was stopped), then retires and
 /// stops the new one.
-pub(crate) async fn switch_back<O: SlotOps>(ops: &O, plan: &ActionPlan) -> Result<(), String> {
+pub(crate) async fn switch_back(ops: &Outside, plan: &ActionPlan) -> Result<(), String> {
     let t = plan.timing;
     for old in &plan.old_slots {
         let name = old.container_name();

@@ -3,7 +3,7 @@
 
 use super::*;
 
-impl<O: SlotOps> Executor<O> {
+impl Executor {
     pub(super) fn journal(
         &self,
         id: ActionId,

@@ -3,12 +3,16 @@
 //! approved request running through the executor to `done`.
 
 use super::*;
-use crate::actions::ops::{OpsResult, ServerCounters, SlotHealth, SlotSpec};
 use crate::actions::ActionKind;
+use crate::outside::{Alerts, HealthProbe, OpsResult, Outside, Platform, ServerCounters, SlotSpec, TrafficSwitch};
 use crate::store::{Holder, RequestFilter};
 use crate::testing::{gen_config, gen_container, gen_demo_world_all_up, gen_now, gen_plan};
+use futures::stream::BoxStream;
+use opsdeck_backends::alertmanager::NewSilence;
+use opsdeck_backends::platform::{LogSession, SlotNews};
 use opsdeck_backends::types::AdminState;
-use std::future::Future;
+use opsdeck_backends::types::{Alert, ContainerDetail, ContainerInfo, HealthReport, ServerStat, Silence};
+use opsdeck_backends::{BackendError, BackendResult};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -141,44 +145,91 @@ fn an_approval_is_recorded_once() {
 }
 
 /// Outside systems where everything works at once.
+#[derive(Debug)]
 struct Smooth;
 
-impl SlotOps for Smooth {
-    fn has_image(&self, _: &str, _: &str) -> impl Future<Output = OpsResult<bool>> + Send {
-        std::future::ready(Ok(true))
+#[async_trait::async_trait]
+impl Platform for Smooth {
+    fn probe_address(&self, _: &str) -> OpsResult<String> {
+        Ok("127.0.0.1".into())
     }
-    fn pull(&self, _: &str, _: &str) -> impl Future<Output = OpsResult<()>> + Send {
-        std::future::ready(Ok(()))
+    async fn has_image(&self, _: &str, _: &str) -> OpsResult<bool> {
+        Ok(true)
     }
-    fn slot_digest(&self, _: &str, _: &str) -> impl Future<Output = OpsResult<Option<String>>> + Send {
-        std::future::ready(Ok(None))
+    async fn pull(&self, _: &str, _: &str) -> OpsResult<()> {
+        Ok(())
     }
-    fn is_running(&self, _: &str, _: &str) -> impl Future<Output = OpsResult<bool>> + Send {
-        std::future::ready(Ok(true))
+    async fn slot_digest(&self, _: &str, _: &str) -> OpsResult<Option<String>> {
+        Ok(None)
     }
-    fn recreate(&self, _: &SlotSpec) -> impl Future<Output = OpsResult<()>> + Send {
-        std::future::ready(Ok(()))
+    async fn is_running(&self, _: &str, _: &str) -> OpsResult<bool> {
+        Ok(true)
     }
-    fn start(&self, _: &str, _: &str) -> impl Future<Output = OpsResult<()>> + Send {
-        std::future::ready(Ok(()))
+    async fn recreate(&self, _: &SlotSpec) -> OpsResult<()> {
+        Ok(())
     }
-    fn stop(&self, _: &str, _: &str, _: Duration) -> impl Future<Output = OpsResult<()>> + Send {
-        std::future::ready(Ok(()))
+    async fn start(&self, _: &str, _: &str) -> OpsResult<()> {
+        Ok(())
     }
-    fn remove(&self, _: &str, _: &str) -> impl Future<Output = OpsResult<()>> + Send {
-        std::future::ready(Ok(()))
+    async fn stop(&self, _: &str, _: &str, _: Duration) -> OpsResult<()> {
+        Ok(())
     }
-    fn health(&self, _: &SlotSpec) -> impl Future<Output = SlotHealth> + Send {
-        std::future::ready(SlotHealth { healthy: true, reason: String::new() })
+    async fn remove(&self, _: &str, _: &str) -> OpsResult<()> {
+        Ok(())
     }
-    fn set_server(&self, _: &str, _: &str, _: &str, _: AdminState) -> impl Future<Output = OpsResult<()>> + Send {
-        std::future::ready(Ok(()))
+    async fn verdict(&self, _: &str, _: &str) -> Option<String> {
+        None
     }
-    fn counters(&self, _: &str, _: &str, _: &str) -> impl Future<Output = OpsResult<ServerCounters>> + Send {
-        std::future::ready(Ok(ServerCounters { up: true, ..ServerCounters::default() }))
+    async fn list_slots(&self, _: &str) -> BackendResult<Vec<ContainerInfo>> {
+        Ok(Vec::new())
     }
-    fn shutdown_sessions(&self, _: &str, _: &str, _: &str) -> impl Future<Output = OpsResult<()>> + Send {
-        std::future::ready(Ok(()))
+    fn follow(&self, _: &str, _: Duration) -> BoxStream<'static, SlotNews> {
+        Box::pin(futures::stream::empty())
+    }
+    async fn inspect(&self, _: &str, slot: &str) -> BackendResult<ContainerDetail> {
+        Err(BackendError::Other { system: "smooth", reason: format!("no detail of {slot}") })
+    }
+    async fn log_session(&self, _: &str) -> BackendResult<Box<dyn LogSession>> {
+        Err(BackendError::Other { system: "smooth", reason: "no logs".into() })
+    }
+}
+
+#[async_trait::async_trait]
+impl TrafficSwitch for Smooth {
+    async fn set_server(&self, _: &str, _: &str, _: AdminState) -> OpsResult<()> {
+        Ok(())
+    }
+    async fn counters(&self, _: &str, _: &str) -> OpsResult<ServerCounters> {
+        Ok(ServerCounters { up: true, ..ServerCounters::default() })
+    }
+    async fn shutdown_sessions(&self, _: &str, _: &str) -> OpsResult<()> {
+        Ok(())
+    }
+    async fn servers(&self) -> BackendResult<Vec<ServerStat>> {
+        Ok(Vec::new())
+    }
+}
+
+#[async_trait::async_trait]
+impl HealthProbe for Smooth {
+    async fn probe(&self, _: &str) -> HealthReport {
+        crate::testing::gen_report(true, 5)
+    }
+}
+
+#[async_trait::async_trait]
+impl Alerts for Smooth {
+    async fn alerts(&self) -> BackendResult<Vec<Alert>> {
+        Ok(Vec::new())
+    }
+    async fn silences(&self) -> BackendResult<Vec<Silence>> {
+        Ok(Vec::new())
+    }
+    async fn create_silence(&self, _: &NewSilence) -> BackendResult<String> {
+        Ok("s-1".into())
+    }
+    async fn expire_silence(&self, _: &str) -> BackendResult<()> {
+        Ok(())
     }
 }
 
@@ -193,7 +244,7 @@ async fn an_approved_request_runs_in_the_approvers_name_and_ends_done() {
     let approved = approve(&mut store, &gen_config(), &ready.request, "bob", gen_now()).expect("approved");
     let (events, mut seen) = tokio::sync::mpsc::unbounded_channel();
     let exec = Executor {
-        ops: Arc::new(Smooth),
+        ops: Arc::new(Outside::faked(gen_config(), Arc::new(Smooth))),
         store: Arc::new(Mutex::new(store)),
         events,
         holder: Holder::this_process("bob"),
@@ -242,7 +293,7 @@ async fn a_request_whose_approver_died_mid_action_ends_with_the_recovery() {
     assert!(store.attach_action(approved.id, action).expect("attach"));
     let (events, _seen) = tokio::sync::mpsc::unbounded_channel();
     let exec = Executor {
-        ops: Arc::new(Smooth),
+        ops: Arc::new(Outside::faked(gen_config(), Arc::new(Smooth))),
         store: Arc::new(Mutex::new(store)),
         events,
         holder: Holder::this_process("carol"),

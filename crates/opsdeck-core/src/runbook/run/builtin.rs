@@ -13,7 +13,6 @@ use crate::runbook::OpsdeckAction;
 use crate::store::{Holder, LockOutcome, Store};
 use crate::world::{HostId, SlotId};
 use opsdeck_backends::types::{HealthVerdict, Matcher};
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 /// An `opsdeck` step, worked out and ready to confirm.
@@ -342,27 +341,22 @@ async fn restart_containers(
     slot: &str,
     sink: &mut LineSink<'_>,
 ) -> Result<usize, String> {
-    use opsdeck_backends::docker::lifecycle::{start_container, stop_container};
-    use opsdeck_backends::docker::{connect, DockerEndpoint, DockerTls};
     let world = crate::watch::gather(ctx.config.clone(), ctx.user.clone()).await;
-    let hosts: BTreeMap<String, &crate::config::HostConfig> =
-        ctx.config.environment(env).map(|e| e.hosts.iter().map(|h| (h.name.clone(), h)).collect()).unwrap_or_default();
-    let timeout = ctx.config.timeouts.docker;
+    let Some(env_config) = ctx.config.environment(env) else {
+        return Err(format!("no environment named {env} in the config"));
+    };
+    let platform = crate::outside::platform_for(&ctx.config, env_config);
     let grace = ctx.config.actions.stop_grace;
     let mut n = 0;
     for (host, container) in world.slot_containers(env, service, slot) {
         let Some(c) = container else { continue };
-        let Some(hc) = hosts.get(&host.host) else { continue };
-        let endpoint = DockerEndpoint {
-            url: hc.url.clone(),
-            tls: hc.tls.as_ref().map(|t| DockerTls { ca: t.ca.clone(), cert: t.cert.clone(), key: t.key.clone() }),
-            timeout,
-        };
-        let docker = connect(&endpoint).await.map_err(|e| format!("{}: {e}", host.host))?;
+        if !env_config.hosts.iter().any(|h| h.name == host.host) {
+            continue;
+        }
         sink.line(&format!("{}: stopping {}", host.host, c.name));
-        stop_container(&docker, &c.name, grace, timeout + grace).await.map_err(|e| format!("{}: {e}", c.name))?;
+        platform.stop(&host.host, &c.name, grace).await?;
         sink.line(&format!("{}: starting {}", host.host, c.name));
-        start_container(&docker, &c.name, timeout).await.map_err(|e| format!("{}: {e}", c.name))?;
+        platform.start(&host.host, &c.name).await?;
         n += 1;
     }
     if n == 0 {

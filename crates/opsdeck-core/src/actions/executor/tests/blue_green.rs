@@ -93,7 +93,7 @@ async fn a_5xx_rate_in_the_watch_window_switches_back() {
     // Let the switch happen, then make 30% of requests fail.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     for _ in 0..20 {
-        h.exec.ops.world().errors += 3;
+        h.fake.world().errors += 3;
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     let report = run.await.expect("join");

@@ -2,13 +2,17 @@
 //! cancel, undo before and after the switch, the lock, the journal and the audit trail.
 
 use super::*;
-use crate::actions::ops::{OpsResult, ServerCounters, SlotHealth};
 use crate::actions::plan::{ActionKind, Timing};
+use crate::outside::{Alerts, HealthProbe, OpsResult, Platform, ServerCounters, TrafficSwitch};
 use crate::world::views::ImageRef;
+use futures::stream::BoxStream;
+use opsdeck_backends::alertmanager::NewSilence;
+use opsdeck_backends::platform::{LogSession, SlotNews};
+use opsdeck_backends::types::{Alert, ContainerDetail, ContainerInfo, HealthReport, ServerStat, Silence};
+use opsdeck_backends::{BackendError, BackendResult};
 use std::collections::BTreeMap;
-use std::future::Future;
 
-#[derive(Default)]
+#[derive(Default, Debug)]
 struct World {
     calls: Vec<String>,
     /// container name -> (running, digest)
@@ -30,7 +34,7 @@ struct World {
     no_alertmanager: bool,
 }
 
-#[derive(Default)]
+#[derive(Default, Debug)]
 struct Fake(Mutex<World>);
 
 impl Fake {
@@ -42,91 +46,93 @@ impl Fake {
     }
 }
 
-fn ready<T: Send>(v: T) -> impl Future<Output = T> + Send {
-    std::future::ready(v)
-}
-
-impl SlotOps for Fake {
-    fn has_image(&self, _host: &str, image: &str) -> impl Future<Output = OpsResult<bool>> + Send {
-        self.call(format!("has_image {image}"));
-        ready(Ok(self.world().images.iter().any(|i| i == image)))
+#[async_trait::async_trait]
+impl Platform for Fake {
+    fn probe_address(&self, _host: &str) -> OpsResult<String> {
+        Ok("127.0.0.1".into())
     }
-    fn pull(&self, _host: &str, image: &str) -> impl Future<Output = OpsResult<()>> + Send {
+    async fn has_image(&self, _host: &str, image: &str) -> OpsResult<bool> {
+        self.call(format!("has_image {image}"));
+        Ok(self.world().images.iter().any(|i| i == image))
+    }
+    async fn pull(&self, _host: &str, image: &str) -> OpsResult<()> {
         self.call(format!("pull {image}"));
         let hang = self.world().hang_pull;
         self.world().images.push(image.to_string());
-        async move {
-            if hang {
-                std::future::pending::<()>().await;
-            }
-            Ok(())
+        if hang {
+            std::future::pending::<()>().await;
         }
+        Ok(())
     }
-    fn slot_digest(&self, _host: &str, container: &str) -> impl Future<Output = OpsResult<Option<String>>> + Send {
-        ready(Ok(self.world().containers.get(container).map(|c| c.1.clone())))
+    async fn slot_digest(&self, _host: &str, container: &str) -> OpsResult<Option<String>> {
+        Ok(self.world().containers.get(container).map(|c| c.1.clone()))
     }
-    fn is_running(&self, _host: &str, container: &str) -> impl Future<Output = OpsResult<bool>> + Send {
-        ready(Ok(self.world().containers.get(container).is_some_and(|c| c.0)))
+    async fn is_running(&self, _host: &str, container: &str) -> OpsResult<bool> {
+        Ok(self.world().containers.get(container).is_some_and(|c| c.0))
     }
-    fn recreate(&self, spec: &SlotSpec) -> impl Future<Output = OpsResult<()>> + Send {
+    async fn recreate(&self, spec: &SlotSpec) -> OpsResult<()> {
         self.call(format!("recreate {} {}", spec.container_name(), spec.digest));
         self.world().containers.insert(spec.container_name(), (false, spec.digest.clone()));
-        ready(Ok(()))
+        Ok(())
     }
-    fn start(&self, _host: &str, container: &str) -> impl Future<Output = OpsResult<()>> + Send {
+    async fn start(&self, _host: &str, container: &str) -> OpsResult<()> {
         self.call(format!("start {container}"));
         if let Some(c) = self.world().containers.get_mut(container) {
             c.0 = true;
         }
-        ready(Ok(()))
+        Ok(())
     }
-    fn stop(&self, _host: &str, container: &str, _grace: Duration) -> impl Future<Output = OpsResult<()>> + Send {
+    async fn stop(&self, _host: &str, container: &str, _grace: Duration) -> OpsResult<()> {
         self.call(format!("stop {container}"));
         if let Some(c) = self.world().containers.get_mut(container) {
             c.0 = false;
         }
-        ready(Ok(()))
+        Ok(())
     }
-    fn remove(&self, _host: &str, container: &str) -> impl Future<Output = OpsResult<()>> + Send {
+    async fn remove(&self, _host: &str, container: &str) -> OpsResult<()> {
         self.call(format!("remove {container}"));
         self.world().containers.remove(container);
-        ready(Ok(()))
+        Ok(())
     }
-    fn health(&self, spec: &SlotSpec) -> impl Future<Output = SlotHealth> + Send {
-        let name = spec.container_name();
+    /// The whole health judgement of the fake (its `/health` always passes).
+    async fn verdict(&self, _host: &str, name: &str) -> Option<String> {
         let mut w = self.world();
-        let n = w.health_checks.entry(name.clone()).or_default();
+        let n = w.health_checks.entry(name.to_string()).or_default();
         *n += 1;
         let n = *n;
-        let running = w.containers.get(&name).is_some_and(|c| c.0);
-        let sick = w.sick.contains(&name) || w.sick_after.as_ref().is_some_and(|(c, after)| c == &name && n > *after);
-        let healthy = running && !sick;
-        let reason = if healthy {
-            String::new()
+        let running = w.containers.get(name).is_some_and(|c| c.0);
+        let sick =
+            w.sick.iter().any(|s| s == name) || w.sick_after.as_ref().is_some_and(|(c, after)| c == name && n > *after);
+        if running && !sick {
+            None
         } else if running {
-            "HTTP 503: {\"status\":\"unhealthy\"}".into()
+            Some("HTTP 503: {\"status\":\"unhealthy\"}".into())
         } else {
-            "connection refused".into()
-        };
-        ready(SlotHealth { healthy, reason })
+            Some("connection refused".into())
+        }
     }
-    fn set_server(
-        &self,
-        _env: &str,
-        _backend: &str,
-        server: &str,
-        state: AdminState,
-    ) -> impl Future<Output = OpsResult<()>> + Send {
+    async fn list_slots(&self, _host: &str) -> BackendResult<Vec<ContainerInfo>> {
+        Ok(Vec::new())
+    }
+    fn follow(&self, _host: &str, _reconcile: Duration) -> BoxStream<'static, SlotNews> {
+        Box::pin(futures::stream::empty())
+    }
+    async fn inspect(&self, _host: &str, slot: &str) -> BackendResult<ContainerDetail> {
+        Err(BackendError::Other { system: "fake", reason: format!("no detail of {slot}") })
+    }
+    async fn log_session(&self, _host: &str) -> BackendResult<Box<dyn LogSession>> {
+        Err(BackendError::Other { system: "fake", reason: "no logs".into() })
+    }
+}
+
+#[async_trait::async_trait]
+impl TrafficSwitch for Fake {
+    async fn set_server(&self, _backend: &str, server: &str, state: AdminState) -> OpsResult<()> {
         self.call(format!("set {server} {state:?}"));
         self.world().servers.entry(server.to_string()).or_insert((AdminState::Maint, 0)).0 = state;
-        ready(Ok(()))
+        Ok(())
     }
-    fn counters(
-        &self,
-        _env: &str,
-        _backend: &str,
-        server: &str,
-    ) -> impl Future<Output = OpsResult<ServerCounters>> + Send {
+    async fn counters(&self, _backend: &str, server: &str) -> OpsResult<ServerCounters> {
         let mut w = self.world();
         w.requests += 10;
         let (requests, errors_5xx) = (w.requests, w.errors);
@@ -137,37 +143,49 @@ impl SlotOps for Fake {
                 s.1 = s.1.saturating_sub(1);
             }
         }
-        ready(Ok(ServerCounters { up: admin == AdminState::Ready, requests, errors_5xx, current_sessions: sessions }))
+        Ok(ServerCounters { up: admin == AdminState::Ready, requests, errors_5xx, current_sessions: sessions })
     }
-    fn shutdown_sessions(
-        &self,
-        _env: &str,
-        _backend: &str,
-        server: &str,
-    ) -> impl Future<Output = OpsResult<()>> + Send {
+    async fn shutdown_sessions(&self, _backend: &str, server: &str) -> OpsResult<()> {
         self.call(format!("shutdown {server}"));
-        ready(Ok(()))
+        Ok(())
     }
-    fn create_silence(
-        &self,
-        silence: &opsdeck_backends::alertmanager::NewSilence,
-    ) -> impl Future<Output = OpsResult<String>> + Send {
+    async fn servers(&self) -> BackendResult<Vec<ServerStat>> {
+        Ok(Vec::new())
+    }
+}
+
+#[async_trait::async_trait]
+impl HealthProbe for Fake {
+    async fn probe(&self, _url: &str) -> HealthReport {
+        crate::testing::gen_report(true, 5)
+    }
+}
+
+#[async_trait::async_trait]
+impl Alerts for Fake {
+    async fn alerts(&self) -> BackendResult<Vec<Alert>> {
+        Ok(Vec::new())
+    }
+    async fn silences(&self) -> BackendResult<Vec<Silence>> {
+        Ok(Vec::new())
+    }
+    async fn create_silence(&self, silence: &NewSilence) -> BackendResult<String> {
         let matchers: Vec<String> = silence.matchers.iter().map(|m| format!("{}={}", m.name, m.value)).collect();
         self.call(format!("silence {} by {}", matchers.join(","), silence.created_by));
         let mut w = self.world();
         if w.no_alertmanager {
-            return ready(Err("alertmanager: connection refused".into()));
+            return Err(BackendError::Other { system: "alertmanager", reason: "connection refused".into() });
         }
         let id = format!("s-{}", w.silences.len() + 1);
         w.silences.insert(id.clone(), true);
-        ready(Ok(id))
+        Ok(id)
     }
-    fn expire_silence(&self, id: &str) -> impl Future<Output = OpsResult<()>> + Send {
+    async fn expire_silence(&self, id: &str) -> BackendResult<()> {
         self.call(format!("expire {id}"));
         if let Some(active) = self.world().silences.get_mut(id) {
             *active = false;
         }
-        ready(Ok(()))
+        Ok(())
     }
 }
 
@@ -235,7 +253,8 @@ fn gen_world() -> Fake {
 }
 
 struct Harness {
-    exec: Executor<Fake>,
+    exec: Executor,
+    fake: Arc<Fake>,
     events: tokio::sync::mpsc::UnboundedReceiver<ActionEvent>,
     _dir: tempfile::TempDir,
 }
@@ -244,24 +263,25 @@ fn harness(fake: Fake, user: &str) -> Harness {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = Store::open(dir.path().join("state.db")).expect("store");
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let fake = Arc::new(fake);
     let exec = Executor {
-        ops: Arc::new(fake),
+        ops: Arc::new(Outside::faked(crate::testing::gen_config(), fake.clone())),
         store: Arc::new(Mutex::new(store)),
         events: tx,
         holder: Holder::this_process(user),
     };
-    Harness { exec, events: rx, _dir: dir }
+    Harness { exec, fake, events: rx, _dir: dir }
 }
 
 impl Harness {
     fn calls(&self) -> Vec<String> {
-        self.exec.ops.world().calls.clone()
+        self.fake.world().calls.clone()
     }
     fn server(&self, s: &str) -> AdminState {
-        self.exec.ops.world().servers[s].0
+        self.fake.world().servers[s].0
     }
     fn running(&self, c: &str) -> Option<bool> {
-        self.exec.ops.world().containers.get(c).map(|c| c.0)
+        self.fake.world().containers.get(c).map(|c| c.0)
     }
     fn drain_events(&mut self) -> Vec<ActionEvent> {
         let mut out = Vec::new();

@@ -11,7 +11,7 @@ async fn a_silence_is_set_before_the_first_step_and_expired_however_the_action_e
     let calls = h.calls();
     assert_eq!(calls.first().map(String::as_str), Some("silence service=api,env=prod by alice"));
     assert_eq!(calls.last().map(String::as_str), Some("expire s-1"));
-    assert_eq!(h.exec.ops.world().silences.get("s-1"), Some(&false));
+    assert_eq!(h.fake.world().silences.get("s-1"), Some(&false));
     {
         let store = h.exec.store.lock().expect("store");
         let audit = store.audit(None).expect("audit");
@@ -35,7 +35,7 @@ async fn a_silence_is_set_before_the_first_step_and_expired_however_the_action_e
     let report = h.exec.run(gen_plan("v1.3.0").with_silence(), CancellationToken::new()).await;
     assert_eq!(report.outcome, Some(ActionOutcome::RolledBack));
     assert_eq!(h.calls().last().map(String::as_str), Some("expire s-1"));
-    assert_eq!(h.exec.ops.world().silences.get("s-1"), Some(&false));
+    assert_eq!(h.fake.world().silences.get("s-1"), Some(&false));
 }
 
 #[tokio::test(start_paused = true)]

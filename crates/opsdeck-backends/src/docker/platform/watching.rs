@@ -1,0 +1,109 @@
+//! Watching Docker hosts: a full list at start, then the events stream (one filtered list per
+//! changed container), and a slow reconcile behind it in case an event was missed. A dead engine
+//! is reported at once and retried with backoff. Also the logs of a host's slots.
+
+use crate::docker::inventory::{list_slots, running, slot, slot_events};
+use crate::docker::logs::{follow as follow_logs, LogLine, Start};
+use crate::docker::{connect, DockerEndpoint};
+use crate::platform::{LogSession, SlotNews};
+use crate::types::{ContainerInfo, DockerEvent};
+use crate::BackendResult;
+use bollard::Docker;
+use futures::stream::BoxStream;
+use futures::StreamExt;
+use std::time::Duration;
+use tokio::sync::mpsc::UnboundedSender;
+
+const FIRST_RETRY: Duration = Duration::from_secs(2);
+const MAX_RETRY: Duration = Duration::from_secs(30);
+
+/// The slots on one engine, once, on a connection of its own.
+pub(super) async fn snapshot(endpoint: &DockerEndpoint) -> BackendResult<Vec<ContainerInfo>> {
+    let docker = connect(endpoint).await?;
+    list_slots(&docker, endpoint.timeout).await
+}
+
+/// Follows one engine in a task of its own, which ends when the stream is dropped.
+pub(super) fn follow(endpoint: DockerEndpoint, reconcile: Duration) -> BoxStream<'static, SlotNews> {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let closed = tx.clone();
+        tokio::select! {
+            _ = closed.closed() => {}
+            _ = watch(endpoint, reconcile, tx) => {}
+        }
+    });
+    Box::pin(futures::stream::poll_fn(move |cx| rx.poll_recv(cx)))
+}
+
+/// Sends what the engine says until nobody listens.
+async fn watch(endpoint: DockerEndpoint, reconcile: Duration, tx: UnboundedSender<SlotNews>) {
+    let mut retry = FIRST_RETRY;
+    loop {
+        let docker = match connect(&endpoint).await {
+            Ok(d) => d,
+            Err(e) => {
+                if tx.send(SlotNews::Snapshot(Err(e))).is_err() {
+                    return;
+                }
+                tokio::time::sleep(retry).await;
+                retry = (retry * 2).min(MAX_RETRY);
+                continue;
+            }
+        };
+        // Subscribe before listing, so nothing that happens in between is missed.
+        let mut events = Box::pin(slot_events(&docker));
+        let listed = list_slots(&docker, endpoint.timeout).await;
+        let failed = listed.is_err();
+        if tx.send(SlotNews::Snapshot(listed)).is_err() {
+            return;
+        }
+        if failed {
+            tokio::time::sleep(retry).await;
+            retry = (retry * 2).min(MAX_RETRY);
+            continue;
+        }
+        retry = FIRST_RETRY;
+        let mut reconcile_timer = tokio::time::interval(reconcile);
+        reconcile_timer.tick().await;
+        loop {
+            let news = tokio::select! {
+                _ = reconcile_timer.tick() => SlotNews::Snapshot(list_slots(&docker, endpoint.timeout).await),
+                event = events.next() => match event {
+                    Some(Ok(DockerEvent::Container { id, .. })) => match slot(&docker, &id, endpoint.timeout).await {
+                        Ok(Some(c)) => SlotNews::Changed(c),
+                        Ok(None) => SlotNews::Removed(id),
+                        Err(e) => SlotNews::Snapshot(Err(e)),
+                    },
+                    Some(Err(e)) => SlotNews::Snapshot(Err(e)),
+                    None => break,
+                },
+            };
+            let failed = matches!(news, SlotNews::Snapshot(Err(_)));
+            if tx.send(news).is_err() {
+                return;
+            }
+            if failed {
+                break;
+            }
+        }
+        tokio::time::sleep(retry).await;
+    }
+}
+
+/// One engine's connection for following logs.
+pub(super) struct Logs {
+    pub(super) docker: Docker,
+    pub(super) timeout: Duration,
+}
+
+#[async_trait::async_trait]
+impl LogSession for Logs {
+    async fn running(&self, slot: &str) -> BackendResult<Option<bool>> {
+        running(&self.docker, slot, self.timeout).await
+    }
+
+    fn follow(&self, slot: &str, start: Start) -> BoxStream<'static, BackendResult<Vec<LogLine>>> {
+        Box::pin(follow_logs(&self.docker, slot, start))
+    }
+}

@@ -1,0 +1,42 @@
+//! HAProxy as the [`TrafficSwitch`]: one runtime API client per environment.
+
+use super::{parse_request_totals, parse_show_stat, HaproxyClient};
+use crate::platform::{OpsResult, ServerCounters, TrafficSwitch};
+use crate::types::{AdminState, ServerStat};
+use crate::BackendResult;
+
+#[async_trait::async_trait]
+impl TrafficSwitch for HaproxyClient {
+    async fn set_server(&self, backend: &str, server: &str, state: AdminState) -> OpsResult<()> {
+        self.set_state(backend, server, state).await.map_err(|e| e.to_string())
+    }
+
+    async fn counters(&self, backend: &str, server: &str) -> OpsResult<ServerCounters> {
+        // One `show stat` answers everything: state, sessions, 5xx and requests agree in time.
+        let text = self.command("show stat -1 4 -1").await.map_err(|e| e.to_string())?;
+        let stat = parse_show_stat(&text)
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .find(|s| s.backend == backend && s.server == server)
+            .ok_or_else(|| format!("HAProxy has no server {backend}/{server}"))?;
+        let requests = parse_request_totals(&text)
+            .map_err(|e| e.to_string())?
+            .get(&(backend.to_string(), server.to_string()))
+            .copied()
+            .unwrap_or(stat.total_sessions);
+        Ok(ServerCounters {
+            up: stat.status.starts_with("UP") || stat.status == "no check",
+            requests,
+            errors_5xx: stat.http_5xx,
+            current_sessions: stat.current_sessions,
+        })
+    }
+
+    async fn shutdown_sessions(&self, backend: &str, server: &str) -> OpsResult<()> {
+        HaproxyClient::shutdown_sessions(self, backend, server).await.map_err(|e| e.to_string())
+    }
+
+    async fn servers(&self) -> BackendResult<Vec<ServerStat>> {
+        HaproxyClient::servers(self).await
+    }
+}

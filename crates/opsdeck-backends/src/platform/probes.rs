@@ -1,0 +1,23 @@
+//! The two small seams: a slot's `/health`, and the alert manager's silences and alerts.
+
+use crate::alertmanager::NewSilence;
+use crate::types::{Alert, HealthReport, Silence};
+use crate::BackendResult;
+
+/// Probes a `/health` URL; always ends in a report (an unreachable slot is a verdict, not an
+/// error), within the implementation's timeout.
+#[async_trait::async_trait]
+pub trait HealthProbe: Send + Sync + std::fmt::Debug {
+    async fn probe(&self, url: &str) -> HealthReport;
+}
+
+/// The alert manager (Alertmanager's v2 API today).
+#[async_trait::async_trait]
+pub trait Alerts: Send + Sync + std::fmt::Debug {
+    async fn alerts(&self) -> BackendResult<Vec<Alert>>;
+    async fn silences(&self) -> BackendResult<Vec<Silence>>;
+    /// Creates a silence; returns its id.
+    async fn create_silence(&self, silence: &NewSilence) -> BackendResult<String>;
+    /// Expires the silence `id` now.
+    async fn expire_silence(&self, id: &str) -> BackendResult<()>;
+}

@@ -1,0 +1,30 @@
+//! The traffic switch in front of an environment's slots: which servers take traffic, and what
+//! they have served.
+
+use super::OpsResult;
+use crate::types::{AdminState, ServerStat};
+use crate::BackendResult;
+
+/// One server as an action reads it: whether its checks pass, its sessions, and the request and
+/// 5xx counters for an error rate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ServerCounters {
+    /// The switch says UP (or that it does not check): it takes traffic once ready.
+    pub up: bool,
+    pub requests: u64,
+    pub errors_5xx: u64,
+    pub current_sessions: u64,
+}
+
+/// One environment's traffic switch (HAProxy today). Servers are addressed by backend and name.
+#[async_trait::async_trait]
+pub trait TrafficSwitch: Send + Sync + std::fmt::Debug {
+    /// Sets a server's administrative state.
+    async fn set_server(&self, backend: &str, server: &str, state: AdminState) -> OpsResult<()>;
+    /// One server's state and counters, read at one instant.
+    async fn counters(&self, backend: &str, server: &str) -> OpsResult<ServerCounters>;
+    /// Closes the sessions still open on a server.
+    async fn shutdown_sessions(&self, backend: &str, server: &str) -> OpsResult<()>;
+    /// Every server of every backend, for the screen.
+    async fn servers(&self) -> BackendResult<Vec<ServerStat>>;
+}

@@ -1,0 +1,268 @@
+//! The outside world as the core's actions and watchers see it: each environment's
+//! [`Platform`] and [`TrafficSwitch`], the `/health` probe and the alert manager, all behind the
+//! traits of [`opsdeck_backends::platform`]. [`build`] picks the implementations the config
+//! names; tests hand in fakes through [`Outside::from_parts`].
+//!
+//! Every line handed back (which the executor journals and shows) has the config's secret
+//! values masked: the implementations do not know them.
+
+mod build;
+
+pub use build::{alert_manager, health_probe, platform_for, switch_for};
+pub use opsdeck_backends::platform::{
+    Alerts, HealthProbe, OpsResult, Platform, ServerCounters, SlotHealth, SlotSpec, TrafficSwitch,
+};
+
+use crate::config::Config;
+use crate::secrets::Secrets;
+use opsdeck_backends::alertmanager::NewSilence;
+use opsdeck_backends::types::{AdminState, HealthVerdict};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Why a silence cannot be set: the config names no Alertmanager.
+pub const NO_ALERTMANAGER: &str = "the config names no Alertmanager";
+
+/// Every outside system an action touches, by environment.
+pub struct Outside {
+    config: Arc<Config>,
+    /// By environment name.
+    platforms: HashMap<String, Arc<dyn Platform>>,
+    /// Host name -> environment name (host names are unique across environments).
+    host_env: HashMap<String, String>,
+    /// By environment name.
+    switches: HashMap<String, Arc<dyn TrafficSwitch>>,
+    probe: Arc<dyn HealthProbe>,
+    /// `Err`: why there is none (no Alertmanager in the config, or no client for it).
+    alerts: Result<Arc<dyn Alerts>, String>,
+    /// The config's secret values, masked in every line this hands back.
+    secrets: Secrets,
+}
+
+impl std::fmt::Debug for Outside {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut hosts: Vec<&String> = self.host_env.keys().collect();
+        hosts.sort();
+        f.debug_struct("Outside").field("hosts", &hosts).finish_non_exhaustive()
+    }
+}
+
+/// The parts [`Outside::from_parts`] puts together.
+pub struct Parts {
+    pub platforms: HashMap<String, Arc<dyn Platform>>,
+    pub switches: HashMap<String, Arc<dyn TrafficSwitch>>,
+    pub probe: Arc<dyn HealthProbe>,
+    pub alerts: Result<Arc<dyn Alerts>, String>,
+}
+
+impl Outside {
+    /// The real systems `config` names. Nothing is contacted yet. Errors: a host name used twice
+    /// for different engines, or a traffic switch address that cannot be used.
+    pub fn new(config: Arc<Config>) -> Result<Outside, String> {
+        let parts = build::parts(&config)?;
+        Ok(Outside::from_parts(config, parts))
+    }
+
+    /// `parts` for the environments and hosts of `config`.
+    pub fn from_parts(config: Arc<Config>, parts: Parts) -> Outside {
+        let host_env =
+            config.environments.iter().flat_map(|e| e.hosts.iter().map(|h| (h.name.clone(), e.name.clone()))).collect();
+        Outside {
+            platforms: parts.platforms,
+            host_env,
+            switches: parts.switches,
+            probe: parts.probe,
+            alerts: parts.alerts,
+            secrets: Secrets::from_config(&config),
+            config,
+        }
+    }
+
+    /// `result` with any secret value in its error line masked.
+    fn masked<T>(&self, result: OpsResult<T>) -> OpsResult<T> {
+        result.map_err(|e| self.secrets.mask_owned(e))
+    }
+
+    /// The platform `host` belongs to.
+    fn platform(&self, host: &str) -> OpsResult<&Arc<dyn Platform>> {
+        self.host_env
+            .get(host)
+            .and_then(|env| self.platforms.get(env))
+            .ok_or_else(|| format!("no host named {host} in the config"))
+    }
+
+    fn switch(&self, env: &str) -> OpsResult<&Arc<dyn TrafficSwitch>> {
+        self.switches.get(env).ok_or_else(|| format!("no environment named {env} in the config"))
+    }
+
+    /// Whether `host` already has `image` (no pull needed).
+    pub async fn has_image(&self, host: &str, image: &str) -> OpsResult<bool> {
+        let result = match self.platform(host) {
+            Ok(p) => p.has_image(host, image).await,
+            Err(e) => Err(e),
+        };
+        self.masked(result)
+    }
+
+    /// Pulls `image` onto `host` from the registry.
+    pub async fn pull(&self, host: &str, image: &str) -> OpsResult<()> {
+        let result = match self.platform(host) {
+            Ok(p) => p.pull(host, image).await,
+            Err(e) => Err(e),
+        };
+        self.masked(result)
+    }
+
+    /// The digest of the image the slot on `host` was made from (None: no such slot).
+    pub async fn slot_digest(&self, host: &str, slot: &str) -> OpsResult<Option<String>> {
+        let result = match self.platform(host) {
+            Ok(p) => p.slot_digest(host, slot).await,
+            Err(e) => Err(e),
+        };
+        self.masked(result)
+    }
+
+    /// Whether the slot runs.
+    pub async fn is_running(&self, host: &str, slot: &str) -> OpsResult<bool> {
+        let result = match self.platform(host) {
+            Ok(p) => p.is_running(host, slot).await,
+            Err(e) => Err(e),
+        };
+        self.masked(result)
+    }
+
+    /// Removes the slot if there is one, and creates it anew from `spec` (not started).
+    pub async fn recreate(&self, spec: &SlotSpec) -> OpsResult<()> {
+        let result = match self.platform(&spec.host) {
+            Ok(p) => p.recreate(spec).await,
+            Err(e) => Err(e),
+        };
+        self.masked(result)
+    }
+
+    pub async fn start(&self, host: &str, slot: &str) -> OpsResult<()> {
+        let result = match self.platform(host) {
+            Ok(p) => p.start(host, slot).await,
+            Err(e) => Err(e),
+        };
+        self.masked(result)
+    }
+
+    /// SIGTERM, then kill after `grace`.
+    pub async fn stop(&self, host: &str, slot: &str, grace: Duration) -> OpsResult<()> {
+        let result = match self.platform(host) {
+            Ok(p) => p.stop(host, slot, grace).await,
+            Err(e) => Err(e),
+        };
+        self.masked(result)
+    }
+
+    pub async fn remove(&self, host: &str, slot: &str) -> OpsResult<()> {
+        let result = match self.platform(host) {
+            Ok(p) => p.remove(host, slot).await,
+            Err(e) => Err(e),
+        };
+        self.masked(result)
+    }
+
+    /// One health check of the slot: the platform's own verdict and `/health` on `host_port`.
+    pub async fn health(&self, spec: &SlotSpec) -> SlotHealth {
+        let health = self.raw_health(spec).await;
+        SlotHealth { reason: self.secrets.mask_owned(health.reason), ..health }
+    }
+
+    async fn raw_health(&self, spec: &SlotSpec) -> SlotHealth {
+        let (url, platform) = match self.health_url(spec).and_then(|url| Ok((url, self.platform(&spec.host)?))) {
+            Ok(found) => found,
+            Err(reason) => return SlotHealth { healthy: false, reason },
+        };
+        let name = spec.container_name();
+        let (report, verdict) = tokio::join!(self.probe.probe(&url), platform.verdict(&spec.host, &name));
+        let http = match report.verdict {
+            HealthVerdict::Healthy => None,
+            _ if report.reason.is_empty() => Some(format!("{url}: unhealthy")),
+            _ => Some(format!("{url}: {}", report.reason)),
+        };
+        match (http, verdict) {
+            (None, None) => SlotHealth { healthy: true, reason: String::new() },
+            (Some(h), None) => SlotHealth { healthy: false, reason: h },
+            (None, Some(d)) => SlotHealth { healthy: false, reason: d },
+            (Some(h), Some(d)) => SlotHealth { healthy: false, reason: format!("{h}; {d}") },
+        }
+    }
+
+    /// `http://<host's probe address>:<slot port><service's health path>`.
+    fn health_url(&self, spec: &SlotSpec) -> OpsResult<String> {
+        let address = self.platform(&spec.host)?.probe_address(&spec.host)?;
+        let path = self.config.service(&spec.service).map(|s| s.health_path.as_str()).unwrap_or("/health");
+        let path = if path.starts_with('/') { path.to_string() } else { format!("/{path}") };
+        let address = if address.contains(':') && !address.starts_with('[') { format!("[{address}]") } else { address };
+        Ok(format!("http://{address}:{}{path}", spec.host_port))
+    }
+
+    /// Sets a server's administrative state in the environment's traffic switch.
+    pub async fn set_server(&self, env: &str, backend: &str, server: &str, state: AdminState) -> OpsResult<()> {
+        let result = match self.switch(env) {
+            Ok(s) => s.set_server(backend, server, state).await.map_err(|e| format!("{env}: {e}")),
+            Err(e) => Err(e),
+        };
+        self.masked(result)
+    }
+
+    pub async fn counters(&self, env: &str, backend: &str, server: &str) -> OpsResult<ServerCounters> {
+        let result = match self.switch(env) {
+            Ok(s) => s.counters(backend, server).await.map_err(|e| format!("{env}: {e}")),
+            Err(e) => Err(e),
+        };
+        self.masked(result)
+    }
+
+    pub async fn shutdown_sessions(&self, env: &str, backend: &str, server: &str) -> OpsResult<()> {
+        let result = match self.switch(env) {
+            Ok(s) => s.shutdown_sessions(backend, server).await.map_err(|e| format!("{env}: {e}")),
+            Err(e) => Err(e),
+        };
+        self.masked(result)
+    }
+
+    /// Creates a silence in the config's Alertmanager; returns its id.
+    pub async fn create_silence(&self, silence: &NewSilence) -> OpsResult<String> {
+        let result = match &self.alerts {
+            Ok(am) => am.create_silence(silence).await.map_err(|e| e.to_string()),
+            Err(e) => Err(e.clone()),
+        };
+        self.masked(result)
+    }
+
+    /// Expires the silence `id` now.
+    pub async fn expire_silence(&self, id: &str) -> OpsResult<()> {
+        let result = match &self.alerts {
+            Ok(am) => am.expire_silence(id).await.map_err(|e| e.to_string()),
+            Err(e) => Err(e.clone()),
+        };
+        self.masked(result)
+    }
+}
+
+#[cfg(any(test, feature = "testing"))]
+impl Outside {
+    /// Every environment of `config` on `fake`, one object playing every seam (tests).
+    pub fn faked<F>(config: Arc<Config>, fake: Arc<F>) -> Outside
+    where
+        F: Platform + TrafficSwitch + HealthProbe + Alerts + 'static,
+    {
+        let platforms = config.environments.iter().map(|e| (e.name.clone(), fake.clone() as Arc<dyn Platform>));
+        let switches = config.environments.iter().map(|e| (e.name.clone(), fake.clone() as Arc<dyn TrafficSwitch>));
+        let parts = Parts {
+            platforms: platforms.collect(),
+            switches: switches.collect(),
+            probe: fake.clone(),
+            alerts: Ok(fake),
+        };
+        Outside::from_parts(config, parts)
+    }
+}
+
+#[cfg(test)]
+mod tests;
