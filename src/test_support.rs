@@ -106,7 +106,7 @@ pub fn gen_silences_model() -> Model {
     let mut m = gen_demo_model();
     m.world.silences.reach = Reach::Up { at: m.world.now };
     m.world.silences.silences = gen_silences();
-    m.ui.silences.open = true;
+    m.ui.show(crate::model::Overlay::Silences, true);
     m
 }
 
@@ -123,7 +123,7 @@ pub fn gen_silence_form_model() -> Model {
         }
         form.comment = "rolling api back".into();
         form.field = crate::model::silence::FormField::Comment;
-        m.ui.silence_form = Some(form);
+        m.ui.set_silence_form(Some(form));
     }
     m
 }
@@ -149,7 +149,7 @@ pub fn gen_approval_view_model() -> Model {
     let mut m = gen_approvals_model();
     m.ui.focus = crate::model::Pane::Approvals;
     crate::update::update(&mut m, gen_key('a'));
-    assert!(m.ui.approval.is_some(), "the approval view opens: {:?}", m.ui.notice);
+    assert!(m.ui.approval().is_some(), "the approval view opens: {:?}", m.ui.notice);
     m
 }
 
@@ -161,7 +161,7 @@ pub fn gen_reject_model(reason: &str) -> Model {
     for c in reason.chars() {
         crate::update::update(&mut m, gen_key(c));
     }
-    assert!(m.ui.reject.is_some(), "the reason input opens: {:?}", m.ui.notice);
+    assert!(m.ui.reject().is_some(), "the reason input opens: {:?}", m.ui.notice);
     m
 }
 
@@ -170,7 +170,7 @@ pub fn gen_reject_model(reason: &str) -> Model {
 pub fn gen_audit_model() -> Model {
     let mut m = gen_approvals_model();
     crate::update::update(&mut m, crate::msg::Msg::Fact(opsdeck_core::world::Fact::Audit(Ok(gen_audit_records()))));
-    m.ui.audit.open = true;
+    m.ui.show(crate::model::Overlay::Audit, true);
     m
 }
 
@@ -218,8 +218,12 @@ pub fn gen_chart_model() -> Model {
     let mut m = gen_history_model();
     m.ui.focus = crate::model::Pane::Health;
     (m.ui.env_col, m.ui.health_row) = (2, 0);
-    m.ui.health_chart =
-        Some(SlotId { env: "prod".into(), service: "api".into(), slot: "blue".into(), host: "prod-1".into() });
+    m.ui.set_health_chart(Some(SlotId {
+        env: "prod".into(),
+        service: "api".into(),
+        slot: "blue".into(),
+        host: "prod-1".into(),
+    }));
     m
 }
 
@@ -232,14 +236,14 @@ pub fn gen_detail_model() -> Model {
     let slot = SlotId { env: "prod".into(), service: "api".into(), slot: "blue".into(), host: "prod-1".into() };
     let detail = gen_container_detail("prod", "api", "blue", "v1.2.0");
     let masked = crate::model::container::masked_detail(&m.world.config, "api", detail);
-    m.ui.container = Some(crate::model::container::ContainerView {
+    m.ui.set_container(Some(crate::model::container::ContainerView {
         host: crate::model::HostId { env: "prod".into(), host: "prod-1".into() },
         container_id: "api-prod-blue-id".into(),
         name: "api-prod-blue".into(),
         state: crate::model::container::DetailState::Loaded(Box::new(masked)),
         scroll: 0,
         slot,
-    });
+    }));
     m
 }
 
@@ -335,7 +339,7 @@ pub fn gen_runbook_model(step: usize, phase: crate::model::runbook::StepPhase) -
         });
     }
     view.phase = phase;
-    m.ui.runbook = Some(RunbookUi::View(Box::new(view)));
+    m.ui.set_runbook(Some(RunbookUi::View(Box::new(view))));
     m
 }
 
@@ -348,6 +352,6 @@ pub fn gen_prune_model(phase: crate::model::prune::PrunePhase) -> Model {
     m.world.config = std::sync::Arc::new(config);
     m.ui.focus = crate::model::Pane::Images;
     let plan = opsdeck_core::actions::prune::plan(&m.world, "api", None);
-    m.ui.prune = Some(crate::model::prune::PruneView { plan, phase });
+    m.ui.set_prune(Some(crate::model::prune::PruneView { plan, phase }));
     m
 }

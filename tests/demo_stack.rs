@@ -83,6 +83,7 @@ async fn demo_up_then_down() {
     check_haproxy(&info).await;
     check_alertmanager(&info).await;
     check_config(&info);
+    check_status_json(&info).await;
 
     // Through the load balancer, prod answers with the release behind staging's.
     let prod = info.frontend("api", "prod").expect("api/prod frontend");
@@ -175,6 +176,100 @@ fn check_config(info: &DemoInfo) {
     let api = config.service("api").expect("api");
     assert_eq!(api.environments["prod"].url, info.frontend("api", "prod").expect("frontend").url);
     assert_eq!(api.environments["prod"].backend, "api_prod");
+}
+
+/// `gather` on the demo stack gives the `status --json` that opsdeck gave before the core was
+/// split off the console: `golden/status-demo.json` was recorded then, from the binary of commit
+/// 0f0be9a on a demo like this one, with times, ports and digests written as what they stand for.
+async fn check_status_json(info: &DemoInfo) {
+    let config = std::sync::Arc::new(opsdeck_core::config::load(&info.config_path).expect("config"));
+    let golden: serde_json::Value =
+        serde_json::from_str(include_str!("golden/status-demo.json")).expect("golden status");
+    let head = demo::binary::head_sha().await;
+    let mut seen = serde_json::Value::Null;
+    for _ in 0..20 {
+        let world = opsdeck_core::watch::gather(config.clone(), "alice".into()).await;
+        let json = serde_json::to_value(opsdeck::status::to_json(&world)).expect("status json");
+        seen = normalized(json, None, &head, &mut Vec::new());
+        if seen == golden {
+            return;
+        }
+        // A slot whose first HEALTHCHECK has not run yet: let it run.
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    let seen = serde_json::to_string_pretty(&seen).expect("pretty");
+    panic!("status --json differs from the one recorded before the split:\n{seen}");
+}
+
+/// `value` with times as `TIME`, loopback ports as `PORT`, the commit tag as `COMMIT` and each
+/// digest as `DIGEST-n` (numbered in the order met, keys in sorted order), so two demos compare
+/// equal.
+fn normalized(
+    value: serde_json::Value,
+    key: Option<&str>,
+    head: &Option<String>,
+    digests: &mut Vec<String>,
+) -> serde_json::Value {
+    use serde_json::Value;
+    const TIMES: [&str; 7] = ["generated_at", "since", "created", "started_at", "finished_at", "heartbeat", "at"];
+    match value {
+        Value::Object(map) => {
+            let mut keys: Vec<String> = map.keys().cloned().collect();
+            keys.sort();
+            let mut map = map;
+            let mut out = serde_json::Map::new();
+            for k in keys {
+                let v = map.remove(&k).unwrap_or(Value::Null);
+                out.insert(k.clone(), normalized(v, Some(&k), head, digests));
+            }
+            Value::Object(out)
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(|v| normalized(v, None, head, digests)).collect()),
+        Value::String(_) if key.is_some_and(|k| TIMES.contains(&k)) => Value::String("TIME".into()),
+        // The demo tags its newest image with the commit it was built from, too.
+        Value::String(s) if Some(&s) == head.as_ref() => Value::String("COMMIT".into()),
+        Value::String(s) => Value::String(normalized_text(&s, digests)),
+        other => other,
+    }
+}
+
+fn normalized_text(text: &str, digests: &mut Vec<String>) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    loop {
+        let port = rest.find("127.0.0.1:").map(|i| (i, "127.0.0.1:".len()));
+        let digest = rest.find("sha256:").map(|i| (i, "sha256:".len()));
+        let next = match (port, digest) {
+            (Some(p), Some(d)) => Some(if p.0 < d.0 { (p, true) } else { (d, false) }),
+            (Some(p), None) => Some((p, true)),
+            (None, Some(d)) => Some((d, false)),
+            (None, None) => None,
+        };
+        let Some(((at, len), is_port)) = next else { break };
+        out.push_str(&rest[..at + len]);
+        rest = &rest[at + len..];
+        if is_port {
+            let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+            if digits > 0 {
+                out.push_str("PORT");
+            }
+            rest = &rest[digits..];
+        } else {
+            let hex = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_hexdigit()).len();
+            if hex == 64 {
+                let digest = format!("sha256:{}", &rest[..64]);
+                let n = digests.iter().position(|d| *d == digest).unwrap_or_else(|| {
+                    digests.push(digest);
+                    digests.len() - 1
+                });
+                out.truncate(out.len() - "sha256:".len());
+                out.push_str(&format!("sha256:DIGEST-{}", n + 1));
+                rest = &rest[64..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// A reload (new config, SIGUSR2) keeps what the runtime API changed, through the state file.

@@ -15,7 +15,7 @@ macro_rules! say {
 
 mod access;
 mod alerts;
-mod binary;
+pub mod binary;
 mod config_file;
 mod haproxy_cfg;
 mod images;

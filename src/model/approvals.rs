@@ -29,7 +29,6 @@ pub struct RejectInput {
 /// The Audit view: open or not, and its filter.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AuditView {
-    pub open: bool,
     /// Case-insensitive; matches user, kind, subject, outcome and detail.
     pub filter: String,
     /// Keys are typed into the filter.

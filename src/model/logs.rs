@@ -67,7 +67,6 @@ impl SlotLog {
 /// The Logs view (`L`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogsView {
-    pub open: bool,
     /// Which opening of the view messages belong to: a closed view's late lines are ignored.
     pub generation: u64,
     pub service: String,
@@ -90,7 +89,6 @@ pub struct LogsView {
 impl Default for LogsView {
     fn default() -> Self {
         LogsView {
-            open: false,
             generation: 0,
             service: String::new(),
             env: String::new(),
@@ -112,7 +110,6 @@ impl LogsView {
     /// timestamps choices stay).
     pub fn reopen(&mut self, service: &str, env: &str, slots: Vec<SlotId>, capacity: usize) {
         *self = LogsView {
-            open: true,
             generation: self.generation + 1,
             service: service.into(),
             env: env.into(),

@@ -6,6 +6,8 @@ pub mod actions;
 pub mod approvals;
 pub mod container;
 pub mod logs;
+pub mod overlays;
+pub use overlays::{Overlay, OverlayKind};
 pub mod palette;
 pub mod prune;
 pub mod runbook;
@@ -71,35 +73,16 @@ pub struct UiState {
     pub action_row: usize,
     /// Approvals pane: the selected request, in [`Model::request_rows`] order.
     pub approval_row: usize,
-    pub help_open: bool,
-    /// The open confirmation, if a destructive key asked for one.
-    pub confirm: Option<actions::Confirm>,
-    /// The approval view `a` opened, if any.
-    pub approval: Option<approvals::ApprovalView>,
-    /// The reason `x` asks for, if it is being typed.
-    pub reject: Option<approvals::RejectInput>,
-    /// The Audit view (`A`).
+    /// The open overlays and views, bottom to top: the top one gets the keys.
+    pub overlays: overlays::Overlays,
+    /// The Audit view's filter and selection (`A`), kept between openings.
     pub audit: approvals::AuditView,
-    /// The Logs view (`L`).
+    /// The Logs view's slots, lines and choices (`L`).
     pub logs: logs::LogsView,
     /// A one-line notice for the status bar (errors, "nothing to do").
     pub notice: Option<String>,
-    /// The health chart view (`v`): the slot it charts.
-    pub health_chart: Option<SlotId>,
-    /// The container detail overlay (Enter on a slot).
-    pub container: Option<container::ContainerView>,
-    /// The silence form `s` opened on an alert, if any.
-    pub silence_form: Option<silence::SilenceForm>,
-    /// The silences list (`S`).
+    /// The silences list's selection (`S`).
     pub silences: silence::SilencesView,
-    /// The confirmation `C` opened before aborting a running action, if any.
-    pub abort: Option<actions::AbortConfirm>,
-    /// The runbook overlay (`b`, or Enter on an alert), if open.
-    pub runbook: Option<runbook::RunbookUi>,
-    /// The prune overlay (`P` in the Images pane), if open.
-    pub prune: Option<prune::PruneView>,
-    /// The command palette (`:`), if open.
-    pub palette: Option<palette::PaletteState>,
     /// The fingerprint of the alert whose runbook was asked for before the folders were read:
     /// it opens as soon as they are.
     pub pending_runbook_alert: Option<String>,

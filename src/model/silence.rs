@@ -119,7 +119,6 @@ impl SilenceForm {
 /// The `S` list: open or not, its selection, and the expiry it is asking to confirm.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SilencesView {
-    pub open: bool,
     pub row: usize,
     /// The silence `x` asked to expire (its id): y or Enter expires it, anything else keeps it.
     pub confirm_expire: Option<String>,

@@ -54,15 +54,18 @@ impl ActionRunner {
         });
     }
 
-    /// Approves request `id` and runs it at once: checks and plans it again from `world` (the
-    /// live state), records the approval, then runs it through the executor like any action.
+    /// Approves request `id` and runs it at once: plans it again from `world` (the live state,
+    /// looked at here and only here: the task gets the plan, not the world), then checks it
+    /// against the store, records the approval, and runs it through the executor like any action.
     pub fn approve_request(&mut self, id: RequestId, world: &World) {
         let Some(exec) = self.executor(&format!("request #{id}")) else { return };
-        let (config, tx, world) = (self.config.clone(), self.tx.clone(), world.clone());
+        let request = world.approvals.requests.iter().find(|r| r.id == id);
+        let seen = request.map(|r| approvals::outlook(world, r, self.config.actions.timing(None), None));
+        let (config, tx) = (self.config.clone(), self.tx.clone());
         let cancel = self.cancel.child_token();
         // `C` aborts it like any action this console runs (one action per service and env).
         let abort = CancellationToken::new();
-        if let Some(r) = world.approvals.requests.iter().find(|r| r.id == id) {
+        if let Some(r) = request {
             self.aborts.insert((r.service.clone(), r.env.clone()), abort.clone());
         }
         self.tasks.spawn(async move {
@@ -70,8 +73,7 @@ impl ActionRunner {
             let decided = tokio::task::spawn_blocking(move || -> Result<(Request, ActionPlan), String> {
                 let user = ex.holder.user.clone();
                 let mut store = lock(&ex)?;
-                let fallback = config.actions.timing(None);
-                let prepared = approvals::prepare(&mut store, &world, &user, id, Utc::now(), fallback, None)?;
+                let prepared = approvals::prepare_with(&mut store, &config, &user, id, seen, Utc::now())?;
                 let request = approvals::approve(&mut store, &config, &prepared.request, &user, Utc::now())?;
                 Ok((request, prepared.plan))
             })

@@ -281,7 +281,7 @@ mod tests {
         let mut m = gen_actions_model();
         m.world.actions.recent.clear();
         m.world.actions.locks.clear();
-        m.ui.confirm = Some(confirm);
+        m.ui.set_confirm(Some(confirm));
         m
     }
 

@@ -113,7 +113,7 @@ fn detail_160x48() {
 #[test]
 fn detail_80x24_scrolled_to_the_environment() {
     let mut m = gen_detail_model();
-    if let Some(v) = m.ui.container.as_mut() {
+    if let Some(v) = m.ui.container_mut() {
         v.scroll = u16::MAX / 2;
     }
     let text = screen(&m, 80, 24).to_string();
@@ -127,11 +127,11 @@ fn detail_80x24_scrolled_to_the_environment() {
 #[test]
 fn detail_loading_and_failed() {
     let mut m = gen_detail_model();
-    if let Some(v) = m.ui.container.as_mut() {
+    if let Some(v) = m.ui.container_mut() {
         v.state = DetailState::Loading;
     }
     assert!(screen(&m, 80, 24).to_string().contains("inspecting api-prod-blue-id"));
-    if let Some(v) = m.ui.container.as_mut() {
+    if let Some(v) = m.ui.container_mut() {
         v.state = DetailState::Failed("docker: no answer within 3s".into());
     }
     assert_snapshot!(screen(&m, 80, 24));

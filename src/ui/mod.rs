@@ -37,7 +37,7 @@ mod status_bar;
 mod tests;
 mod title_bar;
 
-use crate::model::{Model, Pane};
+use crate::model::{Model, Overlay, OverlayKind, Pane};
 use crate::theme::Theme;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -70,16 +70,22 @@ pub fn render_with(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let [title, middle, hints] =
         Layout::vertical([Constraint::Length(1), Constraint::Min(0), Constraint::Length(1)]).areas(area);
     title_bar::render(model, theme, title, buf);
-    if model.ui.logs.open {
-        // The Logs view takes the panes' place, and they are not drawn under it: a flood of lines
-        // redraws often, and should cost only the view. Help is the one overlay opened from it.
-        logs::render(model, theme, middle, buf);
-        status_bar::render(model, theme, hints, buf);
-        if model.ui.help_open {
-            help::render(theme, area, buf);
-        }
-        return;
+    let stack: Vec<&Overlay> = model.ui.overlays.iter().collect();
+    // The Logs view takes the panes' place, and nothing under it is drawn: a flood of lines
+    // redraws often, and should cost only the view.
+    let logs_at = stack.iter().rposition(|o| o.kind() == OverlayKind::Logs);
+    if logs_at.is_none() {
+        render_panes(model, theme, middle, buf);
     }
+    status_bar::render(model, theme, hints, buf);
+    // Overlays last, bottom to top as they were opened (the top one gets the keys), so they
+    // cover the panes and each other in the order the operator sees them.
+    for overlay in &stack[logs_at.unwrap_or(0)..] {
+        render_overlay(model, overlay, theme, [area, middle], buf);
+    }
+}
+
+fn render_panes(model: &Model, theme: &Theme, middle: Rect, buf: &mut Buffer) {
     let panes = PaneAreas::new(model, middle);
     let focus = model.ui.focus;
     envs::render(model, theme, panes.envs, buf, focus == Pane::Environments);
@@ -94,48 +100,25 @@ pub fn render_with(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     if let Some(area) = panes.approvals {
         approvals::render(model, theme, area, buf, focus == Pane::Approvals);
     }
-    status_bar::render(model, theme, hints, buf);
-    // Overlays last, in a fixed order, so they cover the panes: the Audit view (in place of the
-    // panes), the health chart (in place of the panes), the container detail, the silences list, the command palette, the confirmation,
-    // the silence form, the abort question, the prune overlay, the approval view, the rejection's reason, then help.
-    if model.ui.audit.open {
-        audit::render(model, theme, middle, buf);
-    }
-    if let Some(slot) = &model.ui.health_chart {
-        health_chart::render(model, slot, theme, middle, buf);
-    }
-    if let Some(view) = &model.ui.container {
-        container_detail::render(model, view, theme, area, buf);
-    }
-    if model.ui.silences.open {
-        silences::render(model, theme, middle, buf);
-    }
-    if model.ui.runbook.is_some() {
-        runbook::render(model, theme, middle, buf);
-    }
-    if let Some(state) = &model.ui.palette {
-        palette::render(model, state, theme, middle, buf);
-    }
-    if let Some(c) = &model.ui.confirm {
-        confirm::render(c, theme, area, buf);
-    }
-    if let Some(form) = &model.ui.silence_form {
-        silence::render_form(model, form, theme, area, buf);
-    }
-    if let Some(abort) = &model.ui.abort {
-        abort::render(abort, theme, area, buf);
-    }
-    if let Some(view) = &model.ui.prune {
-        prune::render(view, theme, area, buf);
-    }
-    if let Some(view) = &model.ui.approval {
-        request_view::render_approval(model, view, theme, area, buf);
-    }
-    if let Some(input) = &model.ui.reject {
-        request_view::render_reject(model, input, theme, area, buf);
-    }
-    if model.ui.help_open {
-        help::render(theme, area, buf);
+}
+
+/// One overlay: the views in place of the panes (`middle`), the dialogs over the whole screen.
+fn render_overlay(model: &Model, overlay: &Overlay, theme: &Theme, [area, middle]: [Rect; 2], buf: &mut Buffer) {
+    match overlay {
+        Overlay::Logs => logs::render(model, theme, middle, buf),
+        Overlay::Audit => audit::render(model, theme, middle, buf),
+        Overlay::HealthChart(slot) => health_chart::render(model, slot, theme, middle, buf),
+        Overlay::Container(view) => container_detail::render(model, view, theme, area, buf),
+        Overlay::Silences => silences::render(model, theme, middle, buf),
+        Overlay::Runbook(_) => runbook::render(model, theme, middle, buf),
+        Overlay::Palette(state) => palette::render(model, state, theme, middle, buf),
+        Overlay::Confirm(c) => confirm::render(c, theme, area, buf),
+        Overlay::SilenceForm(form) => silence::render_form(model, form, theme, area, buf),
+        Overlay::Abort(abort) => abort::render(abort, theme, area, buf),
+        Overlay::Prune(view) => prune::render(view, theme, area, buf),
+        Overlay::Approval(view) => request_view::render_approval(model, view, theme, area, buf),
+        Overlay::Reject(input) => request_view::render_reject(model, input, theme, area, buf),
+        Overlay::Help => help::render(theme, area, buf),
     }
 }
 

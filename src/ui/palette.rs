@@ -59,7 +59,7 @@ mod tests {
 
     fn with_query(query: &str, selected: usize) -> crate::model::Model {
         let mut m = gen_demo_model_all_up();
-        m.ui.palette = Some(PaletteState { query: query.into(), selected });
+        m.ui.set_palette(Some(PaletteState { query: query.into(), selected }));
         m
     }
 

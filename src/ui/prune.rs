@@ -92,7 +92,7 @@ mod tests {
 
     fn done() -> PrunePhase {
         let m = gen_prune_model(PrunePhase::Asking);
-        let plan = m.ui.prune.expect("view").plan;
+        let plan = m.ui.prune().cloned().expect("view").plan;
         let im = &plan.images[0];
         PrunePhase::Done(vec![
             Pruned { service: "api".into(), digest: im.digest.clone(), tags: im.tags.clone(), error: None },

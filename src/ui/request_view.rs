@@ -206,7 +206,7 @@ mod tests {
     #[test]
     fn approval_view_is_never_cut_at_80_columns() {
         let m = gen_approval_view_model();
-        let view = m.ui.approval.as_ref().expect("view");
+        let view = m.ui.approval().expect("view");
         let request = m.world.approvals.get(view.id).expect("request");
         let width = usize::from(MAX_WIDTH - 4);
         let lines = approval_lines(&m, view, request, &Theme::default(), width);
@@ -224,7 +224,7 @@ mod tests {
     #[test]
     fn a_stale_request_says_approving_refuses_it() {
         let mut m = gen_approval_view_model();
-        if let Some(v) = m.ui.approval.as_mut() {
+        if let Some(v) = m.ui.approval_mut() {
             v.problem = Some("someone else changed prod meanwhile".into());
         }
         let text = screen(&m, 80, 24).to_string();

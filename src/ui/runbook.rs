@@ -20,7 +20,7 @@ const SIDE_BY_SIDE: u16 = 100;
 
 pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     Clear.render(area, buf);
-    match &model.ui.runbook {
+    match model.ui.runbook() {
         Some(RunbookUi::List { row }) => render_list(model, *row, theme, area, buf),
         Some(RunbookUi::View(view)) => render_view(view, theme, area, buf),
         None => {}
@@ -361,7 +361,7 @@ mod tests {
     fn runbook_list_80x24_and_160x48() {
         let mut m = gen_demo_model();
         m.world.runbooks.catalog = Some(gen_runbook_catalog());
-        m.ui.runbook = Some(RunbookUi::List { row: 3 });
+        m.ui.set_runbook(Some(RunbookUi::List { row: 3 }));
         assert_snapshot!("runbook_list_80x24", screen(&m, 80, 24));
         assert_snapshot!("runbook_list_160x48", screen(&m, 160, 48));
     }

@@ -15,9 +15,9 @@ use std::path::PathBuf;
 
 fn shots() -> Vec<(&'static str, Model, u16, u16)> {
     let mut help = gen_demo_model();
-    help.ui.help_open = true;
+    help.ui.show(Overlay::Help, true);
     let mut confirm = gen_demo_model_all_up();
-    confirm.ui.confirm = Some(gen_confirm(ActionKind::Promote, "api", "prod", "pr"));
+    confirm.ui.set_confirm(Some(gen_confirm(ActionKind::Promote, "api", "prod", "pr")));
     let mut sparklines = gen_history_model();
     sparklines.ui.focus = Pane::Health;
     sparklines.ui.env_col = 2;
@@ -52,7 +52,7 @@ fn shots() -> Vec<(&'static str, Model, u16, u16)> {
             "palette-80x24",
             {
                 let mut m = gen_demo_model_all_up();
-                m.ui.palette = Some(crate::model::palette::PaletteState { query: "pro".into(), selected: 1 });
+                m.ui.set_palette(Some(crate::model::palette::PaletteState { query: "pro".into(), selected: 1 }));
                 m
             },
             80,

@@ -173,7 +173,7 @@ mod tests {
     #[test]
     fn silence_form_with_an_error_80x24() {
         let mut m = gen_silence_form_model();
-        if let Some(f) = m.ui.silence_form.as_mut() {
+        if let Some(f) = m.ui.silence_form_mut() {
             f.comment.clear();
             f.error = Some("a comment is required: say why (the next on-call reads it)".into());
         }
@@ -255,12 +255,12 @@ mod tests {
     fn abort_confirmation_80x24() {
         let mut m = gen_drain_model();
         m.ui.focus = Pane::Actions;
-        m.ui.abort = Some(AbortConfirm {
+        m.ui.set_abort(Some(AbortConfirm {
             id: 14,
             service: "api".into(),
             env: "prod".into(),
             question: "abort prod api rollback and switch traffic back to blue?".into(),
-        });
+        }));
         assert_snapshot!(screen(&m, 80, 24));
     }
 
@@ -284,7 +284,7 @@ mod tests {
         let mut m = gen_demo_model();
         let mut c = gen_confirm(ActionKind::Rollback, "api", "dev", "");
         c.silence = Some(true);
-        m.ui.confirm = Some(c);
+        m.ui.set_confirm(Some(c));
         let b = screen(&m, 80, 24);
         assert!(find(b.buffer(), "[x] silence api's alerts in dev during the action (s)").is_some());
         assert_snapshot!(b);

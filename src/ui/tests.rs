@@ -187,7 +187,7 @@ fn screen_160x48_empty_model() {
 #[test]
 fn screen_80x24_help_open() {
     let mut m = gen_demo_model();
-    m.ui.help_open = true;
+    m.ui.show(Overlay::Help, true);
     assert_snapshot!(screen(&m, 80, 24));
 }
 
@@ -195,7 +195,7 @@ fn screen_80x24_help_open() {
 #[test]
 fn screen_160x48_help_open() {
     let mut m = gen_demo_model();
-    m.ui.help_open = true;
+    m.ui.show(Overlay::Help, true);
     assert_snapshot!(screen(&m, 160, 48));
 }
 
@@ -229,7 +229,7 @@ fn tiny_terminals_do_not_panic() {
         let _ = render_to_buffer(&m, w, h);
     }
     let mut m = gen_model();
-    m.ui.help_open = true;
+    m.ui.show(Overlay::Help, true);
     let _ = render_to_buffer(&m, 12, 4);
     let overlays = [
         crate::test_support::gen_audit_model(),
@@ -296,7 +296,7 @@ fn title_line_names_user_and_outages() {
 #[test]
 fn help_lists_every_binding() {
     let mut m = gen_demo_model();
-    m.ui.help_open = true;
+    m.ui.show(Overlay::Help, true);
     for (w, h) in [(80, 24), (160, 48)] {
         let text = screen(&m, w, h).to_string();
         for b in crate::keymap::BINDINGS {

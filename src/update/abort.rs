@@ -56,13 +56,13 @@ pub(super) fn ask_abort(model: &mut Model) -> Vec<Cmd> {
             a.env, a.service, a.kind
         ),
     };
-    model.ui.abort = Some(AbortConfirm { id: entry.id.0, service: a.service.clone(), env: a.env.clone(), question });
+    model.ui.set_abort(Some(AbortConfirm { id: entry.id.0, service: a.service.clone(), env: a.env.clone(), question }));
     Vec::new()
 }
 
 /// Keys while the abort confirmation is open: y or Enter aborts, anything else keeps going.
 pub(super) fn on_abort_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
-    let Some(confirm) = model.ui.abort.take() else { return Vec::new() };
+    let Some(confirm) = model.ui.take_abort() else { return Vec::new() };
     match key.code {
         KeyCode::Char('y') | KeyCode::Enter => {
             model.ui.notice = Some(format!("aborting action #{}…", confirm.id));

@@ -29,7 +29,7 @@ pub(super) fn approve(model: &mut Model) -> Vec<Cmd> {
         return refuse(model, &request, Verdict::Approve, reason);
     }
     match view(model, &request) {
-        Ok(view) => model.ui.approval = Some(view),
+        Ok(view) => model.ui.set_approval(Some(view)),
         Err(reason) => {
             let cmds = refuse(model, &request, Verdict::Approve, reason);
             model.ui.notice = model.ui.notice.take().map(|n| format!("{n}; it stays pending"));
@@ -48,22 +48,22 @@ pub(super) fn reject(model: &mut Model) -> Vec<Cmd> {
 
 /// Keys while the approval view is open: it takes them all.
 pub(super) fn on_view_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
-    let Some(view) = model.ui.approval.as_ref() else { return Vec::new() };
+    let Some(view) = model.ui.approval() else { return Vec::new() };
     let id = view.id;
     match key.code {
         KeyCode::Enter | KeyCode::Char('y') => {
-            model.ui.approval = None;
+            model.ui.set_approval(None);
             let subject = model.world.approvals.get(id).map(Request::subject).unwrap_or_default();
             model.ui.notice = Some(format!("approving request #{id} ({subject})…"));
             return vec![Cmd::ApproveRequest(id)];
         }
         KeyCode::Char('x') => {
-            model.ui.approval = None;
+            model.ui.set_approval(None);
             if let Some(request) = model.world.approvals.get(id).cloned() {
                 return open_reject(model, &request);
             }
         }
-        KeyCode::Esc | KeyCode::Char('n') | KeyCode::Char('q') => model.ui.approval = None,
+        KeyCode::Esc | KeyCode::Char('n') | KeyCode::Char('q') => model.ui.set_approval(None),
         _ => {}
     }
     Vec::new()
@@ -71,13 +71,13 @@ pub(super) fn on_view_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
 
 /// Keys while a rejection's reason is typed: it takes them all.
 pub(super) fn on_reject_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
-    let Some(input) = model.ui.reject.as_mut() else { return Vec::new() };
+    let Some(input) = model.ui.reject_mut() else { return Vec::new() };
     match key.code {
-        KeyCode::Esc => model.ui.reject = None,
+        KeyCode::Esc => model.ui.set_reject(None),
         KeyCode::Enter => match policy::reason(&input.reason) {
             Ok(reason) => {
                 let id = input.id;
-                model.ui.reject = None;
+                model.ui.set_reject(None);
                 model.ui.notice = Some(format!("rejecting request #{id}…"));
                 return vec![Cmd::RejectRequest { id, reason }];
             }
@@ -99,14 +99,14 @@ pub(super) fn on_reject_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
 pub(super) fn after_requests(model: &mut Model) {
     let n = model.world.request_rows().len();
     model.ui.approval_row = model.ui.approval_row.min(n.saturating_sub(1));
-    let open = model.ui.approval.as_ref().map(|v| v.id).or(model.ui.reject.as_ref().map(|r| r.id));
+    let open = model.ui.approval().map(|v| v.id).or(model.ui.reject().map(|r| r.id));
     let Some(id) = open else { return };
     let Some(request) = model.world.approvals.get(id) else { return };
     if shown_state(request, model.world.now) != RequestState::Pending {
         let by = request.decided_by.as_deref().map(|b| format!(" by {b}")).unwrap_or_default();
         model.ui.notice = Some(format!("request #{id} was {}{by} meanwhile", state_of(request, model)));
-        model.ui.approval = None;
-        model.ui.reject = None;
+        model.ui.set_approval(None);
+        model.ui.set_reject(None);
     }
 }
 
@@ -172,7 +172,7 @@ fn open_reject(model: &mut Model, request: &Request) -> Vec<Cmd> {
     if let Some(reason) = request.refusal_for(&attempt) {
         return refuse(model, request, Verdict::Reject, reason);
     }
-    model.ui.reject = Some(RejectInput { id: request.id, reason: String::new() });
+    model.ui.set_reject(Some(RejectInput { id: request.id, reason: String::new() }));
     Vec::new()
 }
 

@@ -3,14 +3,14 @@
 
 use super::filter::FilterKey;
 use crate::keymap::Action;
-use crate::model::Model;
+use crate::model::{Model, Overlay};
 use crate::msg::Cmd;
 use crossterm::event::{KeyCode, KeyEvent};
 
 /// Opens the view on the newest record, typing into the filter at once when `editing`.
 pub(super) fn open(model: &mut Model, editing: bool) {
+    model.ui.show(Overlay::Audit, true);
     let view = &mut model.ui.audit;
-    view.open = true;
     view.editing = editing;
     view.row = 0;
 }
@@ -43,7 +43,7 @@ pub(super) fn on_action(model: &mut Model, action: Action) -> Vec<Cmd> {
             view.row = 0;
         }
         // q closes the view rather than quitting, as in help: a reflexive second q stays safe.
-        Action::Close | Action::Audit | Action::Quit => view.open = false,
+        Action::Close | Action::Audit | Action::Quit => model.ui.show(Overlay::Audit, false),
         Action::Filter => view.editing = true,
         Action::Up => move_row(model, -1),
         Action::Down => move_row(model, 1),

@@ -47,13 +47,13 @@ pub(super) fn ask(model: &mut Model, kind: ActionKind) -> Vec<Cmd> {
                 }
                 request = Some(RequestDraft { deciders, ..RequestDraft::default() });
             }
-            model.ui.confirm = Some(Confirm {
+            model.ui.set_confirm(Some(Confirm {
                 type_to_confirm: approval.then(|| plan.env.clone()),
                 plan,
                 typed: String::new(),
                 request,
                 silence: model.world.alerts.configured.then_some(false),
-            });
+            }));
         }
         Err(reason) => model.ui.notice = Some(reason),
     }
@@ -63,7 +63,7 @@ pub(super) fn ask(model: &mut Model, kind: ActionKind) -> Vec<Cmd> {
 /// Keys while a confirmation is open: it takes them all. With a request to file, Tab moves
 /// between the name and the reason, and Enter on a matching name moves on to the reason.
 pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
-    let Some(confirm) = model.ui.confirm.as_mut() else { return Vec::new() };
+    let Some(confirm) = model.ui.confirm_mut() else { return Vec::new() };
     // `s` (Alt-s while a name or reason is typed) silences the service's alerts during it.
     let typing = confirm.type_to_confirm.is_some() || confirm.on_reason();
     let toggle = key.code == KeyCode::Char('s') && (!typing || key.modifiers.contains(KeyModifiers::ALT));
@@ -72,7 +72,7 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
         return Vec::new();
     }
     match key.code {
-        KeyCode::Esc => model.ui.confirm = None,
+        KeyCode::Esc => model.ui.set_confirm(None),
         KeyCode::Tab | KeyCode::BackTab => {
             if let Some(r) = confirm.request.as_mut() {
                 r.on_reason = !r.on_reason;
@@ -92,7 +92,7 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
             }
             model.ui.notice = Some(format!("type {name} to confirm, or Esc to cancel"));
         }
-        KeyCode::Char('n') if confirm.type_to_confirm.is_none() => model.ui.confirm = None,
+        KeyCode::Char('n') if confirm.type_to_confirm.is_none() => model.ui.set_confirm(None),
         KeyCode::Char('y') if confirm.type_to_confirm.is_none() => return go(model),
         KeyCode::Backspace => {
             match confirm.request.as_mut().filter(|r| r.on_reason) {
@@ -115,7 +115,7 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
 
 /// Runs the confirmed plan, or files its request.
 fn go(model: &mut Model) -> Vec<Cmd> {
-    let Some(confirm) = model.ui.confirm.take() else { return Vec::new() };
+    let Some(confirm) = model.ui.take_confirm() else { return Vec::new() };
     let plan = Box::new(if confirm.silence == Some(true) { confirm.plan.with_silence() } else { confirm.plan });
     match confirm.request {
         Some(draft) => {

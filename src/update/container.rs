@@ -54,21 +54,21 @@ fn open(model: &mut Model, slot: SlotId) -> Vec<Cmd> {
         Some(c) => (c.id.clone(), c.name.clone()),
         None => (name.clone(), name),
     };
-    model.ui.container = Some(ContainerView {
+    model.ui.set_container(Some(ContainerView {
         slot,
         host: host.clone(),
         container_id: container_id.clone(),
         name,
         state: DetailState::Loading,
         scroll: 0,
-    });
+    }));
     vec![Cmd::InspectContainer { host, container_id }]
 }
 
 /// The inspect's answer: kept only if the overlay still shows that container.
 pub(super) fn on_detail(model: &mut Model, container_id: String, result: Result<Box<ContainerDetail>, BackendError>) {
     let config = model.world.config.clone();
-    let Some(view) = model.ui.container.as_mut().filter(|v| v.container_id == container_id) else { return };
+    let Some(view) = model.ui.container_mut().filter(|v| v.container_id == container_id) else { return };
     view.state = match result {
         Ok(detail) => DetailState::Loaded(Box::new(masked_detail(&config, &view.slot.service, *detail))),
         Err(e) => DetailState::Failed(cleaned(&e.to_string())),
@@ -77,9 +77,9 @@ pub(super) fn on_detail(model: &mut Model, container_id: String, result: Result<
 
 /// Keys while the overlay is open: Esc closes, arrows scroll, q quits, ? helps.
 pub(super) fn on_action(model: &mut Model, action: Action) -> Vec<Cmd> {
-    let Some(view) = model.ui.container.as_mut() else { return Vec::new() };
+    let Some(view) = model.ui.container_mut() else { return Vec::new() };
     match action {
-        Action::Close | Action::Confirm => model.ui.container = None,
+        Action::Close | Action::Confirm => model.ui.set_container(None),
         Action::Up => view.scroll = view.scroll.saturating_sub(1),
         Action::Down => view.scroll = view.scroll.saturating_add(1),
         Action::Top => view.scroll = 0,
@@ -119,7 +119,7 @@ mod tests {
         let cmds = update(&mut m, key(KeyCode::Enter));
         let host = HostId { env: "prod".into(), host: "prod-1".into() };
         assert_eq!(cmds, vec![Cmd::InspectContainer { host, container_id: "api-prod-blue-id".into() }]);
-        let view = m.ui.container.as_ref().expect("open");
+        let view = m.ui.container().expect("open");
         assert_eq!((view.name.as_str(), &view.state), ("api-prod-blue", &DetailState::Loading));
     }
 
@@ -132,11 +132,11 @@ mod tests {
         assert_eq!(cmds, vec![Cmd::InspectContainer { host, container_id: "api-prod-blue".into() }]);
         let err = BackendError::Timeout { system: "docker", after: std::time::Duration::from_secs(3) };
         update(&mut m, Msg::ContainerDetail("api-prod-blue".into(), Err(err)));
-        let state = &m.ui.container.as_ref().expect("open").state;
+        let state = &m.ui.container().expect("open").state;
         assert_eq!(state, &DetailState::Failed("docker: no answer within 3s".into()));
         // Keys still answer: Esc closes.
         update(&mut m, key(KeyCode::Esc));
-        assert!(m.ui.container.is_none());
+        assert!(m.ui.container().is_none());
     }
 
     #[test]
@@ -145,11 +145,11 @@ mod tests {
         update(&mut m, key(KeyCode::Enter));
         let other = gen_container_detail("prod", "web", "blue", "v1.2.0");
         update(&mut m, Msg::ContainerDetail("web-prod-blue-id".into(), Ok(Box::new(other))));
-        assert_eq!(m.ui.container.as_ref().map(|v| &v.state), Some(&DetailState::Loading), "not ours");
+        assert_eq!(m.ui.container().map(|v| &v.state), Some(&DetailState::Loading), "not ours");
         let mut d = gen_container_detail("prod", "api", "blue", "v1.2.0");
         d.name = "api-prod-blue\x1b]0;pwned\x07".into();
         update(&mut m, Msg::ContainerDetail("api-prod-blue-id".into(), Ok(Box::new(d))));
-        let DetailState::Loaded(d) = &m.ui.container.as_ref().expect("open").state else { panic!("not loaded") };
+        let DetailState::Loaded(d) = &m.ui.container().expect("open").state else { panic!("not loaded") };
         assert_eq!(d.name, "api-prod-blue]0;pwned");
         let token = d.env.iter().find(|v| v.name == "API_TOKEN").expect("API_TOKEN");
         assert_eq!(token.value, MASK);
@@ -172,7 +172,7 @@ mod tests {
         update(&mut m, key(KeyCode::Char('j')));
         update(&mut m, key(KeyCode::Char('j')));
         update(&mut m, key(KeyCode::Char('k')));
-        assert_eq!(m.ui.container.as_ref().map(|v| v.scroll), Some(1));
+        assert_eq!(m.ui.container().map(|v| v.scroll), Some(1));
         assert_eq!(m.ui.focus, Pane::Health, "Tab does nothing under the overlay");
         assert_eq!(update(&mut m, key(KeyCode::Char('q'))), vec![Cmd::Quit]);
     }

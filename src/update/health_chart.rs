@@ -9,7 +9,7 @@ use crate::msg::Cmd;
 /// `v`: chart the selected slot.
 pub(super) fn open(model: &mut Model) {
     if let Some(slot) = selected_slot(model) {
-        model.ui.health_chart = Some(slot);
+        model.ui.set_health_chart(Some(slot));
     } else {
         model.ui.notice = Some("select a slot (Health pane) or a service (Environments pane) to chart".into());
     }
@@ -19,15 +19,15 @@ pub(super) fn open(model: &mut Model) {
 /// Health pane, Enter opens that slot's container detail.
 pub(super) fn on_action(model: &mut Model, action: Action) -> Vec<Cmd> {
     match action {
-        Action::Close | Action::HealthChart => model.ui.health_chart = None,
+        Action::Close | Action::HealthChart => model.ui.set_health_chart(None),
         Action::Up | Action::Down if model.ui.focus == Pane::Health => {
             let n = model.world.slot_rows(model.selected_env()).len();
             let delta = if action == Action::Up { -1 } else { 1 };
             model.ui.health_row = super::keys::step(model.ui.health_row, delta, n);
-            model.ui.health_chart = selected_slot(model);
+            model.ui.set_health_chart(selected_slot(model));
         }
         Action::Confirm => {
-            model.ui.health_chart = None;
+            model.ui.set_health_chart(None);
             return super::container::open_selected(model);
         }
         Action::Quit => {
@@ -97,13 +97,13 @@ mod tests {
         m.ui.focus = Pane::Health;
         (m.ui.env_col, m.ui.health_row) = (2, 0);
         update(&mut m, key(KeyCode::Char('v')));
-        assert_eq!(m.ui.health_chart, Some(slot("prod-1")));
+        assert_eq!(m.ui.health_chart().cloned(), Some(slot("prod-1")));
         update(&mut m, key(KeyCode::Down));
-        assert_eq!(m.ui.health_chart, Some(slot("prod-2")), "↓ charts the next slot");
+        assert_eq!(m.ui.health_chart().cloned(), Some(slot("prod-2")), "↓ charts the next slot");
         update(&mut m, key(KeyCode::Esc));
-        assert_eq!(m.ui.health_chart, None);
+        assert_eq!(m.ui.health_chart().cloned(), None);
         update(&mut m, key(KeyCode::Char('v')));
         update(&mut m, key(KeyCode::Enter));
-        assert!(m.ui.health_chart.is_none() && m.ui.container.is_some(), "Enter: the slot's container");
+        assert!(m.ui.health_chart().is_none() && m.ui.container().is_some(), "Enter: the slot's container");
     }
 }

@@ -3,7 +3,7 @@
 
 use super::{approvals, audit, container, health_chart, logs};
 use crate::keymap::{action_for, Action};
-use crate::model::{Model, Pane};
+use crate::model::{Model, Overlay, OverlayKind, Pane};
 use crate::msg::Cmd;
 use crossterm::event::{KeyEvent, KeyEventKind};
 use opsdeck_core::actions::ActionKind;
@@ -12,68 +12,46 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
     if key.kind == KeyEventKind::Release {
         return Vec::new();
     }
-    // Modal inputs take every key, in the order they are drawn over each other.
-    if model.ui.confirm.is_some() {
-        return super::confirm::on_key(model, key);
-    }
-    if model.ui.palette.is_some() {
-        return super::palette::on_key(model, key);
-    }
-    if model.ui.abort.is_some() {
-        return super::abort::on_abort_key(model, key);
-    }
-    if model.ui.prune.is_some() {
-        return super::prune::on_key(model, key);
-    }
-    if model.ui.silence_form.is_some() {
-        return super::silence::on_form_key(model, key);
-    }
-    if model.ui.silences.open && !model.ui.help_open {
-        return super::silence::on_list_key(model, key);
-    }
-    if model.ui.runbook.is_some() {
-        return super::runbook::on_key(model, key);
-    }
-    if model.ui.reject.is_some() {
-        return approvals::on_reject_key(model, key);
-    }
-    if model.ui.approval.is_some() {
-        return approvals::on_view_key(model, key);
-    }
-    if model.ui.logs.open && model.ui.logs.editing && !model.ui.help_open {
-        return logs::on_edit_key(model, key);
-    }
-    if model.ui.audit.open && model.ui.audit.editing && !model.ui.help_open {
-        return audit::on_edit_key(model, key);
+    // One stack decides who gets a key: the overlay on top. Inputs and questions take every key
+    // as typed (`?` or `q` typed into them is text); views get the keymap's actions.
+    let top = model.ui.overlays.top().map(Overlay::kind);
+    match top {
+        Some(OverlayKind::Confirm) => return super::confirm::on_key(model, key),
+        Some(OverlayKind::Palette) => return super::palette::on_key(model, key),
+        Some(OverlayKind::Abort) => return super::abort::on_abort_key(model, key),
+        Some(OverlayKind::Prune) => return super::prune::on_key(model, key),
+        Some(OverlayKind::SilenceForm) => return super::silence::on_form_key(model, key),
+        Some(OverlayKind::Silences) => return super::silence::on_list_key(model, key),
+        Some(OverlayKind::Runbook) => return super::runbook::on_key(model, key),
+        Some(OverlayKind::Reject) => return approvals::on_reject_key(model, key),
+        Some(OverlayKind::Approval) => return approvals::on_view_key(model, key),
+        Some(OverlayKind::Logs) if model.ui.logs.editing => return logs::on_edit_key(model, key),
+        Some(OverlayKind::Audit) if model.ui.audit.editing => return audit::on_edit_key(model, key),
+        _ => {}
     }
     let Some(action) = action_for(&key) else {
         return Vec::new();
     };
     model.ui.notice = None;
-    if model.ui.help_open {
+    if top == Some(OverlayKind::Help) {
         // The help overlay takes every key: any of ?, Esc or q closes it (q does not quit from
         // inside help, so a reflexive second q never ends the session by surprise).
         if matches!(action, Action::Help | Action::Close | Action::Quit) {
-            model.ui.help_open = false;
+            model.ui.show(Overlay::Help, false);
         }
         return Vec::new();
     }
-    // `?` opens help over whatever is open: one place for every overlay and the panes.
+    // `?` opens help over whatever is open: one place for every view and the panes.
     if action == Action::Help {
-        model.ui.help_open = true;
+        model.ui.show(Overlay::Help, true);
         return Vec::new();
     }
-    if model.ui.container.is_some() {
-        return container::on_action(model, action);
-    }
-    if model.ui.health_chart.is_some() {
-        return health_chart::on_action(model, action);
-    }
-    if model.ui.logs.open {
-        return logs::on_action(model, action);
-    }
-    if model.ui.audit.open {
-        return audit::on_action(model, action);
+    match top {
+        Some(OverlayKind::Container) => return container::on_action(model, action),
+        Some(OverlayKind::HealthChart) => return health_chart::on_action(model, action),
+        Some(OverlayKind::Logs) => return logs::on_action(model, action),
+        Some(OverlayKind::Audit) => return audit::on_action(model, action),
+        _ => {}
     }
     match action {
         Action::Quit => {

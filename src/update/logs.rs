@@ -36,13 +36,15 @@ pub(super) fn open(model: &mut Model) -> Vec<Cmd> {
     }
     let tail = model.world.config.logs.ring();
     model.ui.logs.reopen(&service, &env, slots.clone(), tail);
+    model.ui.show(crate::model::Overlay::Logs, true);
     vec![Cmd::FollowLogs { generation: model.ui.logs.generation, slots, tail }]
 }
 
 /// News from a follower: ignored unless it belongs to the open view.
 pub(super) fn on_event(model: &mut Model, generation: u64, slot: SlotId, event: LogEvent) {
+    let open = model.ui.is_open(crate::model::OverlayKind::Logs);
     let view = &mut model.ui.logs;
-    if !view.open || view.generation != generation {
+    if !open || view.generation != generation {
         return;
     }
     let Some(index) = view.slot_index(&slot) else { return };
@@ -91,6 +93,7 @@ pub(super) fn on_action(model: &mut Model, action: Action) -> Vec<Cmd> {
         // q closes the view rather than quitting, as in help and the Audit view.
         Action::Close | Action::Quit | Action::Logs => {
             view.close();
+            model.ui.show(crate::model::Overlay::Logs, false);
             return vec![Cmd::StopLogs];
         }
         Action::Filter => view.editing = true,
@@ -134,13 +137,13 @@ mod tests {
         let mut m = gen_demo_model_all_up();
         let cmds = key(&mut m, KeyCode::Char('L'));
         let [Cmd::FollowLogs { generation, slots, tail }] = cmds.as_slice() else { panic!("{cmds:?}") };
-        assert!(m.ui.logs.open);
+        assert!(m.ui.is_open(crate::model::OverlayKind::Logs));
         assert_eq!((*generation, *tail), (m.ui.logs.generation, 2000));
         let service = m.selected_service().expect("service").to_string();
         assert!(slots.len() >= 2 && slots.iter().all(|s| s.service == service), "{slots:?}");
         // Closing stops the followers; a late line of that view is ignored.
         assert_eq!(key(&mut m, KeyCode::Char('q')), vec![Cmd::StopLogs]);
-        assert!(!m.ui.logs.open && !m.should_quit);
+        assert!(!m.ui.is_open(crate::model::OverlayKind::Logs) && !m.should_quit);
         let late = Msg::Logs(
             *generation,
             slots[0].clone(),
@@ -186,7 +189,10 @@ mod tests {
         assert_eq!(m.ui.logs.rows().len(), 1);
         key(&mut m, KeyCode::Enter);
         key(&mut m, KeyCode::Esc);
-        assert!(m.ui.logs.filter.is_empty() && m.ui.logs.open, "Esc clears the filter first");
+        assert!(
+            m.ui.logs.filter.is_empty() && m.ui.is_open(crate::model::OverlayKind::Logs),
+            "Esc clears the filter first"
+        );
         update(
             &mut m,
             Msg::Logs(

@@ -11,7 +11,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 use opsdeck_core::actions::ActionKind;
 
 pub(super) fn open(model: &mut Model) {
-    model.ui.palette = Some(PaletteState::default());
+    model.ui.set_palette(Some(PaletteState::default()));
 }
 
 /// Makes the command for a service and an environment.
@@ -83,7 +83,7 @@ pub fn matching(model: &Model, query: &str) -> Vec<PaletteEntry> {
 }
 
 pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
-    let Some(mut state) = model.ui.palette.take() else { return Vec::new() };
+    let Some(mut state) = model.ui.take_palette() else { return Vec::new() };
     let mut editing = true;
     match edit(&mut state.query, &mut editing, &key) {
         FilterKey::Quit => {
@@ -117,7 +117,7 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
             }
         }
     }
-    model.ui.palette = Some(state);
+    model.ui.set_palette(Some(state));
     Vec::new()
 }
 
@@ -161,7 +161,7 @@ fn run(model: &mut Model, cmd: PaletteCmd) -> Vec<Cmd> {
         PaletteCmd::Runbooks => super::runbook::open_list(model),
         PaletteCmd::Runbook(name) => super::runbook::open_named(model, &name),
         PaletteCmd::Help => {
-            model.ui.help_open = true;
+            model.ui.show(crate::model::Overlay::Help, true);
             Vec::new()
         }
         PaletteCmd::Quit => {
@@ -215,7 +215,7 @@ mod tests {
     fn colon_then_a_promote_opens_the_same_confirmation_as_p() {
         let mut m = gen_demo_model_all_up();
         key(&mut m, KeyCode::Char(':'));
-        assert!(m.ui.palette.is_some());
+        assert!(m.ui.palette().is_some());
         typed(&mut m, "pro web pr");
         assert_eq!(
             matching(&m, "pro web pr").iter().map(|e| e.text.as_str()).collect::<Vec<_>>(),
@@ -223,8 +223,8 @@ mod tests {
         );
         let cmds = key(&mut m, KeyCode::Enter);
         assert!(cmds.is_empty(), "nothing runs before the confirmation: {cmds:?}");
-        assert!(m.ui.palette.is_none());
-        let confirm = m.ui.confirm.as_ref().expect("the confirmation");
+        assert!(m.ui.palette().is_none());
+        let confirm = m.ui.confirm().expect("the confirmation");
         assert_eq!((confirm.plan.service.as_str(), confirm.plan.env.as_str()), ("web", "prod"));
         assert_eq!((m.ui.service_row, m.ui.env_col, m.ui.focus), (1, 2, Pane::Environments));
     }
@@ -236,9 +236,9 @@ mod tests {
         typed(&mut m, "logs");
         key(&mut m, KeyCode::Down);
         key(&mut m, KeyCode::Tab);
-        assert_eq!(m.ui.palette.as_ref().map(|p| p.query.as_str()), Some("logs api staging "));
+        assert_eq!(m.ui.palette().map(|p| p.query.as_str()), Some("logs api staging "));
         key(&mut m, KeyCode::Esc);
-        assert!(m.ui.palette.is_none() && m.ui.confirm.is_none());
+        assert!(m.ui.palette().is_none() && m.ui.confirm().is_none());
     }
 
     #[test]
@@ -252,7 +252,7 @@ mod tests {
         key(&mut m, KeyCode::Char(':'));
         typed(&mut m, "runbook high");
         let cmds = key(&mut m, KeyCode::Enter);
-        assert!(m.ui.runbook.is_some(), "{cmds:?}");
+        assert!(m.ui.runbook().is_some(), "{cmds:?}");
     }
 
     #[test]

@@ -29,20 +29,20 @@ pub(super) fn open(model: &mut Model) -> Vec<Cmd> {
         model.ui.notice = Some(format!("{service}: nothing to prune (keep_images = {keep}, the rest in use)"));
         return Vec::new();
     }
-    model.ui.prune = Some(PruneView { plan, phase: PrunePhase::Asking });
+    model.ui.set_prune(Some(PruneView { plan, phase: PrunePhase::Asking }));
     Vec::new()
 }
 
 /// Keys while the overlay is open: y or Enter deletes (when asking), any other key leaves. While
 /// it runs the overlay can be left; the status bar says how it ended.
 pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
-    let Some(mut view) = model.ui.prune.take() else { return Vec::new() };
+    let Some(mut view) = model.ui.take_prune() else { return Vec::new() };
     match (&view.phase, key.code) {
         (PrunePhase::Asking, KeyCode::Char('y') | KeyCode::Enter) => {
             let digests = view.plan.images.iter().map(|im| im.digest.clone()).collect();
             let service = view.plan.service.clone();
             view.phase = PrunePhase::Running;
-            model.ui.prune = Some(view);
+            model.ui.set_prune(Some(view));
             vec![Cmd::Prune { service, digests }]
         }
         (PrunePhase::Asking, _) => {
@@ -81,7 +81,7 @@ pub(super) fn on_result(
         }
     };
     model.ui.notice = Some(notice);
-    if let Some(view) = model.ui.prune.as_mut().filter(|v| v.plan.service == service) {
+    if let Some(view) = model.ui.prune_mut().filter(|v| v.plan.service == service) {
         view.phase = phase;
     }
     Vec::new()
@@ -114,22 +114,22 @@ mod tests {
     fn p_asks_then_hands_exactly_the_listed_images_to_the_action_layer() {
         let mut m = on_images(1);
         assert!(key(&mut m, KeyCode::Char('P')).is_empty());
-        let view = m.ui.prune.clone().expect("the overlay");
+        let view = m.ui.prune().cloned().expect("the overlay");
         assert_eq!(view.phase, PrunePhase::Asking);
         assert_eq!(view.plan.images.len(), 1);
         let digest = view.plan.images[0].digest.clone();
         let cmds = key(&mut m, KeyCode::Char('y'));
         assert_eq!(cmds, vec![Cmd::Prune { service: "api".into(), digests: vec![digest.clone()] }]);
-        assert_eq!(m.ui.prune.as_ref().map(|v| &v.phase), Some(&PrunePhase::Running));
+        assert_eq!(m.ui.prune().map(|v| &v.phase), Some(&PrunePhase::Running));
         // Keys while it runs start nothing more.
         assert!(key(&mut m, KeyCode::Char('y')).is_empty());
-        m.ui.prune = Some(PruneView { phase: PrunePhase::Running, ..view.clone() });
+        m.ui.set_prune(Some(PruneView { phase: PrunePhase::Running, ..view.clone() }));
         let done = vec![Pruned { service: "api".into(), digest, tags: vec!["v1.0.0".into()], error: None }];
         update(&mut m, Msg::Pruned("api".into(), Ok((view.plan.clone(), done.clone()))));
-        assert_eq!(m.ui.prune.as_ref().map(|v| &v.phase), Some(&PrunePhase::Done(done)));
+        assert_eq!(m.ui.prune().map(|v| &v.phase), Some(&PrunePhase::Done(done)));
         assert_eq!(m.ui.notice.as_deref(), Some("api: pruned 1 image"));
         key(&mut m, KeyCode::Esc);
-        assert!(m.ui.prune.is_none());
+        assert!(m.ui.prune().is_none());
     }
 
     #[test]
@@ -137,7 +137,7 @@ mod tests {
         let mut m = on_images(1);
         key(&mut m, KeyCode::Char('P'));
         assert!(key(&mut m, KeyCode::Char('n')).is_empty());
-        assert!(m.ui.prune.is_none());
+        assert!(m.ui.prune().is_none());
         assert_eq!(m.ui.notice.as_deref(), Some("api: nothing pruned"));
     }
 
@@ -145,17 +145,17 @@ mod tests {
     fn nothing_to_prune_or_a_refusal_is_a_notice() {
         let mut m = on_images(4);
         key(&mut m, KeyCode::Char('P'));
-        assert!(m.ui.prune.is_none());
+        assert!(m.ui.prune().is_none());
         assert!(m.ui.notice.as_deref().is_some_and(|n| n.starts_with("api: nothing to prune")), "{:?}", m.ui.notice);
         let mut m = on_images(1);
         m.world.actions.error = Some("disk I/O error".into());
         key(&mut m, KeyCode::Char('P'));
-        assert!(m.ui.prune.is_none());
+        assert!(m.ui.prune().is_none());
         assert!(m.ui.notice.as_deref().is_some_and(|n| n.contains("not pruned")), "{:?}", m.ui.notice);
         let mut m = on_images(1);
         m.ui.focus = Pane::Health;
         key(&mut m, KeyCode::Char('P'));
-        assert!(m.ui.prune.is_none());
+        assert!(m.ui.prune().is_none());
     }
 
     #[test]
@@ -164,7 +164,7 @@ mod tests {
         key(&mut m, KeyCode::Char('P'));
         key(&mut m, KeyCode::Enter);
         update(&mut m, Msg::Pruned("api".into(), Err("api/prod is locked by bob (promote)".into())));
-        assert!(matches!(m.ui.prune.as_ref().map(|v| &v.phase), Some(PrunePhase::Refused(w)) if w.contains("bob")));
+        assert!(matches!(m.ui.prune().map(|v| &v.phase), Some(PrunePhase::Refused(w)) if w.contains("bob")));
         assert_eq!(m.ui.notice.as_deref(), Some("api: not pruned: api/prod is locked by bob (promote)"));
     }
 }

@@ -15,7 +15,7 @@ use opsdeck_core::text::cleaned;
 
 /// `b`: the list of runbooks (read again from the folders).
 pub(super) fn open_list(model: &mut Model) -> Vec<Cmd> {
-    model.ui.runbook = Some(RunbookUi::List { row: 0 });
+    model.ui.set_runbook(Some(RunbookUi::List { row: 0 }));
     vec![Cmd::Runbook(RunbookCmd::Load)]
 }
 
@@ -41,16 +41,7 @@ fn open_pending(model: &mut Model) -> Vec<Cmd> {
     let Some(fingerprint) = model.ui.pending_runbook_alert.take() else {
         return Vec::new();
     };
-    let ui = &model.ui;
-    let busy = ui.runbook.is_some()
-        || ui.confirm.is_some()
-        || ui.abort.is_some()
-        || ui.silence_form.is_some()
-        || ui.reject.is_some()
-        || ui.approval.is_some()
-        || ui.prune.is_some()
-        || ui.palette.is_some();
-    if busy {
+    if model.ui.overlays.iter().any(|o| o.kind().is_dialog()) {
         return Vec::new();
     }
     match model.world.alerts.alerts.iter().find(|a| a.fingerprint == fingerprint).cloned() {
@@ -94,7 +85,7 @@ pub(super) fn open_named(model: &mut Model, name: &str) -> Vec<Cmd> {
 fn open_view(model: &mut Model, runbook: Runbook, alert: Option<AlertRef>) -> Vec<Cmd> {
     let view = RunbookView::new(runbook, alert);
     let session = session_of(model, &view);
-    model.ui.runbook = Some(RunbookUi::View(Box::new(view)));
+    model.ui.set_runbook(Some(RunbookUi::View(Box::new(view))));
     vec![Cmd::Runbook(RunbookCmd::LoadProgress(Box::new(session)))]
 }
 
@@ -114,7 +105,7 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
         model.should_quit = true;
         return vec![Cmd::Runbook(RunbookCmd::Cancel), Cmd::Quit];
     }
-    match model.ui.runbook.take() {
+    match model.ui.take_runbook() {
         None => Vec::new(),
         Some(RunbookUi::List { row }) => on_list_key(model, row, key),
         Some(RunbookUi::View(view)) => on_view_key(model, view, key),
@@ -136,7 +127,7 @@ fn on_list_key(model: &mut Model, row: usize, key: KeyEvent) -> Vec<Cmd> {
         }
         _ => row,
     };
-    model.ui.runbook = Some(RunbookUi::List { row });
+    model.ui.set_runbook(Some(RunbookUi::List { row }));
     Vec::new()
 }
 
@@ -173,13 +164,13 @@ fn on_view_key(model: &mut Model, mut view: Box<RunbookView>, key: KeyEvent) -> 
             let confirmed = match (&typed, key.code) {
                 (_, KeyCode::Esc) => {
                     view.phase = StepPhase::Idle;
-                    model.ui.runbook = Some(RunbookUi::View(view));
+                    model.ui.set_runbook(Some(RunbookUi::View(view)));
                     return Vec::new();
                 }
                 (None, KeyCode::Char('y') | KeyCode::Enter) => true,
                 (None, KeyCode::Char('n')) => {
                     view.phase = StepPhase::Idle;
-                    model.ui.runbook = Some(RunbookUi::View(view));
+                    model.ui.set_runbook(Some(RunbookUi::View(view)));
                     return Vec::new();
                 }
                 (Some(env), KeyCode::Enter) => input == *env,
@@ -241,13 +232,13 @@ fn on_view_key(model: &mut Model, mut view: Box<RunbookView>, key: KeyEvent) -> 
             _ => StepPhase::SkipReason { input },
         },
     };
-    model.ui.runbook = Some(RunbookUi::View(view));
+    model.ui.set_runbook(Some(RunbookUi::View(view)));
     cmds
 }
 
 /// The open view, if it is `runbook`'s.
 fn view_of<'a>(model: &'a mut Model, runbook: &str) -> Option<&'a mut RunbookView> {
-    match model.ui.runbook.as_mut() {
+    match model.ui.runbook_mut() {
         Some(RunbookUi::View(v)) if v.runbook.name == runbook => Some(v),
         _ => None,
     }
@@ -266,7 +257,7 @@ pub(super) fn on_event(model: &mut Model, event: RunbookEvent) -> Vec<Cmd> {
         RunbookEvent::Loaded(catalog) => {
             let n = catalog.runbooks.len();
             model.world.runbooks.catalog = Some(catalog);
-            if let Some(RunbookUi::List { row }) = model.ui.runbook.as_mut() {
+            if let Some(RunbookUi::List { row }) = model.ui.runbook_mut() {
                 *row = (*row).min(n.saturating_sub(1));
             }
             open_pending(model)

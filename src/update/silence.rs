@@ -24,19 +24,19 @@ pub(super) fn open_form(model: &mut Model) -> Vec<Cmd> {
         return Vec::new();
     };
     let form = SilenceForm::for_alert(&alert.name, &alert.labels);
-    model.ui.silence_form = Some(form);
+    model.ui.set_silence_form(Some(form));
     Vec::new()
 }
 
 /// Keys while the form is open: it takes them all.
 pub(super) fn on_form_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
-    let Some(form) = model.ui.silence_form.as_mut() else { return Vec::new() };
+    let Some(form) = model.ui.silence_form_mut() else { return Vec::new() };
     if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
         model.should_quit = true;
         return vec![Cmd::Quit];
     }
     match key.code {
-        KeyCode::Esc => model.ui.silence_form = None,
+        KeyCode::Esc => model.ui.set_silence_form(None),
         KeyCode::Tab => form.field = form.field.next(),
         KeyCode::BackTab => form.field = form.field.prev(),
         KeyCode::Enter => return submit(model),
@@ -79,14 +79,14 @@ pub(super) fn on_form_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
 /// Enter: a checked silence to create (author: the console's user), or the form says what is
 /// missing and moves to it.
 fn submit(model: &mut Model) -> Vec<Cmd> {
-    let Some(form) = model.ui.silence_form.as_mut() else { return Vec::new() };
+    let Some(form) = model.ui.silence_form_mut() else { return Vec::new() };
     match form.validate() {
         Ok((matchers, duration, comment)) => {
             let starts_at = model.world.now;
             let ends_at = starts_at + chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::hours(1));
             let silence = NewSilence { matchers, starts_at, ends_at, created_by: model.world.user.clone(), comment };
             model.ui.notice = Some(format!("silencing {} for {}…", form.alert, humantime::format_duration(duration)));
-            model.ui.silence_form = None;
+            model.ui.set_silence_form(None);
             vec![Cmd::CreateSilence(silence)]
         }
         Err(e) => {
@@ -106,7 +106,8 @@ fn submit(model: &mut Model) -> Vec<Cmd> {
 /// `S`: the silences list.
 pub(super) fn open_list(model: &mut Model) -> Vec<Cmd> {
     if model.world.alerts.configured {
-        model.ui.silences = crate::model::silence::SilencesView { open: true, ..Default::default() };
+        model.ui.silences = crate::model::silence::SilencesView::default();
+        model.ui.show(crate::model::Overlay::Silences, true);
     } else {
         model.ui.notice = Some("no Alertmanager in the config: nothing to list".into());
     }
@@ -137,7 +138,7 @@ pub(super) fn on_list_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
             return Vec::new();
         }
         KeyCode::Char('S') => {
-            view.open = false;
+            model.ui.show(crate::model::Overlay::Silences, false);
             return Vec::new();
         }
         _ => {}
@@ -147,7 +148,7 @@ pub(super) fn on_list_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
             model.should_quit = true;
             return vec![Cmd::Quit];
         }
-        Some(Action::Close | Action::Quit) => view.open = false,
+        Some(Action::Close | Action::Quit) => model.ui.show(crate::model::Overlay::Silences, false),
         Some(Action::Up) => view.row = step(view.row, -1, n),
         Some(Action::Down) => view.row = step(view.row, 1, n),
         Some(Action::Top) => view.row = 0,

@@ -29,9 +29,9 @@ fn tab_cycles_panes_and_q_quits() {
 fn help_swallows_keys_until_closed() {
     let mut m = gen_model();
     update(&mut m, key(KeyCode::Char('?')));
-    assert!(m.ui.help_open);
+    assert!(m.ui.is_open(crate::model::OverlayKind::Help));
     assert!(update(&mut m, key(KeyCode::Char('q'))).is_empty());
-    assert!(!m.ui.help_open && !m.should_quit);
+    assert!(!m.ui.is_open(crate::model::OverlayKind::Help) && !m.should_quit);
 }
 
 #[test]

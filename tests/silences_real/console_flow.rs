@@ -66,7 +66,7 @@ async fn the_console_silences_an_alert_lists_it_and_expires_it() {
 
     // s, the comment, Enter.
     update(&mut model, key(KeyCode::Char('s')));
-    assert!(model.ui.silence_form.is_some(), "{:?}", model.ui.notice);
+    assert!(model.ui.silence_form().is_some(), "{:?}", model.ui.notice);
     update(&mut model, key(KeyCode::Tab));
     update(&mut model, key(KeyCode::Backspace));
     update(&mut model, key(KeyCode::Backspace));

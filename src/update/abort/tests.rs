@@ -20,23 +20,23 @@ fn c_asks_before_aborting_our_running_action_and_names_the_old_slot() {
     // Not ours: refused with the reason.
     let ours = std::mem::take(&mut m.world.actions.ours);
     update(&mut m, key(KeyCode::Char('C')));
-    assert!(m.ui.abort.is_none());
+    assert!(m.ui.abort().is_none());
     assert!(m.ui.notice.as_deref().is_some_and(|n| n.contains("another console")), "{:?}", m.ui.notice);
     m.world.actions.ours = ours;
     let running = m.world.actions.recent.iter().find(|e| e.finish.is_none()).expect("a running action").id.0;
     // Before the switch: undone.
     update(&mut m, key(KeyCode::Char('C')));
-    let abort = m.ui.abort.take().expect("asked");
+    let abort = m.ui.take_abort().expect("asked");
     assert!(abort.question.contains("before the switch"), "{}", abort.question);
     // While draining: switched back.
     let mut m = gen_drain_model();
     m.ui.focus = Pane::Actions;
     update(&mut m, key(KeyCode::Char('C')));
-    let abort = m.ui.abort.clone().expect("asked");
+    let abort = m.ui.abort().cloned().expect("asked");
     assert_eq!(abort.question, "abort prod api rollback and switch traffic back to blue?");
     // Anything but y lets it go on.
     assert!(update(&mut m, key(KeyCode::Char('n'))).is_empty());
-    assert!(m.ui.abort.is_none());
+    assert!(m.ui.abort().is_none());
     update(&mut m, key(KeyCode::Char('C')));
     let cmds = update(&mut m, key(KeyCode::Char('y')));
     assert_eq!(cmds, vec![Cmd::AbortAction { id: running, service: "api".into(), env: "prod".into() }]);

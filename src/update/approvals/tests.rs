@@ -42,15 +42,15 @@ fn notice(m: &Model) -> String {
 fn an_approver_sees_exactly_what_will_run_then_enter_approves() {
     let mut m = as_user("alice", 0);
     assert!(update(&mut m, ch('a')).is_empty(), "looking sends nothing");
-    let view = m.ui.approval.clone().expect("the approval view");
+    let view = m.ui.approval().cloned().expect("the approval view");
     assert_eq!(view.id, RequestId(9));
     assert!(view.live && view.problem.is_none(), "{view:?}");
     assert_eq!(view.plan, gen_plan(ActionKind::Promote, "api", "prod"), "planned again as the requester saw it");
     // Other keys do nothing while it is open.
     assert!(update(&mut m, ch('p')).is_empty());
-    assert!(m.ui.approval.is_some() && m.ui.confirm.is_none());
+    assert!(m.ui.approval().is_some() && m.ui.confirm().is_none());
     assert_eq!(update(&mut m, key(KeyCode::Enter)), vec![Cmd::ApproveRequest(RequestId(9))]);
-    assert!(m.ui.approval.is_none());
+    assert!(m.ui.approval().is_none());
     assert!(notice(&m).contains("approving request #9"), "{}", notice(&m));
     // y approves too; Esc and n leave it pending.
     let mut m = as_user("bob", 0);
@@ -60,7 +60,7 @@ fn an_approver_sees_exactly_what_will_run_then_enter_approves() {
         let mut m = as_user("bob", 0);
         update(&mut m, ch('a'));
         assert!(update(&mut m, cancel).is_empty());
-        assert!(m.ui.approval.is_none());
+        assert!(m.ui.approval().is_none());
     }
 }
 
@@ -68,7 +68,7 @@ fn an_approver_sees_exactly_what_will_run_then_enter_approves() {
 fn approving_your_own_request_is_refused_and_audited() {
     let mut m = as_user("carol", 0);
     let cmds = update(&mut m, ch('a'));
-    assert!(m.ui.approval.is_none(), "no view for your own request");
+    assert!(m.ui.approval().is_none(), "no view for your own request");
     let [Cmd::RecordRefusal { id, verdict, reason }] = cmds.as_slice() else { panic!("{cmds:?}") };
     assert_eq!((*id, *verdict), (RequestId(9), Verdict::Approve));
     assert!(reason.contains("nobody approves their own request"), "{reason}");
@@ -79,13 +79,13 @@ fn approving_your_own_request_is_refused_and_audited() {
 fn a_non_approver_is_refused_with_the_approvers() {
     let mut m = as_user("mallory", 0);
     let cmds = update(&mut m, ch('a'));
-    assert!(m.ui.approval.is_none());
+    assert!(m.ui.approval().is_none());
     assert!(matches!(cmds.as_slice(), [Cmd::RecordRefusal { verdict: Verdict::Approve, .. }]), "{cmds:?}");
     assert!(notice(&m).contains("mallory is not an approver of prod (approvers: alice, bob)"), "{}", notice(&m));
     // Nor may they reject it.
     let mut m = as_user("mallory", 0);
     let cmds = update(&mut m, ch('x'));
-    assert!(m.ui.reject.is_none());
+    assert!(m.ui.reject().is_none());
     assert!(matches!(cmds.as_slice(), [Cmd::RecordRefusal { verdict: Verdict::Reject, .. }]), "{cmds:?}");
 }
 
@@ -96,7 +96,7 @@ fn a_on_a_request_that_is_not_pending_does_nothing() {
         let before = m.world.approvals.clone();
         assert!(update(&mut m, ch('a')).is_empty(), "row {row}");
         assert!(update(&mut m, ch('x')).is_empty(), "row {row}");
-        assert!(m.ui.approval.is_none() && m.ui.reject.is_none(), "row {row}");
+        assert!(m.ui.approval().is_none() && m.ui.reject().is_none(), "row {row}");
         assert_eq!(m.world.approvals, before);
         assert!(notice(&m).contains("only a pending request"), "{}", notice(&m));
     }
@@ -123,7 +123,7 @@ fn a_from_another_pane_goes_to_the_first_pending_request() {
     m.ui.focus = Pane::Environments;
     update(&mut m, ch('a'));
     assert_eq!(m.ui.focus, Pane::Approvals);
-    assert_eq!(m.ui.approval.as_ref().map(|v| v.id), Some(RequestId(9)));
+    assert_eq!(m.ui.approval().map(|v| v.id), Some(RequestId(9)));
     let mut empty = crate::test_support::gen_demo_model();
     assert!(update(&mut empty, ch('a')).is_empty());
     assert_eq!(notice(&empty), "no approval requests");
@@ -139,7 +139,7 @@ fn a_request_made_stale_is_shown_with_the_problem() {
         Some(opsdeck_core::store::ImageRef { tag: "v1.1.0".into(), digest: crate::test_support::gen_digest("v1.1.0") });
     m.world.approvals.requests.insert(0, stale);
     update(&mut m, ch('a'));
-    let view = m.ui.approval.clone().expect("shown, with the problem");
+    let view = m.ui.approval().cloned().expect("shown, with the problem");
     assert!(view.problem.as_deref().is_some_and(|p| p.contains("someone else changed prod meanwhile")), "{view:?}");
     // Enter still goes to the flow, which refuses it for good.
     assert_eq!(update(&mut m, key(KeyCode::Enter)), vec![Cmd::ApproveRequest(RequestId(10))]);
@@ -152,7 +152,7 @@ fn a_request_that_cannot_be_planned_now_is_refused_and_stays_pending() {
     m.world.hosts.get_mut(&down).expect("prod-2").reach =
         crate::model::Reach::Down { reason: "docker: no answer within 3s".into(), since: m.world.now };
     let cmds = update(&mut m, ch('a'));
-    assert!(m.ui.approval.is_none());
+    assert!(m.ui.approval().is_none());
     assert!(matches!(cmds.as_slice(), [Cmd::RecordRefusal { .. }]), "{cmds:?}");
     assert!(
         notice(&m).contains("cannot plan request 9 now") && notice(&m).ends_with("it stays pending"),
@@ -165,9 +165,9 @@ fn a_request_that_cannot_be_planned_now_is_refused_and_stays_pending() {
 fn a_rejection_needs_a_reason() {
     let mut m = as_user("bob", 0);
     assert!(update(&mut m, ch('x')).is_empty());
-    assert_eq!(m.ui.reject.as_ref().map(|r| r.id), Some(RequestId(9)));
+    assert_eq!(m.ui.reject().map(|r| r.id), Some(RequestId(9)));
     assert!(update(&mut m, key(KeyCode::Enter)).is_empty(), "no reason, no rejection");
-    assert!(m.ui.reject.is_some());
+    assert!(m.ui.reject().is_some());
     assert!(notice(&m).contains("a rejection needs a reason"), "{}", notice(&m));
     typed(&mut m, "   ");
     assert!(update(&mut m, key(KeyCode::Enter)).is_empty(), "blanks are no reason");
@@ -181,25 +181,25 @@ fn a_rejection_needs_a_reason() {
     assert!(!m.should_quit);
     let cmds = update(&mut m, key(KeyCode::Enter));
     assert_eq!(cmds, vec![Cmd::RejectRequest { id: RequestId(9), reason: "not during the freeze".into() }]);
-    assert!(m.ui.reject.is_none());
+    assert!(m.ui.reject().is_none());
     // Esc leaves it pending.
     let mut m = as_user("bob", 0);
     update(&mut m, ch('x'));
     typed(&mut m, "no");
     assert!(update(&mut m, key(KeyCode::Esc)).is_empty());
-    assert!(m.ui.reject.is_none());
+    assert!(m.ui.reject().is_none());
 }
 
 #[test]
 fn the_requester_may_withdraw_and_x_in_the_view_asks_why() {
     let mut m = as_user("carol", 0);
     update(&mut m, ch('x'));
-    assert!(m.ui.reject.is_some(), "{}", notice(&m));
+    assert!(m.ui.reject().is_some(), "{}", notice(&m));
     let mut m = as_user("alice", 0);
     update(&mut m, ch('a'));
     update(&mut m, ch('x'));
-    assert!(m.ui.approval.is_none());
-    assert_eq!(m.ui.reject.as_ref().map(|r| r.id), Some(RequestId(9)));
+    assert!(m.ui.approval().is_none());
+    assert_eq!(m.ui.reject().map(|r| r.id), Some(RequestId(9)));
 }
 
 #[test]
@@ -210,7 +210,7 @@ fn a_view_closes_when_someone_else_decides_meanwhile() {
     requests[0].state = RequestState::Approved;
     requests[0].decided_by = Some("bob".into());
     update(&mut m, Msg::Fact(Fact::Requests(Ok(requests))));
-    assert!(m.ui.approval.is_none());
+    assert!(m.ui.approval().is_none());
     assert_eq!(notice(&m), "request #9 was approved by bob meanwhile");
 }
 
@@ -219,12 +219,12 @@ fn a_prod_promote_asks_why_and_files_a_request() {
     let mut m = crate::test_support::gen_demo_model_all_up();
     (m.ui.service_row, m.ui.env_col) = (0, 2);
     update(&mut m, ch('p'));
-    let confirm = m.ui.confirm.clone().expect("confirmation");
+    let confirm = m.ui.confirm().cloned().expect("confirmation");
     assert_eq!(confirm.request.as_ref().map(|r| r.deciders.clone()), Some(vec!["bob".to_string()]));
     // The name, then Enter moves on to the reason; Enter without one files nothing.
     typed(&mut m, "prod");
     assert!(update(&mut m, key(KeyCode::Enter)).is_empty());
-    assert!(m.ui.confirm.as_ref().is_some_and(|c| c.on_reason()));
+    assert!(m.ui.confirm().is_some_and(|c| c.on_reason()));
     assert!(update(&mut m, key(KeyCode::Enter)).is_empty());
     typed(&mut m, "release 1.3 ");
     // Tab goes back to the name; what is typed there goes to the name.
@@ -237,7 +237,7 @@ fn a_prod_promote_asks_why_and_files_a_request() {
     let cmds = update(&mut m, key(KeyCode::Enter));
     let [Cmd::FileRequest { plan, reason }] = cmds.as_slice() else { panic!("{cmds:?}") };
     assert_eq!((plan.subject().as_str(), reason.as_str()), ("api/prod", "release 1.3 now"));
-    assert!(m.ui.confirm.is_none());
+    assert!(m.ui.confirm().is_none());
     // The result comes back as a notice.
     let filed = ApprovalResult::Filed {
         id: RequestId(10),
@@ -254,7 +254,7 @@ fn a_staging_promote_still_runs_at_once() {
     let mut m = crate::test_support::gen_demo_model_all_up();
     (m.ui.service_row, m.ui.env_col) = (0, 1);
     update(&mut m, ch('r'));
-    assert!(m.ui.confirm.as_ref().is_some_and(|c| c.request.is_none()));
+    assert!(m.ui.confirm().is_some_and(|c| c.request.is_none()));
     let cmds = update(&mut m, ch('y'));
     assert!(matches!(cmds.as_slice(), [Cmd::RunAction(_)]), "{cmds:?}");
 }
@@ -269,7 +269,7 @@ fn the_only_approver_cannot_file_a_request() {
     m.world.config = std::sync::Arc::new(config);
     (m.ui.service_row, m.ui.env_col) = (0, 2);
     update(&mut m, ch('p'));
-    assert!(m.ui.confirm.is_none());
+    assert!(m.ui.confirm().is_none());
     assert!(notice(&m).contains("nobody but alice can approve changes to prod"), "{}", notice(&m));
 }
 
@@ -280,7 +280,7 @@ fn the_audit_filter_narrows_as_you_type() {
     let all = m.world.audit.rows.len();
     assert_eq!(m.world.audit.rows[0].seq as usize, all, "newest first");
     update(&mut m, ch('A'));
-    assert!(m.ui.audit.open && !m.ui.audit.editing);
+    assert!(m.ui.is_open(crate::model::OverlayKind::Audit) && !m.ui.audit.editing);
     update(&mut m, ch('/'));
     assert!(m.ui.audit.editing);
     // Every printable key is typed, q and j included; case does not matter.
@@ -294,7 +294,7 @@ fn the_audit_filter_narrows_as_you_type() {
     assert_eq!(m.audit_rows().len(), carol.len());
     // A word of the detail matches too.
     update(&mut m, key(KeyCode::Esc));
-    assert!(m.ui.audit.filter.is_empty() && !m.ui.audit.editing && m.ui.audit.open);
+    assert!(m.ui.audit.filter.is_empty() && !m.ui.audit.editing && m.ui.is_open(crate::model::OverlayKind::Audit));
     update(&mut m, ch('/'));
     typed(&mut m, "freeze");
     assert_eq!(m.audit_rows().iter().map(|r| r.kind.as_str()).collect::<Vec<_>>(), vec!["rejection"]);
@@ -302,15 +302,15 @@ fn the_audit_filter_narrows_as_you_type() {
     update(&mut m, key(KeyCode::Enter));
     assert!(!m.ui.audit.editing && m.ui.audit.filter == "freeze");
     update(&mut m, key(KeyCode::Esc));
-    assert!(m.ui.audit.filter.is_empty() && m.ui.audit.open);
+    assert!(m.ui.audit.filter.is_empty() && m.ui.is_open(crate::model::OverlayKind::Audit));
     update(&mut m, key(KeyCode::Esc));
-    assert!(!m.ui.audit.open);
+    assert!(!m.ui.is_open(crate::model::OverlayKind::Audit));
     // q closes it rather than quitting; / from the main screen opens it typing.
     update(&mut m, ch('/'));
-    assert!(m.ui.audit.open && m.ui.audit.editing);
+    assert!(m.ui.is_open(crate::model::OverlayKind::Audit) && m.ui.audit.editing);
     update(&mut m, key(KeyCode::Enter));
     update(&mut m, ch('q'));
-    assert!(!m.ui.audit.open && !m.should_quit);
+    assert!(!m.ui.is_open(crate::model::OverlayKind::Audit) && !m.should_quit);
 }
 
 #[test]

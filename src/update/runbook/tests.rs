@@ -20,7 +20,7 @@ fn typed(m: &mut Model, text: &str) {
 }
 
 fn view(m: &Model) -> &RunbookView {
-    match m.ui.runbook.as_ref() {
+    match m.ui.runbook() {
         Some(RunbookUi::View(v)) => v,
         other => panic!("no runbook view: {other:?}"),
     }
@@ -78,7 +78,7 @@ fn enter_before_the_folders_are_read_opens_the_runbook_once_they_are() {
     m.world.runbooks.catalog = None;
     let cmds = key(&mut m, KeyCode::Enter);
     assert!(matches!(cmds.as_slice(), [Cmd::Runbook(RunbookCmd::Load)]), "{cmds:?}");
-    assert!(m.ui.runbook.is_none());
+    assert!(m.ui.runbook().is_none());
     assert!(m.ui.notice.as_deref().is_some_and(|n| n.starts_with("reading the runbooks")));
     let cmds = event(&mut m, RunbookEvent::Loaded(gen_runbook_catalog()));
     assert_eq!(view(&m).alert.as_ref().map(|a| a.fingerprint.as_str()), Some("a1b2c3"));
@@ -87,7 +87,7 @@ fn enter_before_the_folders_are_read_opens_the_runbook_once_they_are() {
     // Asked once: a later reading of the folders opens nothing more.
     key(&mut m, KeyCode::Esc);
     assert!(event(&mut m, RunbookEvent::Loaded(gen_runbook_catalog())).is_empty());
-    assert!(m.ui.runbook.is_none());
+    assert!(m.ui.runbook().is_none());
 }
 
 #[test]
@@ -96,16 +96,16 @@ fn a_pending_runbook_never_covers_a_dialog_opened_meanwhile() {
     m.world.runbooks.catalog = None;
     key(&mut m, KeyCode::Enter);
     key(&mut m, KeyCode::Char('s'));
-    assert!(m.ui.silence_form.is_some());
+    assert!(m.ui.silence_form().is_some());
     assert!(event(&mut m, RunbookEvent::Loaded(gen_runbook_catalog())).is_empty());
-    assert!(m.ui.runbook.is_none() && m.ui.pending_runbook_alert.is_none());
+    assert!(m.ui.runbook().is_none() && m.ui.pending_runbook_alert.is_none());
 }
 
 #[test]
 fn an_alert_without_a_runbook_says_so() {
     let mut m = model_on_alert(1);
     assert!(key(&mut m, KeyCode::Enter).is_empty());
-    assert!(m.ui.runbook.is_none());
+    assert!(m.ui.runbook().is_none());
     assert_eq!(m.ui.notice.as_deref(), Some("no runbook matches DiskFilling (b lists them all)"));
 }
 
@@ -134,7 +134,7 @@ fn a_step_is_prepared_confirmed_run_streamed_and_recorded() {
     }
     // Esc does not leave a running step behind.
     key(&mut m, KeyCode::Esc);
-    assert!(m.ui.runbook.is_some());
+    assert!(m.ui.runbook().is_some());
     assert!(m.ui.notice.as_deref().is_some_and(|n| n.contains("c cancels")));
     assert!(matches!(key(&mut m, KeyCode::Char('c')).as_slice(), [Cmd::Runbook(RunbookCmd::Cancel)]));
     event(&mut m, RunbookEvent::Line { runbook: name.clone(), step: 2, line: "hello \u{1b}[2J".into() });
@@ -153,7 +153,7 @@ fn a_step_is_prepared_confirmed_run_streamed_and_recorded() {
     assert_eq!(v.last.as_ref().map(|l| l.outcome.as_str()), Some("succeeded"));
     // Esc leaves; the store keeps the progress.
     key(&mut m, KeyCode::Esc);
-    assert!(m.ui.runbook.is_none());
+    assert!(m.ui.runbook().is_none());
 }
 
 #[test]

@@ -27,7 +27,7 @@ fn form_open() -> crate::model::Model {
     m.ui.focus = Pane::Alerts;
     m.ui.alert_row = 0;
     assert!(update(&mut m, key(KeyCode::Char('s'))).is_empty());
-    assert!(m.ui.silence_form.is_some(), "{:?}", m.ui.notice);
+    assert!(m.ui.silence_form().is_some(), "{:?}", m.ui.notice);
     m
 }
 
@@ -35,14 +35,14 @@ fn form_open() -> crate::model::Model {
 fn s_outside_the_alerts_pane_says_where_to_go() {
     let mut m = gen_demo_model();
     update(&mut m, key(KeyCode::Char('s')));
-    assert!(m.ui.silence_form.is_none());
+    assert!(m.ui.silence_form().is_none());
     assert!(m.ui.notice.as_deref().is_some_and(|n| n.contains("Alerts pane")));
 }
 
 #[test]
 fn the_form_is_prefilled_from_the_alerts_labels() {
     let m = form_open();
-    let form = m.ui.silence_form.as_ref().expect("form");
+    let form = m.ui.silence_form().expect("form");
     assert_eq!(form.alert, "HighErrorRate");
     let names: Vec<&str> = form.labels.iter().map(|l| l.name.as_str()).collect();
     assert_eq!(names, ["alertname", "env", "service", "severity"]);
@@ -54,7 +54,7 @@ fn the_form_is_prefilled_from_the_alerts_labels() {
 fn a_comment_is_required() {
     let mut m = form_open();
     assert!(update(&mut m, key(KeyCode::Enter)).is_empty());
-    let form = m.ui.silence_form.as_ref().expect("still open");
+    let form = m.ui.silence_form().expect("still open");
     assert!(form.error.as_deref().is_some_and(|e| e.contains("comment is required")), "{:?}", form.error);
     assert_eq!(form.field, FormField::Comment, "moved to what is missing");
     typed(&mut m, "   ");
@@ -72,7 +72,7 @@ fn a_bad_duration_is_refused_with_the_reason() {
     update(&mut m, key(KeyCode::Tab));
     typed(&mut m, "deploy in progress");
     assert!(update(&mut m, key(KeyCode::Enter)).is_empty());
-    let form = m.ui.silence_form.as_ref().expect("still open");
+    let form = m.ui.silence_form().expect("still open");
     assert!(form.error.as_deref().is_some_and(|e| e.contains("duration \"soon\"")), "{:?}", form.error);
     assert_eq!(form.field, FormField::Duration);
     // Zero and beyond the longest are refused too.
@@ -87,14 +87,14 @@ fn a_bad_duration_is_refused_with_the_reason() {
 fn alertname_stays_and_other_labels_toggle() {
     let mut m = form_open();
     update(&mut m, key(KeyCode::Char(' ')));
-    let form = m.ui.silence_form.as_ref().expect("form");
+    let form = m.ui.silence_form().expect("form");
     assert!(form.labels[0].keep, "alertname cannot be dropped");
     assert!(form.error.is_some());
     update(&mut m, key(KeyCode::Down));
     update(&mut m, key(KeyCode::Down));
     update(&mut m, key(KeyCode::Down));
     update(&mut m, key(KeyCode::Char(' ')));
-    let form = m.ui.silence_form.as_ref().expect("form");
+    let form = m.ui.silence_form().expect("form");
     assert!(!form.labels[3].keep, "severity dropped");
     assert_eq!(form.matchers().len(), 3);
 }
@@ -115,7 +115,7 @@ fn enter_on_a_complete_form_creates_the_silence_as_the_user() {
     assert_eq!(s.ends_at - s.starts_at, chrono::Duration::minutes(90));
     let names: Vec<&str> = s.matchers.iter().map(|m| m.name.as_str()).collect();
     assert_eq!(names, ["alertname", "env", "service", "severity"]);
-    assert!(m.ui.silence_form.is_none());
+    assert!(m.ui.silence_form().is_none());
 }
 
 fn silence(id: &str, state: &str) -> Silence {
@@ -136,7 +136,7 @@ fn the_list_expires_the_selected_silence_after_a_yes() {
     update(&mut m, Msg::Fact(Fact::Silences(Ok(vec![silence("s-old", "expired"), silence("s-1", "active")]))));
     assert_eq!(m.world.silences.reach, Reach::Up { at: m.world.now });
     update(&mut m, key(KeyCode::Char('S')));
-    assert!(m.ui.silences.open);
+    assert!(m.ui.is_open(crate::model::OverlayKind::Silences));
     // Active first: s-1 is selected. x asks; n keeps it.
     update(&mut m, key(KeyCode::Char('x')));
     assert_eq!(m.ui.silences.confirm_expire.as_deref(), Some("s-1"));
@@ -149,16 +149,16 @@ fn the_list_expires_the_selected_silence_after_a_yes() {
     update(&mut m, key(KeyCode::Char('x')));
     assert!(m.ui.silences.confirm_expire.is_none());
     update(&mut m, key(KeyCode::Esc));
-    assert!(!m.ui.silences.open);
+    assert!(!m.ui.is_open(crate::model::OverlayKind::Silences));
 }
 
 #[test]
 fn the_confirmation_toggles_the_silence_and_the_plan_carries_it() {
     let mut m = gen_demo_model();
-    m.ui.confirm = Some(gen_confirm(ActionKind::Rollback, "api", "dev", ""));
-    assert_eq!(m.ui.confirm.as_ref().and_then(|c| c.silence), Some(false));
+    m.ui.set_confirm(Some(gen_confirm(ActionKind::Rollback, "api", "dev", "")));
+    assert_eq!(m.ui.confirm().and_then(|c| c.silence), Some(false));
     update(&mut m, key(KeyCode::Char('s')));
-    assert_eq!(m.ui.confirm.as_ref().and_then(|c| c.silence), Some(true));
+    assert_eq!(m.ui.confirm().and_then(|c| c.silence), Some(true));
     let cmds = update(&mut m, key(KeyCode::Char('y')));
     let [Cmd::RunAction(plan)] = cmds.as_slice() else { panic!("{cmds:?}") };
     assert!(plan.silences());
@@ -167,10 +167,10 @@ fn the_confirmation_toggles_the_silence_and_the_plan_carries_it() {
 
     // Where a name is typed, s is a letter of it; Alt-s toggles.
     let mut m = gen_demo_model();
-    m.ui.confirm = Some(gen_confirm(ActionKind::Rollback, "api", "prod", ""));
+    m.ui.set_confirm(Some(gen_confirm(ActionKind::Rollback, "api", "prod", "")));
     update(&mut m, key(KeyCode::Char('s')));
-    let c = m.ui.confirm.as_ref().expect("confirm");
+    let c = m.ui.confirm().expect("confirm");
     assert_eq!((c.silence, c.typed.as_str()), (Some(false), "s"));
     update(&mut m, Msg::Key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::ALT)));
-    assert_eq!(m.ui.confirm.as_ref().and_then(|c| c.silence), Some(true));
+    assert_eq!(m.ui.confirm().and_then(|c| c.silence), Some(true));
 }

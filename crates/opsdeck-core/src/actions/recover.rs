@@ -78,11 +78,8 @@ async fn recover_one(exec: &Executor, config: &Config, entry: &JournalEntry) -> 
     let switched = entry.steps.iter().any(|s| {
         s.phase == StepPhase::Started && plan.steps.get(s.step_index as usize).is_some_and(|st| st.after_switch())
     });
-    let result = if switched {
-        resume_after_switch(&exec.ops, &plan).await
-    } else {
-        undo_before_switch(&exec.ops, &plan).await
-    };
+    let result =
+        if switched { resume_after_switch(&exec.ops, &plan).await } else { undo_before_switch(&exec.ops, &plan).await };
     let (outcome, mut what) = match result {
         Ok(r) => r,
         Err(e) => (ActionOutcome::Failed, format!("recovery could not settle it: {e}")),

@@ -12,6 +12,7 @@ use crate::config::Config;
 use crate::store::{
     ActionOutcome, Decided, Decision, Request, RequestEnd, RequestId, RequestState, Store, StoreError, Verdict,
 };
+use crate::world::views::ImageRef;
 use crate::world::World;
 use chrono::{DateTime, Utc};
 use tokio_util::sync::CancellationToken;
@@ -59,6 +60,28 @@ pub fn decision(
     Decision { verdict, by: by.into(), reason: reason.into(), at, approvers }
 }
 
+/// What the live state says about a request, taken where the world is (the console's drawing
+/// task, or a command's one look) so that the rest of [`prepare`] runs with the store alone: the
+/// environment's live image, and the plan the request would run now.
+#[derive(Debug, Clone)]
+pub struct Outlook {
+    pub id: RequestId,
+    pub live: Option<ImageRef>,
+    pub planned: Result<ActionPlan, String>,
+}
+
+/// The [`Outlook`] of `request` in `world`, with the requester's timing (`fallback` when the
+/// request has none; `watch` overrides its watch). Pure and cheap.
+pub fn outlook(world: &World, request: &Request, fallback: Timing, watch: Option<std::time::Duration>) -> Outlook {
+    let cell = world.service_cell(&request.env, &request.service);
+    let live = cell.and_then(|c| c.image);
+    // The requester's timing (their `--watch`), unless the approver overrides the watch.
+    let mut timing = policy::timing(request, fallback);
+    timing.watch = watch.unwrap_or(timing.watch);
+    let planned = policy::target(request, world).and_then(|target| crate::actions::plan(world, &target, timing));
+    Outlook { id: request.id, live, planned }
+}
+
 /// Gets request `id` ready for `by` to approve, from `world` (the live state and its config),
 /// with the requester's timing (`fallback` when the request has none; `watch` overrides its
 /// watch). Refused, with an
@@ -75,14 +98,44 @@ pub fn prepare(
     fallback: Timing,
     watch: Option<std::time::Duration>,
 ) -> Result<Prepared, String> {
-    let config = &world.config;
     let request = store.request(id).map_err(|e| e.to_string())?.ok_or_else(|| format!("no request {id}"))?;
+    let seen = outlook(world, &request, fallback, watch);
+    prepare_seen(store, &world.config, by, request, now, Some(seen))
+}
+
+/// [`prepare`] with the live state already looked at: `seen` is the [`Outlook`] of request `id`
+/// (what it says of the request's environment and plan does not change once it is filed), or
+/// None when the caller's world does not show the request yet (then only who may approve it is
+/// checked, and a request that passes is left for a moment later).
+pub fn prepare_with(
+    store: &mut Store,
+    config: &Config,
+    by: &str,
+    id: RequestId,
+    seen: Option<Outlook>,
+    now: DateTime<Utc>,
+) -> Result<Prepared, String> {
+    let request = store.request(id).map_err(|e| e.to_string())?.ok_or_else(|| format!("no request {id}"))?;
+    prepare_seen(store, config, by, request, now, seen)
+}
+
+fn prepare_seen(
+    store: &mut Store,
+    config: &Config,
+    by: &str,
+    request: Request,
+    now: DateTime<Utc>,
+    seen: Option<Outlook>,
+) -> Result<Prepared, String> {
+    let id = request.id;
     let attempt = decision(config, &request, Verdict::Approve, by, "", now);
     if let Some(reason) = request.refusal_for(&attempt) {
         return Err(refused_attempt(store, id, &attempt, reason));
     }
-    let cell = world.service_cell(&request.env, &request.service);
-    let live = cell.as_ref().and_then(|c| c.image.as_ref());
+    let Some(seen) = seen.filter(|s| s.id == id) else {
+        return Err(format!("request {id} is not in this console's list yet: try again in a moment"));
+    };
+    let live = seen.live.as_ref();
     let live_digest = live.map(|i| i.digest.as_str());
     if live_digest.is_some() && live_digest != request.from.as_ref().map(|f| f.digest.as_str()) {
         // Checked before planning: a plan for an image that is already live is refused outright,
@@ -96,11 +149,7 @@ pub fn prepare(
         );
         return Err(refuse_for_good(store, config, &request, by, now, reason));
     }
-    // The requester's timing (their `--watch`), unless the approver overrides the watch.
-    let mut timing = policy::timing(&request, fallback);
-    timing.watch = watch.unwrap_or(timing.watch);
-    let planned = policy::target(&request, world).and_then(|target| crate::actions::plan(world, &target, timing));
-    let plan = match planned {
+    let plan = match seen.planned {
         Ok(plan) => plan,
         Err(e) => {
             return Err(refused_attempt(store, id, &attempt, format!("cannot plan request {id} now: {e}")));

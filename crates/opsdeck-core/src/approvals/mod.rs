@@ -8,5 +8,7 @@
 pub mod flow;
 pub mod policy;
 
-pub use flow::{approve, decision, file, prepare, reject, run, run_abortable, Filed, Prepared};
+pub use flow::{
+    approve, decision, file, outlook, prepare, prepare_with, reject, run, run_abortable, Filed, Outlook, Prepared,
+};
 pub use policy::{deciders, requires_approval};

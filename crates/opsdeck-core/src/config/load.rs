@@ -184,6 +184,18 @@ url = "http://127.0.0.1:8002"
     }
 
     #[test]
+    fn an_environment_runs_on_docker_unless_it_names_another_platform() {
+        let c = parse(GOOD).expect("valid");
+        assert!(c.environments.iter().all(|e| e.platform == crate::config::PlatformKind::Docker));
+        let named = GOOD.replace("name = \"prod\"", "name = \"prod\"\nplatform = \"docker\"");
+        assert_eq!(parse(&named).expect("valid").environments[1].platform, crate::config::PlatformKind::Docker);
+        let ps = problems(&GOOD.replace("name = \"prod\"", "name = \"prod\"\nplatform = \"nomad\""));
+        assert!(ps[0].contains("unknown variant `nomad`") && ps[0].contains("docker"), "{ps:?}");
+        let line = GOOD.lines().position(|l| l == "name = \"prod\"").expect("line") + 2;
+        assert!(ps[0].starts_with(&format!("{line}:")), "{ps:?}");
+    }
+
+    #[test]
     fn wrong_types_and_syntax_errors_are_located() {
         let ps = problems(&GOOD.replace("container_port = 8080", "container_port = \"eighty\""));
         assert!(ps[0].contains("invalid type"), "{ps:?}");
