@@ -43,7 +43,7 @@ impl Drop for DownOnDrop {
     }
 }
 
-async fn docker() -> bollard::Docker {
+async fn docker() -> opsdeck_backends::docker::Client {
     let endpoint = DockerEndpoint { url: format!("unix://{}", stack::DOCKER_SOCKET), tls: None, timeout: CALL };
     connect(&endpoint).await.expect("docker")
 }
@@ -58,7 +58,10 @@ async fn get_json(url: &str) -> serde_json::Value {
     response.json().await.unwrap_or_else(|e| panic!("GET {url}: {e}"))
 }
 
-async fn demo_containers(docker: &bollard::Docker, dir: &Path) -> Vec<opsdeck_backends::types::ContainerInfo> {
+async fn demo_containers(
+    docker: &opsdeck_backends::docker::Client,
+    dir: &Path,
+) -> Vec<opsdeck_backends::types::ContainerInfo> {
     let dir = dir.display().to_string();
     lifecycle::list_containers_by_label(docker, &[(DEMO_LABEL, Some(&dir))], CALL).await.expect("list")
 }
@@ -102,7 +105,7 @@ async fn demo_up_then_down() {
     assert_eq!(DemoInfo::read(&info.dir).expect("read"), None, "demo.json left after down");
 }
 
-async fn check_containers(docker: &bollard::Docker, info: &DemoInfo) {
+async fn check_containers(docker: &opsdeck_backends::docker::Client, info: &DemoInfo) {
     let containers = demo_containers(docker, &info.dir).await;
     assert_eq!(containers.len(), 12, "{:?}", containers.iter().map(|c| &c.name).collect::<Vec<_>>());
     for c in &containers {

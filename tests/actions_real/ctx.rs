@@ -157,7 +157,7 @@ impl Ctx {
     }
 }
 
-pub async fn engine() -> bollard::Docker {
+pub async fn engine() -> opsdeck_backends::docker::Client {
     let endpoint = DockerEndpoint { url: DOCKER_SOCKET.into(), tls: None, timeout: CALL };
     connect(&endpoint).await.expect("docker")
 }

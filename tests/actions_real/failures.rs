@@ -9,7 +9,7 @@ use opsdeck_core::store::ActionOutcome;
 use std::time::Duration;
 
 /// Environment variables of a container, from Docker.
-async fn container_env(docker: &bollard::Docker, name: &str) -> Vec<String> {
+async fn container_env(docker: &opsdeck_backends::docker::Client, name: &str) -> Vec<String> {
     let found = docker.inspect_container(name, None).await.unwrap_or_else(|e| panic!("inspect {name}: {e}"));
     found.config.and_then(|c| c.env).unwrap_or_default()
 }

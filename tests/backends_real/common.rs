@@ -1,10 +1,10 @@
 //! Helpers shared by the backends_real scenarios: the test clock, unique names, the Docker
 //! connection, the static demo image, and guards that clean up after a test.
 
-use bollard::Docker;
 use futures::StreamExt;
 use opsdeck::stack;
 use opsdeck_backends::docker::lifecycle::{self, BuildSpec, ContextFile};
+use opsdeck_backends::docker::Client as Docker;
 use opsdeck_backends::docker::{self as backend_docker, inventory, DockerEndpoint};
 use opsdeck_backends::health::HealthProber;
 use opsdeck_backends::types::{DockerEvent, HealthVerdict};
