@@ -76,6 +76,35 @@ fn opsdeck_as(users: &OsUsers, demo: &Demo, user: &str, args: &[&str]) -> (ExitS
     (out.status, String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
+/// `opsdeck --config CONFIG ARGS` as `user` (root when None), with `env` set: how anyone can set
+/// `SUDO_USER`, `USER` or `LOGNAME` before running opsdeck.
+fn opsdeck_with_env(
+    users: &OsUsers,
+    demo: &Demo,
+    user: Option<&str>,
+    env: &[(&str, &str)],
+    args: &[&str],
+) -> (ExitStatus, String, String) {
+    let mut command = match user {
+        Some(user) => {
+            let mut c = Command::new("runuser");
+            c.args(["-u", user, "--", "env", &format!("HOME={}", users.home(user).display())]);
+            for (k, v) in env {
+                c.arg(format!("{k}={v}"));
+            }
+            c.arg(opsdeck_bin());
+            c
+        }
+        None => {
+            let mut c = Command::new(opsdeck_bin());
+            c.envs(env.iter().copied());
+            c
+        }
+    };
+    let out = command.arg("--config").arg(demo.config()).args(args).output().expect("run opsdeck");
+    (out.status, String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
 /// Files a request as `user`; returns its id from `request N pending approval by ...`.
 fn request(users: &OsUsers, demo: &Demo, user: &str, args: &[&str]) -> i64 {
     let (st, out, err) = opsdeck_as(users, demo, user, args);
@@ -161,6 +190,12 @@ fn two_users_request_approve_reject_and_the_audit_trail_names_both() {
     assert_eq!(st.code(), Some(3), "{err}");
     assert!(err.contains("nobody approves their own request"), "{err}");
     assert_eq!(find(&approvals(&users, &demo, ALICE), id)["state"], "pending");
+    // Nor by borrowing bob's name: only root's SUDO_USER counts, and USER or LOGNAME never do.
+    let borrowed = [("SUDO_USER", BOB), ("USER", BOB), ("LOGNAME", BOB)];
+    let (st, _, err) = opsdeck_with_env(&users, &demo, Some(ALICE), &borrowed, &["approve", &id.to_string(), "--yes"]);
+    assert_eq!(st.code(), Some(3), "{err}");
+    assert!(err.contains("nobody approves their own request"), "SUDO_USER=bob as alice: {err}");
+    assert_eq!(find(&approvals(&users, &demo, ALICE), id)["state"], "pending");
 
     // Bob approves: it runs at once, in his process.
     let (st, out, err) = opsdeck_as(&users, &demo, BOB, &["approve", &id.to_string(), "--yes"]);
@@ -201,6 +236,15 @@ fn two_users_request_approve_reject_and_the_audit_trail_names_both() {
     assert!(err.contains("someone else changed prod meanwhile"), "{err}");
     assert_eq!(find(&approvals(&users, &demo, BOB), stale)["state"], "refused");
     assert_eq!(prod_tag(&demo), before, "the stale request did not run");
+
+    // Root through sudo is the user who ran sudo: root with SUDO_USER=bob decides as bob.
+    let by_sudo = request(&users, &demo, ALICE, &["rollback", "api", "--env", "prod", "--reason", "sudo check"]);
+    let sudo = [("SUDO_USER", BOB)];
+    let args = ["reject", &by_sudo.to_string(), "--reason", "not now"];
+    let (st, out, err) = opsdeck_with_env(&users, &demo, None, &sudo, &args);
+    assert_eq!(st.code(), Some(0), "{out}\n{err}");
+    let r = find(&approvals(&users, &demo, ALICE), by_sudo);
+    assert_eq!((r["state"].as_str(), r["decided_by"].as_str()), (Some("rejected"), Some(BOB)), "{r}");
 
     // Expiry: with a short ttl, a request nobody decides expires and cannot be approved.
     let mut text = std::fs::read_to_string(demo.config()).expect("config");

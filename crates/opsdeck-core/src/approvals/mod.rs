@@ -3,7 +3,7 @@
 //! until when); another person on the environment's approvers' list approves it (it then runs at
 //! once, in the approver's process) or rejects it. The rules are in `policy`; joining them to the
 //! store, the live state and the executor is `flow`. Identity is the OS user
-//! ([`crate::identity::current_user`], `SUDO_USER` honoured).
+//! ([`crate::identity::current_user`]: the real uid's user, or `SUDO_USER` for root only).
 
 pub mod flow;
 pub mod policy;
