@@ -25,7 +25,9 @@ pub async fn recover_unfinished(config: &Arc<Config>, user: &str) {
         Ok((_, lines, _)) => {
             let log = opsdeck_core::log::LogFile::for_config(config, user);
             for l in lines {
-                log.line(&format!("recovery: {l}"));
+                if let Some(refused) = log.line(&format!("recovery: {l}")) {
+                    eprintln!("opsdeck: {refused}");
+                }
                 eprintln!("opsdeck: {l}");
             }
         }
@@ -63,7 +65,9 @@ pub async fn run(
     };
     let log = opsdeck_core::log::LogFile::for_config(&config, &user);
     for line in recovered {
-        log.line(&format!("recovery: {line}"));
+        if let Some(refused) = log.line(&format!("recovery: {line}")) {
+            eprintln!("opsdeck: {refused}");
+        }
         eprintln!("opsdeck: {line}");
     }
     let world = opsdeck_core::watch::gather(config.clone(), user.clone()).await;
@@ -91,7 +95,9 @@ pub async fn run(
     }
     let printer = tokio::spawn(async move {
         while let Some(event) = events.recv().await {
-            log.line(&event.line());
+            if let Some(refused) = log.line(&event.line()) {
+                eprintln!("opsdeck: {refused}");
+            }
             eprintln!("{}", event.line());
         }
     });

@@ -12,7 +12,8 @@ pub async fn run(config: Arc<Config>, user: String, json: bool) -> ExitCode {
     let folders = config.runbooks.clone();
     let local = tokio::task::spawn_blocking(move || {
         let verified = Store::open(&path).and_then(|mut s| s.verify_audit()).map_err(|e| e.to_string());
-        (doctor::store(&path, verified), opsdeck_core::runbook::load_all(&folders))
+        let log = doctor::log_file(&path);
+        (doctor::store(&path, verified), log, opsdeck_core::runbook::load_all(&folders))
     });
     let (local, world) = tokio::join!(local, opsdeck_core::watch::gather(config.clone(), user.clone()));
     let mut checks = vec![Check {
@@ -21,8 +22,9 @@ pub async fn run(config: Arc<Config>, user: String, json: bool) -> ExitCode {
         detail: format!("acting as {user} (the audit trail's name for you)"),
     }];
     match local {
-        Ok((store, catalog)) => {
+        Ok((store, log, catalog)) => {
             checks.push(store);
+            checks.push(log);
             checks.extend(doctor::from_world(&world));
             checks.extend(doctor::runbooks(&catalog));
         }

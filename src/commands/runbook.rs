@@ -203,7 +203,11 @@ pub async fn run(
             clean(&report.summary),
             humantime::format_duration(std::time::Duration::from_millis(report.duration.as_millis() as u64))
         );
-        opsdeck_core::log::LogFile::for_config(&config, &user).line(&session.log_line(i, &report));
+        if let Some(refused) =
+            opsdeck_core::log::LogFile::for_config(&config, &user).line(&session.log_line(i, &report))
+        {
+            eprintln!("opsdeck: {refused}");
+        }
         if let Err(e) = session.record_end(i, &report) {
             eprintln!("opsdeck: {e}");
             return ExitCode::FAILURE;

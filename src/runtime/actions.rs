@@ -46,7 +46,9 @@ impl ActionRunner {
         let recovery_log = log.clone();
         tokio::spawn(async move {
             while let Some(event) = events_rx.recv().await {
-                log.line(&event.line());
+                if let Some(refused) = log.line(&event.line()) {
+                    let _ = forward.send(Msg::Notice(refused));
+                }
                 if forward.send(Msg::Action(event)).is_err() {
                     return;
                 }

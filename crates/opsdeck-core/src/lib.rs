@@ -14,6 +14,7 @@ pub mod log;
 pub mod outside;
 pub mod runbook;
 pub mod secrets;
+pub mod shared_files;
 pub mod store;
 pub mod text;
 pub mod watch;

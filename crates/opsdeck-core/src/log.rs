@@ -1,13 +1,18 @@
 //! opsdeck's own log file, `opsdeck.log` beside the state store: one line per action event,
 //! recovery and notice of this process, with time, pid and user, secrets masked, so what a console
 //! or a script did can be read afterwards. Writing it never fails an action: a log that cannot be
-//! written is skipped.
+//! written is skipped. It lives in the shared folder, so it is opened as
+//! [`crate::shared_files::open_append`] allows: never through a symlink, only a regular file owned
+//! by a member of the store's group; a refused log is said once, and left alone.
 
 use crate::config::Config;
 use crate::secrets::Secrets;
 use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Whether this process already said its log was refused (once is enough).
+static REFUSAL_SAID: AtomicBool = AtomicBool::new(false);
 
 /// Where this process logs, and what it must never write there.
 #[derive(Debug, Clone)]
@@ -32,8 +37,10 @@ impl LogFile {
         &self.path
     }
 
-    /// Appends one line (control characters removed, secrets masked).
-    pub fn line(&self, text: &str) {
+    /// Appends one line (control characters removed, secrets masked). When the file is refused
+    /// (see the module), the line is dropped and, the first time in this process, why is
+    /// returned for the caller to show.
+    pub fn line(&self, text: &str) -> Option<String> {
         let text = self.secrets.mask_owned(crate::text::cleaned(text));
         let line = format!(
             "{} pid={} user={} {text}\n",
@@ -42,9 +49,18 @@ impl LogFile {
             self.user
         );
         // Shared by the opsdeck group, like the store beside it.
-        let file = std::fs::OpenOptions::new().create(true).append(true).mode(0o660).open(&self.path);
-        if let Ok(mut f) = file {
-            let _ = f.write_all(line.as_bytes());
+        let folder = self.path.parent().unwrap_or(std::path::Path::new("."));
+        // SAFETY: getgid has no preconditions.
+        let group = crate::shared_files::group_of(folder).unwrap_or_else(|| unsafe { libc::getgid() });
+        match crate::shared_files::open_append(&self.path, group) {
+            Ok(mut f) => {
+                let _ = f.write_all(line.as_bytes());
+                None
+            }
+            Err(reason) if reason.contains("refused") && !REFUSAL_SAID.swap(true, Ordering::Relaxed) => {
+                Some(format!("opsdeck's log {reason}; nothing is written to it"))
+            }
+            Err(_) => None,
         }
     }
 }

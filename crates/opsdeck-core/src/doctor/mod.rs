@@ -234,6 +234,19 @@ pub fn store(path: &std::path::Path, verified: Result<VerifyReport, String>) -> 
     }
 }
 
+/// opsdeck's log beside the store: a regular file opsdeck may append to (not a symlink, not a
+/// FIFO, owned by a member of the store's group); created when missing.
+pub fn log_file(state_path: &std::path::Path) -> Check {
+    let folder = state_path.parent().unwrap_or(std::path::Path::new("."));
+    let path = folder.join("opsdeck.log");
+    // SAFETY: getgid has no preconditions.
+    let group = crate::shared_files::group_of(folder).unwrap_or_else(|| unsafe { libc::getgid() });
+    match crate::shared_files::open_append(&path, group) {
+        Ok(_) => check("log file", Status::Ok, format!("{}: appended to", path.display())),
+        Err(reason) => check("log file", Status::Fail, reason),
+    }
+}
+
 /// The runbook folders: how many runbooks, and each file that does not load.
 pub fn runbooks(catalog: &Catalog) -> Vec<Check> {
     let mut out = vec![check(

@@ -1,5 +1,7 @@
 //! Finding runbooks: every `*.md` file in the config's runbook folders (not recursive). A file
-//! that does not parse is kept as an error (file, line, what is wrong); the others work.
+//! that does not parse is kept as an error (file, line, what is wrong); the others work. A
+//! runbook runs commands, so a folder or file anyone can write to, and a symlink out of its
+//! folder, are refused (see [`crate::shared_files`]) and listed like the other errors.
 
 use super::{parse, ParseError, Runbook};
 use std::collections::BTreeMap;
@@ -10,6 +12,11 @@ use std::path::{Path, PathBuf};
 pub enum LoadError {
     Parse(ParseError),
     Unreadable {
+        path: PathBuf,
+        reason: String,
+    },
+    /// Not trusted: a folder or file anyone can write to, or a symlink out of its folder.
+    Refused {
         path: PathBuf,
         reason: String,
     },
@@ -26,6 +33,7 @@ impl std::fmt::Display for LoadError {
         match self {
             LoadError::Parse(e) => write!(f, "{e}"),
             LoadError::Unreadable { path, reason } => write!(f, "{}: cannot read: {reason}", path.display()),
+            LoadError::Refused { path, reason } => write!(f, "{}: {reason}", path.display()),
             LoadError::Duplicate { name, kept, ignored } => write!(
                 f,
                 "{}:1: runbook name `{name}` is also used by {}; this one is ignored",
@@ -75,12 +83,21 @@ pub fn load_all(folders: &[PathBuf]) -> Catalog {
                 continue;
             }
         };
+        let folder_meta = std::fs::metadata(folder);
+        if let Some(reason) = folder_meta.ok().and_then(|m| crate::shared_files::world_writable(folder, &m)) {
+            catalog.errors.push(LoadError::Refused { path: folder.clone(), reason });
+            continue;
+        }
         let mut files: Vec<PathBuf> = entries
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.extension().is_some_and(|x| x == "md") && p.is_file())
             .collect();
         files.sort();
         for path in files {
+            if let Some(reason) = crate::shared_files::unsafe_entry(folder, &path) {
+                catalog.errors.push(LoadError::Refused { path, reason });
+                continue;
+            }
             match load_file(&path) {
                 Ok(rb) => match by_name.get(&rb.name) {
                     Some(kept) => catalog.errors.push(LoadError::Duplicate {
@@ -150,5 +167,30 @@ mod tests {
         assert_eq!(cat.for_alert(&labels, &named).unwrap().name, "database-cpu-high");
         let other: BTreeMap<String, String> = [("alertname".to_string(), "DiskFull".to_string())].into();
         assert!(cat.for_alert(&other, &BTreeMap::new()).is_none());
+    }
+
+    #[test]
+    fn folders_and_files_anyone_can_write_and_links_out_are_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let good = "---\nname: NAME\nsummary: s\nalerts: [A]\n---\n## one\n";
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.md"), good.replace("NAME", "a")).unwrap();
+        std::fs::write(outside.path().join("evil.md"), good.replace("NAME", "evil")).unwrap();
+        std::os::unix::fs::symlink(outside.path().join("evil.md"), dir.path().join("evil.md")).unwrap();
+        std::fs::write(dir.path().join("open.md"), good.replace("NAME", "open")).unwrap();
+        std::fs::set_permissions(dir.path().join("open.md"), std::fs::Permissions::from_mode(0o666)).unwrap();
+        let cat = load_all(&[dir.path().to_path_buf()]);
+        let names: Vec<&str> = cat.runbooks.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["a"]);
+        let errors: Vec<String> = cat.errors.iter().map(|e| e.to_string()).collect();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(errors.iter().any(|e| e.contains("evil.md: refused: a symlink out of its folder")), "{errors:?}");
+        assert!(errors.iter().any(|e| e.contains("open.md: refused: anyone can write to it")), "{errors:?}");
+
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+        let cat = load_all(&[dir.path().to_path_buf()]);
+        assert!(cat.runbooks.is_empty());
+        assert!(cat.errors[0].to_string().contains("refused: anyone can write to it (chmod o-w"), "{:?}", cat.errors);
     }
 }
