@@ -1,6 +1,7 @@
 //! The headless action commands on the real demo stack, as scripts and CI use them: two
 //! processes racing for the same environment, and `kill -9` of opsdeck at every step of an action
-//! followed by a restart that finishes or undoes it.
+//! followed by a restart that finishes or undoes it. And a release whose `/health` body carries
+//! escape sequences: what the CLI prints about it has none.
 
 mod support;
 
@@ -150,4 +151,22 @@ fn headless_actions_race_and_survive_kill_9() {
     let (st, _, err) = demo.opsdeck(&["rollback", "api", "--env", "prod", "--yes", "--watch", "0s"]);
     assert!(st.success(), "{err}");
     assert_consistent(&demo, "after unlock and rollback");
+
+    // A release that answers /health 503 with escape sequences in its body: the step's reason
+    // quotes the body, and what the CLI prints of it is clean.
+    let text = std::fs::read_to_string(&config).expect("config");
+    let note = r"\u001b]0;pwned\u0007\u001b[2Jnote-\u009bx";
+    let hostile = text.replacen(
+        "env = { ",
+        &format!("env = {{ DEMO_START_UNHEALTHY = \"1\", DEMO_HEALTH_NOTE = \"{note}\", "),
+        1,
+    ) + "\n[actions]\nhealth_wait = \"4s\"\n";
+    std::fs::write(&config, hostile).expect("hostile config");
+    let (st, out, err) = demo.opsdeck(&["promote", "api", "--to", "prod", "--yes", "--watch", "0s"]);
+    std::fs::write(&config, &text).expect("config back");
+    assert!(!st.success(), "an unhealthy release was promoted: {out}{err}");
+    let printed = format!("{out}{err}");
+    assert!(printed.contains("note-"), "the /health body is not quoted: {printed}");
+    assert!(!printed.contains('\u{1b}') && !printed.contains('\u{7}') && !printed.contains('\u{9b}'), "{printed:?}");
+    assert_consistent(&demo, "after the hostile release was undone");
 }

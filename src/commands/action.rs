@@ -26,12 +26,12 @@ pub async fn recover_unfinished(config: &Arc<Config>, user: &str) {
             let log = opsdeck_core::log::LogFile::for_config(config, user);
             for l in lines {
                 if let Some(refused) = log.line(&format!("recovery: {l}")) {
-                    eprintln!("opsdeck: {refused}");
+                    err!("opsdeck: {refused}");
                 }
-                eprintln!("opsdeck: {l}");
+                err!("opsdeck: {l}");
             }
         }
-        Err(e) => eprintln!("opsdeck: cannot check for unfinished actions: {e}"),
+        Err(e) => err!("opsdeck: cannot check for unfinished actions: {e}"),
     }
 }
 
@@ -48,27 +48,27 @@ pub async fn run(
 ) -> ExitCode {
     let reason = reason.unwrap_or_default();
     if silence && config.alertmanager.is_none() {
-        eprintln!("opsdeck: --silence: the config names no Alertmanager ([alertmanager] url)");
+        err!("opsdeck: --silence: the config names no Alertmanager ([alertmanager] url)");
         return ExitCode::from(EXIT_REFUSED);
     }
     let needs_request = opsdeck_core::approvals::requires_approval(&config, target.kind, &target.env);
     if needs_request && opsdeck_core::approvals::policy::reason(&reason).is_err() {
-        eprintln!("opsdeck: {} requires approval: say why with --reason TEXT (it goes into the request)", target.env);
+        err!("opsdeck: {} requires approval: say why with --reason TEXT (it goes into the request)", target.env);
         return ExitCode::from(EXIT_REFUSED);
     }
     let (exec, recovered, mut events) = match executor(&config, &user).await {
         Ok(x) => x,
         Err(e) => {
-            eprintln!("opsdeck: {e}");
+            err!("opsdeck: {e}");
             return ExitCode::FAILURE;
         }
     };
     let log = opsdeck_core::log::LogFile::for_config(&config, &user);
     for line in recovered {
         if let Some(refused) = log.line(&format!("recovery: {line}")) {
-            eprintln!("opsdeck: {refused}");
+            err!("opsdeck: {refused}");
         }
-        eprintln!("opsdeck: {line}");
+        err!("opsdeck: {line}");
     }
     let world = opsdeck_core::watch::gather(config.clone(), user.clone()).await;
     let timing = config.actions.timing(watch);
@@ -76,12 +76,12 @@ pub async fn run(
         Ok(p) if silence => p.with_silence(),
         Ok(p) => p,
         Err(e) => {
-            eprintln!("opsdeck: {e}");
+            err!("opsdeck: {e}");
             return ExitCode::from(EXIT_REFUSED);
         }
     };
     if let Some(reason) = gate(&config, &exec, &world, &plan) {
-        eprintln!("opsdeck: {reason}");
+        err!("opsdeck: {reason}");
         return ExitCode::from(EXIT_REFUSED);
     }
     if needs_request {
@@ -90,15 +90,15 @@ pub async fn run(
     }
     let approval = config.environment(&plan.env).is_some_and(|e| e.approval == ApprovalPolicy::Required);
     if !yes && !confirm(&plan, approval) {
-        eprintln!("opsdeck: not confirmed; nothing done");
+        err!("opsdeck: not confirmed; nothing done");
         return ExitCode::from(EXIT_REFUSED);
     }
     let printer = tokio::spawn(async move {
         while let Some(event) = events.recv().await {
             if let Some(refused) = log.line(&event.line()) {
-                eprintln!("opsdeck: {refused}");
+                err!("opsdeck: {refused}");
             }
-            eprintln!("{}", event.line());
+            err!("{}", event.line());
         }
     });
     let cancel = CancellationToken::new();
@@ -117,12 +117,12 @@ pub async fn run(
 fn confirm(plan: &opsdeck_core::actions::ActionPlan, approval: bool) -> bool {
     let stdin = std::io::stdin();
     if !stdin.is_terminal() {
-        eprintln!("opsdeck: {}\nopsdeck: not a terminal: pass --yes to run it", plan.summary());
+        err!("opsdeck: {}\nopsdeck: not a terminal: pass --yes to run it", plan.summary());
         return false;
     }
-    eprintln!("{}", plan.summary());
+    err!("{}", plan.summary());
     if plan.silences() {
-        eprintln!("and silence {}'s alerts in {} while it runs (expired when it ends)", plan.service, plan.env);
+        err!("and silence {}'s alerts in {} while it runs (expired when it ends)", plan.service, plan.env);
     }
     if approval {
         eprint!("{} requires approval: type its name to confirm: ", plan.env);
@@ -157,7 +157,7 @@ pub(crate) fn spawn_cancel_on_signals(cancel: &CancellationToken) {
             _ = int.recv() => {}
             _ = term.recv() => {}
         }
-        eprintln!("opsdeck: signal received: settling the action before exiting");
+        err!("opsdeck: signal received: settling the action before exiting");
         cancel.cancel();
     });
 }
@@ -168,7 +168,7 @@ pub fn unlock(config: &Config, user: &str, service: &str, env: &str, force: bool
     let mut store = match Store::open(&config.state_path) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("opsdeck: {e}");
+            err!("opsdeck: {e}");
             return ExitCode::FAILURE;
         }
     };
@@ -180,14 +180,16 @@ pub fn unlock(config: &Config, user: &str, service: &str, env: &str, force: bool
     let reason = if force { "forced from the command line" } else { "holder gone" };
     match store.break_lock(service, env, &Holder::this_process(user), reason, mode) {
         Ok(lock) => {
-            eprintln!(
+            err!(
                 "opsdeck: broke the lock on {service}/{env} held by {} since {} ({})",
-                lock.holder, lock.since, lock.what
+                lock.holder,
+                lock.since,
+                lock.what
             );
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("opsdeck: {e}");
+            err!("opsdeck: {e}");
             ExitCode::from(EXIT_REFUSED)
         }
     }

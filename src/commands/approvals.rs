@@ -23,8 +23,8 @@ pub fn request(exec: &Executor, config: &Config, user: &str, plan: &ActionPlan, 
     };
     match filed {
         Ok(filed) => {
-            eprintln!("{}", plan.summary());
-            println!(
+            err!("{}", plan.summary());
+            out!(
                 "request {} pending approval by {} (expires {})",
                 filed.request.id,
                 filed.deciders.join(", "),
@@ -34,7 +34,7 @@ pub fn request(exec: &Executor, config: &Config, user: &str, plan: &ActionPlan, 
         }
         Err(e) => {
             let report = exec.refuse(plan, e);
-            eprintln!("opsdeck: {}", report.reason);
+            err!("opsdeck: {}", report.reason);
             ExitCode::from(EXIT_REFUSED)
         }
     }
@@ -45,32 +45,33 @@ pub fn list(config: &Config, user: &str, as_json: bool) -> ExitCode {
     let mut store = match Store::open(&config.state_path) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("opsdeck: {e}");
+            err!("opsdeck: {e}");
             return ExitCode::FAILURE;
         }
     };
     // Listing marks what has lapsed, so that the list (and every console) shows it expired.
     if let Err(e) = store.expire_due(Utc::now()) {
-        eprintln!("opsdeck: cannot mark expired requests: {e}");
+        err!("opsdeck: cannot mark expired requests: {e}");
     }
     let requests = match store.requests(&RequestFilter::default()) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("opsdeck: {e}");
+            err!("opsdeck: {e}");
             return ExitCode::FAILURE;
         }
     };
     if as_json {
         let all: Vec<serde_json::Value> = requests.iter().map(to_json).collect();
-        match serde_json::to_string_pretty(&all) {
-            Ok(s) => println!("{s}"),
+        // Escaped as `audit --json` is: the same values, nothing a terminal would act on.
+        match super::audit_json::to_safe_string(&all) {
+            Ok(s) => out!("{s}"),
             Err(e) => {
-                eprintln!("opsdeck: {e}");
+                err!("opsdeck: {e}");
                 return ExitCode::FAILURE;
             }
         }
     } else {
-        print!("{}", to_text(&requests, config, user));
+        print!("{}", opsdeck_core::text::printable(&to_text(&requests, config, user)));
     }
     ExitCode::SUCCESS
 }
@@ -86,12 +87,12 @@ pub async fn approve(
     let (exec, recovered, mut events) = match executor(&config, &user).await {
         Ok(x) => x,
         Err(e) => {
-            eprintln!("opsdeck: {e}");
+            err!("opsdeck: {e}");
             return ExitCode::FAILURE;
         }
     };
     for line in recovered {
-        eprintln!("opsdeck: {line}");
+        err!("opsdeck: {line}");
     }
     let world = opsdeck_core::watch::gather(config.clone(), user.clone()).await;
     let fallback = config.actions.timing(None);
@@ -102,12 +103,12 @@ pub async fn approve(
     let prepared = match prepared {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("opsdeck: refused: {e}");
+            err!("opsdeck: refused: {e}");
             return ExitCode::from(EXIT_REFUSED);
         }
     };
     if !yes && !confirm(&prepared, &user) {
-        eprintln!("opsdeck: not confirmed; request {id} is still pending");
+        err!("opsdeck: not confirmed; request {id} is still pending");
         return ExitCode::from(EXIT_REFUSED);
     }
     let approved = match exec.store.lock() {
@@ -117,14 +118,14 @@ pub async fn approve(
     let request = match approved {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("opsdeck: refused: {e}");
+            err!("opsdeck: refused: {e}");
             return ExitCode::from(EXIT_REFUSED);
         }
     };
-    eprintln!("approved request {id} (asked by {}): running it now", request.requested_by);
+    err!("approved request {id} (asked by {}): running it now", request.requested_by);
     let printer = tokio::spawn(async move {
         while let Some(event) = events.recv().await {
-            eprintln!("{}", event.line());
+            err!("{}", event.line());
         }
     });
     let cancel = CancellationToken::new();
@@ -134,7 +135,7 @@ pub async fn approve(
     let _ = printer.await;
     let state = ended.map(|r| r.state.to_string()).unwrap_or_else(|| "not recorded".into());
     let action = report.id.map(|a| format!(", action #{a}")).unwrap_or_default();
-    println!("request {id} {state}{action}");
+    out!("request {id} {state}{action}");
     match report.outcome {
         Some(ActionOutcome::Succeeded) => ExitCode::SUCCESS,
         None => ExitCode::from(EXIT_REFUSED),
@@ -147,18 +148,18 @@ pub fn reject(config: &Config, user: &str, id: i64, reason: &str) -> ExitCode {
     let mut store = match Store::open(&config.state_path) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("opsdeck: {e}");
+            err!("opsdeck: {e}");
             return ExitCode::FAILURE;
         }
     };
     match approvals::reject(&mut store, config, RequestId(id), user, reason, Utc::now()) {
         Ok(r) => {
-            println!("request {id} rejected: {}", r.decision_reason.unwrap_or_default());
+            out!("request {id} rejected: {}", r.decision_reason.unwrap_or_default());
             ExitCode::SUCCESS
         }
         Err(e) => {
             let hint = if e.contains("needs a reason") { " (--reason TEXT)" } else { "" };
-            eprintln!("opsdeck: refused: {e}{hint}");
+            err!("opsdeck: refused: {e}{hint}");
             ExitCode::from(EXIT_REFUSED)
         }
     }
@@ -168,7 +169,7 @@ pub fn reject(config: &Config, user: &str, id: i64, reason: &str) -> ExitCode {
 fn confirm(prepared: &approvals::Prepared, user: &str) -> bool {
     let (request, plan) = (&prepared.request, &prepared.plan);
     let stdin = std::io::stdin();
-    eprintln!(
+    err!(
         "request {} by {} at {}: {:?}\n{}",
         request.id,
         request.requested_by,
@@ -177,10 +178,10 @@ fn confirm(prepared: &approvals::Prepared, user: &str) -> bool {
         plan.summary()
     );
     for (i, step) in plan.steps.iter().enumerate() {
-        eprintln!("  step {}: {}", i + 1, step.label(plan));
+        err!("  step {}: {}", i + 1, step.label(plan));
     }
     if !stdin.is_terminal() {
-        eprintln!("opsdeck: not a terminal: pass --yes to approve and run it");
+        err!("opsdeck: not a terminal: pass --yes to approve and run it");
         return false;
     }
     eprint!("approve and run it now, as {user}? [y/N] ");

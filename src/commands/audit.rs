@@ -99,24 +99,24 @@ pub fn list(config: &Config, since: Option<DateTime<Utc>>, json: bool) -> ExitCo
 pub fn verify(config: &Config) -> ExitCode {
     let path = &config.state_path;
     if !path.exists() {
-        eprintln!("opsdeck: no state store at {}: nothing to verify", path.display());
+        err!("opsdeck: no state store at {}: nothing to verify", path.display());
         return ExitCode::FAILURE;
     }
     let report = Store::open(path).and_then(|mut store| store.verify_audit());
     match report {
         Ok(report) => match &report.problem {
             None => {
-                println!("{}, chain intact", records(report.records));
+                out!("{}, chain intact", records(report.records));
                 ExitCode::SUCCESS
             }
             Some(problem) => {
-                println!("{}, chain broken: {}", records(report.records), cleaned(&problem.to_string()));
-                eprintln!("opsdeck: the audit trail in {} has been altered", path.display());
+                out!("{}, chain broken: {}", records(report.records), cleaned(&problem.to_string()));
+                err!("opsdeck: the audit trail in {} has been altered", path.display());
                 ExitCode::FAILURE
             }
         },
         Err(e) => {
-            eprintln!("opsdeck: cannot verify the audit trail: {}", cleaned(&e.to_string()));
+            err!("opsdeck: cannot verify the audit trail: {}", cleaned(&e.to_string()));
             ExitCode::FAILURE
         }
     }
@@ -137,7 +137,7 @@ pub fn export(config: &Config, output: Option<&Path>) -> ExitCode {
         Some(file) => export_to_file(config, file),
     };
     if let (Ok(n), Some(file)) = (&result, output) {
-        eprintln!("opsdeck: {} written to {}", records(*n), file.display());
+        err!("opsdeck: {} written to {}", records(*n), file.display());
     }
     finish(result.map(|_| ()))
 }
@@ -170,7 +170,7 @@ fn records(n: u64) -> String {
 /// The store, or `None` when its file does not exist yet (no trail: nothing recorded).
 fn open_existing(config: &Config) -> Result<Option<Store>, Failure> {
     if !config.state_path.exists() {
-        eprintln!("opsdeck: no state store at {} yet: the audit trail is empty", config.state_path.display());
+        err!("opsdeck: no state store at {} yet: the audit trail is empty", config.state_path.display());
         return Ok(None);
     }
     Ok(Some(Store::open(&config.state_path)?))
@@ -208,7 +208,7 @@ fn finish(result: Result<(), Failure>) -> ExitCode {
         Err(Failure::Store(e)) => e.to_string(),
         Err(Failure::Other(e)) => e,
     };
-    eprintln!("opsdeck: audit trail: {}", cleaned(&message));
+    err!("opsdeck: audit trail: {}", cleaned(&message));
     ExitCode::FAILURE
 }
 

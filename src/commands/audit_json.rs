@@ -13,6 +13,14 @@ pub(super) fn write_json(out: &mut impl Write, record: &ExportedRecord) -> io::R
     record.serialize(&mut ser).map_err(io::Error::other)
 }
 
+/// Any value as compact JSON escaped the same way (`approvals --json`).
+pub(super) fn to_safe_string(value: &impl Serialize) -> io::Result<String> {
+    let mut out = Vec::new();
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, TerminalSafe);
+    value.serialize(&mut ser).map_err(io::Error::other)?;
+    String::from_utf8(out).map_err(io::Error::other)
+}
+
 struct TerminalSafe;
 
 impl serde_json::ser::Formatter for TerminalSafe {

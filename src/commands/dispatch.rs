@@ -60,11 +60,11 @@ pub async fn run(cli: Cli) -> ExitCode {
             let world = opsdeck_core::watch::gather(config, user).await;
             if json {
                 match serde_json::to_string_pretty(&crate::status::to_json(&world)) {
-                    Ok(s) => println!("{s}"),
+                    Ok(s) => out!("{s}"),
                     Err(e) => return report(Err(e.into())),
                 }
             } else {
-                print!("{}", crate::status::to_text(&world));
+                print!("{}", opsdeck_core::text::printable(&crate::status::to_text(&world)));
             }
             ExitCode::SUCCESS
         }
@@ -101,7 +101,7 @@ async fn demo_up(opts: &DemoArgs) -> color_eyre::Result<Arc<Config>> {
 fn load_config(flag: Option<&std::path::Path>) -> Result<Arc<Config>, ExitCode> {
     let loaded = config::find_config_path(flag).and_then(|p| config::load(&p));
     loaded.map(Arc::new).map_err(|e| {
-        eprintln!("{e}");
+        err!("{e}");
         ExitCode::from(EXIT_CONFIG)
     })
 }
@@ -110,7 +110,7 @@ fn report(result: color_eyre::Result<()>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("opsdeck: {e:#}");
+            err!("opsdeck: {e:#}");
             ExitCode::FAILURE
         }
     }

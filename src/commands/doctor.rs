@@ -41,16 +41,16 @@ pub async fn run(config: Arc<Config>, user: String, json: bool) -> ExitCode {
     if json {
         let value = serde_json::json!({ "ok": failed == 0, "checks": checks });
         match serde_json::to_string_pretty(&value) {
-            Ok(s) => println!("{s}"),
-            Err(e) => eprintln!("opsdeck: {e}"),
+            Ok(s) => out!("{s}"),
+            Err(e) => err!("opsdeck: {e}"),
         }
     } else {
         let width = checks.iter().map(|c| c.check.chars().count()).max().unwrap_or(0);
         for c in &checks {
-            println!("{:<4}  {:<width$}  {}", c.status.word(), c.check, opsdeck_core::text::cleaned(&c.detail));
+            out!("{:<4}  {:<width$}  {}", c.status.word(), c.check, opsdeck_core::text::cleaned(&c.detail));
         }
         let warned = checks.iter().filter(|c| c.status == Status::Warn).count();
-        println!("{} checks: {failed} failed, {warned} warnings", checks.len());
+        out!("{} checks: {failed} failed, {warned} warnings", checks.len());
     }
     if failed == 0 {
         ExitCode::SUCCESS

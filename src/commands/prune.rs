@@ -24,7 +24,7 @@ pub async fn run(config: Arc<Config>, user: String, services: Vec<String>, args:
     let services =
         if services.is_empty() { config.services.iter().map(|s| s.name.clone()).collect() } else { services };
     if let Some(unknown) = services.iter().find(|s| config.service(s).is_none()) {
-        eprintln!("opsdeck: no service {unknown} in the config");
+        err!("opsdeck: no service {unknown} in the config");
         return ExitCode::from(EXIT_REFUSED);
     }
     super::action::recover_unfinished(&config, &user).await;
@@ -36,7 +36,7 @@ pub async fn run(config: Arc<Config>, user: String, services: Vec<String>, args:
         match PruneLocks::take(&config, &holder, &services) {
             Ok(l) => Some(l),
             Err(e) => {
-                eprintln!("opsdeck: {e}");
+                err!("opsdeck: {e}");
                 return ExitCode::from(EXIT_REFUSED);
             }
         }
@@ -46,7 +46,7 @@ pub async fn run(config: Arc<Config>, user: String, services: Vec<String>, args:
     let code = decide_and_prune(&config, &user, &plans, args).await;
     if let Some(locks) = locks {
         for e in locks.release() {
-            eprintln!("opsdeck: {e}");
+            err!("opsdeck: {e}");
         }
     }
     code
@@ -62,7 +62,7 @@ async fn decide_and_prune(config: &Config, user: &str, plans: &[PrunePlan], args
     let pruned = if nothing_more {
         Vec::new()
     } else if !args.yes && !confirm(count) {
-        eprintln!("opsdeck: not confirmed; nothing deleted");
+        err!("opsdeck: not confirmed; nothing deleted");
         print_json(args.json, plans, &[]);
         return ExitCode::from(EXIT_REFUSED);
     } else {
@@ -91,12 +91,12 @@ async fn decide_and_prune(config: &Config, user: &str, plans: &[PrunePlan], args
 fn print_plans(plans: &[PrunePlan]) {
     for p in plans {
         match (&p.refused, p.images.len()) {
-            (Some(why), _) => println!("{}: not pruned: {why}", p.service),
-            (None, 0) => println!("{}: nothing to prune", p.service),
+            (Some(why), _) => out!("{}: not pruned: {why}", p.service),
+            (None, 0) => out!("{}: nothing to prune", p.service),
             (None, n) => {
-                println!("{}: {n} image{} to delete from the registry:", p.service, if n == 1 { "" } else { "s" });
+                out!("{}: {n} image{} to delete from the registry:", p.service, if n == 1 { "" } else { "s" });
                 for line in p.lines() {
-                    println!("  {line}");
+                    out!("  {line}");
                 }
             }
         }
@@ -106,8 +106,8 @@ fn print_plans(plans: &[PrunePlan]) {
 fn print_pruned(p: &Pruned) {
     let what = format!("{} {} {}", p.service, p.digest, p.tags.join(" "));
     match &p.error {
-        None => println!("deleted {what}"),
-        Some(e) => println!("failed to delete {what}: {e}"),
+        None => out!("deleted {what}"),
+        Some(e) => out!("failed to delete {what}: {e}"),
     }
 }
 
@@ -115,8 +115,8 @@ fn print_json(json: bool, plans: &[PrunePlan], pruned: &[Pruned]) {
     if json {
         let value = serde_json::json!({ "plans": plans, "pruned": pruned });
         match serde_json::to_string_pretty(&value) {
-            Ok(s) => println!("{s}"),
-            Err(e) => eprintln!("opsdeck: {e}"),
+            Ok(s) => out!("{s}"),
+            Err(e) => err!("opsdeck: {e}"),
         }
     }
 }
@@ -125,7 +125,7 @@ fn print_json(json: bool, plans: &[PrunePlan], pruned: &[Pruned]) {
 fn confirm(count: usize) -> bool {
     let stdin = std::io::stdin();
     if !stdin.is_terminal() {
-        eprintln!("opsdeck: not a terminal: pass --yes to delete them");
+        err!("opsdeck: not a terminal: pass --yes to delete them");
         return false;
     }
     eprint!("delete {count} image{} from the registry? [y/N] ", if count == 1 { "" } else { "s" });

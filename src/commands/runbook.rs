@@ -15,24 +15,24 @@ pub fn list(config: &Config) -> ExitCode {
     let catalog = load_all(&config.runbooks);
     if catalog.runbooks.is_empty() && catalog.errors.is_empty() {
         let folders: Vec<String> = config.runbooks.iter().map(|p| p.display().to_string()).collect();
-        println!("no runbooks in {}", folders.join(", "));
+        out!("no runbooks in {}", folders.join(", "));
         return ExitCode::SUCCESS;
     }
     let width = catalog.runbooks.iter().map(|r| r.name.len()).max().unwrap_or(4).max(4);
     if !catalog.runbooks.is_empty() {
-        println!("{:width$}  STEPS  ALERTS / SUMMARY", "NAME");
+        out!("{:width$}  STEPS  ALERTS / SUMMARY", "NAME");
     }
     for rb in &catalog.runbooks {
         let alerts: Vec<&str> = rb.alerts.iter().map(|a| a.source.as_str()).collect();
-        println!("{:width$}  {:>5}  {}", rb.name, rb.steps.len(), clean(&alerts.join(" | ")));
-        println!("{:width$}         {}", "", clean(&rb.summary));
+        out!("{:width$}  {:>5}  {}", rb.name, rb.steps.len(), clean(&alerts.join(" | ")));
+        out!("{:width$}         {}", "", clean(&rb.summary));
     }
     if catalog.errors.is_empty() {
         return ExitCode::SUCCESS;
     }
-    println!("\nnot usable ({}):", catalog.errors.len());
+    out!("\nnot usable ({}):", catalog.errors.len());
     for e in &catalog.errors {
-        println!("  {}", clean(&e.to_string()));
+        out!("  {}", clean(&e.to_string()));
     }
     ExitCode::FAILURE
 }
@@ -43,7 +43,7 @@ pub fn show(config: &Config, name: &str) -> ExitCode {
     let Some(rb) = catalog.get(name) else {
         return not_found(&catalog, name);
     };
-    print!("{}", show_text(rb));
+    print!("{}", opsdeck_core::text::printable(&show_text(rb)));
     ExitCode::SUCCESS
 }
 
@@ -70,9 +70,9 @@ pub fn show_text(rb: &Runbook) -> String {
 
 pub(crate) fn not_found(catalog: &opsdeck_core::runbook::Catalog, name: &str) -> ExitCode {
     let names: Vec<&str> = catalog.runbooks.iter().map(|r| r.name.as_str()).collect();
-    eprintln!("opsdeck: no runbook named `{}` (have: {})", clean(name), names.join(", "));
+    err!("opsdeck: no runbook named `{}` (have: {})", clean(name), names.join(", "));
     for e in &catalog.errors {
-        eprintln!("opsdeck: {}", clean(&e.to_string()));
+        err!("opsdeck: {}", clean(&e.to_string()));
     }
     ExitCode::FAILURE
 }
@@ -95,7 +95,7 @@ pub async fn run(
     let labels = match opsdeck_core::runbook::run::parse_labels(labels) {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("opsdeck: {e}");
+            err!("opsdeck: {e}");
             return ExitCode::from(EXIT_USAGE);
         }
     };
@@ -109,7 +109,7 @@ pub async fn run(
     let total = rb.steps.len();
     let start = match from_step {
         Some(n) if n == 0 || n > total => {
-            eprintln!("opsdeck: --from-step {n}: {} has steps 1 to {total}", rb.name);
+            err!("opsdeck: --from-step {n}: {} has steps 1 to {total}", rb.name);
             return ExitCode::from(EXIT_USAGE);
         }
         Some(n) => session.restart_at(n - 1).map(|_| n - 1),
@@ -118,21 +118,21 @@ pub async fn run(
     let start = match start {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("opsdeck: {e}");
+            err!("opsdeck: {e}");
             return ExitCode::FAILURE;
         }
     };
     if start > 0 && from_step.is_none() {
-        println!("{}: resuming at step {} of {total}", rb.name, start + 1);
+        out!("{}: resuming at step {} of {total}", rb.name, start + 1);
     }
     let cancel = CancellationToken::new();
     crate::commands::action::spawn_cancel_on_signals(&cancel);
     let secrets = Arc::new(opsdeck_core::secrets::Secrets::from_config(&config));
     for i in start..total {
         let step = &rb.steps[i];
-        println!("\n== step {}/{total}: {} [{}]", i + 1, clean(&step.title), step.block.kind());
+        out!("\n== step {}/{total}: {} [{}]", i + 1, clean(&step.title), step.block.kind());
         for line in step.prose.lines() {
-            println!("   {}", clean(line));
+            out!("   {}", clean(line));
         }
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
         let ctx = StepContext {
@@ -151,29 +151,29 @@ pub async fn run(
                 let report = opsdeck_core::runbook::run::failed(&e);
                 let _ = session.record_start(i, &step.block.describe());
                 let _ = session.record_end(i, &report);
-                eprintln!("opsdeck: step {}: {}", i + 1, report.summary);
+                err!("opsdeck: step {}: {}", i + 1, report.summary);
                 return ExitCode::FAILURE;
             }
         };
         let what = secrets.mask_owned(prepared.what());
         for line in what.lines() {
-            println!("   > {}", clean(line));
+            out!("   > {}", clean(line));
         }
         if !yes {
             match ask(&prepared, &config) {
                 Answer::Run => {}
                 Answer::Skip(reason) => {
                     match session.record_skip(i, &reason) {
-                        Ok(_) => println!("-- step {} skipped: {}", i + 1, clean(&reason)),
+                        Ok(_) => out!("-- step {} skipped: {}", i + 1, clean(&reason)),
                         Err(e) => {
-                            eprintln!("opsdeck: {e}");
+                            err!("opsdeck: {e}");
                             return ExitCode::FAILURE;
                         }
                     }
                     continue;
                 }
                 Answer::Stop(why) => {
-                    eprintln!(
+                    err!(
                         "opsdeck: {why}; progress kept: the next `opsdeck runbook run {}` starts at step {}",
                         rb.name,
                         i + 1
@@ -183,12 +183,12 @@ pub async fn run(
             }
         }
         if let Err(e) = session.record_start(i, &what) {
-            eprintln!("opsdeck: {e}");
+            err!("opsdeck: {e}");
             return ExitCode::FAILURE;
         }
         let printer = tokio::spawn(async move {
             while let Some(line) = rx.recv().await {
-                println!("   | {line}");
+                out!("   | {line}");
             }
         });
         let report = execute(&ctx, &prepared).await;
@@ -196,7 +196,7 @@ pub async fn run(
         let _ = printer.await;
         let dropped = report.output.dropped;
         let more = if dropped > 0 { format!(", {dropped} lines not kept") } else { String::new() };
-        println!(
+        out!(
             "-- step {} {}: {} ({}{more})",
             i + 1,
             report.outcome.as_str(),
@@ -206,18 +206,18 @@ pub async fn run(
         if let Some(refused) =
             opsdeck_core::log::LogFile::for_config(&config, &user).line(&session.log_line(i, &report))
         {
-            eprintln!("opsdeck: {refused}");
+            err!("opsdeck: {refused}");
         }
         if let Err(e) = session.record_end(i, &report) {
-            eprintln!("opsdeck: {e}");
+            err!("opsdeck: {e}");
             return ExitCode::FAILURE;
         }
         if !report.outcome.moves_on() {
-            eprintln!("opsdeck: step {} {}: the next run starts at it again", i + 1, report.outcome.as_str());
+            err!("opsdeck: step {} {}: the next run starts at it again", i + 1, report.outcome.as_str());
             return ExitCode::FAILURE;
         }
     }
-    println!("\n{}: all {total} steps done", rb.name);
+    out!("\n{}: all {total} steps done", rb.name);
     ExitCode::SUCCESS
 }
 

@@ -23,6 +23,9 @@ pub struct Faults {
     pub fail_rate: f64,
     /// Added before every response.
     pub delay: Duration,
+    /// Written as is (escape sequences and all) into an unhealthy `/health` body, as a badly
+    /// behaved service might: for the tests that what opsdeck prints stays clean.
+    pub health_note: Option<String>,
 }
 
 impl Faults {
@@ -52,6 +55,7 @@ impl Config {
                     .transpose()?,
                 fail_rate: parse_or("DEMO_FAIL_RATE", env("DEMO_FAIL_RATE"), 0.0)?,
                 delay: Duration::from_millis(parse_or("DEMO_DELAY_MS", env("DEMO_DELAY_MS"), 0)?),
+                health_note: env("DEMO_HEALTH_NOTE"),
             },
         };
         let mut it = args.iter();

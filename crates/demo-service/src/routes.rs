@@ -69,10 +69,14 @@ impl App {
         } else {
             (200, "healthy", r#"{"database":"connected","redis":"connected"}"#)
         };
+        let note = match &self.config.faults.health_note {
+            Some(note) if unhealthy => format!(r#""note":"{note}","#),
+            _ => String::new(),
+        };
         Response::json(
             status,
             format!(
-                r#"{{"status":"{word}","uptime":{},"timestamp":"{}","services":{deps}}}"#,
+                r#"{{"status":"{word}",{note}"uptime":{},"timestamp":"{}","services":{deps}}}"#,
                 uptime.as_secs(),
                 clock::now_rfc3339()
             ),

@@ -26,6 +26,16 @@ pub fn clean(input: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// A whole printed message (possibly several lines, possibly with a value from outside in it)
+/// made safe for a terminal: each line [`clean`]ed, the line breaks kept. What the CLI prints goes
+/// through this, so a tag, a reason or a `/health` body excerpt cannot send escape sequences.
+pub fn printable(input: &str) -> Cow<'_, str> {
+    if !input.chars().any(|c| c != '\n' && needs_work(c)) {
+        return Cow::Borrowed(input);
+    }
+    Cow::Owned(input.split('\n').map(|line| clean(line)).collect::<Vec<_>>().join("\n"))
+}
+
 /// [`clean`], owned, with known secret values masked inside [`masking`].
 pub fn cleaned(input: &str) -> String {
     mask_active(clean(input).into_owned())
@@ -272,6 +282,14 @@ pub fn thousands(n: u64) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn printable_keeps_line_breaks_and_drops_the_rest() {
+        assert_eq!(printable("a\nb"), "a\nb");
+        assert_eq!(printable("tag v1\x1b[31m\nreason\x07 x\tz"), "tag v1[31m\nreason x z");
+        assert!(matches!(printable("plain"), Cow::Borrowed(_)));
+    }
+
     use super::*;
 
     #[test]
