@@ -9,8 +9,8 @@ pub use opsdeck_core::world::silences::{matcher_text, SilencesState};
 
 /// The form's duration when nothing else is typed.
 pub const DEFAULT_DURATION: &str = "1h";
-/// The longest silence the form sets: a forgotten silence hides real pages.
-pub const MAX_DURATION: Duration = Duration::from_secs(14 * 24 * 3600);
+/// The longest silence the form sets (the same bound as a runbook's).
+pub const MAX_DURATION: Duration = opsdeck_core::actions::silences::MAX_SILENCE;
 /// Longest comment and duration text that can be typed.
 pub const MAX_COMMENT: usize = 200;
 pub const MAX_DURATION_TEXT: usize = 24;

@@ -14,19 +14,22 @@ use std::fmt;
 
 /// What a secret value is replaced with.
 pub const MASK: &str = "••••";
-/// Shorter values are not masked: masking `on` or `1` would mask half the screen and hide nothing.
+/// Shorter values are masked only where they stand as a word of their own: masking every `on`
+/// inside `json` would garble the screen, while `pw=on` must still not show the value.
 pub const MIN_LEN: usize = 4;
 
 /// Known secret values, longest first (a value inside another is masked as part of the longer).
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Secrets {
     values: Vec<String>,
+    /// Values under [`MIN_LEN`] characters, masked as whole words only.
+    short: Vec<String>,
 }
 
 // Never prints a value: a Model or an Outside in a debug print stays safe.
 impl fmt::Debug for Secrets {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Secrets({} values)", self.values.len())
+        write!(f, "Secrets({} values)", self.values.len() + self.short.len())
     }
 }
 
@@ -38,30 +41,35 @@ impl Secrets {
 
     /// These values, and the forms they take once quoted in JSON or cleaned of control characters
     /// (so a value is found however the outside text carries it). Values under [`MIN_LEN`]
-    /// characters are left out.
+    /// characters are kept apart and masked as whole words; empty values are left out.
     pub fn new<S: AsRef<str>>(values: impl IntoIterator<Item = S>) -> Secrets {
         let mut out: Vec<String> = Vec::new();
+        let mut short: Vec<String> = Vec::new();
         for value in values {
             let value = value.as_ref();
             let json = serde_json::to_string(value).ok().map(|q| q.trim_matches('"').to_string());
             let cleaned = crate::text::clean(value).into_owned();
             for form in [Some(value.to_string()), json, Some(cleaned)].into_iter().flatten() {
-                if form.chars().count() >= MIN_LEN && !out.contains(&form) {
-                    out.push(form);
+                let list = if form.chars().count() >= MIN_LEN { &mut out } else { &mut short };
+                if !form.is_empty() && !list.contains(&form) {
+                    list.push(form);
                 }
             }
         }
-        out.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
-        Secrets { values: out }
+        for list in [&mut out, &mut short] {
+            list.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        }
+        Secrets { values: out, short }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.values.is_empty()
+        self.values.is_empty() && self.short.is_empty()
     }
 
     /// Whether `text` holds a known secret value.
     pub fn reveals(&self, text: &str) -> bool {
         self.values.iter().any(|v| text.contains(v.as_str()))
+            || self.short.iter().any(|v| !word_matches(text, v).is_empty())
     }
 
     /// `text` with every known secret value replaced by [`MASK`]; borrowed when there is none.
@@ -70,6 +78,12 @@ impl Secrets {
         for value in &self.values {
             if out.contains(value.as_str()) {
                 out = Cow::Owned(out.replace(value.as_str(), MASK));
+            }
+        }
+        for value in &self.short {
+            let at = word_matches(&out, value);
+            if !at.is_empty() {
+                out = Cow::Owned(replace_at(&out, &at, value.len()));
             }
         }
         out
@@ -82,6 +96,30 @@ impl Secrets {
             Cow::Owned(masked) => masked,
         }
     }
+}
+
+/// Where `value` occurs in `text` with no letter or digit right before or after it.
+fn word_matches(text: &str, value: &str) -> Vec<usize> {
+    let is_word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+    text.match_indices(value)
+        .filter(|(at, _)| {
+            !is_word(text[..*at].chars().next_back()) && !is_word(text[at + value.len()..].chars().next())
+        })
+        .map(|(at, _)| at)
+        .collect()
+}
+
+/// `text` with [`MASK`] in place of the `len` bytes at each of `at` (sorted, not overlapping).
+fn replace_at(text: &str, at: &[usize], len: usize) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut from = 0;
+    for &start in at {
+        out.push_str(&text[from..start]);
+        out.push_str(MASK);
+        from = start + len;
+    }
+    out.push_str(&text[from..]);
+    out
 }
 
 #[cfg(test)]
@@ -99,11 +137,14 @@ mod tests {
     }
 
     #[test]
-    fn short_values_are_not_masked() {
+    fn short_values_are_masked_as_whole_words() {
         let s = Secrets::new(["abc", "on", ""]);
-        assert!(s.is_empty());
-        assert_eq!(s.mask("abc on"), "abc on");
-        assert!(!Secrets::new(["abcd"]).is_empty());
+        assert!(!s.is_empty());
+        assert_eq!(s.mask("pw=abc, flag on"), format!("pw={MASK}, flag {MASK}"));
+        // Inside a longer word they are letters of that word, not the value.
+        assert_eq!(s.mask("abcdef json lemon"), "abcdef json lemon");
+        assert!(s.reveals("x:abc") && !s.reveals("xabc"));
+        assert!(Secrets::new([""]).is_empty());
     }
 
     #[test]

@@ -193,7 +193,7 @@ impl Executor {
             user: self.holder.user.clone(),
             at: Utc::now(),
         });
-        let heartbeat = self.spawn_heartbeat(lock);
+        let heartbeat = self.keep_alive(lock);
 
         let mut progress = Progress::default();
         let mut failure: Option<String> = None;
@@ -263,7 +263,7 @@ impl Executor {
                 break;
             }
         }
-        heartbeat.cancel();
+        heartbeat.stop();
         linker.abort();
 
         let (outcome, mut reason) = match failure {

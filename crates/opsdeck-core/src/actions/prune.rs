@@ -5,13 +5,13 @@
 //! any of that cannot be known, nothing of the service is pruned and the reason is said.
 
 use crate::config::Config;
-use crate::store::{AuditEntry, Holder, LockId, LockOutcome, Store};
+use crate::store::{AuditEntry, HeartbeatKeeper, Holder, LockId, LockOutcome, Store};
 use crate::world::views::ImageRow;
 use crate::world::{Reach, World};
 use opsdeck_backends::registry::RegistryClient;
 use opsdeck_backends::types::labels;
 use serde::Serialize;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// What pruning a service would delete, or why it will not.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -116,21 +116,24 @@ fn used_by_a_container(world: &World, service: &str, image: &ImageRow) -> bool {
 /// The locks a prune holds: every environment of every service it prunes, so no action starts
 /// on them while their images are judged and deleted.
 pub struct PruneLocks {
-    store: Store,
+    store: Arc<Mutex<Store>>,
     ids: Vec<LockId>,
+    /// Refreshes them while they are held: a prune waiting for its confirmation can outlast the
+    /// stale bound, and a stale lock may be broken under it.
+    keeper: Option<HeartbeatKeeper>,
 }
 
 impl PruneLocks {
     /// Takes them all, or none (and says who holds the one it could not take).
     pub fn take(config: &Config, holder: &Holder, services: &[String]) -> Result<PruneLocks, String> {
-        let store = Store::open(&config.state_path).map_err(|e| e.to_string())?;
-        let mut locks = PruneLocks { store, ids: Vec::new() };
+        let mut store = Store::open(&config.state_path).map_err(|e| e.to_string())?;
+        let mut ids = Vec::new();
         for service in services {
             for env in &config.environments {
                 let what = format!("prune {service}");
-                let refused = match locks.store.try_acquire(service, &env.name, holder, &what) {
+                let refused = match store.try_acquire(service, &env.name, holder, &what) {
                     Ok(LockOutcome::Acquired(id)) => {
-                        locks.ids.push(id);
+                        ids.push(id);
                         continue;
                     }
                     Ok(LockOutcome::Held(info)) => {
@@ -146,17 +149,25 @@ impl PruneLocks {
                 };
                 // A lock that cannot be let go here is left to go stale: its holder, this
                 // process, ends, and the next action breaks it.
-                let _ = locks.release();
+                for id in ids {
+                    let _ = store.release(id);
+                }
                 return Err(refused);
             }
         }
-        Ok(locks)
+        let store = Arc::new(Mutex::new(store));
+        let keeper = HeartbeatKeeper::start(store.clone(), ids.clone(), super::executor::HEARTBEAT_EVERY);
+        Ok(PruneLocks { store, ids, keeper: Some(keeper) })
     }
 
     /// Lets them go; returns what could not be let go.
     pub fn release(mut self) -> Vec<String> {
+        if let Some(k) = self.keeper.take() {
+            k.stop();
+        }
         let ids = std::mem::take(&mut self.ids);
-        ids.into_iter().filter_map(|id| self.store.release(id).err().map(|e| e.to_string())).collect()
+        let Ok(mut store) = self.store.lock() else { return vec!["the state store is unavailable".into()] };
+        ids.into_iter().filter_map(|id| store.release(id).err().map(|e| e.to_string())).collect()
     }
 }
 

@@ -6,6 +6,10 @@ use crate::world::silences::matcher_text;
 use opsdeck_backends::alertmanager::NewSilence;
 use std::time::Duration;
 
+/// The longest silence opsdeck sets, from the console's form or a runbook: a forgotten silence
+/// hides real pages.
+pub const MAX_SILENCE: Duration = Duration::from_secs(14 * 24 * 3600);
+
 /// Bound of one Alertmanager call from here (the client has its own, shorter, timeout too).
 pub const SILENCE_TIMEOUT: Duration = Duration::from_secs(15);
 

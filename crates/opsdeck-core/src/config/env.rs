@@ -26,11 +26,27 @@ impl EnvValue {
     }
 }
 
-/// Whether a variable's name marks its value secret: `*_TOKEN`, `*_KEY`, `*PASSWORD*`,
-/// `*SECRET*`, in any case.
+/// Whether a variable's name marks its value secret: `*_TOKEN`, `*_KEY`, `*_PASS`, `*_PWD`,
+/// `*_CREDENTIALS`, `*_DSN`, `DATABASE_URL`, `*PASSWORD*`, `*PASSWD*`, `*SECRET*`, in any case.
 pub fn is_secret_name(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
-    upper.ends_with("_TOKEN") || upper.ends_with("_KEY") || upper.contains("PASSWORD") || upper.contains("SECRET")
+    const SUFFIXES: [&str; 6] = ["_TOKEN", "_KEY", "_PASS", "_PWD", "_CREDENTIALS", "_DSN"];
+    const INSIDE: [&str; 3] = ["PASSWORD", "PASSWD", "SECRET"];
+    SUFFIXES.iter().any(|s| upper.ends_with(s))
+        || INSIDE.iter().any(|s| upper.contains(s))
+        || upper == "DATABASE_URL"
+        || upper.ends_with("_DATABASE_URL")
+}
+
+/// Whether a value carries a password whatever its name: a URL with one in its user part
+/// (`postgres://app:hunter2@db/app`).
+pub fn is_secret_value(value: &str) -> bool {
+    let Some((scheme, rest)) = value.split_once("://") else { return false };
+    if scheme.is_empty() || !scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) {
+        return false;
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    authority.rsplit_once('@').is_some_and(|(user, _)| user.split_once(':').is_some_and(|(_, pw)| !pw.is_empty()))
 }
 
 // A secret value never reaches a debug print (a test failure, a log line).
@@ -101,7 +117,7 @@ impl<'de> Visitor<'de> for EnvValueVisitor {
 pub(super) fn deserialize_env<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, EnvValue>, D::Error> {
     let mut env = BTreeMap::<String, EnvValue>::deserialize(d)?;
     for (name, v) in env.iter_mut() {
-        v.secret |= is_secret_name(name);
+        v.secret |= is_secret_name(name) || is_secret_value(&v.value);
     }
     Ok(env)
 }
@@ -162,6 +178,22 @@ mod tests {
         }
         for name in ["TOKEN", "KEYS", "LOG_LEVEL", "KEY_ID", "TOKENS_PER_SEC"] {
             assert!(!is_secret_name(name), "{name}");
+        }
+        for name in ["SMTP_PASS", "db_pwd", "MYSQL_PASSWD_FILE", "GCP_CREDENTIALS", "SENTRY_DSN", "DATABASE_URL"] {
+            assert!(is_secret_name(name), "{name}");
+        }
+        for name in ["PASSPORT_ID", "PWD_DIR", "DSN_HOST", "DATABASE_URL_TIMEOUT", "CREDENTIALS_PATH"] {
+            assert!(!is_secret_name(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn urls_with_a_password_are_secret_whatever_their_name() {
+        for value in ["postgres://app:hunter2@db:5432/app", "redis://:pw@cache", "https://u:p@h/x?y=1"] {
+            assert!(is_secret_value(value), "{value}");
+        }
+        for value in ["https://example.com/a@b", "postgres://app@db/app", "mailto:x@y", "plain", "http://u:@h"] {
+            assert!(!is_secret_value(value), "{value}");
         }
     }
 

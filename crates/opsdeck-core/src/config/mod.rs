@@ -279,7 +279,10 @@ impl ServiceConfig {
 
     /// The values of this service's secret variables (marked, or named like a secret).
     pub fn secret_values(&self) -> impl Iterator<Item = &str> {
-        self.env.iter().filter(|(k, v)| v.secret || is_secret_name(k)).map(|(_, v)| v.value.as_str())
+        self.env
+            .iter()
+            .filter(|(k, v)| v.secret || is_secret_name(k) || env::is_secret_value(&v.value))
+            .map(|(_, v)| v.value.as_str())
     }
 }
 

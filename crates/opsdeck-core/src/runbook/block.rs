@@ -103,6 +103,10 @@ pub fn parse_opsdeck(text: &str) -> Result<OpsdeckAction, String> {
             if duration.is_zero() {
                 return Err("a silence lasts more than 0s".into());
             }
+            let max = crate::actions::silences::MAX_SILENCE;
+            if duration > max {
+                return Err(format!("a silence lasts at most {}", humantime::format_duration(max)));
+            }
             Ok(OpsdeckAction::Silence { alert: args[0].clone(), duration })
         }
         "restart" => {
@@ -217,6 +221,8 @@ mod tests {
             ("reboot api prod", "unknown opsdeck action `reboot`"),
             ("rollback api", "takes SERVICE ENV [TAG]"),
             ("silence X forever", "silence duration"),
+            ("silence X 15days", "at most 14days"),
+            ("silence X 500000000000years", "at most 14days"),
             ("restart api prod purple", "blue or green"),
             ("health a b\nhealth c d", "exactly one action"),
             ("", "exactly one action"),

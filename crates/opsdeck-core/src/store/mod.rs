@@ -17,6 +17,7 @@ mod audit;
 mod chain;
 mod columns;
 mod error;
+mod heartbeat;
 mod holder;
 mod journal;
 mod journal_store;
@@ -35,6 +36,7 @@ mod test_util;
 
 pub use audit::{AuditEntry, AuditRecord};
 pub use error::StoreError;
+pub use heartbeat::HeartbeatKeeper;
 pub use holder::{hostname, process_start, Holder};
 pub use journal::{ActionFinish, ActionId, ActionOutcome, ActionRecord, ImageRef, JournalEntry, StepPhase, StepRecord};
 pub use locks::{BreakMode, LockId, LockInfo, LockOutcome};

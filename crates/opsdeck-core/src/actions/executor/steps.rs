@@ -17,22 +17,8 @@ impl Executor {
         Ok(())
     }
 
-    pub(super) fn spawn_heartbeat(&self, lock: crate::store::LockId) -> CancellationToken {
-        let stop = CancellationToken::new();
-        let (store, token) = (self.store.clone(), stop.clone());
-        tokio::spawn(async move {
-            loop {
-                tokio::select! {
-                    _ = token.cancelled() => return,
-                    _ = tokio::time::sleep(HEARTBEAT_EVERY) => {
-                        if let Ok(mut s) = store.lock() {
-                            let _ = s.heartbeat(lock);
-                        }
-                    }
-                }
-            }
-        });
-        stop
+    pub(super) fn keep_alive(&self, lock: crate::store::LockId) -> crate::store::HeartbeatKeeper {
+        crate::store::HeartbeatKeeper::start(self.store.clone(), vec![lock], HEARTBEAT_EVERY)
     }
 
     pub(super) async fn run_step(

@@ -10,9 +10,10 @@ use super::{LineSink, StepContext, StepOutcome, StepReport};
 use crate::actions::{ActionKind, ActionPlan, Target};
 use crate::config::{ApprovalPolicy, Config};
 use crate::runbook::OpsdeckAction;
-use crate::store::{Holder, LockOutcome, Store};
+use crate::store::{HeartbeatKeeper, Holder, LockOutcome, Store};
 use crate::world::{HostId, SlotId};
 use opsdeck_backends::types::{HealthVerdict, Matcher};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// An `opsdeck` step, worked out and ready to confirm.
@@ -269,7 +270,9 @@ async fn silence(
             Err(e) => return (StepOutcome::Failed, e.to_string()),
         };
     let now = chrono::Utc::now();
-    let ends = now + chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::hours(1));
+    // Parsing bounds it already; bounded again so no duration can overflow the clock here.
+    let bounded = duration.min(crate::actions::silences::MAX_SILENCE);
+    let ends = now + chrono::Duration::from_std(bounded).unwrap_or(chrono::Duration::hours(1));
     let silence = opsdeck_backends::alertmanager::NewSilence {
         matchers: matchers.to_vec(),
         starts_at: now,
@@ -313,16 +316,18 @@ async fn restart(
     .await
     .unwrap_or_else(|_| Err("the store task panicked".into()));
     let (store, lock) = match taken {
-        Ok(x) => x,
+        Ok((store, lock)) => (Arc::new(Mutex::new(store)), lock),
         Err(e) => {
             sink.line(&e);
             return (StepOutcome::Failed, e);
         }
     };
+    // Stopping a slot with a long grace can outlast the stale bound: the lock stays fresh.
+    let keeper = HeartbeatKeeper::start(store.clone(), vec![lock], crate::actions::executor::HEARTBEAT_EVERY);
     let result = restart_containers(ctx, service, env, slot, sink).await;
     let _ = tokio::task::spawn_blocking(move || {
-        let mut store = store;
-        store.release(lock)
+        keeper.stop();
+        store.lock().map(|mut s| s.release(lock)).ok()
     })
     .await;
     match result {

@@ -5,13 +5,17 @@
 use super::{label_var, LineSink, OutputTail, StepContext, StepOutcome, StepReport};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::sync::mpsc;
 
 /// From SIGTERM to SIGKILL for the step's process group.
 const KILL_GRACE: Duration = Duration::from_secs(1);
 /// How long output still in the pipes is read after the step ended.
 const DRAIN: Duration = Duration::from_secs(1);
+/// The longest output line kept, as for container logs: the rest of it is counted, not held.
+pub const MAX_LINE: usize = 64 * 1024;
+/// Lines read but not yet shown; a reader waits when it is full, so memory stays bounded.
+const PENDING_LINES: usize = 256;
 
 pub async fn run(ctx: &StepContext, command: &str, timeout: Duration) -> StepReport {
     let started = Instant::now();
@@ -41,7 +45,7 @@ pub async fn run(ctx: &StepContext, command: &str, timeout: Duration) -> StepRep
     let Some(pgid) = child.id().and_then(|p| i32::try_from(p).ok()) else {
         return report(StepOutcome::Failed, None, started, "sh exited before it started".into(), sink.tail);
     };
-    let (tx, mut rx) = mpsc::unbounded_channel::<String>();
+    let (tx, mut rx) = mpsc::channel::<String>(PENDING_LINES);
     if let Some(out) = child.stdout.take() {
         tokio::spawn(read_lines(out, tx.clone()));
     }
@@ -109,21 +113,46 @@ fn kill_group(pgid: i32, signal: i32) {
 }
 
 /// Sends each line (bytes up to `\n`, invalid UTF-8 replaced) until end of file.
-async fn read_lines(stream: impl AsyncRead + Unpin, tx: mpsc::UnboundedSender<String>) {
+async fn read_lines(stream: impl AsyncRead + Unpin, tx: mpsc::Sender<String>) {
     let mut reader = BufReader::new(stream);
-    let mut buf = Vec::new();
-    loop {
-        buf.clear();
-        match reader.read_until(b'\n', &mut buf).await {
-            Ok(0) | Err(_) => return,
-            Ok(_) => {
-                let text = String::from_utf8_lossy(&buf);
-                if tx.send(text.trim_end_matches(['\n', '\r']).to_string()).is_err() {
-                    return;
-                }
-            }
+    while let Some(line) = next_line(&mut reader).await {
+        if tx.send(line).await.is_err() {
+            return;
         }
     }
+}
+
+/// The next line, at most [`MAX_LINE`] bytes of it kept (a cut line ends saying how much went);
+/// `None` at end of file. A line with no end never holds more than that in memory.
+async fn next_line(reader: &mut (impl AsyncBufRead + Unpin)) -> Option<String> {
+    let mut line = Vec::new();
+    let mut cut = 0usize;
+    let mut read_any = false;
+    loop {
+        let chunk = match reader.fill_buf().await {
+            Ok(c) if !c.is_empty() => c,
+            _ => break,
+        };
+        read_any = true;
+        let newline = chunk.iter().position(|b| *b == b'\n');
+        let part = &chunk[..newline.unwrap_or(chunk.len())];
+        let keep = part.len().min(MAX_LINE.saturating_sub(line.len()));
+        line.extend_from_slice(&part[..keep]);
+        cut += part.len() - keep;
+        let used = newline.map_or(part.len(), |i| i + 1);
+        reader.consume(used);
+        if newline.is_some() {
+            break;
+        }
+    }
+    if !read_any {
+        return None;
+    }
+    let mut text = String::from_utf8_lossy(&line).trim_end_matches('\r').to_string();
+    if cut > 0 {
+        text.push_str(&format!(" … ({cut} more bytes cut)"));
+    }
+    Some(text)
 }
 
 #[cfg(test)]
@@ -255,6 +284,30 @@ mod tests {
         let report = run(&ctx, "cat; echo read-done", Duration::from_secs(5)).await;
         assert_eq!(report.outcome, StepOutcome::Succeeded);
         assert_eq!(report.output.lines, ["read-done"]);
+    }
+
+    #[tokio::test]
+    async fn a_line_is_read_at_most_64_kib_at_a_time() {
+        let mut input = vec![b'x'; 300_000];
+        input.extend_from_slice(b"\r\nafter\nlast");
+        let mut reader = BufReader::with_capacity(8192, input.as_slice());
+        let first = next_line(&mut reader).await.expect("a first line");
+        assert!(first.starts_with(&"x".repeat(MAX_LINE)) && !first.starts_with(&"x".repeat(MAX_LINE + 1)));
+        assert!(first.ends_with(&format!(" … ({} more bytes cut)", 300_000 - MAX_LINE + 1)), "{}", &first[MAX_LINE..]);
+        assert_eq!(next_line(&mut reader).await.as_deref(), Some("after"));
+        assert_eq!(next_line(&mut reader).await.as_deref(), Some("last"));
+        assert_eq!(next_line(&mut reader).await, None);
+    }
+
+    #[tokio::test]
+    async fn a_huge_line_from_a_step_is_shown_cut_and_the_next_lines_follow() {
+        let (ctx, _rx) = ctx(&[]);
+        let report = run(&ctx, "head -c 300000 /dev/zero | tr '\\0' x; echo; echo after", Duration::from_secs(10)).await;
+        assert_eq!(report.outcome, StepOutcome::Succeeded, "{}", report.summary);
+        let lines: Vec<&String> = report.output.lines.iter().collect();
+        assert_eq!(lines.len(), 2);
+        assert!(lines[0].starts_with("xxxx") && lines[0].ends_with('…') && lines[0].len() < MAX_LINE);
+        assert_eq!(lines[1].as_str(), "after");
     }
 
     #[tokio::test]
