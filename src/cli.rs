@@ -122,6 +122,12 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The approval policy the state store records (which environments require approval, and
+    /// who approves): show it, or record this config's (the store's owner or root only).
+    Policy {
+        #[command(subcommand)]
+        action: PolicyAction,
+    },
     /// Runbooks (Markdown pages in the config's runbook folders): list them, show one, run one
     /// step by step.
     Runbook {
@@ -160,6 +166,22 @@ pub enum RunbookAction {
         /// steps), as when run from an alert; repeatable.
         #[arg(long = "label", value_name = "NAME=VALUE")]
         labels: Vec<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyAction {
+    /// The recorded policy, who recorded it and when, and how this config differs from it.
+    Show {
+        /// Machine-readable JSON: `recorded` (seq, by, at, policy), `owner`, `config_differs`.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Record this config's policy as the store's (owner of the store file or root): shows what
+    /// changes and asks first (unless --yes); audited.
+    Set {
+        #[arg(long, short = 'y')]
+        yes: bool,
     },
 }
 

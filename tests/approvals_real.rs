@@ -85,6 +85,17 @@ fn opsdeck_with_env(
     env: &[(&str, &str)],
     args: &[&str],
 ) -> (ExitStatus, String, String) {
+    opsdeck_with_config(users, &demo.config(), user, env, args)
+}
+
+/// [`opsdeck_with_env`] with a config of the caller's choosing.
+fn opsdeck_with_config(
+    users: &OsUsers,
+    config: &Path,
+    user: Option<&str>,
+    env: &[(&str, &str)],
+    args: &[&str],
+) -> (ExitStatus, String, String) {
     let mut command = match user {
         Some(user) => {
             let mut c = Command::new("runuser");
@@ -101,7 +112,7 @@ fn opsdeck_with_env(
             c
         }
     };
-    let out = command.arg("--config").arg(demo.config()).args(args).output().expect("run opsdeck");
+    let out = command.arg("--config").arg(config).args(args).output().expect("run opsdeck");
     (out.status, String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
@@ -291,4 +302,59 @@ fn two_users_request_approve_reject_and_the_audit_trail_names_both() {
     assert!(has("expiry", ALICE, "expired", expiring), "{all:#?}");
     let report = store.verify_audit().expect("verify");
     assert!(report.is_ok(), "{report}");
+
+    weaker_private_config_is_refused(&users, &demo, &config);
+}
+
+/// Alice's own copy of the config, with `approval = "none"` for prod and the shared store: every
+/// command refuses it, naming what differs; she may not record it as the policy; root, who owns
+/// the store, may, and that change is in the audit trail.
+fn weaker_private_config_is_refused(users: &OsUsers, demo: &Demo, config: &opsdeck_core::config::Config) {
+    let text = std::fs::read_to_string(demo.config()).expect("config");
+    let store = config.state_path.display().to_string();
+    let weak = text
+        .replace("approval = \"required\"", "approval = \"none\"")
+        .replace("state_path = \"state.db\"", &format!("state_path = {store:?}"));
+    assert_ne!(weak, text);
+    let path = users.home(ALICE).join("opsdeck.toml");
+    std::fs::write(&path, weak).expect("write weak config");
+    run_ok("chown", &[ALICE, path.to_str().expect("utf-8")]);
+    let before = prod_tag(demo);
+    let as_alice = |args: &[&str]| opsdeck_with_config(users, &path, Some(ALICE), &[], args);
+    let (st, out, err) = as_alice(&["rollback", "api", "--env", "prod", "--yes"]);
+    assert_eq!(st.code(), Some(2), "{out}\n{err}");
+    assert!(err.contains("this config weakens the approval policy the state store records"), "{err}");
+    assert!(err.contains("prod: the store requires approval, this config says approval = \"none\""), "{err}");
+    assert!(err.contains("Only root or root"), "the store's owner is named: {err}");
+    assert_eq!(prod_tag(demo), before, "nothing ran");
+    let (st, _, err) = as_alice(&["status"]);
+    assert_eq!(st.code(), Some(2), "every command: {err}");
+
+    // Alice may not make it the policy; the recorded one says who recorded it.
+    let (st, _, err) = as_alice(&["policy", "set", "--yes"]);
+    assert_eq!(st.code(), Some(3), "{err}");
+    assert!(err.contains("only root or root, who owns"), "{err}");
+    let (st, out, err) = opsdeck_as(users, demo, ALICE, &["policy", "show", "--json"]);
+    assert!(st.success(), "{err}");
+    let shown: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    let prod = shown["recorded"]["policy"]["environments"]
+        .as_array()
+        .expect("envs")
+        .iter()
+        .find(|e| e["name"] == "prod")
+        .cloned();
+    assert_eq!(prod.as_ref().map(|p| p["approval"].clone()), Some(serde_json::json!("required")), "{shown}");
+
+    // Root records the weaker one on purpose: audited, and then alice's copy loads.
+    let (st, out, err) = opsdeck_with_config(users, &path, None, &[], &["policy", "set", "--yes"]);
+    assert!(st.success(), "{out}\n{err}");
+    assert!(out.contains("policy recorded by root"), "{out}");
+    let (st, _, err) = as_alice(&["status"]);
+    assert!(st.success(), "{err}");
+    let store = opsdeck_core::store::Store::open(&config.state_path).expect("store");
+    let trail = store.audit(None).expect("audit");
+    let changed = trail.iter().rev().find(|r| r.entry.kind == "policy").expect("policy record");
+    assert_eq!((changed.entry.user.as_str(), changed.entry.outcome.as_str()), ("root", "changed"));
+    let changes = changed.entry.detail["changes"].to_string();
+    assert!(changes.contains("prod: approval required by") && changes.contains("-> no approval"), "{changes}");
 }

@@ -2,7 +2,7 @@
 //! config), the console, or a headless command, each loading the config the same way. Returns the
 //! process exit code.
 
-use crate::cli::{Cli, Command, DemoAction, DemoArgs, RunbookAction};
+use crate::cli::{Cli, Command, DemoAction, DemoArgs, PolicyAction, RunbookAction};
 use opsdeck_core::actions::{ActionKind, Target};
 use opsdeck_core::config::{self, Config};
 use std::process::ExitCode;
@@ -18,6 +18,16 @@ pub async fn run(cli: Cli) -> ExitCode {
         Some(Command::Demo { action, opts }) => return demo(action, opts, user).await,
         other => other,
     };
+    // Recording a new policy loads the config without holding it to the old one.
+    if let Some(Command::Policy { action: PolicyAction::Set { yes } }) = command {
+        return match config::find_config_path(cli.config.as_deref()).and_then(|p| config::load_file(&p)) {
+            Ok(config) => super::policy::set(&config, &user, yes),
+            Err(e) => {
+                err!("{e}");
+                ExitCode::from(EXIT_CONFIG)
+            }
+        };
+    }
     let config = match load_config(cli.config.as_deref()) {
         Ok(c) => c,
         Err(code) => return code,
@@ -42,6 +52,8 @@ pub async fn run(cli: Cli) -> ExitCode {
         Some(Command::Reject { id, reason }) => {
             super::approvals::reject(&config, &user, id, reason.as_deref().unwrap_or_default())
         }
+        Some(Command::Policy { action: PolicyAction::Show { json } }) => super::policy::show(&config, json),
+        Some(Command::Policy { action: PolicyAction::Set { .. } }) => ExitCode::FAILURE, // taken care of above
         Some(Command::Runbook { action }) => match action {
             RunbookAction::List => super::runbook::list(&config),
             RunbookAction::Show { name } => super::runbook::show(&config, &name),

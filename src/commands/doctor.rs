@@ -8,12 +8,12 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 pub async fn run(config: Arc<Config>, user: String, json: bool) -> ExitCode {
-    let path = config.state_path.clone();
-    let folders = config.runbooks.clone();
+    let (path, folders, c) = (config.state_path.clone(), config.runbooks.clone(), config.clone());
     let local = tokio::task::spawn_blocking(move || {
         let verified = Store::open(&path).and_then(|mut s| s.verify_audit()).map_err(|e| e.to_string());
         let log = doctor::log_file(&path);
-        (doctor::store(&path, verified), log, opsdeck_core::runbook::load_all(&folders))
+        let store = vec![doctor::store(&path, verified), doctor::policy(&c), log];
+        (store, opsdeck_core::runbook::load_all(&folders))
     });
     let (local, world) = tokio::join!(local, opsdeck_core::watch::gather(config.clone(), user.clone()));
     let mut checks = vec![Check {
@@ -22,9 +22,8 @@ pub async fn run(config: Arc<Config>, user: String, json: bool) -> ExitCode {
         detail: format!("acting as {user} (the audit trail's name for you)"),
     }];
     match local {
-        Ok((store, log, catalog)) => {
-            checks.push(store);
-            checks.push(log);
+        Ok((store, catalog)) => {
+            checks.extend(store);
             checks.extend(doctor::from_world(&world));
             checks.extend(doctor::runbooks(&catalog));
         }

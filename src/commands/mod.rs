@@ -22,5 +22,24 @@ pub mod audit;
 mod audit_json;
 pub mod dispatch;
 pub mod doctor;
+pub mod policy;
 pub mod prune;
 pub mod runbook;
+
+/// Asks `question` on the terminal and reads y/N; false (and says so) when stdin is not a
+/// terminal, where `--yes` is the way to say yes.
+pub(crate) fn ask_yes(question: &str) -> bool {
+    use std::io::{BufRead, IsTerminal, Write};
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        err!("opsdeck: not a terminal: pass --yes to go on");
+        return false;
+    }
+    eprint!("{} [y/N] ", opsdeck_core::text::printable(question));
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    if stdin.lock().read_line(&mut line).is_err() {
+        return false;
+    }
+    matches!(line.trim(), "y" | "Y" | "yes")
+}

@@ -59,6 +59,23 @@ const STOP_GRACE: Duration = Duration::from_secs(5);
 
 /// Starts the demo stack in `opts.dir` (taking down a demo already up there first) and returns
 /// what it started. On failure, whatever was started is stopped and removed again.
+/// The demo's approval policy is its own config's: its user owns the store, so each `up` records
+/// the config it just wrote (an audited change when `--approvers` differs from the last `up`).
+fn record_policy(config_path: &Path) -> Result<()> {
+    let config = opsdeck_core::config::load_file(config_path)?;
+    let user = opsdeck_core::identity::current_user();
+    let (before, _) = opsdeck_core::approvals::recorded::changes(&config).map_err(|e| eyre!(e))?;
+    let guards = config.environments.iter().any(|e| e.approval == opsdeck_core::config::ApprovalPolicy::Required);
+    if before.is_none() && !guards {
+        return Ok(());
+    }
+    let (recorded, changes) = opsdeck_core::approvals::recorded::set(&config, &user).map_err(|e| eyre!(e))?;
+    if let (Some(r), false) = (recorded, changes.is_empty()) {
+        say!("approval policy recorded in the store (audit #{})", r.seq);
+    }
+    Ok(())
+}
+
 pub async fn up(opts: &DemoOptions) -> Result<DemoInfo> {
     std::fs::create_dir_all(&opts.dir).wrap_err_with(|| format!("cannot create {}", opts.dir.display()))?;
     let dir = opts.dir.canonicalize().wrap_err_with(|| format!("cannot resolve {}", opts.dir.display()))?;
@@ -155,6 +172,7 @@ async fn start_all(
         // Created here, group-writable, before any opsdeck makes it with its own user's mode.
         access::share_store(&dir.join(config_file::STATE_DB), group)?;
     }
+    record_policy(&info.config_path)?;
     say!("wrote {} ({:.1}s)", info.config_path.display(), started.elapsed().as_secs_f64());
     Ok((registry, alertmanager, haproxy))
 }

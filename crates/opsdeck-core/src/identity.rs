@@ -28,7 +28,8 @@ fn resolve(
     name_of_uid(uid).map(|n| crate::text::cleaned(&n)).unwrap_or_else(|| format!("uid-{uid}"))
 }
 
-fn name_of_uid(uid: u32) -> Option<String> {
+/// The account name of `uid`, if it has one.
+pub fn name_of_uid(uid: u32) -> Option<String> {
     // SAFETY: getpwuid returns a pointer into static storage or null; the name is copied at once,
     // before any other passwd call can reuse the storage.
     unsafe {

@@ -7,6 +7,7 @@
 
 pub mod flow;
 pub mod policy;
+pub mod recorded;
 
 pub use flow::{
     approve, decision, file, outlook, prepare, prepare_with, reject, run, run_abortable, Filed, Outlook, Prepared,

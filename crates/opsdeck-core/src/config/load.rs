@@ -24,6 +24,9 @@ pub enum ConfigError {
     Invalid { path: PathBuf, problems: Vec<ConfigProblem> },
     /// The state store it names is open to other users: one line with the command that fixes it.
     LooseStore(String),
+    /// It allows what the approval policy recorded in its state store does not: what differs and
+    /// who may change the policy.
+    WeakerPolicy(String),
 }
 
 impl fmt::Display for ConfigError {
@@ -39,7 +42,7 @@ impl fmt::Display for ConfigError {
                 )
             }
             ConfigError::Unreadable { path, reason } => write!(f, "{}: cannot read: {reason}", path.display()),
-            ConfigError::LooseStore(line) => f.write_str(line),
+            ConfigError::LooseStore(line) | ConfigError::WeakerPolicy(line) => f.write_str(line),
             ConfigError::Invalid { path, problems } => {
                 for (i, p) in problems.iter().enumerate() {
                     if i > 0 {
@@ -71,9 +74,20 @@ pub fn find_config_path(flag: Option<&Path>) -> Result<PathBuf, ConfigError> {
     }
 }
 
-/// Reads and checks the config at `path`. Relative paths inside it become relative to its folder.
-/// A state store that others may read or change is refused here, before anything runs.
+/// Reads and checks the config at `path`, as [`load_file`] does, then holds it to the approval
+/// policy its state store records ([`crate::approvals::recorded`]): a config that weakens it is
+/// refused here, before anything runs, whichever command or console loads it.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    let config = load_file(path)?;
+    let user = crate::identity::current_user();
+    crate::approvals::recorded::enforce(&config, path, &user).map_err(ConfigError::WeakerPolicy)?;
+    Ok(config)
+}
+
+/// Reads and checks the config at `path`, without the recorded policy (what `opsdeck policy set`
+/// loads, to record it). Relative paths inside it become relative to its folder. A state store
+/// that others may read or change is refused here.
+pub fn load_file(path: &Path) -> Result<Config, ConfigError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| ConfigError::Unreadable { path: path.to_path_buf(), reason: e.to_string() })?;
     let mut config = parse(&text).map_err(|problems| ConfigError::Invalid { path: path.to_path_buf(), problems })?;

@@ -8,7 +8,7 @@ mod logs;
 mod validate;
 
 pub use env::{is_secret_name, EnvValue};
-pub use load::{find_config_path, load, parse as parse_str, ConfigError, ConfigProblem};
+pub use load::{find_config_path, load, load_file, parse as parse_str, ConfigError, ConfigProblem};
 pub use logs::LogsConfig;
 
 use serde::{Deserialize, Serialize};

@@ -247,6 +247,37 @@ pub fn log_file(state_path: &std::path::Path) -> Check {
     }
 }
 
+/// The approval policy the store records: who recorded it and when, or that nobody has yet.
+/// (A config weaker than it never gets this far: loading it is refused.)
+pub fn policy(config: &crate::config::Config) -> Check {
+    use crate::approvals::recorded;
+    let name = "approval policy";
+    let read =
+        crate::store::Store::open(&config.state_path).map_err(|e| e.to_string()).and_then(|s| recorded::read(&s));
+    let owner = recorded::owner_of(&config.state_path).map(|(_, n)| n).unwrap_or_else(|_| "its owner".into());
+    match read {
+        Ok(Some(r)) => check(
+            name,
+            Status::Ok,
+            format!(
+                "recorded by {} at {} (audit #{}); this config holds to it; changed only by root or {owner}",
+                r.by,
+                r.at.format("%Y-%m-%d %H:%M UTC"),
+                r.seq
+            ),
+        ),
+        Ok(None) if config.environments.iter().all(|e| e.approval == crate::config::ApprovalPolicy::None) => {
+            check(name, Status::Ok, "no environment requires approval; nothing recorded")
+        }
+        Ok(None) => check(
+            name,
+            Status::Warn,
+            format!("not recorded in the store yet: {owner} records it by running opsdeck (or `opsdeck policy set`)"),
+        ),
+        Err(e) => check(name, Status::Fail, e),
+    }
+}
+
 /// The runbook folders: how many runbooks, and each file that does not load.
 pub fn runbooks(catalog: &Catalog) -> Vec<Check> {
     let mut out = vec![check(

@@ -172,7 +172,7 @@ impl StoredRow {
         }
     }
 
-    fn into_record(self, path: &Path) -> Result<AuditRecord, StoreError> {
+    pub(crate) fn into_record(self, path: &Path) -> Result<AuditRecord, StoreError> {
         let seq = u64::try_from(self.seq).map_err(|_| corrupt(path, format!("audit seq {} is negative", self.seq)))?;
         let detail = serde_json::from_str(&self.detail)
             .map_err(|e| corrupt(path, format!("audit record {seq}: detail is not JSON ({e})")))?;

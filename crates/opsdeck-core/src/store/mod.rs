@@ -14,6 +14,7 @@
 //! command or the console starts.
 
 mod audit;
+mod audit_latest;
 mod chain;
 mod columns;
 mod error;
@@ -35,6 +36,7 @@ mod verify;
 mod test_util;
 
 pub use audit::{AuditEntry, AuditRecord};
+pub use audit_latest::CheckedRecord;
 pub use error::StoreError;
 pub use heartbeat::HeartbeatKeeper;
 pub use holder::{hostname, process_start, Holder};

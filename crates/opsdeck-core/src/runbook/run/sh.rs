@@ -302,7 +302,8 @@ mod tests {
     #[tokio::test]
     async fn a_huge_line_from_a_step_is_shown_cut_and_the_next_lines_follow() {
         let (ctx, _rx) = ctx(&[]);
-        let report = run(&ctx, "head -c 300000 /dev/zero | tr '\\0' x; echo; echo after", Duration::from_secs(10)).await;
+        let report =
+            run(&ctx, "head -c 300000 /dev/zero | tr '\\0' x; echo; echo after", Duration::from_secs(10)).await;
         assert_eq!(report.outcome, StepOutcome::Succeeded, "{}", report.summary);
         let lines: Vec<&String> = report.output.lines.iter().collect();
         assert_eq!(lines.len(), 2);
