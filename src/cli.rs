@@ -242,6 +242,10 @@ pub struct AuditArgs {
     /// A JSON array of the records, with their hashes (the fields are documented in the README).
     #[arg(long)]
     pub json: bool,
+    /// Also the journal's records (kind `journal`: each action begun, each step, each end), which
+    /// the listing leaves out; `verify` and `export` always cover them.
+    #[arg(long)]
+    pub journal: bool,
 }
 
 #[derive(Debug, Subcommand, Clone)]

@@ -3,6 +3,8 @@
 //! followed by a restart that finishes or undoes it. And a release whose `/health` body carries
 //! escape sequences: what the CLI prints about it has none.
 
+#[path = "audit_real/recipe.rs"]
+mod recipe;
 mod support;
 
 use std::io::{BufRead, BufReader};
@@ -169,4 +171,127 @@ fn headless_actions_race_and_survive_kill_9() {
     assert!(printed.contains("note-"), "the /health body is not quoted: {printed}");
     assert!(!printed.contains('\u{1b}') && !printed.contains('\u{7}') && !printed.contains('\u{9b}'), "{printed:?}");
     assert_consistent(&demo, "after the hostile release was undone");
+
+    forged_unfinished_action_is_left_alone(&demo, &loaded.state_path);
+    anchors_catch_a_rewritten_trail(&demo, &loaded.state_path);
+}
+
+/// Every command pushes an anchor of what it wrote to the registry. Someone in the group edits an
+/// early record and recomputes every hash after it, head included: the local walk says intact,
+/// the anchors name the record. Then the registry goes down: actions still run, and doctor says
+/// how far behind the anchors are.
+fn anchors_catch_a_rewritten_trail(demo: &Demo, state_path: &std::path::Path) {
+    let (st, out, err) = demo.opsdeck(&["audit", "verify"]);
+    assert!(st.success(), "{out}{err}");
+    assert!(err.contains("anchors: ") && err.contains("all match"), "{err}");
+    let (_, out, _) = demo.opsdeck(&["doctor", "--json"]);
+    let doctor: serde_json::Value = serde_json::from_str(&out).expect("doctor json");
+    let anchors = doctor["checks"].as_array().expect("checks").iter().find(|c| c["check"] == "audit anchors").cloned();
+    assert_eq!(anchors.as_ref().map(|c| c["status"].clone()), Some(serde_json::json!("ok")), "{anchors:?}");
+
+    let db = rusqlite::Connection::open(state_path).expect("open the store as a group member would");
+    let target: i64 = db
+        .query_row("SELECT seq FROM audit WHERE kind = 'action' ORDER BY seq LIMIT 1", [], |r| r.get(0))
+        .expect("an action record");
+    rechain_from(&db, target);
+    drop(db);
+    let (st, out, err) = demo.opsdeck(&["audit", "verify"]);
+    assert_eq!(st.code(), Some(1), "{out}{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].ends_with("records, chain intact"), "the rewrite is consistent locally: {out}");
+    assert!(
+        lines[1].starts_with(&format!("record {target} no longer matches the registry's anchor opsdeck-audit:seq-")),
+        "{out}"
+    );
+
+    // The idle slot still holds the hostile release undone above: a rollback to a release the
+    // registry has gives prod a healthy idle slot to roll back to once the registry is gone.
+    let (st, _, err) = demo.opsdeck(&["rollback", "api", "--env", "prod", "--to", "v1.0.0", "--yes", "--watch", "0s"]);
+    assert!(st.success(), "{err}");
+
+    // The registry goes down: an action still runs; doctor says the anchors are behind.
+    let info: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(demo.dir.path().join("demo.json")).expect("demo.json"))
+            .expect("demo state");
+    let pid = info["registry"]["pid"].as_i64().expect("registry pid");
+    // SAFETY: kill only sends a signal to the demo's own registry process.
+    unsafe { libc::kill(pid as i32, libc::SIGTERM) };
+    let (st, _, err) = demo.opsdeck(&["rollback", "api", "--env", "prod", "--yes", "--watch", "0s"]);
+    assert!(st.success(), "an action with the registry down: {err}");
+    let (_, out, _) = demo.opsdeck(&["doctor", "--json"]);
+    let doctor: serde_json::Value = serde_json::from_str(&out).expect("doctor json");
+    let anchors = doctor["checks"].as_array().expect("checks").iter().find(|c| c["check"] == "audit anchors").cloned();
+    let anchors = anchors.expect("an anchors check");
+    assert_eq!(anchors["status"], "warn", "{anchors}");
+    assert!(anchors["detail"].as_str().is_some_and(|d| d.contains("records behind")), "{anchors}");
+}
+
+/// What anyone in the store's group can do: change record `from` and recompute the hash of it and
+/// of every record after it, and the head, with the README's recipe.
+fn rechain_from(db: &rusqlite::Connection, from: i64) {
+    db.execute_batch("DROP TRIGGER audit_no_update; DROP TRIGGER audit_head_forward;").expect("drop the guards");
+    let mut rows: Vec<serde_json::Value> = {
+        let mut stmt = db
+            .prepare("SELECT seq, at, user, kind, subject, detail, outcome, prev_hash FROM audit WHERE seq >= ?1 ORDER BY seq")
+            .expect("select");
+        let rows = stmt
+            .query_map([from], |r| {
+                Ok(serde_json::json!({
+                    "seq": r.get::<_, i64>(0)?, "at": r.get::<_, String>(1)?, "user": r.get::<_, String>(2)?,
+                    "kind": r.get::<_, String>(3)?, "subject": r.get::<_, String>(4)?,
+                    "detail": serde_json::from_str::<serde_json::Value>(&r.get::<_, String>(5)?).unwrap_or_default(),
+                    "outcome": r.get::<_, String>(6)?, "prev_hash": r.get::<_, String>(7)?,
+                }))
+            })
+            .expect("query");
+        rows.map(|r| r.expect("row")).collect()
+    };
+    rows[0]["user"] = serde_json::json!("somebody-else");
+    let mut prev = rows[0]["prev_hash"].as_str().expect("prev").to_string();
+    for row in &mut rows {
+        row["prev_hash"] = serde_json::json!(prev);
+        let hash = recipe::recipe_hash(row);
+        db.execute(
+            "UPDATE audit SET user = ?1, prev_hash = ?2, hash = ?3 WHERE seq = ?4",
+            rusqlite::params![row["user"].as_str(), prev, hash, row["seq"].as_i64()],
+        )
+        .expect("rewrite a record");
+        prev = hash;
+    }
+    db.execute("UPDATE audit_head SET hash = ?1 WHERE id = 1", [&prev]).expect("move the head");
+}
+
+/// Anyone in the store's group can write a row: a copy of the last action, unfinished, whose plan
+/// names the slot now live. Recovering it would undo a live slot. The next `status` reports it as
+/// not in the audit chain and leaves it; the live container keeps running what it ran.
+fn forged_unfinished_action_is_left_alone(demo: &Demo, state_path: &std::path::Path) {
+    let (v, _) = status(demo);
+    let live = prod_api(&v)["live_slot"].as_str().expect("live").to_string();
+    let inspect = || {
+        let out = Command::new("/usr/bin/docker")
+            .args(["inspect", "-f", "{{.Id}} {{.Config.Image}} {{.State.StartedAt}}", &format!("api-prod-{live}")])
+            .output()
+            .expect("docker inspect");
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    let before = inspect();
+    let db = rusqlite::Connection::open(state_path).expect("open the store as a group member would");
+    db.execute(
+        "INSERT INTO actions (kind, service, env, from_tag, from_digest, to_tag, to_digest, hosts, user, started_at, plan)
+         SELECT kind, service, env, from_tag, from_digest, to_tag, to_digest, hosts, 'mallory', started_at, plan
+         FROM actions WHERE service = 'api' AND env = 'prod' ORDER BY id DESC LIMIT 1",
+        [],
+    )
+    .expect("forge a row");
+    let forged = db.last_insert_rowid();
+    drop(db);
+    let (v, err) = status(demo);
+    assert!(err.contains(&format!("action #{forged} (api/prod, by mallory): not recovered, left alone")), "{err}");
+    assert!(err.contains("no matching record in the audit chain"), "{err}");
+    assert_eq!(inspect(), before, "the live container was touched");
+    assert_eq!(prod_api(&v)["live_slot"], live.as_str());
+    assert_consistent(demo, "after a forged unfinished action");
+    // Reported again by the next command: it stays until someone looks at it.
+    let (_, err) = status(demo);
+    assert!(err.contains("not recovered, left alone"), "{err}");
 }

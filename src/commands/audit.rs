@@ -19,10 +19,10 @@ use std::path::Path;
 use std::process::ExitCode;
 
 /// `opsdeck audit [--since WHEN] [--json]`, `opsdeck audit verify`, `opsdeck audit export`.
-pub fn run(config: &Config, args: AuditArgs) -> ExitCode {
+pub async fn run(config: &Config, args: AuditArgs) -> ExitCode {
     match args.action {
-        None => list(config, args.since, args.json),
-        Some(AuditAction::Verify) => verify(config),
+        None => list(config, args.since, args.json, args.journal),
+        Some(AuditAction::Verify) => super::audit_verify::verify(config).await,
         Some(AuditAction::Export { jsonl: _, output }) => export(config, output.as_deref()),
     }
 }
@@ -56,8 +56,10 @@ pub struct ExportedRecord {
     pub hash: String,
 }
 
-/// Prints the trail, oldest first: one line per record, or a JSON array.
-pub fn list(config: &Config, since: Option<DateTime<Utc>>, json: bool) -> ExitCode {
+/// Prints the trail, oldest first: one line per record, or a JSON array. The journal's own records
+/// (kind `journal`: each action begun, each step, each end) only with `journal`; the action's
+/// record says how it went.
+pub fn list(config: &Config, since: Option<DateTime<Utc>>, json: bool, journal: bool) -> ExitCode {
     // The store compares `at` as text, fixed-width microseconds; so does this.
     let from = since.map(|t| t.trunc_subsecs(6).to_rfc3339_opts(SecondsFormat::Micros, true)).unwrap_or_default();
     let stdout = io::stdout();
@@ -71,7 +73,8 @@ pub fn list(config: &Config, since: Option<DateTime<Utc>>, json: bool) -> ExitCo
             let sink = LineSink::new(|line: &str| {
                 let record: ExportedRecord = serde_json::from_str(line)
                     .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("an exported line: {e}")))?;
-                if record.at.as_str() < from.as_str() {
+                let hidden = !journal && record.kind == opsdeck_core::store::journal_chain::KIND;
+                if record.at.as_str() < from.as_str() || hidden {
                     return Ok(());
                 }
                 if json {
@@ -92,34 +95,6 @@ pub fn list(config: &Config, since: Option<DateTime<Utc>>, json: bool) -> ExitCo
         Ok(())
     })();
     finish(result)
-}
-
-/// Walks the hash chain: exit 0 when intact, 1 naming the first bad record (or when the store
-/// cannot be read: either way, do not trust it).
-pub fn verify(config: &Config) -> ExitCode {
-    let path = &config.state_path;
-    if !path.exists() {
-        err!("opsdeck: no state store at {}: nothing to verify", path.display());
-        return ExitCode::FAILURE;
-    }
-    let report = Store::open(path).and_then(|mut store| store.verify_audit());
-    match report {
-        Ok(report) => match &report.problem {
-            None => {
-                out!("{}, chain intact", records(report.records));
-                ExitCode::SUCCESS
-            }
-            Some(problem) => {
-                out!("{}, chain broken: {}", records(report.records), cleaned(&problem.to_string()));
-                err!("opsdeck: the audit trail in {} has been altered", path.display());
-                ExitCode::FAILURE
-            }
-        },
-        Err(e) => {
-            err!("opsdeck: cannot verify the audit trail: {}", cleaned(&e.to_string()));
-            ExitCode::FAILURE
-        }
-    }
 }
 
 /// Writes the whole trail as JSON lines to stdout, or to `output` (through a temporary file beside
@@ -163,7 +138,7 @@ fn export_to_file(config: &Config, file: &Path) -> Result<u64, Failure> {
     written
 }
 
-fn records(n: u64) -> String {
+pub(super) fn records(n: u64) -> String {
     format!("{n} record{}", if n == 1 { "" } else { "s" })
 }
 

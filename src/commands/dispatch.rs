@@ -10,6 +10,8 @@ use std::sync::Arc;
 
 /// Exit code for a config that cannot be used.
 const EXIT_CONFIG: u8 = 2;
+/// The longest a command waits, once it is done, for its audit records' anchor to be pushed.
+const ANCHOR_BOUND: std::time::Duration = std::time::Duration::from_secs(5);
 
 pub async fn run(cli: Cli) -> ExitCode {
     let user = opsdeck_core::identity::current_user();
@@ -32,6 +34,17 @@ pub async fn run(cli: Cli) -> ExitCode {
         Ok(c) => c,
         Err(code) => return code,
     };
+    let code = run_command(command, config.clone(), user).await;
+    // What the command wrote to the audit trail goes off the bastion now, bounded; a registry that
+    // does not answer delays the anchor (doctor says so), never the command's outcome.
+    if config.state_path.exists() {
+        let bound = ANCHOR_BOUND.min(config.timeouts.registry.saturating_mul(4));
+        let _ = tokio::time::timeout(bound, opsdeck_core::audit::anchors::catch_up(&config)).await;
+    }
+    code
+}
+
+async fn run_command(command: Option<Command>, config: Arc<Config>, user: String) -> ExitCode {
     match command {
         Some(Command::Promote { service, env, image, run, force }) => {
             let target = Target { kind: ActionKind::Promote, service, env, image, force };
@@ -46,7 +59,7 @@ pub async fn run(cli: Cli) -> ExitCode {
             super::action::run(config, user, target, yes, None, None, false).await
         }
         Some(Command::Unlock { service, env, force }) => super::action::unlock(&config, &user, &service, &env, force),
-        Some(Command::Audit(args)) => super::audit::run(&config, args),
+        Some(Command::Audit(args)) => super::audit::run(&config, args).await,
         Some(Command::Approvals { json }) => super::approvals::list(&config, &user, json),
         Some(Command::Approve { id, yes, watch }) => super::approvals::approve(config, user, id, yes, watch).await,
         Some(Command::Reject { id, reason }) => {

@@ -15,7 +15,16 @@ pub async fn run(config: Arc<Config>, user: String, json: bool) -> ExitCode {
         let store = vec![doctor::store(&path, verified), doctor::policy(&c), log];
         (store, opsdeck_core::runbook::load_all(&folders))
     });
-    let (local, world) = tokio::join!(local, opsdeck_core::watch::gather(config.clone(), user.clone()));
+    // The anchors are pushed first (bounded), so the check says where they stand now.
+    let anchoring = async {
+        let bound = std::time::Duration::from_secs(10);
+        let pushed = tokio::time::timeout(bound, opsdeck_core::audit::anchors::catch_up(&config))
+            .await
+            .unwrap_or_else(|_| Err(format!("registry: no answer within {}", humantime::format_duration(bound))));
+        doctor::anchors(opsdeck_core::audit::anchors::state(&config), pushed)
+    };
+    let (local, world, anchors) =
+        tokio::join!(local, opsdeck_core::watch::gather(config.clone(), user.clone()), anchoring);
     let mut checks = vec![Check {
         check: "identity".into(),
         status: Status::Ok,
@@ -24,6 +33,7 @@ pub async fn run(config: Arc<Config>, user: String, json: bool) -> ExitCode {
     match local {
         Ok((store, catalog)) => {
             checks.extend(store);
+            checks.push(anchors);
             checks.extend(doctor::from_world(&world));
             checks.extend(doctor::runbooks(&catalog));
         }

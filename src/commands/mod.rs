@@ -20,6 +20,7 @@ pub mod action;
 pub mod approvals;
 pub mod audit;
 mod audit_json;
+mod audit_verify;
 pub mod dispatch;
 pub mod doctor;
 pub mod policy;

@@ -10,7 +10,7 @@
 mod probes;
 mod traffic;
 
-pub use probes::{Alerts, HealthProbe};
+pub use probes::{Alerts, HealthProbe, Images};
 pub use traffic::{ServerCounters, TrafficSwitch};
 
 use crate::docker::logs::{LogLine, Start};

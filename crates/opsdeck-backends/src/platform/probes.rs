@@ -1,4 +1,5 @@
-//! The two small seams: a slot's `/health`, and the alert manager's silences and alerts.
+//! The small seams: a slot's `/health`, the alert manager's silences and alerts, and what the
+//! image registry knows.
 
 use crate::alertmanager::NewSilence;
 use crate::types::{Alert, HealthReport, Silence};
@@ -20,4 +21,12 @@ pub trait Alerts: Send + Sync + std::fmt::Debug {
     async fn create_silence(&self, silence: &NewSilence) -> BackendResult<String>;
     /// Expires the silence `id` now.
     async fn expire_silence(&self, id: &str) -> BackendResult<()>;
+}
+
+/// The image registry, as actions ask it (the OCI Distribution API today).
+#[async_trait::async_trait]
+pub trait Images: Send + Sync + std::fmt::Debug {
+    /// The digest `reference` (a tag, or a digest) names in `repo`; an error when the registry
+    /// does not know it or cannot be asked.
+    async fn digest_of(&self, repo: &str, reference: &str) -> BackendResult<String>;
 }

@@ -2,6 +2,7 @@
 //! creation times, a repository's image history grouped by digest, and manifest deletion.
 //! Every request is bounded by the client's timeout and every body by a size cap.
 
+mod artifacts;
 mod manifest;
 mod names;
 mod pages;
@@ -10,6 +11,7 @@ mod tags;
 mod tests;
 mod version;
 
+pub use artifacts::Artifact;
 pub use tags::group_by_digest;
 
 use crate::error::{BackendError, BackendResult};
@@ -203,5 +205,12 @@ impl RegistryClient {
             }
             cache.insert(digest.to_string(), created);
         }
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::platform::Images for RegistryClient {
+    async fn digest_of(&self, repo: &str, reference: &str) -> BackendResult<String> {
+        self.manifest_digest(repo, reference).await
     }
 }

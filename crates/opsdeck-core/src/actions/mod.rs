@@ -9,6 +9,7 @@ pub mod gate;
 pub mod plan;
 pub mod prune;
 pub mod recover;
+pub mod recover_check;
 pub mod setup;
 pub mod silences;
 pub mod step;

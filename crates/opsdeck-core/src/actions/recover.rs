@@ -40,12 +40,20 @@ pub async fn recover(exec: &Executor, config: &Config) -> Vec<String> {
 
 async fn recover_one(exec: &Executor, config: &Config, entry: &JournalEntry) -> Result<Option<String>, String> {
     let (service, env) = (&entry.action.service, &entry.action.env);
+    let plan: ActionPlan = match serde_json::from_value(entry.action.plan.clone()) {
+        Ok(p) => p,
+        Err(e) => return Ok(Some(left_alone(entry, &format!("its journaled plan cannot be read: {e}")))),
+    };
     let lock = exec.with_store(|s| s.lock(service, env))?;
-    if let Some(lock) = &lock {
-        if is_stale(lock, Utc::now(), HEARTBEAT_TIMEOUT).is_none() {
-            // Its holder is alive and still running it.
-            return Ok(None);
-        }
+    if lock.as_ref().is_some_and(|l| is_stale(l, Utc::now(), HEARTBEAT_TIMEOUT).is_none()) {
+        // Its holder is alive and still running it.
+        return Ok(None);
+    }
+    // Nothing read back from the group-writable store is acted on before it is checked.
+    if let Err(why) = trusted(exec, config, entry, &plan).await {
+        return Ok(Some(left_alone(entry, &why)));
+    }
+    if lock.is_some() {
         let reason = format!("recovering unfinished action #{}", entry.id.0);
         exec.with_store(|s| {
             s.break_lock(
@@ -57,8 +65,7 @@ async fn recover_one(exec: &Executor, config: &Config, entry: &JournalEntry) -> 
             )
         })?;
     }
-    let mut plan: ActionPlan = serde_json::from_value(entry.action.plan.clone())
-        .map_err(|e| format!("the journaled plan cannot be read: {e}"))?;
+    let mut plan = plan;
     if let Some(svc) = config.service(service) {
         // Environment values are never journaled; they come back from the config.
         for spec in
@@ -75,11 +82,11 @@ async fn recover_one(exec: &Executor, config: &Config, entry: &JournalEntry) -> 
             return Ok(Some(format!("action #{}: {} holds the lock; left alone", entry.id.0, info.holder)))
         }
     };
-    let switched = entry.steps.iter().any(|s| {
-        s.phase == StepPhase::Started && plan.steps.get(s.step_index as usize).is_some_and(|st| st.after_switch())
-    });
-    let result =
-        if switched { resume_after_switch(&exec.ops, &plan).await } else { undo_before_switch(&exec.ops, &plan).await };
+    let result = if switched(entry, &plan) {
+        resume_after_switch(&exec.ops, &plan).await
+    } else {
+        undo_before_switch(&exec.ops, &plan).await
+    };
     let (outcome, mut what) = match result {
         Ok(r) => r,
         Err(e) => (ActionOutcome::Failed, format!("recovery could not settle it: {e}")),
@@ -110,6 +117,34 @@ async fn recover_one(exec: &Executor, config: &Config, entry: &JournalEntry) -> 
     let _ = exec.with_store(|s| s.release(lock_id).map(|_| ()));
     audited?;
     Ok(Some(format!("action #{} ({}): {reason}", entry.id.0, plan.summary())))
+}
+
+/// The journal rows are in the audit chain as written, the plan is one the config allows, and the
+/// registry knows its images; before the switch, the slot to undo takes no traffic.
+async fn trusted(exec: &Executor, config: &Config, entry: &JournalEntry, plan: &ActionPlan) -> Result<(), String> {
+    exec.with_store(|s| Ok(s.journal_in_chain(entry)))??;
+    super::recover_check::matches_config(config, entry, plan)?;
+    super::recover_check::images_known(&exec.ops, config, plan).await?;
+    if !switched(entry, plan) {
+        super::recover_check::target_is_idle(&exec.ops, plan).await?;
+    }
+    Ok(())
+}
+
+/// Whether a step after the switch had started: traffic may have moved.
+fn switched(entry: &JournalEntry, plan: &ActionPlan) -> bool {
+    entry.steps.iter().any(|s| {
+        s.phase == StepPhase::Started && plan.steps.get(s.step_index as usize).is_some_and(|st| st.after_switch())
+    })
+}
+
+/// The line for an unfinished action recovery does not touch: it stays in the journal, unfinished,
+/// and is reported again at every start until someone looks at it.
+fn left_alone(entry: &JournalEntry, why: &str) -> String {
+    format!(
+        "action #{} ({}/{}, by {}): not recovered, left alone: {why}",
+        entry.id.0, entry.action.service, entry.action.env, entry.action.user
+    )
 }
 
 /// Ends the approved request the recovered action ran for (its approver's opsdeck died with it),

@@ -278,6 +278,31 @@ pub fn policy(config: &crate::config::Config) -> Check {
     }
 }
 
+/// The audit chain's anchors in the registry (after a catch-up, `pushed`): up to date, or how far
+/// behind and why the last push failed.
+pub fn anchors(state: Result<crate::store::AnchorState, String>, pushed: Result<usize, String>) -> Check {
+    let name = "audit anchors";
+    let state = match state {
+        Ok(s) => s,
+        Err(e) => return check(name, Status::Fail, e),
+    };
+    let last = state.pushed_at.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_else(|| "never".into());
+    let behind = state.behind();
+    if behind == 0 {
+        let detail =
+            format!("anchored in the registry up to record {} of {} (last pushed {last})", state.seq, state.head);
+        return check(name, Status::Ok, detail);
+    }
+    let why = match (pushed, &state.error) {
+        (Err(e), _) => e,
+        (Ok(_), Some(e)) => e.clone(),
+        (Ok(_), None) => "not pushed yet".into(),
+    };
+    let detail =
+        format!("{behind} records behind (anchored up to {} of {}, last pushed {last}): {why}", state.seq, state.head);
+    check(name, Status::Warn, detail)
+}
+
 /// The runbook folders: how many runbooks, and each file that does not load.
 pub fn runbooks(catalog: &Catalog) -> Vec<Check> {
     let mut out = vec![check(

@@ -2,13 +2,14 @@
 //! [`Platform`], its `haproxy` address its [`TrafficSwitch`]. Adding a platform is one variant of
 //! [`PlatformKind`] and one arm here.
 
-use super::{Alerts, HealthProbe, Parts, Platform, TrafficSwitch, NO_ALERTMANAGER};
+use super::{Alerts, HealthProbe, Images, Parts, Platform, TrafficSwitch, NO_ALERTMANAGER};
 use crate::config::{Config, EnvironmentConfig, HostConfig, PlatformKind};
 use opsdeck_backends::alertmanager::AlertmanagerClient;
 use opsdeck_backends::docker::platform::{DockerHost, DockerHosts};
 use opsdeck_backends::docker::{DockerEndpoint, DockerTls};
 use opsdeck_backends::haproxy::HaproxyClient;
 use opsdeck_backends::health::HealthProber;
+use opsdeck_backends::registry::RegistryClient;
 use opsdeck_backends::BackendResult;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -75,5 +76,8 @@ pub(super) fn parts(config: &Config) -> Result<Parts, String> {
         None => Err(NO_ALERTMANAGER.to_string()),
         Some(found) => found.map_err(|e| e.to_string()),
     };
-    Ok(Parts { platforms, switches, probe, alerts })
+    let images = RegistryClient::new(&config.registry.url, config.timeouts.registry)
+        .map(|c| Arc::new(c) as Arc<dyn Images>)
+        .map_err(|e| e.to_string());
+    Ok(Parts { platforms, switches, probe, alerts, images })
 }

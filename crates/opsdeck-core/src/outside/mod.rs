@@ -10,7 +10,7 @@ mod build;
 
 pub use build::{alert_manager, health_probe, platform_for, switch_for};
 pub use opsdeck_backends::platform::{
-    Alerts, HealthProbe, OpsResult, Platform, ServerCounters, SlotHealth, SlotSpec, TrafficSwitch,
+    Alerts, HealthProbe, Images, OpsResult, Platform, ServerCounters, SlotHealth, SlotSpec, TrafficSwitch,
 };
 
 use crate::config::Config;
@@ -36,6 +36,8 @@ pub struct Outside {
     probe: Arc<dyn HealthProbe>,
     /// `Err`: why there is none (no Alertmanager in the config, or no client for it).
     alerts: Result<Arc<dyn Alerts>, String>,
+    /// The config's registry; `Err`: why there is no client for it.
+    images: Result<Arc<dyn Images>, String>,
     /// The config's secret values, masked in every line this hands back.
     secrets: Secrets,
 }
@@ -54,6 +56,7 @@ pub struct Parts {
     pub switches: HashMap<String, Arc<dyn TrafficSwitch>>,
     pub probe: Arc<dyn HealthProbe>,
     pub alerts: Result<Arc<dyn Alerts>, String>,
+    pub images: Result<Arc<dyn Images>, String>,
 }
 
 impl Outside {
@@ -74,6 +77,7 @@ impl Outside {
             switches: parts.switches,
             probe: parts.probe,
             alerts: parts.alerts,
+            images: parts.images,
             secrets: Secrets::from_config(&config),
             config,
         }
@@ -210,6 +214,25 @@ impl Outside {
         self.masked(result)
     }
 
+    /// The digest `reference` (tag or digest) names in the registry's `repo`; an error when the
+    /// registry does not know it or cannot be asked.
+    pub async fn image_digest(&self, repo: &str, reference: &str) -> OpsResult<String> {
+        let result = match &self.images {
+            Ok(images) => images.digest_of(repo, reference).await.map_err(|e| e.to_string()),
+            Err(e) => Err(e.clone()),
+        };
+        self.masked(result)
+    }
+
+    /// Every server of the environment's traffic switch, as it says now.
+    pub async fn servers(&self, env: &str) -> OpsResult<Vec<opsdeck_backends::types::ServerStat>> {
+        let result = match self.switch(env) {
+            Ok(s) => s.servers().await.map_err(|e| format!("{env}: {e}")),
+            Err(e) => Err(e),
+        };
+        self.masked(result)
+    }
+
     pub async fn counters(&self, env: &str, backend: &str, server: &str) -> OpsResult<ServerCounters> {
         let result = match self.switch(env) {
             Ok(s) => s.counters(backend, server).await.map_err(|e| format!("{env}: {e}")),
@@ -250,7 +273,7 @@ impl Outside {
     /// Every environment of `config` on `fake`, one object playing every seam (tests).
     pub fn faked<F>(config: Arc<Config>, fake: Arc<F>) -> Outside
     where
-        F: Platform + TrafficSwitch + HealthProbe + Alerts + 'static,
+        F: Platform + TrafficSwitch + HealthProbe + Alerts + Images + 'static,
     {
         let platforms = config.environments.iter().map(|e| (e.name.clone(), fake.clone() as Arc<dyn Platform>));
         let switches = config.environments.iter().map(|e| (e.name.clone(), fake.clone() as Arc<dyn TrafficSwitch>));
@@ -258,7 +281,8 @@ impl Outside {
             platforms: platforms.collect(),
             switches: switches.collect(),
             probe: fake.clone(),
-            alerts: Ok(fake),
+            alerts: Ok(fake.clone()),
+            images: Ok(fake),
         };
         Outside::from_parts(config, parts)
     }

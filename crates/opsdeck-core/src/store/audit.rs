@@ -79,14 +79,15 @@ impl Store {
 }
 
 impl Store {
-    /// The last `limit` records, in chain order (oldest of them first): what the console's Audit
-    /// view shows, read without walking the whole trail.
+    /// The last `limit` records, in chain order (oldest of them first), the journal's own records
+    /// left out: what the console's Audit view shows, read without walking the whole trail.
     pub fn audit_tail(&self, limit: usize) -> Result<Vec<AuditRecord>, StoreError> {
         let path = &self.path;
         let op = "read the end of the audit trail";
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let mut stmt = self.conn.prepare(&format!("{SELECT} ORDER BY seq DESC LIMIT ?1")).map_err(sql(path, op))?;
-        let rows = stmt.query_map([limit], stored_row).map_err(sql(path, op))?;
+        let query = format!("{SELECT} WHERE kind != ?2 ORDER BY seq DESC LIMIT ?1");
+        let mut stmt = self.conn.prepare(&query).map_err(sql(path, op))?;
+        let rows = stmt.query_map(params![limit, super::journal_chain::KIND], stored_row).map_err(sql(path, op))?;
         let mut records = rows
             .map(|r| r.map_err(sql(path, op)).and_then(|row| row.into_record(path)))
             .collect::<Result<Vec<_>, _>>()?;

@@ -7,6 +7,7 @@ use std::path::Path;
 use super::columns::{json, RawImages};
 use super::error::{corrupt, sql, StoreError};
 use super::journal::{ActionFinish, ActionId, ActionOutcome, ActionRecord, JournalEntry, StepPhase, StepRecord};
+use super::journal_chain::{chain_begin, chain_finish, chain_step};
 use super::{time, Store};
 
 const SELECT_ACTIONS: &str = "SELECT id, kind, service, env, from_tag, from_digest, to_tag, to_digest, hosts, user,
@@ -15,9 +16,11 @@ const SELECT_ACTIONS: &str = "SELECT id, kind, service, env, from_tag, from_dige
 impl Store {
     /// Journals `action` before its first step runs. Its text must be safe to show to every user.
     pub fn journal_begin(&mut self, action: &ActionRecord) -> Result<ActionId, StoreError> {
+        let path = &self.path;
         let hosts = serde_json::Value::from(action.hosts.clone()).to_string();
-        let id = self
-            .conn
+        let tx =
+            self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sql(path, "begin journal"))?;
+        let id = tx
             .query_row(
                 "INSERT INTO actions (kind, service, env, from_tag, from_digest, to_tag, to_digest, hosts, user,
                                       started_at, plan)
@@ -37,7 +40,9 @@ impl Store {
                 ],
                 |r| r.get(0),
             )
-            .map_err(sql(&self.path, "journal action"))?;
+            .map_err(sql(path, "journal action"))?;
+        chain_begin(&tx, path, ActionId(id), action)?;
+        tx.commit().map_err(sql(path, "commit journal"))?;
         Ok(ActionId(id))
     }
 
@@ -61,6 +66,7 @@ impl Store {
             params![id.0, step_index, step_name, phase.as_str(), time::to_text(Utc::now()), detail],
         )
         .map_err(sql(path, "journal step"))?;
+        chain_step(&tx, path, id, (step_index, step_name, phase, detail))?;
         tx.commit().map_err(sql(path, "commit step"))
     }
 
@@ -76,6 +82,7 @@ impl Store {
             params![time::to_text(Utc::now()), outcome.as_str(), reason, id.0],
         )
         .map_err(sql(path, "journal finish"))?;
+        chain_finish(&tx, path, id, outcome, reason)?;
         tx.commit().map_err(sql(path, "commit finish"))
     }
 

@@ -13,6 +13,7 @@
 //! may use is refused when the config naming it is loaded ([`permissions::check`]), before any
 //! command or the console starts.
 
+mod anchor_state;
 mod audit;
 mod audit_latest;
 mod chain;
@@ -21,6 +22,7 @@ mod error;
 mod heartbeat;
 mod holder;
 mod journal;
+pub mod journal_chain;
 mod journal_store;
 mod locks;
 mod migrate;
@@ -35,6 +37,7 @@ mod verify;
 #[cfg(test)]
 mod test_util;
 
+pub use anchor_state::AnchorState;
 pub use audit::{AuditEntry, AuditRecord};
 pub use audit_latest::CheckedRecord;
 pub use error::StoreError;

@@ -5,7 +5,7 @@
 pub(crate) const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// Migration `i` (0-based) takes the schema from version `i` to version `i + 1`.
-pub(crate) const MIGRATIONS: &[&str] = &[LOCKS, JOURNAL, AUDIT, REQUESTS, RUNBOOK_RUNS];
+pub(crate) const MIGRATIONS: &[&str] = &[LOCKS, JOURNAL, AUDIT, REQUESTS, RUNBOOK_RUNS, ANCHOR];
 
 /// Version 1: one lock per (service, environment).
 const LOCKS: &str = "
@@ -152,6 +152,23 @@ CREATE TABLE runbook_runs (
     updated_at TEXT NOT NULL,
     PRIMARY KEY (runbook, alert)
 );
+";
+
+/// Version 6: how far the audit chain is anchored in the registry (`audit::anchors`), and why the
+/// last push failed. One row; only what to push next depends on it, never what verify trusts.
+const ANCHOR: &str = "
+CREATE TABLE audit_anchor (
+    id        INTEGER PRIMARY KEY CHECK (id = 1),
+    -- The last record anchored (0: none yet), and its hash and tag.
+    seq       INTEGER NOT NULL CHECK (seq >= 0),
+    hash      TEXT NOT NULL,
+    tag       TEXT NOT NULL,
+    pushed_at TEXT,
+    tried_at  TEXT,
+    -- Why the last try failed; NULL when it did not.
+    error     TEXT
+);
+INSERT INTO audit_anchor (id, seq, hash, tag) VALUES (1, 0, '', '');
 ";
 
 #[cfg(test)]

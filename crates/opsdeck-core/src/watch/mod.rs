@@ -3,6 +3,7 @@
 //! cancelled. `once` gathers the same facts a single time, for `opsdeck status`.
 
 mod alerts;
+mod anchors;
 mod haproxy;
 mod health;
 mod hosts;
@@ -32,8 +33,9 @@ use tokio_util::sync::CancellationToken;
 /// Where watchers send what they learn.
 pub type FactTx = UnboundedSender<crate::world::Fact>;
 
-/// Starts one watcher per host (through its environment's platform), per traffic switch, and one each for the registry and
-/// Alertmanager. They run until `cancel` fires.
+/// Starts one watcher per host (through its environment's platform), per traffic switch, and one
+/// each for the registry and Alertmanager, and the task that keeps the audit chain anchored in the
+/// registry. They run until `cancel` fires.
 pub fn spawn_watchers(config: &Arc<Config>, tx: &FactTx, cancel: &CancellationToken) {
     for env in &config.environments {
         let platform = platform_for(config, env);
@@ -45,6 +47,7 @@ pub fn spawn_watchers(config: &Arc<Config>, tx: &FactTx, cancel: &CancellationTo
         tokio::spawn(haproxy::watch(env.name.clone(), config.clone(), tx.clone(), cancel.clone()));
     }
     tokio::spawn(registry::watch(config.clone(), tx.clone(), cancel.clone()));
+    tokio::spawn(anchors::watch(config.clone(), cancel.clone()));
     if config.alertmanager.is_some() {
         tokio::spawn(alerts::watch(config.clone(), tx.clone(), cancel.clone()));
         tokio::spawn(silences::watch(config.clone(), tx.clone(), cancel.clone()));

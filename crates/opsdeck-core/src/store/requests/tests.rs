@@ -36,8 +36,10 @@ fn decision(verdict: Verdict, by: &str, reason: &str, at: DateTime<Utc>) -> Deci
     Decision { verdict, by: by.into(), reason: reason.into(), at, approvers: vec!["ann".into(), "bob".into()] }
 }
 
+/// The trail's records, the journal's own (kind `journal`) aside.
 fn kinds(store: &Store) -> Vec<(String, String, String)> {
-    store.audit(None).unwrap().into_iter().map(|r| (r.entry.kind, r.entry.user, r.entry.outcome)).collect()
+    let records = store.audit(None).unwrap().into_iter().filter(|r| r.entry.kind != super::super::journal_chain::KIND);
+    records.map(|r| (r.entry.kind, r.entry.user, r.entry.outcome)).collect()
 }
 
 fn triple(kind: &str, user: &str, outcome: &str) -> (String, String, String) {

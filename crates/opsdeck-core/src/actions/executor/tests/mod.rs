@@ -155,6 +155,14 @@ impl TrafficSwitch for Fake {
 }
 
 #[async_trait::async_trait]
+impl crate::outside::Images for Fake {
+    // Every image is known: the registry's answer is not what these tests are about.
+    async fn digest_of(&self, _repo: &str, reference: &str) -> BackendResult<String> {
+        Ok(reference.to_string())
+    }
+}
+
+#[async_trait::async_trait]
 impl HealthProbe for Fake {
     async fn probe(&self, _url: &str) -> HealthReport {
         crate::testing::gen_report(true, 5)
