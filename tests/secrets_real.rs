@@ -9,6 +9,10 @@
 //! The console's Logs view on prod api, whose containers print their environment (the value
 //! with it) when they start, shows it masked; opsdeck's own log file holds it nowhere.
 //!
+//! The same holds for secrets read from where they live: the test adds to api's env a value read
+//! from a file, one from a command's output and one from opsdeck's environment; the containers
+//! get them, and they are found nowhere else either.
+//!
 //! Also here: a state store open to other users is refused with the command that fixes it.
 
 mod support;
@@ -22,9 +26,32 @@ use support::{stack_available, Demo};
 /// The demo's secret value (`opsdeck::demo` writes it into its config).
 const SECRET: &str = "s3cr3t-Val-42";
 const MASK: &str = "••••";
+/// Read from a file, a command and opsdeck's environment (added to the config by the test).
+const FROM_FILE: &str = "file-Val-55";
+const FROM_COMMAND: &str = "cmd-Val-77";
+const FROM_ENV: &str = "env-Val-66";
+const ALL: [&str; 4] = [SECRET, FROM_FILE, FROM_COMMAND, FROM_ENV];
 
 fn assert_hidden(what: &str, text: &str) {
-    assert!(!text.contains(SECRET), "the secret value appears in {what}:\n{text}");
+    for secret in ALL {
+        assert!(!text.contains(secret), "the secret value {secret:?} appears in {what}:\n{text}");
+    }
+}
+
+/// api's env gains three values read from their sources; the command builds its output from two
+/// halves, so the value itself is written nowhere, the config included.
+fn add_sourced_secrets(demo: &Demo) {
+    std::fs::write(demo.dir.path().join("secret.txt"), format!("{FROM_FILE}\n")).expect("secret file");
+    let (head, tail) = FROM_COMMAND.split_at(4);
+    let sourced = format!(
+        "env = {{ SRC_FILE_SECRET = {{ file = \"secret.txt\" }}, \
+         SRC_CMD_SECRET = {{ command = [\"sh\", \"-c\", \"printf %s {head}; printf %s {tail}\"] }}, \
+         SRC_ENV_SECRET = {{ from_env = \"OPSDECK_TEST_SOURCED\" }}, "
+    );
+    let text = std::fs::read_to_string(demo.config()).expect("config");
+    std::fs::write(demo.config(), text.replacen("env = { ", &sourced, 1)).expect("config with sources");
+    // Every opsdeck this test starts (headless and in the pty) inherits it.
+    std::env::set_var("OPSDECK_TEST_SOURCED", FROM_ENV);
 }
 
 /// A POST of a JSON body on loopback, returning the whole answer.
@@ -89,6 +116,7 @@ fn a_secret_value_reaches_the_container_and_nowhere_else() {
         config_text.contains(&format!("API_TOKEN = {{ value = \"{SECRET}\", secret = true }}")),
         "the demo's config carries the secret:\n{config_text}"
     );
+    add_sourced_secrets(&demo);
     let config = opsdeck_core::config::load(&demo.config()).expect("config loads");
     let am = config.alertmanager.as_ref().expect("alertmanager").url.clone();
     let cfg = demo.config().to_str().expect("utf-8 path").to_string();
@@ -123,6 +151,11 @@ fn a_secret_value_reaches_the_container_and_nowhere_else() {
             let live = api["live_slot"].as_str().expect("live slot").to_string();
             let env = container_env(&format!("api-prod-{live}"));
             assert!(env.contains(&format!("API_TOKEN={SECRET}")), "api-prod-{live} lacks the value: {env:?}");
+            for (name, value) in
+                [("SRC_FILE_SECRET", FROM_FILE), ("SRC_CMD_SECRET", FROM_COMMAND), ("SRC_ENV_SECRET", FROM_ENV)]
+            {
+                assert!(env.contains(&format!("{name}={value}")), "api-prod-{live} lacks {name}: {env:?}");
+            }
             assert!(env.contains(&"LOG_LEVEL=info".to_string()), "{env:?}");
         }
     }
@@ -201,14 +234,18 @@ fn a_secret_value_reaches_the_container_and_nowhere_else() {
         assert_hidden(&format!("screen {i}"), screen);
     }
     let raw = console.raw_output();
-    assert!(!contains_bytes(&raw, SECRET.as_bytes()), "the secret value was drawn on the terminal");
+    for secret in ALL {
+        assert!(!contains_bytes(&raw, secret.as_bytes()), "the secret value {secret} was drawn on the terminal");
+    }
     assert!(contains_bytes(&raw, MASK.as_bytes()), "the mask was drawn in its place");
 
     // The state store on disk: the journal (plans included), locks, audit records.
     let files = store_bytes(&config.state_path);
     assert!(!files.is_empty(), "no store at {}", config.state_path.display());
     for (name, bytes) in &files {
-        assert!(!contains_bytes(bytes, SECRET.as_bytes()), "the secret value is in {name}");
+        for secret in ALL {
+            assert!(!contains_bytes(bytes, secret.as_bytes()), "the secret value {secret} is in {name}");
+        }
     }
     assert_hidden("the headless output", &headless);
 

@@ -34,7 +34,9 @@ pub async fn run(cli: Cli) -> ExitCode {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let code = run_command(command, config.clone(), user).await;
+    // Doctor looks at the file itself (who can read the secrets written in it).
+    let config_path = config::find_config_path(cli.config.as_deref()).ok();
+    let code = run_command(command, config.clone(), user, config_path).await;
     // What the command wrote to the audit trail goes off the bastion now, bounded; a registry that
     // does not answer delays the anchor (doctor says so), never the command's outcome.
     if config.state_path.exists() {
@@ -44,7 +46,12 @@ pub async fn run(cli: Cli) -> ExitCode {
     code
 }
 
-async fn run_command(command: Option<Command>, config: Arc<Config>, user: String) -> ExitCode {
+async fn run_command(
+    command: Option<Command>,
+    config: Arc<Config>,
+    user: String,
+    config_path: Option<std::path::PathBuf>,
+) -> ExitCode {
     match command {
         Some(Command::Promote { service, env, image, run, force }) => {
             let target = Target { kind: ActionKind::Promote, service, env, image, force };
@@ -74,7 +81,7 @@ async fn run_command(command: Option<Command>, config: Arc<Config>, user: String
                 super::runbook::run(config, user, &name, yes, from_step, &labels).await
             }
         },
-        Some(Command::Doctor { json }) => super::doctor::run(config, user, json).await,
+        Some(Command::Doctor { json }) => super::doctor::run(config, user, json, config_path).await,
         Some(Command::Prune { services, dry_run, yes, json }) => {
             super::prune::run(config, user, services, super::prune::PruneArgs { dry_run, yes, json }).await
         }

@@ -4,15 +4,17 @@
 use opsdeck_core::config::Config;
 use opsdeck_core::doctor::{self, Check, Status};
 use opsdeck_core::store::Store;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-pub async fn run(config: Arc<Config>, user: String, json: bool) -> ExitCode {
+pub async fn run(config: Arc<Config>, user: String, json: bool, config_path: Option<PathBuf>) -> ExitCode {
     let (path, folders, c) = (config.state_path.clone(), config.runbooks.clone(), config.clone());
     let local = tokio::task::spawn_blocking(move || {
         let verified = Store::open(&path).and_then(|mut s| s.verify_audit()).map_err(|e| e.to_string());
         let log = doctor::log_file(&path);
-        let store = vec![doctor::store(&path, verified), doctor::policy(&c), log];
+        let mut store = vec![doctor::store(&path, verified), doctor::policy(&c), log];
+        store.extend(config_path.map(|p| doctor::inline_secrets(&c, &p)));
         (store, opsdeck_core::runbook::load_all(&folders))
     });
     // The anchors are pushed first (bounded), so the check says where they stand now.

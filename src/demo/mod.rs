@@ -164,6 +164,9 @@ async fn start_all(
 
     std::fs::write(&info.config_path, config_file::config_text(info, &opts.approvers))
         .wrap_err_with(|| format!("cannot write {}", info.config_path.display()))?;
+    // It holds the demo's secret: readable by the demo's group (its approvers), not by everyone.
+    std::fs::set_permissions(&info.config_path, std::os::unix::fs::PermissionsExt::from_mode(0o640))
+        .wrap_err_with(|| format!("cannot close {} to other users", info.config_path.display()))?;
     // The config names no runbook folder, so it reads `runbooks/` beside it: the shipped ones.
     let runbooks = dir.join("runbooks");
     opsdeck_core::runbook::shipped::write_to(&runbooks)

@@ -1,6 +1,9 @@
-//! A service's environment values: `NAME = "value"`, or `NAME = { value = "...", secret = true }`.
-//! A value is also secret when its name says so (`*_TOKEN`, `*_KEY`, `*PASSWORD*`, `*SECRET*`,
-//! any case). Secret values go to the containers and nowhere else: see [`crate::secrets`].
+//! A service's environment values: `NAME = "value"`, `NAME = { value = "...", secret = true }`, or
+//! a secret read from where it lives: `{ from_env = "VAR" }`, `{ file = "/run/secrets/x" }`,
+//! `{ command = ["pass", "show", "api/token"] }` (read when the config is loaded, see
+//! [`super::secret_source`]). A value is also secret when its name says so (`*_TOKEN`, `*_KEY`,
+//! `*PASSWORD*`, `*SECRET*`, any case). Secret values go to the containers and nowhere else: see
+//! [`crate::secrets`].
 
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::ser::{SerializeStruct, Serializer};
@@ -11,18 +14,38 @@ use std::fmt;
 /// One environment value of a service.
 #[derive(Clone, PartialEq, Eq)]
 pub struct EnvValue {
+    /// The value; for one read from a source, empty until the config is loaded.
     pub value: String,
-    /// Marked `secret = true`, or named like a secret (set when the config is read).
+    /// Marked `secret = true`, named like a secret, or read from a source (set when read).
     pub secret: bool,
+    /// Where the value lives, when it is not written in the config.
+    pub source: Option<SecretSource>,
+}
+
+/// Where a secret value is read from, when the config is loaded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SecretSource {
+    /// An environment variable of the opsdeck process.
+    FromEnv(String),
+    /// A file's content (one trailing newline dropped); relative to the config's folder.
+    File(std::path::PathBuf),
+    /// A command's standard output (one trailing newline dropped), bounded in time.
+    Command(Vec<String>),
 }
 
 impl EnvValue {
     pub fn plain(value: impl Into<String>) -> EnvValue {
-        EnvValue { value: value.into(), secret: false }
+        EnvValue { value: value.into(), secret: false, source: None }
     }
 
     pub fn secret(value: impl Into<String>) -> EnvValue {
-        EnvValue { value: value.into(), secret: true }
+        EnvValue { value: value.into(), secret: true, source: None }
+    }
+
+    /// A secret read from `source` when the config is loaded.
+    pub fn from_source(source: SecretSource) -> EnvValue {
+        EnvValue { value: String::new(), secret: true, source: Some(source) }
     }
 }
 
@@ -62,6 +85,10 @@ impl fmt::Debug for EnvValue {
 
 impl Serialize for EnvValue {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        // Where it lives, never the value read from there.
+        if let Some(source) = &self.source {
+            return source.serialize(s);
+        }
         if !self.secret {
             return s.serialize_str(&self.value);
         }
@@ -72,7 +99,7 @@ impl Serialize for EnvValue {
     }
 }
 
-const FIELDS: &[&str] = &["value", "secret"];
+const FIELDS: &[&str] = &["value", "secret", "from_env", "file", "command"];
 
 impl<'de> Deserialize<'de> for EnvValue {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -86,7 +113,7 @@ impl<'de> Visitor<'de> for EnvValueVisitor {
     type Value = EnvValue;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a string, or a table { value = \"...\", secret = true }")
+        f.write_str("a string, or a table: { value = \"...\", secret = true }, { from_env = \"VAR\" }, { file = \"PATH\" } or { command = [\"prog\", \"arg\"] }")
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<EnvValue, E> {
@@ -98,18 +125,42 @@ impl<'de> Visitor<'de> for EnvValueVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<EnvValue, A::Error> {
-        let (mut value, mut secret) = (None, None);
+        let (mut value, mut secret, mut source) = (None, None, None);
         while let Some(key) = map.next_key::<String>()? {
-            match key.as_str() {
+            let from = match key.as_str() {
                 "value" if value.is_some() => return Err(de::Error::duplicate_field("value")),
-                "value" => value = Some(map.next_value::<String>()?),
+                "value" => {
+                    value = Some(map.next_value::<String>()?);
+                    continue;
+                }
                 "secret" if secret.is_some() => return Err(de::Error::duplicate_field("secret")),
-                "secret" => secret = Some(map.next_value::<bool>()?),
+                "secret" => {
+                    secret = Some(map.next_value::<bool>()?);
+                    continue;
+                }
+                "from_env" => SecretSource::FromEnv(map.next_value()?),
+                "file" => SecretSource::File(map.next_value()?),
+                "command" => {
+                    let argv: Vec<String> = map.next_value()?;
+                    if argv.is_empty() || argv[0].is_empty() {
+                        return Err(de::Error::custom("command = [...] names a program and its arguments"));
+                    }
+                    SecretSource::Command(argv)
+                }
                 other => return Err(de::Error::unknown_field(other, FIELDS)),
+            };
+            if source.is_some() {
+                return Err(de::Error::custom("one source per value: from_env, file or command"));
             }
+            source = Some(from);
         }
-        let value = value.ok_or_else(|| de::Error::missing_field("value"))?;
-        Ok(EnvValue { value, secret: secret.unwrap_or(false) })
+        match (value, source) {
+            (Some(_), Some(_)) => Err(de::Error::custom("a value is written here or read from a source, not both")),
+            (None, Some(source)) if secret != Some(false) => Ok(EnvValue::from_source(source)),
+            (None, Some(_)) => Err(de::Error::custom("a value read from a source is secret: drop secret = false")),
+            (Some(value), None) => Ok(EnvValue { value, secret: secret.unwrap_or(false), source: None }),
+            (None, None) => Err(de::Error::missing_field("value")),
+        }
     }
 }
 
@@ -202,12 +253,15 @@ mod tests {
         let text = with_env("env = { A = { value = \"x\", secert = true } }");
         let ps = problems(&text);
         assert_eq!(ps.len(), 1, "{ps:?}");
-        assert!(ps[0].contains("unknown field `secert`, expected `value` or `secret`"), "{ps:?}");
+        assert!(ps[0].contains("unknown field `secert`, expected one of `value`, `secret`, `from_env`"), "{ps:?}");
         let line = text.lines().position(|l| l.starts_with("env =")).expect("line") + 1;
         assert!(ps[0].starts_with(&format!("{line}:")), "{ps:?}");
 
         let ps = problems(&with_env("env = { PORT = 8080 }"));
-        assert!(ps[0].contains("expected a string, or a table { value = \"...\", secret = true }"), "{ps:?}");
+        assert!(
+            ps[0].contains("expected a string, or a table: { value = \"...\", secret = true }, { from_env"),
+            "{ps:?}"
+        );
         let ps = problems(&with_env("env = { A = { secret = true } }"));
         assert!(ps[0].contains("missing field `value`"), "{ps:?}");
         let ps = problems(&with_env("env = { A = { value = \"x\", secret = \"yes\" } }"));

@@ -27,6 +27,8 @@ pub enum ConfigError {
     /// It allows what the approval policy recorded in its state store does not: what differs and
     /// who may change the policy.
     WeakerPolicy(String),
+    /// Secret values it reads from elsewhere could not be read: one line each, never a value.
+    UnreadableSecrets { path: PathBuf, problems: Vec<String> },
 }
 
 impl fmt::Display for ConfigError {
@@ -43,6 +45,10 @@ impl fmt::Display for ConfigError {
             }
             ConfigError::Unreadable { path, reason } => write!(f, "{}: cannot read: {reason}", path.display()),
             ConfigError::LooseStore(line) | ConfigError::WeakerPolicy(line) => f.write_str(line),
+            ConfigError::UnreadableSecrets { path, problems } => {
+                let lines: Vec<String> = problems.iter().map(|p| format!("{}: {p}", path.display())).collect();
+                f.write_str(&lines.join("\n"))
+            }
             ConfigError::Invalid { path, problems } => {
                 for (i, p) in problems.iter().enumerate() {
                     if i > 0 {
@@ -100,6 +106,8 @@ pub fn load_file(path: &Path) -> Result<Config, ConfigError> {
         config.runbooks.push(base.join("runbooks"));
     }
     config.runbooks = config.runbooks.iter().map(|p| if p.is_relative() { base.join(p) } else { p.clone() }).collect();
+    super::secret_source::resolve_all(&mut config, base)
+        .map_err(|problems| ConfigError::UnreadableSecrets { path: path.to_path_buf(), problems })?;
     crate::store::permissions::check(&config.state_path).map_err(|e| ConfigError::LooseStore(e.to_string()))?;
     Ok(config)
 }

@@ -5,9 +5,10 @@
 mod env;
 mod load;
 mod logs;
+pub mod secret_source;
 mod validate;
 
-pub use env::{is_secret_name, EnvValue};
+pub use env::{is_secret_name, EnvValue, SecretSource};
 pub use load::{find_config_path, load, load_file, parse as parse_str, ConfigError, ConfigProblem};
 pub use logs::LogsConfig;
 

@@ -4,8 +4,11 @@
 //! Alertmanager, the runbook folders), each `ok`, `warn` or `FAIL` with what was found and, when
 //! not ok, what to do. The checks are derived from the same one-shot read as `status`.
 
+mod trust;
+
+pub use trust::{anchors, inline_secrets, log_file, policy, store};
+
 use crate::runbook::Catalog;
-use crate::store::VerifyReport;
 use crate::world::{HostId, Reach, World};
 use opsdeck_backends::types::labels;
 use serde::Serialize;
@@ -39,7 +42,7 @@ pub struct Check {
     pub detail: String,
 }
 
-fn check(name: impl Into<String>, status: Status, detail: impl Into<String>) -> Check {
+pub(crate) fn check(name: impl Into<String>, status: Status, detail: impl Into<String>) -> Check {
     Check { check: name.into(), status, detail: detail.into() }
 }
 
@@ -216,93 +219,6 @@ fn alertmanager(world: &World) -> Check {
     }
 }
 
-/// The state store: it opens (permissions, schema) and its audit chain is intact.
-pub fn store(path: &std::path::Path, verified: Result<VerifyReport, String>) -> Check {
-    let name = "state store";
-    match verified {
-        Ok(report) => match &report.problem {
-            None => {
-                check(name, Status::Ok, format!("{}: {} audit records, chain intact", path.display(), report.records))
-            }
-            Some(p) => check(
-                name,
-                Status::Fail,
-                format!("{}: the audit trail has been altered: {p} (opsdeck audit verify)", path.display()),
-            ),
-        },
-        Err(e) => check(name, Status::Fail, format!("{}: {e}", path.display())),
-    }
-}
-
-/// opsdeck's log beside the store: a regular file opsdeck may append to (not a symlink, not a
-/// FIFO, owned by a member of the store's group); created when missing.
-pub fn log_file(state_path: &std::path::Path) -> Check {
-    let folder = state_path.parent().unwrap_or(std::path::Path::new("."));
-    let path = folder.join("opsdeck.log");
-    // SAFETY: getgid has no preconditions.
-    let group = crate::shared_files::group_of(folder).unwrap_or_else(|| unsafe { libc::getgid() });
-    match crate::shared_files::open_append(&path, group) {
-        Ok(_) => check("log file", Status::Ok, format!("{}: appended to", path.display())),
-        Err(reason) => check("log file", Status::Fail, reason),
-    }
-}
-
-/// The approval policy the store records: who recorded it and when, or that nobody has yet.
-/// (A config weaker than it never gets this far: loading it is refused.)
-pub fn policy(config: &crate::config::Config) -> Check {
-    use crate::approvals::recorded;
-    let name = "approval policy";
-    let read =
-        crate::store::Store::open(&config.state_path).map_err(|e| e.to_string()).and_then(|s| recorded::read(&s));
-    let owner = recorded::owner_of(&config.state_path).map(|(_, n)| n).unwrap_or_else(|_| "its owner".into());
-    match read {
-        Ok(Some(r)) => check(
-            name,
-            Status::Ok,
-            format!(
-                "recorded by {} at {} (audit #{}); this config holds to it; changed only by root or {owner}",
-                r.by,
-                r.at.format("%Y-%m-%d %H:%M UTC"),
-                r.seq
-            ),
-        ),
-        Ok(None) if config.environments.iter().all(|e| e.approval == crate::config::ApprovalPolicy::None) => {
-            check(name, Status::Ok, "no environment requires approval; nothing recorded")
-        }
-        Ok(None) => check(
-            name,
-            Status::Warn,
-            format!("not recorded in the store yet: {owner} records it by running opsdeck (or `opsdeck policy set`)"),
-        ),
-        Err(e) => check(name, Status::Fail, e),
-    }
-}
-
-/// The audit chain's anchors in the registry (after a catch-up, `pushed`): up to date, or how far
-/// behind and why the last push failed.
-pub fn anchors(state: Result<crate::store::AnchorState, String>, pushed: Result<usize, String>) -> Check {
-    let name = "audit anchors";
-    let state = match state {
-        Ok(s) => s,
-        Err(e) => return check(name, Status::Fail, e),
-    };
-    let last = state.pushed_at.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_else(|| "never".into());
-    let behind = state.behind();
-    if behind == 0 {
-        let detail =
-            format!("anchored in the registry up to record {} of {} (last pushed {last})", state.seq, state.head);
-        return check(name, Status::Ok, detail);
-    }
-    let why = match (pushed, &state.error) {
-        (Err(e), _) => e,
-        (Ok(_), Some(e)) => e.clone(),
-        (Ok(_), None) => "not pushed yet".into(),
-    };
-    let detail =
-        format!("{behind} records behind (anchored up to {} of {}, last pushed {last}): {why}", state.seq, state.head);
-    check(name, Status::Warn, detail)
-}
-
 /// The runbook folders: how many runbooks, and each file that does not load.
 pub fn runbooks(catalog: &Catalog) -> Vec<Check> {
     let mut out = vec![check(
@@ -317,6 +233,7 @@ pub fn runbooks(catalog: &Catalog) -> Vec<Check> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::VerifyReport;
     use crate::testing::{gen_demo_world, gen_demo_world_all_up};
 
     fn find<'a>(checks: &'a [Check], name: &str) -> &'a Check {

@@ -1,0 +1,121 @@
+//! Reading secret values from where they live, when the config is loaded: an environment variable
+//! of opsdeck's, a file (e.g. `/run/secrets/x`), or a command's output (`pass show api/token`,
+//! bounded in time). What is read goes into the value and is secret; it is never printed: an error
+//! names the variable, the file or the program and why, never what was read (a command's output
+//! and its stderr are not shown either).
+
+use super::{Config, SecretSource};
+use std::io::Read;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// How long a `command` source may take.
+pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(10);
+/// A secret is a line or a key, not a document: more than this is refused.
+const MAX_SECRET: u64 = 64 * 1024;
+
+/// Reads every sourced value of `config`; relative files are relative to `base` (the config's
+/// folder). Returns one line per value that could not be read.
+pub fn resolve_all(config: &mut Config, base: &Path) -> Result<(), Vec<String>> {
+    let mut problems = Vec::new();
+    for service in &mut config.services {
+        for (name, value) in &mut service.env {
+            let Some(source) = &value.source else { continue };
+            match read(source, base) {
+                Ok(v) => value.value = v,
+                Err(e) => problems.push(format!("services.{}.env.{name}: {e}", service.name)),
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
+    }
+}
+
+fn read(source: &SecretSource, base: &Path) -> Result<String, String> {
+    let raw = match source {
+        SecretSource::FromEnv(var) => match std::env::var(var) {
+            Ok(v) if !v.is_empty() => v,
+            Ok(_) => return Err(format!("from_env {var}: the variable is empty")),
+            Err(_) => return Err(format!("from_env {var}: no such variable in opsdeck's environment")),
+        },
+        SecretSource::File(path) => {
+            let path = if path.is_relative() { base.join(path) } else { path.clone() };
+            let file = std::fs::File::open(&path).map_err(|e| format!("file {}: {e}", path.display()))?;
+            let mut text = String::new();
+            file.take(MAX_SECRET + 1).read_to_string(&mut text).map_err(|e| format!("file {}: {e}", path.display()))?;
+            if text.len() as u64 > MAX_SECRET {
+                return Err(format!("file {}: over 64 KiB, not a secret", path.display()));
+            }
+            text
+        }
+        SecretSource::Command(argv) => run(argv)?,
+    };
+    Ok(trim_newline(raw))
+}
+
+/// The command's stdout, within [`COMMAND_TIMEOUT`]; no terminal input, stderr discarded.
+fn run(argv: &[String]) -> Result<String, String> {
+    let program = argv.first().map(String::as_str).unwrap_or_default();
+    let mut child = Command::new(program)
+        .args(&argv[1..])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("command {program}: cannot start: {e}"))?;
+    let mut stdout = child.stdout.take().ok_or_else(|| format!("command {program}: no output pipe"))?;
+    let reader = std::thread::spawn(move || {
+        let mut out = Vec::new();
+        let read = (&mut stdout).take(MAX_SECRET + 1).read_to_end(&mut out);
+        read.map(|_| out)
+    });
+    let started = Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if started.elapsed() >= COMMAND_TIMEOUT => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!(
+                    "command {program}: no answer within {}",
+                    humantime::format_duration(COMMAND_TIMEOUT)
+                ));
+            }
+            // Real time has to pass for the command to finish; polled, not guessed.
+            Ok(None) => std::thread::sleep(Duration::from_millis(10)),
+            Err(e) => return Err(format!("command {program}: {e}")),
+        }
+    };
+    let out = reader.join().map_err(|_| format!("command {program}: reading its output failed"))?;
+    let out = out.map_err(|e| format!("command {program}: {e}"))?;
+    if !status.success() {
+        return Err(format!("command {program}: {status}"));
+    }
+    if out.len() as u64 > MAX_SECRET {
+        return Err(format!("command {program}: over 64 KiB of output, not a secret"));
+    }
+    let text = String::from_utf8(out).map_err(|_| format!("command {program}: its output is not UTF-8"))?;
+    if text.trim().is_empty() {
+        return Err(format!("command {program}: printed nothing"));
+    }
+    Ok(text)
+}
+
+/// One trailing newline (`\n` or `\r\n`) dropped, as `$(...)` would.
+fn trim_newline(mut s: String) -> String {
+    if s.ends_with('\n') {
+        s.pop();
+        if s.ends_with('\r') {
+            s.pop();
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+#[path = "secret_source_tests.rs"]
+mod tests;
