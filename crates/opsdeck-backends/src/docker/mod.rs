@@ -8,6 +8,7 @@ pub mod inventory;
 pub mod lifecycle;
 pub mod logs;
 pub mod platform;
+pub mod ssh;
 
 use crate::error::{with_timeout, BackendError, BackendResult};
 use bollard::Docker;
@@ -52,7 +53,8 @@ pub async fn connect(endpoint: &DockerEndpoint) -> BackendResult<Docker> {
             None => Docker::connect_with_http(url, secs, version),
         }
     } else if url.starts_with("ssh://") {
-        Docker::connect_with_ssh(url, secs, version, None)
+        let target = ssh::SshTarget::parse(url).map_err(|reason| BackendError::Connect { system: SYSTEM, reason })?;
+        ssh::client(target, secs)
     } else {
         return Err(BackendError::Connect { system: SYSTEM, reason: format!("unsupported engine url {url}") });
     }

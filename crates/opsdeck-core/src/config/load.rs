@@ -27,8 +27,9 @@ pub enum ConfigError {
     /// It allows what the approval policy recorded in its state store does not: what differs and
     /// who may change the policy.
     WeakerPolicy(String),
-    /// Secret values it reads from elsewhere could not be read: one line each, never a value.
-    UnreadableSecrets { path: PathBuf, problems: Vec<String> },
+    /// What it names elsewhere (secret values, Docker contexts) could not be read: one line each,
+    /// never a secret value.
+    Unresolved { path: PathBuf, problems: Vec<String> },
 }
 
 impl fmt::Display for ConfigError {
@@ -45,7 +46,7 @@ impl fmt::Display for ConfigError {
             }
             ConfigError::Unreadable { path, reason } => write!(f, "{}: cannot read: {reason}", path.display()),
             ConfigError::LooseStore(line) | ConfigError::WeakerPolicy(line) => f.write_str(line),
-            ConfigError::UnreadableSecrets { path, problems } => {
+            ConfigError::Unresolved { path, problems } => {
                 let lines: Vec<String> = problems.iter().map(|p| format!("{}: {p}", path.display())).collect();
                 f.write_str(&lines.join("\n"))
             }
@@ -106,8 +107,10 @@ pub fn load_file(path: &Path) -> Result<Config, ConfigError> {
         config.runbooks.push(base.join("runbooks"));
     }
     config.runbooks = config.runbooks.iter().map(|p| if p.is_relative() { base.join(p) } else { p.clone() }).collect();
+    super::docker_hosts::resolve_all(&mut config, base)
+        .map_err(|problems| ConfigError::Unresolved { path: path.to_path_buf(), problems })?;
     super::secret_source::resolve_all(&mut config, base)
-        .map_err(|problems| ConfigError::UnreadableSecrets { path: path.to_path_buf(), problems })?;
+        .map_err(|problems| ConfigError::Unresolved { path: path.to_path_buf(), problems })?;
     crate::store::permissions::check(&config.state_path).map_err(|e| ConfigError::LooseStore(e.to_string()))?;
     Ok(config)
 }
@@ -239,7 +242,7 @@ url = "http://127.0.0.1:8002"
         assert!(ps.iter().any(|p| p.contains("approval = \"required\" needs at least one approver")), "{ps:?}");
         assert!(ps.iter().any(|p| p.contains("no environment named `production`")), "{ps:?}");
         assert!(ps.iter().any(|p| p.contains("haproxy must be unix:// or tcp://")), "{ps:?}");
-        assert!(ps.iter().any(|p| p.contains("host url must be unix://, tcp:// or ssh://")), "{ps:?}");
+        assert!(ps.iter().any(|p| p.contains("host url must be unix://, tcp://, ssh:// or env")), "{ps:?}");
         // Each problem points at its own line.
         let ftp_line = text.lines().position(|l| l.contains("ftp://")).expect("line") + 1;
         assert!(ps.iter().any(|p| p.starts_with(&format!("{ftp_line}:"))), "{ps:?}");

@@ -2,6 +2,7 @@
 //! their hosts, HAProxy socket and approval policy, services, state path) and how it polls them.
 //! `load` finds and parses the file; `validate` checks what serde cannot.
 
+pub mod docker_hosts;
 mod env;
 mod load;
 mod logs;
@@ -204,8 +205,14 @@ pub enum ApprovalPolicy {
 pub struct HostConfig {
     pub name: String,
     /// Docker engine: `unix:///var/run/docker.sock`, `tcp://host:2376` (TLS when `tls` is set),
-    /// or `ssh://user@host`.
+    /// `ssh://[user@]host[:port]`, or `env` (`DOCKER_HOST`, `DOCKER_TLS_VERIFY`,
+    /// `DOCKER_CERT_PATH`). Empty when `context` names the engine; both are resolved into a URL
+    /// (and TLS files) when the config is loaded ([`docker_hosts`]).
+    #[serde(default)]
     pub url: String,
+    /// A Docker context (`docker context ls`) instead of a URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<String>,
     /// Address where this host's published ports answer (for `/health`). Defaults to 127.0.0.1
     /// for unix sockets and to the URL's host otherwise.
     pub address: Option<String>,
@@ -311,7 +318,7 @@ mod tests {
     use super::*;
 
     fn host(url: &str) -> HostConfig {
-        HostConfig { name: "h".into(), url: url.into(), address: None, tls: None }
+        HostConfig { name: "h".into(), url: url.into(), context: None, address: None, tls: None }
     }
 
     #[test]

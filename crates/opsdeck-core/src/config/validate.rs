@@ -45,8 +45,11 @@ pub(super) fn check(config: &Config, text: &str) -> Vec<ConfigProblem> {
             if !host_names.insert(host.name.as_str()) {
                 report(&quoted(&host.name), format!("host `{}` is defined twice in `{}`", host.name, env.name));
             }
-            if !["unix://", "tcp://", "ssh://"].iter().any(|s| host.url.starts_with(s)) {
-                report(&host.url, "host url must be unix://, tcp:// or ssh://".into());
+            // `env` and a `context` are resolved into a URL once the file is read.
+            let named_elsewhere = host.url == "env" || (host.url.is_empty() && host.context.is_some());
+            if !named_elsewhere && !["unix://", "tcp://", "ssh://"].iter().any(|s| host.url.starts_with(s)) {
+                let at = if host.url.is_empty() { quoted(&host.name) } else { host.url.clone() };
+                report(&at, "host url must be unix://, tcp://, ssh:// or env (or give context = \"name\")".into());
             }
         }
     }
