@@ -49,6 +49,15 @@ pub enum Command {
         #[command(flatten)]
         run: RunArgs,
     },
+    /// Redeploy the live image of SERVICE in ENV with the config's secret values as they are now
+    /// (read again from their sources): blue-green, zero downtime, audited without the values.
+    Rotate {
+        service: String,
+        #[arg(long, value_name = "ENV")]
+        env: String,
+        #[command(flatten)]
+        run: RunArgs,
+    },
     /// Point HAProxy back at the running slot when it disagrees (after a reload without its
     /// state file, or a change made by hand).
     Reapply {

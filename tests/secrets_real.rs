@@ -31,6 +31,8 @@ const FROM_FILE: &str = "file-Val-55";
 const FROM_COMMAND: &str = "cmd-Val-77";
 const FROM_ENV: &str = "env-Val-66";
 const ALL: [&str; 4] = [SECRET, FROM_FILE, FROM_COMMAND, FROM_ENV];
+/// The file's value after the rotation.
+const ROTATED: &str = "file-Val-56";
 
 fn assert_hidden(what: &str, text: &str) {
     for secret in ALL {
@@ -254,6 +256,61 @@ fn a_secret_value_reaches_the_container_and_nowhere_else() {
     let log = std::fs::read_to_string(&log_path).expect("opsdeck.log");
     assert!(log.contains("succeeded"), "the log has the actions: {log}");
     assert_hidden("opsdeck.log", &log);
+
+    rotation_under_load(&demo, &config);
+}
+
+/// The file's value changes; `opsdeck rotate` redeploys prod api's live image with it, blue-green,
+/// while requests flow through the load balancer: none fails, the live container has the new
+/// value, the image is the same, and the audit record names the rotation without the value.
+fn rotation_under_load(demo: &Demo, config: &opsdeck_core::config::Config) {
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    use std::sync::Arc;
+    std::fs::write(demo.dir.path().join("secret.txt"), format!("{ROTATED}\n")).expect("rotate the file");
+    let (before, _) = status_json(demo);
+    let tag = before["environments"][2]["services"][0]["image"]["tag"].clone();
+    let url = config.service("api").expect("api").environments["prod"].url.clone();
+    let (stop, sent, failed) =
+        (Arc::new(AtomicBool::new(false)), Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+    let load = {
+        let (stop, sent, failed) = (stop.clone(), sent.clone(), failed.clone());
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                let answer = support::http_get(&url);
+                sent.fetch_add(1, Ordering::Relaxed);
+                if !(answer.starts_with("HTTP/1.1 200") || answer.starts_with("HTTP/1.0 200")) {
+                    failed.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        })
+    };
+    let out = Command::new(support::opsdeck_bin())
+        .args(["--config", demo.config().to_str().expect("utf-8")])
+        .args(["rotate", "api", "--env", "prod", "--yes", "--watch", "0s"])
+        .output()
+        .expect("run opsdeck rotate");
+    stop.store(true, Ordering::Relaxed);
+    load.join().expect("load thread");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "rotate: {text}");
+    assert!(!text.contains(ROTATED), "{text}");
+    let (sent, failed) = (sent.load(Ordering::Relaxed), failed.load(Ordering::Relaxed));
+    eprintln!("rotation under load: {sent} requests, {failed} failed");
+    assert!(sent > 10 && failed == 0, "{failed} of {sent} requests failed during the rotation");
+    let (after, status_text) = status_json(demo);
+    let api = &after["environments"][2]["services"][0];
+    assert_eq!(api["image"]["tag"], tag, "the same image: {api}");
+    let live = api["live_slot"].as_str().expect("live slot").to_string();
+    let env = container_env(&format!("api-prod-{live}"));
+    assert!(env.contains(&format!("SRC_FILE_SECRET={ROTATED}")), "{env:?}");
+    assert!(!status_text.contains(ROTATED));
+    let (_, export, _) = demo.opsdeck(&["audit", "export", "--jsonl"]);
+    assert!(!export.contains(ROTATED), "the rotated value is in the audit trail");
+    let rotated = export
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .any(|r| r["kind"] == "action" && r["detail"]["action"] == "rotate" && r["outcome"] == "succeeded");
+    assert!(rotated, "no rotate record: {export}");
 }
 
 #[test]

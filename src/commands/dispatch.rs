@@ -61,6 +61,10 @@ async fn run_command(
             let target = Target { kind: ActionKind::Rollback, service, env, image: tag, force: false };
             super::action::run(config, user, target, run.yes, run.watch, run.reason, run.silence).await
         }
+        Some(Command::Rotate { service, env, run }) => {
+            let target = Target { kind: ActionKind::Rotate, service, env, image: None, force: false };
+            super::action::run(config, user, target, run.yes, run.watch, run.reason, run.silence).await
+        }
         Some(Command::Reapply { service, env, yes }) => {
             let target = Target { kind: ActionKind::Reapply, service, env, image: None, force: false };
             super::action::run(config, user, target, yes, None, None, false).await

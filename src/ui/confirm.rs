@@ -26,11 +26,7 @@ pub fn render(confirm: &Confirm, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let lines = lines(confirm, theme, usize::from(width.saturating_sub(4)));
     let rect = centered(area, width, lines.len() as u16 + 2);
     Clear.render(rect, buf);
-    let title = match confirm.plan.kind {
-        ActionKind::Promote => "Promote",
-        ActionKind::Rollback => "Roll back",
-        ActionKind::Reapply => "Re-apply live slot",
-    };
+    let title = confirm.plan.kind.title();
     let request = if confirm.request.is_some() { ": request approval" } else { "" };
     let block = Block::bordered()
         .border_type(BorderType::Thick)

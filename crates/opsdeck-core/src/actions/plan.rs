@@ -192,7 +192,8 @@ fn plan_switch(world: &World, target: &Target, timing: Timing, image: Option<Ima
         Some(image) => image,
         None => resolve_image(world, target, cell.idle_image.as_ref())?,
     };
-    if target.kind != ActionKind::Reapply && cell.image.as_ref().is_some_and(|live| live.digest == to.digest) {
+    let same_image_allowed = matches!(target.kind, ActionKind::Reapply | ActionKind::Rotate);
+    if !same_image_allowed && cell.image.as_ref().is_some_and(|live| live.digest == to.digest) {
         return Err(format!("{}/{} already runs {} ({})", svc.name, env.name, to.tag, to.short_digest()));
     }
     let port_of = |slot: &str| -> Result<u16, String> {
@@ -236,7 +237,9 @@ fn plan_switch(world: &World, target: &Target, timing: Timing, image: Option<Ima
     };
     let idle_before: Vec<Option<SlotSpec>> =
         hosts.iter().map(|h| container(h, &to_slot).map(|im| spec(&to_slot, h, &im, to_port))).collect();
-    let reuse_idle = idle_before.iter().all(|s| s.as_ref().is_some_and(|s| s.digest == to.digest));
+    // A rotation exists to give the containers fresh values: never the idle slot as it is.
+    let reuse_idle = target.kind != ActionKind::Rotate
+        && idle_before.iter().all(|s| s.as_ref().is_some_and(|s| s.digest == to.digest));
     let old_slots = hosts
         .iter()
         .map(|h| {
@@ -300,6 +303,11 @@ fn resolve_image(world: &World, target: &Target, idle: Option<&ImageRef>) -> Res
     match (&target.image, target.kind) {
         (Some(wanted), _) => from_history(wanted),
         (None, ActionKind::Reapply) => Err("a re-apply deploys no image".into()),
+        (None, ActionKind::Rotate) => world
+            .service_cell(&target.env, &target.service)
+            .and_then(|c| c.image)
+            .filter(|i| !i.digest.is_empty())
+            .ok_or_else(|| format!("{}/{} runs no known image to redeploy", target.service, target.env)),
         (None, ActionKind::Rollback) => idle.filter(|i| !i.digest.is_empty()).cloned().ok_or_else(|| {
             format!("{}/{}: the idle slot holds no previous release; name a tag with --to", target.service, target.env)
         }),

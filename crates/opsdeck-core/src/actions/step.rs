@@ -12,6 +12,9 @@ pub enum ActionKind {
     /// Give HAProxy back the environment's live slot after it lost it (a reload without its state
     /// file, a change made by hand).
     Reapply,
+    /// Redeploy the live image with the config's secret values as they are now (read again from
+    /// their sources): blue-green, as a promote of the image already live.
+    Rotate,
 }
 
 impl ActionKind {
@@ -20,6 +23,17 @@ impl ActionKind {
             ActionKind::Promote => "promote",
             ActionKind::Rollback => "rollback",
             ActionKind::Reapply => "reapply",
+            ActionKind::Rotate => "rotate",
+        }
+    }
+
+    /// How a confirmation names it.
+    pub fn title(self) -> &'static str {
+        match self {
+            ActionKind::Promote => "Promote",
+            ActionKind::Rollback => "Roll back",
+            ActionKind::Reapply => "Re-apply live slot",
+            ActionKind::Rotate => "Rotate secrets",
         }
     }
 }

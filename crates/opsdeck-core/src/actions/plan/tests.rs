@@ -47,6 +47,18 @@ fn a_promote_takes_the_previous_environments_image_and_creates_the_idle_slot() {
 }
 
 #[test]
+fn a_rotation_redeploys_the_live_image_into_a_fresh_idle_slot() {
+    let m = gen_demo_world_all_up();
+    let p = plan(&m, &target(ActionKind::Rotate, "api", "prod", None), Timing::default()).expect("plan");
+    assert_eq!((p.to.tag.as_str(), p.from.as_ref().map(|f| f.tag.as_str())), ("v1.2.0", Some("v1.2.0")));
+    assert!(!p.reuse_idle, "a new container, with the values as they are now");
+    assert_eq!(p.new_slots[0].container_name(), "api-prod-green");
+    let labels: Vec<String> = p.steps.iter().map(|s| s.label(&p)).collect();
+    assert!(labels.contains(&"switch traffic blue -> green".to_string()), "{labels:?}");
+    assert!(p.summary().starts_with("rotate api/prod: v1.2.0"), "{}", p.summary());
+}
+
+#[test]
 fn the_idle_slot_is_looked_up_in_the_right_environment() {
     // dev's green also lives on the same engine in the demo; prod's plan must not pick it up.
     let mut m = gen_demo_world_all_up();
