@@ -68,7 +68,16 @@ fn image_columns<'a>(model: &Model, theme: &Theme, rows: &[ImageRow]) -> Vec<Col
         }
         tag_variants.push(Line::from(first));
         tags.push(tag_variants);
-        digest.push(vec![Line::styled(short_digest(&row.digest).to_string(), theme.dim)]);
+        let short = short_digest(&row.digest).to_string();
+        let mut digest_variants = Vec::new();
+        if !row.platforms.is_empty() {
+            // An index: the architectures it offers after its digest (`3f9c2e1 amd64 arm64`).
+            let archs: Vec<&str> = row.platforms.iter().map(|p| p.split('/').nth(1).unwrap_or(p)).collect();
+            digest_variants.push(Line::styled(format!("{short} {}", archs.join(" ")), theme.dim));
+            digest_variants.push(Line::styled(format!("{short} +{}", row.platforms.len()), theme.dim));
+        }
+        digest_variants.push(Line::styled(short, theme.dim));
+        digest.push(digest_variants);
         match row.created {
             Some(at) => {
                 age.push(vec![Line::from(short_age(at, model.world.now))]);
@@ -146,5 +155,17 @@ mod tests {
         let (x, y) = find(backend.buffer(), "prunable").unwrap_or_else(|| panic!("no prunable image:\n{backend}"));
         assert_eq!(backend.buffer()[(x, y)].fg, theme.warn.fg.unwrap_or_default());
         assert!(find(backend.buffer(), "v1.0.0").is_some_and(|(_, row)| row == y));
+    }
+
+    /// Images pane at 100x12 where v1.3.0 is an image index for two platforms: one row, its
+    /// index digest followed by the architectures it offers.
+    #[test]
+    fn images_an_index_lists_its_platforms() {
+        let mut m = gen_demo_model();
+        let api = m.world.registry.images.get_mut("api").expect("api history");
+        api[0].platforms = vec!["linux/amd64".into(), "linux/arm64".into()];
+        let backend = pane(&m, 100, 12, render, false);
+        assert!(find(backend.buffer(), "amd64 arm64").is_some(), "{backend}");
+        assert_snapshot!(backend);
     }
 }

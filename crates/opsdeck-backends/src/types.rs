@@ -71,6 +71,10 @@ pub struct RegistryImage {
     pub tags: Vec<String>,
     /// The image config's `created` time, when the registry could tell.
     pub created: Option<DateTime<Utc>>,
+    /// For an image index (a multi-platform image), the platforms it offers (`linux/amd64`);
+    /// empty for a single-platform image.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub platforms: Vec<String>,
 }
 
 /// HAProxy's view of one server in a backend (merged from `show stat` and `show servers state`).

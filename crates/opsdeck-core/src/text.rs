@@ -157,7 +157,12 @@ mod backend_types {
 
     impl Sanitize for RegistryImage {
         fn sanitized(self) -> Self {
-            RegistryImage { digest: self.digest.sanitized(), tags: self.tags.sanitized(), ..self }
+            RegistryImage {
+                digest: self.digest.sanitized(),
+                tags: self.tags.sanitized(),
+                platforms: self.platforms.sanitized(),
+                ..self
+            }
         }
     }
 

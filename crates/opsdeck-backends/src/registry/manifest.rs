@@ -50,3 +50,42 @@ pub(super) fn pick_platform_manifest(manifest: &Value) -> BackendResult<Option<S
     check_digest(digest)?;
     Ok(Some(digest.to_string()))
 }
+
+/// The platforms an index or manifest list offers (`linux/amd64`, `linux/arm64/v8`), attestations
+/// left out, sorted; empty for a plain manifest.
+pub(super) fn platforms(manifest: &Value) -> Vec<String> {
+    let Some(entries) = manifest.get("manifests").and_then(Value::as_array) else { return Vec::new() };
+    let mut out: Vec<String> = entries
+        .iter()
+        .filter_map(|e| {
+            let p = e.get("platform")?;
+            let field = |k: &str| p.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+            let (os, arch, variant) = (field("os"), field("architecture"), field("variant"));
+            if os.is_empty() || os == "unknown" || arch.is_empty() {
+                return None;
+            }
+            Some(if variant.is_empty() { format!("{os}/{arch}") } else { format!("{os}/{arch}/{variant}") })
+        })
+        .map(|p| p.chars().filter(|c| !c.is_control()).take(64).collect())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn an_index_lists_its_platforms_without_attestations() {
+        let index = json!({"manifests": [
+            {"digest": "sha256:a", "platform": {"os": "linux", "architecture": "arm64", "variant": "v8"}},
+            {"digest": "sha256:b", "platform": {"os": "linux", "architecture": "amd64"}},
+            {"digest": "sha256:c", "platform": {"os": "unknown", "architecture": "unknown"}},
+        ]});
+        assert_eq!(platforms(&index), ["linux/amd64", "linux/arm64/v8"]);
+        assert!(platforms(&json!({"layers": []})).is_empty());
+    }
+}

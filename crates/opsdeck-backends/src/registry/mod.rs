@@ -58,7 +58,14 @@ pub struct RegistryClient {
     base: String,
     base_origin: reqwest::Url,
     timeout: Duration,
-    created_cache: Mutex<HashMap<String, Option<DateTime<Utc>>>>,
+    created_cache: Mutex<HashMap<String, ImageFacts>>,
+}
+
+/// What [`RegistryClient::image_facts`] learns of an image, once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ImageFacts {
+    created: Option<DateTime<Utc>>,
+    platforms: Vec<String>,
 }
 
 impl RegistryClient {
@@ -105,12 +112,19 @@ impl RegistryClient {
     /// manifest list, the linux/amd64 image (else the first real one) speaks for it. `None`
     /// when the image does not say (artifacts, schema 1, reproducible builds without a date).
     pub async fn image_created(&self, repo: &str, digest: &str) -> BackendResult<Option<DateTime<Utc>>> {
+        self.image_facts(repo, digest).await.map(|f| f.created)
+    }
+
+    /// What the history shows of image `digest` besides its tags: when it was built, and the
+    /// platforms it offers when it is an index. Remembered (content-addressed, never stale).
+    async fn image_facts(&self, repo: &str, digest: &str) -> BackendResult<ImageFacts> {
         check_repo(repo)?;
         check_digest(digest)?;
-        if let Some(known) = self.cached_created(digest) {
+        if let Some(known) = self.cached_facts(digest) {
             return Ok(known);
         }
         let mut manifest = self.manifest_json(repo, digest).await?;
+        let platforms = manifest::platforms(&manifest);
         if let Some(child) = pick_platform_manifest(&manifest)? {
             manifest = self.manifest_json(repo, &child).await?;
         }
@@ -128,8 +142,9 @@ impl RegistryClient {
                     .map(|t| t.with_timezone(&Utc))
             }
         };
-        self.remember_created(digest, created);
-        Ok(created)
+        let facts = ImageFacts { created, platforms };
+        self.remember_facts(digest, facts.clone());
+        Ok(facts)
     }
 
     /// The repository's images: every tag resolved to its digest (8 at a time), grouped by
@@ -154,16 +169,22 @@ impl RegistryClient {
             }
         }
         let digests: BTreeSet<String> = pairs.iter().map(|(_, d)| d.clone()).collect();
-        let created: HashMap<String, DateTime<Utc>> = futures::stream::iter(digests)
+        let facts: HashMap<String, ImageFacts> = futures::stream::iter(digests)
             .map(|digest| async move {
-                let created = self.image_created(repo, &digest).await;
-                (digest, created)
+                let facts = self.image_facts(repo, &digest).await;
+                (digest, facts)
             })
             .buffer_unordered(CONCURRENCY)
-            .filter_map(|(digest, created)| async move { created.ok().flatten().map(|t| (digest, t)) })
+            .filter_map(|(digest, facts)| async move { facts.ok().map(|f| (digest, f)) })
             .collect()
             .await;
-        Ok(group_by_digest(pairs, &created))
+        let created: HashMap<String, DateTime<Utc>> =
+            facts.iter().filter_map(|(d, f)| f.created.map(|t| (d.clone(), t))).collect();
+        let mut images = group_by_digest(pairs, &created);
+        for image in &mut images {
+            image.platforms = facts.get(&image.digest).map(|f| f.platforms.clone()).unwrap_or_default();
+        }
+        Ok(images)
     }
 
     /// Deletes the manifest `digest` from `repo` (every tag on it goes with it). The registry
@@ -194,16 +215,16 @@ impl RegistryClient {
         parse_json(SYSTEM, &answer.body)
     }
 
-    fn cached_created(&self, digest: &str) -> Option<Option<DateTime<Utc>>> {
-        self.created_cache.lock().ok().and_then(|cache| cache.get(digest).copied())
+    fn cached_facts(&self, digest: &str) -> Option<ImageFacts> {
+        self.created_cache.lock().ok().and_then(|cache| cache.get(digest).cloned())
     }
 
-    fn remember_created(&self, digest: &str, created: Option<DateTime<Utc>>) {
+    fn remember_facts(&self, digest: &str, facts: ImageFacts) {
         if let Ok(mut cache) = self.created_cache.lock() {
             if cache.len() >= CREATED_CACHE_MAX {
                 cache.clear();
             }
-            cache.insert(digest.to_string(), created);
+            cache.insert(digest.to_string(), facts);
         }
     }
 }

@@ -21,7 +21,7 @@ pub fn group_by_digest(pairs: Vec<(String, String)>, created: &HashMap<String, D
         .map(|(digest, tags)| {
             let mut tags: Vec<String> = tags.into_iter().collect();
             tags.sort_by(|a, b| compare_tags(a, b));
-            RegistryImage { created: created.get(&digest).copied(), digest, tags }
+            RegistryImage { created: created.get(&digest).copied(), digest, tags, platforms: Vec::new() }
         })
         .collect();
     images.sort_by_cached_key(|image| {

@@ -122,6 +122,7 @@ pub fn gen_demo_world() -> World {
                         vec![v.into(), sha.into()]
                     },
                     created: Some(now - chrono::Duration::days(days)),
+                    platforms: Vec::new(),
                 })
                 .collect();
         m.registry.images.insert(service.into(), images);

@@ -28,6 +28,7 @@ impl World {
                     digest: im.digest.clone(),
                     tags: im.tags.clone(),
                     created: im.created,
+                    platforms: im.platforms.clone(),
                     kept: i < svc.keep_images || !deployed_in.is_empty() || !idle_in.is_empty(),
                     deployed_in,
                     idle_in,

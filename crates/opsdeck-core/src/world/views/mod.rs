@@ -133,6 +133,10 @@ pub struct ImageRow {
     pub digest: String,
     pub tags: Vec<String>,
     pub created: Option<chrono::DateTime<chrono::Utc>>,
+    /// A multi-platform image's platforms (`linux/amd64`); empty (and left out of `status
+    /// --json`) for one platform.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub platforms: Vec<String>,
     /// Environments whose live slot runs it.
     pub deployed_in: Vec<String>,
     /// Environments whose idle slot holds it.
