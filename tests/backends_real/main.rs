@@ -15,4 +15,5 @@ mod common;
 mod docker;
 mod haproxy;
 mod health;
+mod private_registry;
 mod registry;

@@ -36,7 +36,8 @@ impl fmt::Debug for Secrets {
 impl Secrets {
     /// Every secret value of every service in `config`.
     pub fn from_config(config: &Config) -> Secrets {
-        Secrets::new(config.services.iter().flat_map(|s| s.secret_values()))
+        let registry = config.registry.password.as_ref().map(|p| p.value.as_str());
+        Secrets::new(config.services.iter().flat_map(|s| s.secret_values()).chain(registry))
     }
 
     /// These values, and the forms they take once quoted in JSON or cleaned of control characters

@@ -3,6 +3,7 @@
 //! Every request is bounded by the client's timeout and every body by a size cap.
 
 mod artifacts;
+mod auth;
 mod manifest;
 mod names;
 mod pages;
@@ -12,10 +13,11 @@ mod tests;
 mod version;
 
 pub use artifacts::Artifact;
+pub use auth::{RegistryCredentials, RegistryOptions};
 pub use tags::group_by_digest;
 
 use crate::error::{BackendError, BackendResult};
-use crate::health::{exchange, parse_json, Answer};
+use crate::health::{parse_json, Answer};
 use crate::types::RegistryImage;
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
@@ -59,6 +61,9 @@ pub struct RegistryClient {
     base_origin: reqwest::Url,
     timeout: Duration,
     created_cache: Mutex<HashMap<String, ImageFacts>>,
+    options: RegistryOptions,
+    /// The Authorization that worked last (a bearer token, or basic credentials).
+    auth_header: Mutex<Option<String>>,
 }
 
 /// What [`RegistryClient::image_facts`] learns of an image, once.
@@ -72,8 +77,21 @@ impl RegistryClient {
     /// A client for the registry at `base_url` (`http://` or `https://`); every request ends
     /// within `timeout`.
     pub fn new(base_url: &str, timeout: Duration) -> BackendResult<Self> {
-        let (base, parsed, http) = crate::http::client_for(SYSTEM, base_url, timeout)?;
-        Ok(RegistryClient { http, base, base_origin: parsed, timeout, created_cache: Mutex::new(HashMap::new()) })
+        RegistryClient::with_options(base_url, timeout, RegistryOptions::default())
+    }
+
+    /// A client for a private registry: credentials, a CA of its own (see [`auth`]).
+    pub fn with_options(base_url: &str, timeout: Duration, options: RegistryOptions) -> BackendResult<Self> {
+        let (base, parsed, http) = crate::http::client_with_ca(SYSTEM, base_url, timeout, options.ca.as_deref())?;
+        Ok(RegistryClient {
+            http,
+            base,
+            base_origin: parsed,
+            timeout,
+            created_cache: Mutex::new(HashMap::new()),
+            options,
+            auth_header: Mutex::new(None),
+        })
     }
 
     /// Every tag of `repo`, in the registry's order, following `Link` pages (at most
@@ -206,7 +224,7 @@ impl RegistryClient {
     }
 
     async fn send(&self, request: reqwest::RequestBuilder, cap: usize) -> BackendResult<Answer> {
-        exchange(SYSTEM, self.timeout, request, cap).await
+        self.send_authed(request, cap).await
     }
 
     async fn manifest_json(&self, repo: &str, reference: &str) -> BackendResult<Value> {

@@ -8,7 +8,6 @@ use crate::config::Config;
 use crate::store::{AuditEntry, HeartbeatKeeper, Holder, LockId, LockOutcome, Store};
 use crate::world::views::ImageRow;
 use crate::world::{Reach, World};
-use opsdeck_backends::registry::RegistryClient;
 use opsdeck_backends::types::labels;
 use serde::Serialize;
 use std::sync::{Arc, Mutex};
@@ -184,7 +183,7 @@ pub struct Pruned {
 /// Deletes `plan`'s images from the registry, one at a time (each within the registry timeout),
 /// and audits each deletion as a `prune` record under `user`. Returns how each ended.
 pub async fn execute(config: &Config, user: &str, plan: &PrunePlan) -> Vec<Pruned> {
-    let client = match RegistryClient::new(&config.registry.url, config.timeouts.registry) {
+    let client = match crate::outside::registry_client(config) {
         Ok(c) => c,
         Err(e) => {
             return plan

@@ -46,7 +46,7 @@ fn seq_of(tag: &str) -> Option<u64> {
 }
 
 fn client(config: &Config) -> Result<RegistryClient, String> {
-    RegistryClient::new(&config.registry.url, config.timeouts.registry).map_err(|e| e.to_string())
+    crate::outside::registry_client(config).map_err(|e| e.to_string())
 }
 
 async fn with_store<T: Send + 'static>(

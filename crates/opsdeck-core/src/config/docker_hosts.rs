@@ -30,7 +30,7 @@ pub fn resolve_all(config: &mut Config, base: &Path) -> Result<(), Vec<String>> 
 }
 
 /// `$DOCKER_CONFIG`, else `~/.docker`.
-fn docker_config_dir() -> Option<PathBuf> {
+pub(crate) fn docker_config_dir() -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os("DOCKER_CONFIG").filter(|d| !d.is_empty()) {
         return Some(PathBuf::from(dir));
     }

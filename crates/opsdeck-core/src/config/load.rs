@@ -109,6 +109,8 @@ pub fn load_file(path: &Path) -> Result<Config, ConfigError> {
     config.runbooks = config.runbooks.iter().map(|p| if p.is_relative() { base.join(p) } else { p.clone() }).collect();
     super::docker_hosts::resolve_all(&mut config, base)
         .map_err(|problems| ConfigError::Unresolved { path: path.to_path_buf(), problems })?;
+    super::registry_auth::resolve(&mut config, base)
+        .map_err(|problem| ConfigError::Unresolved { path: path.to_path_buf(), problems: vec![problem] })?;
     super::secret_source::resolve_all(&mut config, base)
         .map_err(|problems| ConfigError::Unresolved { path: path.to_path_buf(), problems })?;
     crate::store::permissions::check(&config.state_path).map_err(|e| ConfigError::LooseStore(e.to_string()))?;

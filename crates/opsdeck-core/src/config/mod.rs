@@ -6,6 +6,7 @@ pub mod docker_hosts;
 mod env;
 mod load;
 mod logs;
+pub mod registry_auth;
 pub mod secret_source;
 mod validate;
 
@@ -49,6 +50,32 @@ pub struct Config {
 pub struct RegistryConfig {
     /// Base URL of the OCI Distribution endpoint, e.g. `http://127.0.0.1:5000`.
     pub url: String,
+    /// A user for a private registry, its password from `password`. Without one, what `docker
+    /// login` stored for the registry's host is used, if anything ([`registry_auth`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// The password: a string, or read from a source (`{ from_env }`, `{ file }`, `{ command }`).
+    /// Always secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<EnvValue>,
+    /// A CA (PEM) that signs the registry's certificate; relative to the config file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca: Option<PathBuf>,
+}
+
+impl RegistryConfig {
+    /// The credentials to send, once the config is loaded.
+    pub fn credentials(&self) -> Option<opsdeck_backends::registry::RegistryCredentials> {
+        let username = self.username.clone()?;
+        let password = self.password.as_ref().map(|p| p.value.clone()).unwrap_or_default();
+        Some(opsdeck_backends::registry::RegistryCredentials { username, password })
+    }
+
+    /// `host:port` of the registry, as image references name it.
+    pub fn host(&self) -> &str {
+        let rest = self.url.split_once("://").map(|(_, h)| h).unwrap_or(&self.url);
+        rest.trim_end_matches('/')
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]

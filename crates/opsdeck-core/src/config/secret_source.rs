@@ -22,7 +22,7 @@ pub fn resolve_all(config: &mut Config, base: &Path) -> Result<(), Vec<String>> 
     for service in &mut config.services {
         for (name, value) in &mut service.env {
             let Some(source) = &value.source else { continue };
-            match read(source, base) {
+            match read_one(source, base) {
                 Ok(v) => value.value = v,
                 Err(e) => problems.push(format!("services.{}.env.{name}: {e}", service.name)),
             }
@@ -35,7 +35,8 @@ pub fn resolve_all(config: &mut Config, base: &Path) -> Result<(), Vec<String>> 
     }
 }
 
-fn read(source: &SecretSource, base: &Path) -> Result<String, String> {
+/// The value `source` holds now (see the module's doc); relative files are relative to `base`.
+pub fn read_one(source: &SecretSource, base: &Path) -> Result<String, String> {
     let raw = match source {
         SecretSource::FromEnv(var) => match std::env::var(var) {
             Ok(v) if !v.is_empty() => v,

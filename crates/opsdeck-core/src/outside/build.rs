@@ -9,7 +9,7 @@ use opsdeck_backends::docker::platform::{DockerHost, DockerHosts};
 use opsdeck_backends::docker::{DockerEndpoint, DockerTls};
 use opsdeck_backends::haproxy::HaproxyClient;
 use opsdeck_backends::health::HealthProber;
-use opsdeck_backends::registry::RegistryClient;
+use opsdeck_backends::registry::{RegistryClient, RegistryOptions};
 use opsdeck_backends::BackendResult;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -18,8 +18,19 @@ use std::time::Duration;
 /// The platform `env` runs on. Nothing is contacted yet.
 pub fn platform_for(config: &Config, env: &EnvironmentConfig) -> Arc<dyn Platform> {
     match env.platform {
-        PlatformKind::Docker => Arc::new(DockerHosts::new(env.hosts.iter().map(|h| docker_host(config, h)).collect())),
+        PlatformKind::Docker => {
+            let mut hosts = DockerHosts::new(env.hosts.iter().map(|h| docker_host(config, h)).collect());
+            // Pulls from the config's registry send its credentials.
+            hosts.registry_auth = config.registry.credentials().map(|c| (config.registry.host().to_string(), c));
+            Arc::new(hosts)
+        }
     }
+}
+
+/// A client for the config's registry, with its credentials and CA. Nothing is contacted yet.
+pub fn registry_client(config: &Config) -> BackendResult<RegistryClient> {
+    let options = RegistryOptions { credentials: config.registry.credentials(), ca: config.registry.ca.clone() };
+    RegistryClient::with_options(&config.registry.url, config.timeouts.registry, options)
 }
 
 /// The traffic switch in front of `env` (its HAProxy runtime API).
@@ -76,8 +87,6 @@ pub(super) fn parts(config: &Config) -> Result<Parts, String> {
         None => Err(NO_ALERTMANAGER.to_string()),
         Some(found) => found.map_err(|e| e.to_string()),
     };
-    let images = RegistryClient::new(&config.registry.url, config.timeouts.registry)
-        .map(|c| Arc::new(c) as Arc<dyn Images>)
-        .map_err(|e| e.to_string());
+    let images = registry_client(config).map(|c| Arc::new(c) as Arc<dyn Images>).map_err(|e| e.to_string());
     Ok(Parts { platforms, switches, probe, alerts, images })
 }

@@ -8,7 +8,7 @@
 
 mod build;
 
-pub use build::{alert_manager, health_probe, platform_for, switch_for};
+pub use build::{alert_manager, health_probe, platform_for, registry_client, switch_for};
 pub use opsdeck_backends::platform::{
     Alerts, HealthProbe, Images, OpsResult, Platform, ServerCounters, SlotHealth, SlotSpec, TrafficSwitch,
 };

@@ -3,13 +3,12 @@
 use super::{pause, FactTx};
 use crate::config::Config;
 use crate::world::Fact;
-use opsdeck_backends::registry::RegistryClient;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
 /// Every service's history, once, one message per service.
 pub async fn histories(config: &Config) -> Vec<Fact> {
-    let client = match RegistryClient::new(&config.registry.url, config.timeouts.registry) {
+    let client = match crate::outside::registry_client(config) {
         Ok(c) => c,
         Err(e) => return config.services.iter().map(|s| Fact::Images(s.name.clone(), Err(e.clone()))).collect(),
     };

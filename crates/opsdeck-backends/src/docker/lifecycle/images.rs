@@ -40,11 +40,22 @@ pub(super) async fn tag_with(docker: &Docker, source: &str, target: &str) -> Bac
 /// Pushes `reference` to its registry (Docker talks plain HTTP to 127.0.0.1 registries);
 /// returns the manifest digest the registry reported, when it did.
 pub async fn push_image(docker: &Docker, reference: &str, timeout: Duration) -> BackendResult<Option<String>> {
+    push_image_as(docker, reference, timeout, None).await
+}
+
+/// [`push_image`] with the registry's credentials (`(registry host, credentials)`).
+pub async fn push_image_as(
+    docker: &Docker,
+    reference: &str,
+    timeout: Duration,
+    auth: Option<&(String, crate::registry::RegistryCredentials)>,
+) -> BackendResult<Option<String>> {
     let docker = bounded(docker, timeout);
+    let credentials = auth.map(docker_credentials);
     with_timeout(SYSTEM, timeout, async {
         let (repo, tag) = split_reference(reference);
         let options = PushImageOptionsBuilder::default().tag(tag).build();
-        let mut stream = docker.push_image(repo, Some(options), None);
+        let mut stream = docker.push_image(repo, Some(options), credentials);
         let mut tail = OutputTail::default();
         let mut digest = None;
         while let Some(item) = stream.next().await {
@@ -65,10 +76,22 @@ pub async fn push_image(docker: &Docker, reference: &str, timeout: Duration) -> 
 
 /// Pulls `reference` (`repo:tag` or `repo@sha256:...`) onto the engine.
 pub async fn pull_image(docker: &Docker, reference: &str, timeout: Duration) -> BackendResult<()> {
+    pull_image_as(docker, reference, timeout, None).await
+}
+
+/// [`pull_image`] with the registry's credentials (`(registry host, credentials)`), which the
+/// engine uses for that pull only.
+pub async fn pull_image_as(
+    docker: &Docker,
+    reference: &str,
+    timeout: Duration,
+    auth: Option<&(String, crate::registry::RegistryCredentials)>,
+) -> BackendResult<()> {
     let docker = bounded(docker, timeout);
+    let credentials = auth.map(docker_credentials);
     with_timeout(SYSTEM, timeout, async {
         let options = CreateImageOptionsBuilder::default().from_image(reference).build();
-        let mut stream = docker.create_image(Some(options), None, None);
+        let mut stream = docker.create_image(Some(options), None, credentials);
         let mut tail = OutputTail::default();
         while let Some(item) = stream.next().await {
             match item {
@@ -134,4 +157,15 @@ pub async fn remove_image(docker: &Docker, reference: &str, timeout: Duration) -
         }
     })
     .await
+}
+
+/// What the engine sends to `server` for one pull or push.
+fn docker_credentials(auth: &(String, crate::registry::RegistryCredentials)) -> bollard::auth::DockerCredentials {
+    let (server, c) = auth;
+    bollard::auth::DockerCredentials {
+        username: Some(c.username.clone()),
+        password: Some(c.password.clone()),
+        serveraddress: Some(server.clone()),
+        ..Default::default()
+    }
 }

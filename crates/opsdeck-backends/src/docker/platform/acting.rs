@@ -23,7 +23,9 @@ impl DockerHosts {
 
     pub(super) async fn raw_pull(&self, host: &str, image: &str) -> OpsResult<()> {
         let (_, client) = self.docker(host).await?;
-        lifecycle::pull_image(client, image, self.pull_timeout).await.map_err(|e| format!("{host}: {e}"))
+        // Credentials go only with pulls from the registry they are for.
+        let auth = self.registry_auth.as_ref().filter(|(server, _)| image.starts_with(&format!("{server}/")));
+        lifecycle::pull_image_as(client, image, self.pull_timeout, auth).await.map_err(|e| format!("{host}: {e}"))
     }
 
     pub(super) async fn raw_slot_digest(&self, host: &str, container: &str) -> OpsResult<Option<String>> {

@@ -48,6 +48,8 @@ pub struct DockerHosts {
     engines: HashMap<String, Engine>,
     /// Bound of one image pull.
     pub pull_timeout: Duration,
+    /// The registry's host and credentials, given to the engines for pulls from it.
+    pub registry_auth: Option<(String, crate::registry::RegistryCredentials)>,
     /// Foreign labels of slot containers this process removed, by (host, container), so a slot
     /// made again (an undo restoring the idle slot) carries them as before.
     kept_labels: Mutex<HashMap<(String, String), BTreeMap<String, String>>>,
@@ -72,7 +74,12 @@ impl DockerHosts {
                 (engine.host.name.clone(), engine)
             })
             .collect();
-        DockerHosts { engines, pull_timeout: DEFAULT_PULL_TIMEOUT, kept_labels: Mutex::new(HashMap::new()) }
+        DockerHosts {
+            engines,
+            pull_timeout: DEFAULT_PULL_TIMEOUT,
+            registry_auth: None,
+            kept_labels: Mutex::new(HashMap::new()),
+        }
     }
 
     fn engine(&self, host: &str) -> OpsResult<&Engine> {

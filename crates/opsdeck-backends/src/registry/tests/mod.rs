@@ -1,5 +1,6 @@
 //! The registry client's unit tests, by scenario; the helpers here are shared by all of them.
 
+mod auth;
 mod checks;
 mod client;
 mod order;
