@@ -9,7 +9,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(docker.io docker-registry haproxy prometheus-alertmanager openssh-server sqlite3)
+# openssl makes the private registry's CA and certificate; openssh-client is ssh for ssh:// hosts.
+PACKAGES=(docker.io docker-registry haproxy prometheus-alertmanager openssh-server openssh-client openssl sqlite3)
 
 say() { printf '==> %s\n' "$*" >&2; }
 
