@@ -3,8 +3,6 @@
 //! followed by a restart that finishes or undoes it. And a release whose `/health` body carries
 //! escape sequences: what the CLI prints about it has none.
 
-#[path = "audit_real/recipe.rs"]
-mod recipe;
 mod support;
 
 use std::io::{BufRead, BufReader};
@@ -193,7 +191,7 @@ fn anchors_catch_a_rewritten_trail(demo: &Demo, state_path: &std::path::Path) {
     let target: i64 = db
         .query_row("SELECT seq FROM audit WHERE kind = 'action' ORDER BY seq LIMIT 1", [], |r| r.get(0))
         .expect("an action record");
-    rechain_from(&db, target);
+    db.execute_batch(&support::rechain::script(state_path, target, "somebody-else")).expect("rechain");
     drop(db);
     let (st, out, err) = demo.opsdeck(&["audit", "verify"]);
     assert_eq!(st.code(), Some(1), "{out}{err}");
@@ -224,41 +222,6 @@ fn anchors_catch_a_rewritten_trail(demo: &Demo, state_path: &std::path::Path) {
     let anchors = anchors.expect("an anchors check");
     assert_eq!(anchors["status"], "warn", "{anchors}");
     assert!(anchors["detail"].as_str().is_some_and(|d| d.contains("records behind")), "{anchors}");
-}
-
-/// What anyone in the store's group can do: change record `from` and recompute the hash of it and
-/// of every record after it, and the head, with the README's recipe.
-fn rechain_from(db: &rusqlite::Connection, from: i64) {
-    db.execute_batch("DROP TRIGGER audit_no_update; DROP TRIGGER audit_head_forward;").expect("drop the guards");
-    let mut rows: Vec<serde_json::Value> = {
-        let mut stmt = db
-            .prepare("SELECT seq, at, user, kind, subject, detail, outcome, prev_hash FROM audit WHERE seq >= ?1 ORDER BY seq")
-            .expect("select");
-        let rows = stmt
-            .query_map([from], |r| {
-                Ok(serde_json::json!({
-                    "seq": r.get::<_, i64>(0)?, "at": r.get::<_, String>(1)?, "user": r.get::<_, String>(2)?,
-                    "kind": r.get::<_, String>(3)?, "subject": r.get::<_, String>(4)?,
-                    "detail": serde_json::from_str::<serde_json::Value>(&r.get::<_, String>(5)?).unwrap_or_default(),
-                    "outcome": r.get::<_, String>(6)?, "prev_hash": r.get::<_, String>(7)?,
-                }))
-            })
-            .expect("query");
-        rows.map(|r| r.expect("row")).collect()
-    };
-    rows[0]["user"] = serde_json::json!("somebody-else");
-    let mut prev = rows[0]["prev_hash"].as_str().expect("prev").to_string();
-    for row in &mut rows {
-        row["prev_hash"] = serde_json::json!(prev);
-        let hash = recipe::recipe_hash(row);
-        db.execute(
-            "UPDATE audit SET user = ?1, prev_hash = ?2, hash = ?3 WHERE seq = ?4",
-            rusqlite::params![row["user"].as_str(), prev, hash, row["seq"].as_i64()],
-        )
-        .expect("rewrite a record");
-        prev = hash;
-    }
-    db.execute("UPDATE audit_head SET hash = ?1 WHERE id = 1", [&prev]).expect("move the head");
 }
 
 /// Anyone in the store's group can write a row: a copy of the last action, unfinished, whose plan

@@ -8,8 +8,6 @@
 //! (`SUDO_USER`, `USER`, `LOGNAME`), a private config without approval, a forged unfinished
 //! action, and the audit table rewritten and rechained with `sqlite3`.
 
-#[path = "audit_real/recipe.rs"]
-mod recipe;
 mod support;
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
@@ -349,59 +347,17 @@ fn forgeries_by_a_group_member_are_caught(users: &OsUsers, demo: &Demo, config: 
 
     let (st, out, err) = opsdeck_as(users, demo, BOB, &["audit", "verify"]);
     assert!(st.success() && err.contains("all match"), "{out}{err}");
-    let script = rechain_script(db, ALICE);
-    sqlite_as(users, ALICE, db, &script.sql);
+    let first_approval: i64 = rusqlite::Connection::open(db)
+        .and_then(|c| {
+            c.query_row("SELECT seq FROM audit WHERE kind = 'approval' ORDER BY seq LIMIT 1", [], |r| r.get(0))
+        })
+        .expect("an approval record");
+    sqlite_as(users, ALICE, db, &support::rechain::script(db, first_approval, ALICE));
     let (st, out, err) = opsdeck_as(users, demo, BOB, &["audit", "verify"]);
     assert_eq!(st.code(), Some(1), "{out}{err}");
     assert!(out.lines().next().is_some_and(|l| l.ends_with("chain intact")), "rewritten consistently: {out}");
-    let named = format!("record {} no longer matches the registry's anchor opsdeck-audit:seq-", script.from);
+    let named = format!("record {first_approval} no longer matches the registry's anchor opsdeck-audit:seq-");
     assert!(out.contains(&named), "{out}");
-}
-
-/// The SQL that rewrites the first approval record as `by` and recomputes every hash after it,
-/// head included, with the README's recipe (computed here; applied by the group member).
-struct Rechain {
-    from: i64,
-    sql: String,
-}
-
-fn rechain_script(db: &Path, by: &str) -> Rechain {
-    let conn = rusqlite::Connection::open(db).expect("read the store");
-    let from: i64 = conn
-        .query_row("SELECT seq FROM audit WHERE kind = 'approval' ORDER BY seq LIMIT 1", [], |r| r.get(0))
-        .expect("an approval record");
-    let mut stmt = conn
-        .prepare(
-            "SELECT seq, at, user, kind, subject, detail, outcome, prev_hash FROM audit WHERE seq >= ?1 ORDER BY seq",
-        )
-        .expect("select");
-    let mut rows: Vec<serde_json::Value> = stmt
-        .query_map([from], |r| {
-            Ok(serde_json::json!({
-                "seq": r.get::<_, i64>(0)?, "at": r.get::<_, String>(1)?, "user": r.get::<_, String>(2)?,
-                "kind": r.get::<_, String>(3)?, "subject": r.get::<_, String>(4)?,
-                "detail": serde_json::from_str::<serde_json::Value>(&r.get::<_, String>(5)?).unwrap_or_default(),
-                "outcome": r.get::<_, String>(6)?, "prev_hash": r.get::<_, String>(7)?,
-            }))
-        })
-        .expect("query")
-        .map(|r| r.expect("row"))
-        .collect();
-    rows[0]["user"] = serde_json::json!(by);
-    let mut sql = String::from("DROP TRIGGER IF EXISTS audit_no_update;\nDROP TRIGGER IF EXISTS audit_head_forward;\n");
-    let mut prev = rows[0]["prev_hash"].as_str().expect("prev").to_string();
-    for row in &mut rows {
-        row["prev_hash"] = serde_json::json!(prev);
-        let hash = recipe::recipe_hash(row);
-        let user = row["user"].as_str().expect("user").replace('\'', "''");
-        let seq = row["seq"].as_i64().expect("seq");
-        sql.push_str(&format!(
-            "UPDATE audit SET user = '{user}', prev_hash = '{prev}', hash = '{hash}' WHERE seq = {seq};\n"
-        ));
-        prev = hash;
-    }
-    sql.push_str(&format!("UPDATE audit_head SET hash = '{prev}' WHERE id = 1;\n"));
-    Rechain { from, sql }
 }
 
 /// Alice's own copy of the config, with `approval = "none"` for prod and the shared store: every

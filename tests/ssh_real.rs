@@ -64,12 +64,7 @@ impl Sshd {
             .spawn()
             .expect("start sshd");
         let sshd = Sshd { dir, port, child };
-        let started = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(started.elapsed() < Duration::from_secs(10), "sshd did not listen on {port}");
-            // Real time for sshd to start listening.
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        support::wait_listening(port, "sshd", Duration::from_secs(10));
         Some(sshd)
     }
 

@@ -7,7 +7,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
-mod recipe;
+use support::recipe;
 mod tampering;
 mod trail;
 mod untouched;

@@ -13,7 +13,7 @@ use opsdeck_backends::docker::lifecycle;
 use opsdeck_backends::registry::{RegistryClient, RegistryCredentials, RegistryOptions};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const USER: &str = "ci";
 const PASSWORD: &str = "s3cret-Reg-19";
@@ -134,12 +134,7 @@ fn start(dir: &Path) -> Private {
         .spawn()
         .expect("docker-registry");
     let private = Private { child, port, certs_d };
-    let started = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(started.elapsed() < Duration::from_secs(15), "the private registry did not listen");
-        // Real time for the registry to start listening.
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    support::wait_listening(port, "the private registry", Duration::from_secs(15));
     private
 }
 

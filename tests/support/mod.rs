@@ -5,6 +5,8 @@
 #![allow(dead_code)]
 
 pub mod pty;
+pub mod rechain;
+pub mod recipe;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -176,4 +178,15 @@ pub fn with_extra_host(text: &str, env: &str, host: &str, url: &str) -> String {
     }
     assert!(out.contains(&format!("name = \"{host}\"")), "{env}'s hosts line not found:\n{text}");
     out
+}
+
+/// Waits until something accepts connections on 127.0.0.1:`port` (a process the test started),
+/// at most `limit`; panics naming `what` after that.
+pub fn wait_listening(port: u16, what: &str, limit: std::time::Duration) {
+    let started = std::time::Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(started.elapsed() < limit, "{what} did not listen on {port} within {limit:?}");
+        // Real time for the process to start listening.
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
 }

@@ -2,6 +2,7 @@
 //! their hosts, HAProxy socket and approval policy, services, state path) and how it polls them.
 //! `load` finds and parses the file; `validate` checks what serde cannot.
 
+mod bounded_command;
 pub mod docker_hosts;
 mod env;
 mod load;

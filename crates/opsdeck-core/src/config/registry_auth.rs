@@ -6,10 +6,8 @@
 //! becomes relative to the config's folder.
 
 use super::{Config, EnvValue};
-use std::io::{Read, Write};
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// How long a credential helper may take.
 const HELPER_TIMEOUT: Duration = Duration::from_secs(10);
@@ -80,40 +78,16 @@ fn ask_helper(helper: &str, host: &str) -> Result<Option<(String, String)>, Stri
         return Err(format!("credential helper {helper:?} is not a plain name"));
     }
     let program = format!("docker-credential-{helper}");
-    let mut child = Command::new(&program)
-        .arg("get")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("credential helper {program}: cannot start: {e}"))?;
-    if let Some(mut stdin) = child.stdin.take() {
-        let _ = stdin.write_all(host.as_bytes());
-    }
-    let started = Instant::now();
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(s)) => break s,
-            Ok(None) if started.elapsed() > HELPER_TIMEOUT => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!("credential helper {program}: no answer within 10s"));
-            }
-            // Real time for the helper to answer; polled, not guessed.
-            Ok(None) => std::thread::sleep(Duration::from_millis(10)),
-            Err(e) => return Err(format!("credential helper {program}: {e}")),
-        }
-    };
-    let mut out = String::new();
-    if let Some(mut stdout) = child.stdout.take() {
-        let _ = stdout.by_ref().take(64 * 1024).read_to_string(&mut out);
-    }
-    if !status.success() {
+    let argv = [program.clone(), "get".to_string()];
+    let ran = super::bounded_command::run(&argv, Some(host.as_bytes()), HELPER_TIMEOUT, 64 * 1024)
+        .map_err(|e| format!("credential helper {program}: {e}"))?;
+    let out = String::from_utf8_lossy(&ran.stdout).into_owned();
+    if !ran.status.success() {
         // The helper's own words for "I have nothing for this host".
         return if out.contains("credentials not found") {
             Ok(None)
         } else {
-            Err(format!("credential helper {program}: {status}"))
+            Err(format!("credential helper {program}: {}", ran.status))
         };
     }
     let answer: serde_json::Value =

@@ -7,8 +7,7 @@
 use super::{Config, SecretSource};
 use std::io::Read;
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// How long a `command` source may take.
 pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(10);
@@ -61,45 +60,15 @@ pub fn read_one(source: &SecretSource, base: &Path) -> Result<String, String> {
 /// The command's stdout, within [`COMMAND_TIMEOUT`]; no terminal input, stderr discarded.
 fn run(argv: &[String]) -> Result<String, String> {
     let program = argv.first().map(String::as_str).unwrap_or_default();
-    let mut child = Command::new(program)
-        .args(&argv[1..])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("command {program}: cannot start: {e}"))?;
-    let mut stdout = child.stdout.take().ok_or_else(|| format!("command {program}: no output pipe"))?;
-    let reader = std::thread::spawn(move || {
-        let mut out = Vec::new();
-        let read = (&mut stdout).take(MAX_SECRET + 1).read_to_end(&mut out);
-        read.map(|_| out)
-    });
-    let started = Instant::now();
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if started.elapsed() >= COMMAND_TIMEOUT => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!(
-                    "command {program}: no answer within {}",
-                    humantime::format_duration(COMMAND_TIMEOUT)
-                ));
-            }
-            // Real time has to pass for the command to finish; polled, not guessed.
-            Ok(None) => std::thread::sleep(Duration::from_millis(10)),
-            Err(e) => return Err(format!("command {program}: {e}")),
-        }
-    };
-    let out = reader.join().map_err(|_| format!("command {program}: reading its output failed"))?;
-    let out = out.map_err(|e| format!("command {program}: {e}"))?;
-    if !status.success() {
-        return Err(format!("command {program}: {status}"));
+    let ran = super::bounded_command::run(argv, None, COMMAND_TIMEOUT, MAX_SECRET)
+        .map_err(|e| format!("command {program}: {e}"))?;
+    if !ran.status.success() {
+        return Err(format!("command {program}: {}", ran.status));
     }
-    if out.len() as u64 > MAX_SECRET {
+    if ran.stdout.len() as u64 > MAX_SECRET {
         return Err(format!("command {program}: over 64 KiB of output, not a secret"));
     }
-    let text = String::from_utf8(out).map_err(|_| format!("command {program}: its output is not UTF-8"))?;
+    let text = String::from_utf8(ran.stdout).map_err(|_| format!("command {program}: its output is not UTF-8"))?;
     if text.trim().is_empty() {
         return Err(format!("command {program}: printed nothing"));
     }

@@ -1,5 +1,6 @@
 use super::*;
 use crate::config::parse_str;
+use std::time::Instant;
 
 fn with_env(entry: &str) -> Config {
     let text = crate::testing::CONFIG.replacen(
