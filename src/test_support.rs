@@ -190,7 +190,9 @@ pub fn gen_history_model() -> Model {
                 .filter(|h| h.env == env)
                 .map(|h| SlotId { env: env.into(), service: service.into(), slot: slot.into(), host: h.host.clone() })
                 .collect();
-            let key = crate::model::history::ServerKey { env: env.into(), service: service.into(), slot: slot.into() };
+            // Each host's server has its own counters (one server per slot and host).
+            let keys: Vec<crate::model::history::ServerKey> =
+                hosts.iter().map(crate::model::history::ServerKey::of).collect();
             let (mut requests, mut errors) = (10_000u64, 20u64);
             for i in 0..=300i64 {
                 let at = now - chrono::Duration::seconds(600 - 2 * i);
@@ -198,7 +200,9 @@ pub fn gen_history_model() -> Model {
                 let wave = ((i * 7 + k as i64 * 3) % 11) as u64;
                 requests += 30 + wave * 2 + if hurt && i > 200 { 20 } else { 0 };
                 errors += if hurt && (235..=255).contains(&i) { 9 + wave } else { u64::from(i % 37 == 0) };
-                m.world.history.record_counters(key.clone(), at, requests, errors);
+                for key in &keys {
+                    m.world.history.record_counters(key.clone(), at, requests, errors);
+                }
                 if i % 3 == 0 {
                     let base = 4.0 + k as f64 * 2.0 + wave as f64 * 0.6;
                     let ms = if hurt && i > 200 { base + (i - 200) as f64 * 0.4 } else { base };

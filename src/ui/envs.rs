@@ -211,8 +211,21 @@ fn cell_content<'a>(model: &Model, theme: &Theme, env: &str, service: &str) -> V
             Span::styled(format!("{sep}{drift}"), theme.warn)
         }
     };
+    // With several hosts, how many of them serve the live slot healthy: `2/2`.
+    let (healthy, hosts) = cell.healthy_hosts();
+    let count = match hosts {
+        0 | 1 => Span::raw(""),
+        _ => Span::styled(format!(" {healthy}/{hosts}"), if healthy == hosts { theme.dim } else { style }),
+    };
     vec![
-        Line::from(vec![tag_span(), Span::styled(format!(" {slot} "), theme.dim), glyph.clone(), drift_span(" ")]),
+        Line::from(vec![
+            tag_span(),
+            Span::styled(format!(" {slot} "), theme.dim),
+            glyph.clone(),
+            count,
+            drift_span(" "),
+        ]),
+        // Narrower levels leave the count to the line under the table.
         Line::from(vec![tag_span(), Span::styled(format!(" {initial} "), theme.dim), glyph.clone(), drift_span("")]),
         Line::from(vec![tag_span(), Span::raw(" "), glyph.clone(), drift_span("")]),
         Line::from(vec![tag_span(), Span::raw(" "), glyph]),
@@ -259,6 +272,9 @@ fn summary(model: &Model, cell: &ServiceCell) -> String {
         (Some(slot), None) => out.push_str(&format!(" {slot}")),
         (None, _) if env_pending(model, &cell.env) => out.push_str(&format!(" {PENDING}")),
         (None, _) => out.push_str(" nothing live"),
+    }
+    if let (healthy, hosts @ 2..) = cell.healthy_hosts() {
+        out.push_str(&format!(" · {healthy}/{hosts} hosts healthy"));
     }
     if let (Some(slot), Some(idle)) = (&cell.live_slot, &cell.idle_image) {
         out.push_str(&format!(" · idle {} {}", crate::model::views::other_slot(slot), idle.tag));

@@ -54,7 +54,12 @@ fn history_health_pane_80x24() {
 #[test]
 fn history_5xx_sparkline_is_crit_while_errors_flow() {
     let mut m = health_focused();
-    let key = crate::model::history::ServerKey { env: "prod".into(), service: "api".into(), slot: "blue".into() };
+    let key = crate::model::history::ServerKey {
+        env: "prod".into(),
+        service: "api".into(),
+        slot: "blue".into(),
+        host: "prod-1".into(),
+    };
     let t = m.world.history.traffic.get_mut(&key).expect("prod api traffic");
     t.observe(m.world.now + chrono::Duration::seconds(2), u64::MAX / 4, u64::MAX / 4);
     m.world.now += chrono::Duration::seconds(2);

@@ -65,7 +65,7 @@ mod tests {
         let mut servers = m.world.lbs["prod"].servers.clone();
         update(&mut m, Msg::Fact(Fact::Lb("prod".into(), Ok(servers.clone()))));
         update(&mut m, Msg::Tick(gen_now() + chrono::Duration::seconds(4)));
-        for s in servers.iter_mut().filter(|s| s.backend == "api_prod" && s.server == "blue") {
+        for s in servers.iter_mut().filter(|s| s.backend == "api_prod" && s.server == "blue-prod-1") {
             (s.requests, s.http_5xx) = (s.requests + 100, s.http_5xx + 2);
         }
         update(&mut m, Msg::Fact(Fact::Lb("prod".into(), Ok(servers))));

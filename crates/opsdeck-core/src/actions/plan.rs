@@ -129,14 +129,16 @@ fn plan_reapply(world: &World, service: &str, env: &str, timing: Timing) -> Resu
     let other = other_slot(&running).to_string();
     // Reuse the ordinary plan's slot bookkeeping, with the slots named by what runs.
     let mut world = world.clone();
+    let env_config = world.config.environment(env).cloned().ok_or_else(|| format!("no environment named {env}"))?;
     if let Some(lb) = world.lbs.get_mut(env) {
         for s in lb.servers.iter_mut().filter(|s| s.backend == cell.backend) {
-            s.admin = if s.server == other {
+            let is_other = env_config.server_slot(&s.server).is_some_and(|(slot, _)| slot == other);
+            s.admin = if is_other {
                 opsdeck_backends::types::AdminState::Ready
             } else {
                 opsdeck_backends::types::AdminState::Maint
             };
-            s.status = if s.server == other { "UP".into() } else { "MAINT".into() };
+            s.status = if is_other { "UP".into() } else { "MAINT".into() };
         }
     }
     let idle = world.service_cell(env, service).and_then(|c| c.idle_image).unwrap_or_default();
@@ -196,26 +198,29 @@ fn plan_switch(world: &World, target: &Target, timing: Timing, image: Option<Ima
     if !same_image_allowed && cell.image.as_ref().is_some_and(|live| live.digest == to.digest) {
         return Err(format!("{}/{} already runs {} ({})", svc.name, env.name, to.tag, to.short_digest()));
     }
-    let port_of = |slot: &str| -> Result<u16, String> {
+    // Each host's slot is its own server; its address says which port the slot publishes there.
+    let port_of = |slot: &str, host: &str| -> Result<u16, String> {
+        let server = env.server_name(slot, host);
         world
             .lbs
             .get(&env.name)
-            .and_then(|lb| lb.servers.iter().find(|s| s.backend == route.backend && s.server == slot))
+            .and_then(|lb| lb.servers.iter().find(|s| s.backend == route.backend && s.server == server))
             .and_then(|s| s.address.rsplit_once(':'))
             .and_then(|(_, p)| p.parse().ok())
-            .ok_or_else(|| format!("HAProxy backend {} has no server {slot} with an address", route.backend))
+            .ok_or_else(|| format!("HAProxy backend {} has no server {server} with an address", route.backend))
     };
-    let (to_port, from_port) = (port_of(&to_slot)?, port_of(&from_slot)?);
-    let spec = |slot: &str, host: &str, image: &ImageRef, port: u16| SlotSpec {
-        service: svc.name.clone(),
-        env: env.name.clone(),
-        slot: slot.into(),
-        host: host.into(),
-        image: image.reference.clone(),
-        digest: image.digest.clone(),
-        container_port: svc.container_port,
-        host_port: port,
-        env_vars: svc.env_vars(),
+    let spec = |slot: &str, host: &str, image: &ImageRef| -> Result<SlotSpec, String> {
+        Ok(SlotSpec {
+            service: svc.name.clone(),
+            env: env.name.clone(),
+            slot: slot.into(),
+            host: host.into(),
+            image: image.reference.clone(),
+            digest: image.digest.clone(),
+            container_port: svc.container_port,
+            host_port: port_of(slot, host)?,
+            env_vars: svc.env_vars(),
+        })
     };
     let hosts: Vec<String> = env.hosts.iter().map(|h| h.name.clone()).collect();
     let container = |host: &str, slot: &str| {
@@ -235,8 +240,10 @@ fn plan_switch(world: &World, target: &Target, timing: Timing, image: Option<Ima
                 digest: c.label(labels::DIGEST).unwrap_or_default().to_string(),
             })
     };
-    let idle_before: Vec<Option<SlotSpec>> =
-        hosts.iter().map(|h| container(h, &to_slot).map(|im| spec(&to_slot, h, &im, to_port))).collect();
+    let idle_before = hosts
+        .iter()
+        .map(|h| container(h, &to_slot).map(|im| spec(&to_slot, h, &im)).transpose())
+        .collect::<Result<Vec<Option<SlotSpec>>, String>>()?;
     // A rotation exists to give the containers fresh values: never the idle slot as it is.
     let reuse_idle = target.kind != ActionKind::Rotate
         && idle_before.iter().all(|s| s.as_ref().is_some_and(|s| s.digest == to.digest));
@@ -244,10 +251,10 @@ fn plan_switch(world: &World, target: &Target, timing: Timing, image: Option<Ima
         .iter()
         .map(|h| {
             let im = container(h, &from_slot).or_else(|| cell.image.clone()).unwrap_or_default();
-            spec(&from_slot, h, &im, from_port)
+            spec(&from_slot, h, &im)
         })
-        .collect();
-    let new_slots = hosts.iter().map(|h| spec(&to_slot, h, &to, to_port)).collect();
+        .collect::<Result<Vec<SlotSpec>, String>>()?;
+    let new_slots = hosts.iter().map(|h| spec(&to_slot, h, &to)).collect::<Result<Vec<SlotSpec>, String>>()?;
     let mut steps: Vec<Step> = Vec::new();
     for h in &hosts {
         steps.push(Step::Prepare { host: h.clone() });

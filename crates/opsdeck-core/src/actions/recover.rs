@@ -202,10 +202,10 @@ async fn resume_after_switch(ops: &Outside, plan: &ActionPlan) -> Result<(Action
             format!("the new slot {} was not healthy: switched back to {}", plan.to_slot, plan.from_slot),
         ));
     }
-    ops.set_server(&plan.env, &plan.backend, &plan.to_slot, AdminState::Ready).await?;
-    ops.set_server(&plan.env, &plan.backend, &plan.from_slot, AdminState::Drain).await?;
+    ops.set_slot(&plan.env, &plan.backend, &plan.to_slot, AdminState::Ready).await?;
+    ops.set_slot(&plan.env, &plan.backend, &plan.from_slot, AdminState::Drain).await?;
     drain(ops, plan, &plan.from_slot, t.drain_wait).await?;
-    ops.set_server(&plan.env, &plan.backend, &plan.from_slot, AdminState::Maint).await?;
+    ops.set_slot(&plan.env, &plan.backend, &plan.from_slot, AdminState::Maint).await?;
     for old in &plan.old_slots {
         ops.stop(&old.host, &old.container_name(), t.stop_grace).await?;
     }

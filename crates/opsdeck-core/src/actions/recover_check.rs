@@ -100,15 +100,19 @@ pub async fn images_known(ops: &Outside, config: &Config, plan: &ActionPlan) -> 
 /// Before the switch recovery undoes what the action made in its idle slot: refused when HAProxy
 /// sends that slot traffic (a real action's idle slot never has it; a forged one's might).
 pub async fn target_is_idle(ops: &Outside, plan: &ActionPlan) -> Result<(), String> {
+    let traffic = ops.slot_traffic(&plan.env, &plan.backend, &plan.to_slot).await?;
     let servers = ops.servers(&plan.env).await?;
-    let live = servers.iter().any(|s| {
+    // Any of the slot's servers (one per host) ready and up means it takes traffic somewhere.
+    let live = servers.iter().find(|s| {
         s.backend == plan.backend
-            && s.server == plan.to_slot
+            && traffic.servers.iter().any(|(name, c)| *name == s.server && c.up)
             && s.admin == AdminState::Ready
-            && s.status.starts_with("UP")
     });
-    if live {
-        return Err(format!("{} takes traffic in HAProxy: undoing would stop a live slot", plan.to_slot));
+    if let Some(server) = live {
+        return Err(format!(
+            "{} takes traffic in HAProxy ({}): undoing would stop a live slot",
+            plan.to_slot, server.server
+        ));
     }
     Ok(())
 }

@@ -9,11 +9,13 @@ mod load;
 mod logs;
 pub mod registry_auth;
 pub mod secret_source;
+mod servers;
 mod validate;
 
 pub use env::{is_secret_name, EnvValue, SecretSource};
 pub use load::{find_config_path, load, load_file, parse as parse_str, ConfigError, ConfigProblem};
 pub use logs::LogsConfig;
+pub use servers::{fits_server_name, SLOTS};
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -279,7 +281,8 @@ pub struct ServiceConfig {
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceRoute {
-    /// HAProxy backend holding this service's `blue` and `green` servers.
+    /// HAProxy backend holding this service's servers: `blue` and `green`, or with several hosts
+    /// `blue-<host>` and `green-<host>` for each (see [`EnvironmentConfig::server_name`]).
     pub backend: String,
     /// The service's address through the load balancer (for smoke checks and `status`).
     pub url: String,

@@ -51,6 +51,13 @@ pub(super) fn check(config: &Config, text: &str) -> Vec<ConfigProblem> {
                 let at = if host.url.is_empty() { quoted(&host.name) } else { host.url.clone() };
                 report(&at, "host url must be unix://, tcp://, ssh:// or env (or give context = \"name\")".into());
             }
+            // With several hosts each slot's HAProxy server is named `<slot>-<host>`.
+            if env.hosts.len() > 1 && !super::fits_server_name(&host.name) {
+                report(
+                    &quoted(&host.name),
+                    format!("host `{}`: with several hosts its name is part of HAProxy server names (letters, digits, -_.: only)", host.name),
+                );
+            }
         }
     }
     if config.services.is_empty() {

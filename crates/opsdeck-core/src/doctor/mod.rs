@@ -182,22 +182,29 @@ fn haproxies(world: &World) -> Vec<Check> {
         let mut missing = Vec::new();
         for s in &world.config.services {
             let Some(route) = s.environments.get(&env.name) else { continue };
-            for slot in ["blue", "green"] {
-                if !servers.iter().any(|v| v.backend == route.backend && v.server == slot) {
-                    missing.push(format!("{}/{slot}", route.backend));
+            for slot in crate::config::SLOTS {
+                for (_, server) in env.slot_servers(slot) {
+                    if !servers.iter().any(|v| v.backend == route.backend && v.server == server) {
+                        missing.push(format!("{}/{server}", route.backend));
+                    }
                 }
             }
         }
         out.push(if missing.is_empty() {
-            check(name, Status::Ok, format!("{} answered, every service's blue and green servers found", env.haproxy))
+            check(
+                name,
+                Status::Ok,
+                format!("{} answered, every service's servers found ({})", env.haproxy, env.server_naming()),
+            )
         } else {
             check(
                 name,
                 Status::Fail,
                 format!(
-                    "{} has no server {}: a switch there would fail (each service's backend needs servers named blue and green)",
+                    "{} has no server {}: a switch there would fail (each service's backend needs servers named {})",
                     env.haproxy,
-                    missing.join(", ")
+                    missing.join(", "),
+                    env.server_naming()
                 ),
             )
         });
@@ -246,7 +253,8 @@ mod tests {
         let bad: Vec<_> = checks.iter().filter(|c| c.status != Status::Ok).collect();
         assert!(bad.is_empty(), "{bad:?}");
         assert!(find(&checks, "images of api").detail.contains("4 images"));
-        assert!(find(&checks, "haproxy (prod)").detail.contains("blue and green servers found"));
+        assert!(find(&checks, "haproxy (prod)").detail.contains("servers found (blue-<host> and green-<host>"));
+        assert!(find(&checks, "haproxy (dev)").detail.contains("servers found (blue and green)"));
     }
 
     #[test]
@@ -261,11 +269,12 @@ mod tests {
     fn a_backend_without_its_slots_fails() {
         let mut m = gen_demo_world_all_up();
         if let Some(lb) = m.lbs.get_mut("prod") {
-            lb.servers.retain(|s| !(s.backend == "api_prod" && s.server == "green"));
+            lb.servers.retain(|s| !(s.backend == "api_prod" && s.server == "green-prod-2"));
         }
         let c = find(&from_world(&m), "haproxy (prod)").clone();
         assert_eq!(c.status, Status::Fail);
-        assert!(c.detail.contains("no server api_prod/green"), "{c:?}");
+        assert!(c.detail.contains("no server api_prod/green-prod-2"), "{c:?}");
+        assert!(c.detail.contains("one per host"), "{c:?}");
     }
 
     #[test]

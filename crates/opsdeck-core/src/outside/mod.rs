@@ -7,6 +7,8 @@
 //! values masked: the implementations do not know them.
 
 mod build;
+mod traffic;
+pub use traffic::SlotTraffic;
 
 pub use build::{alert_manager, health_probe, platform_for, registry_client, switch_for};
 pub use opsdeck_backends::platform::{
@@ -16,7 +18,7 @@ pub use opsdeck_backends::platform::{
 use crate::config::Config;
 use crate::secrets::Secrets;
 use opsdeck_backends::alertmanager::NewSilence;
-use opsdeck_backends::types::{AdminState, HealthVerdict};
+use opsdeck_backends::types::HealthVerdict;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -96,7 +98,7 @@ impl Outside {
             .ok_or_else(|| format!("no host named {host} in the config"))
     }
 
-    fn switch(&self, env: &str) -> OpsResult<&Arc<dyn TrafficSwitch>> {
+    pub(crate) fn switch(&self, env: &str) -> OpsResult<&Arc<dyn TrafficSwitch>> {
         self.switches.get(env).ok_or_else(|| format!("no environment named {env} in the config"))
     }
 
@@ -205,15 +207,6 @@ impl Outside {
         Ok(format!("http://{address}:{}{path}", spec.host_port))
     }
 
-    /// Sets a server's administrative state in the environment's traffic switch.
-    pub async fn set_server(&self, env: &str, backend: &str, server: &str, state: AdminState) -> OpsResult<()> {
-        let result = match self.switch(env) {
-            Ok(s) => s.set_server(backend, server, state).await.map_err(|e| format!("{env}: {e}")),
-            Err(e) => Err(e),
-        };
-        self.masked(result)
-    }
-
     /// The digest `reference` (tag or digest) names in the registry's `repo`; an error when the
     /// registry does not know it or cannot be asked.
     pub async fn image_digest(&self, repo: &str, reference: &str) -> OpsResult<String> {
@@ -228,22 +221,6 @@ impl Outside {
     pub async fn servers(&self, env: &str) -> OpsResult<Vec<opsdeck_backends::types::ServerStat>> {
         let result = match self.switch(env) {
             Ok(s) => s.servers().await.map_err(|e| format!("{env}: {e}")),
-            Err(e) => Err(e),
-        };
-        self.masked(result)
-    }
-
-    pub async fn counters(&self, env: &str, backend: &str, server: &str) -> OpsResult<ServerCounters> {
-        let result = match self.switch(env) {
-            Ok(s) => s.counters(backend, server).await.map_err(|e| format!("{env}: {e}")),
-            Err(e) => Err(e),
-        };
-        self.masked(result)
-    }
-
-    pub async fn shutdown_sessions(&self, env: &str, backend: &str, server: &str) -> OpsResult<()> {
-        let result = match self.switch(env) {
-            Ok(s) => s.shutdown_sessions(backend, server).await.map_err(|e| format!("{env}: {e}")),
             Err(e) => Err(e),
         };
         self.masked(result)

@@ -95,8 +95,13 @@ pub fn gen_demo_world() -> World {
         lb.reach = Reach::Up { at: now };
         for service in ["api", "web"] {
             let backend = format!("{service}_{env}");
-            lb.servers.push(gen_server(&backend, live_slot, true));
-            lb.servers.push(gen_server(&backend, idle_slot, false));
+            // One server per slot and host, as the config names them.
+            let env_config = m.config.environment(env).expect("demo env").clone();
+            for (slot, live) in [(live_slot, true), (idle_slot, false)] {
+                for (_, server) in env_config.slot_servers(slot) {
+                    lb.servers.push(gen_server(&backend, &server, live));
+                }
+            }
             let slot =
                 SlotId { env: env.into(), service: service.into(), slot: live_slot.into(), host: format!("{env}-1") };
             let healthy = !(env == "staging" && service == "web");

@@ -130,10 +130,12 @@ impl World {
         }
     }
 
-    /// Each server of a service's backend in `env` (servers are named after slots).
+    /// Each server of a service's backend in `env` (one per slot and host).
     fn record_lb(&mut self, env: &str, servers: &[ServerStat]) {
         let now = self.now;
+        let Some(env_config) = self.config.environment(env).cloned() else { return };
         for s in servers {
+            let Some((slot, host)) = env_config.server_slot(&s.server) else { continue };
             let service = self
                 .config
                 .services
@@ -143,7 +145,8 @@ impl World {
             let key = super::history::ServerKey {
                 env: env.to_string(),
                 service: service.name.clone(),
-                slot: s.server.clone(),
+                slot: slot.to_string(),
+                host: host.to_string(),
             };
             self.history.record_counters(key, now, s.requests, s.http_5xx);
         }

@@ -157,17 +157,23 @@ impl Traffic {
     }
 }
 
-/// HAProxy has one server per slot and environment (not per host): `(env, service, slot)`.
+/// HAProxy has one server per slot and host: `(env, service, slot, host)`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ServerKey {
     pub env: String,
     pub service: String,
     pub slot: String,
+    pub host: String,
 }
 
 impl ServerKey {
     pub fn of(slot: &SlotId) -> ServerKey {
-        ServerKey { env: slot.env.clone(), service: slot.service.clone(), slot: slot.slot.clone() }
+        ServerKey {
+            env: slot.env.clone(),
+            service: slot.service.clone(),
+            slot: slot.slot.clone(),
+            host: slot.host.clone(),
+        }
     }
 }
 

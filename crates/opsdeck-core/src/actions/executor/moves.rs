@@ -40,8 +40,9 @@ pub(crate) async fn wait_healthy(
     }
 }
 
-/// `to` ready, wait until HAProxy's checks see it up, then `from` drain: at no moment is there no
-/// server taking traffic.
+/// Every `to` server ready (one per host), wait until HAProxy's checks see all of them up, then
+/// every `from` server drain: at no moment is there no server taking traffic, and no old server
+/// drains before every new one takes traffic.
 pub(crate) async fn switch(
     ops: &Outside,
     plan: &ActionPlan,
@@ -49,23 +50,28 @@ pub(crate) async fn switch(
     from: &str,
     t: crate::actions::plan::Timing,
 ) -> Result<String, String> {
-    bounded(t.step_timeout, "ready", ops.set_server(&plan.env, &plan.backend, to, AdminState::Ready)).await?;
+    bounded(t.step_timeout, "ready", ops.set_slot(&plan.env, &plan.backend, to, AdminState::Ready)).await?;
     let start = tokio::time::Instant::now();
     loop {
-        let c = bounded(t.step_timeout, "show stat", ops.counters(&plan.env, &plan.backend, to)).await?;
-        if c.up {
+        let traffic = bounded(t.step_timeout, "show stat", ops.slot_traffic(&plan.env, &plan.backend, to)).await?;
+        if traffic.all_up() {
             break;
         }
         if start.elapsed() >= t.health_wait {
-            return Err(format!("HAProxy did not see {to} up within {}", humantime::format_duration(t.health_wait)));
+            return Err(format!(
+                "HAProxy did not see {} up within {}",
+                traffic.not_up().join(", "),
+                humantime::format_duration(t.health_wait)
+            ));
         }
         tokio::time::sleep(POLL).await;
     }
-    bounded(t.step_timeout, "drain", ops.set_server(&plan.env, &plan.backend, from, AdminState::Drain)).await?;
+    bounded(t.step_timeout, "drain", ops.set_slot(&plan.env, &plan.backend, from, AdminState::Drain)).await?;
     Ok(format!("{to} ready, {from} draining"))
 }
 
-/// Waits for `server`'s sessions to reach zero; past the limit, shuts the rest down and says how many.
+/// Waits for the sessions of every server of slot `server` to reach zero; past the limit, shuts the
+/// rest down and says how many.
 pub(crate) async fn drain(ops: &Outside, plan: &ActionPlan, server: &str, limit: Duration) -> Result<String, String> {
     drain_watched(ops, plan, server, limit, None, |_, _| {}).await
 }
@@ -83,13 +89,13 @@ pub(crate) async fn drain_watched(
     let start = tokio::time::Instant::now();
     let step = plan.timing.step_timeout;
     loop {
-        let c = bounded(step, "show stat", ops.counters(&plan.env, &plan.backend, server)).await?;
+        let c = bounded(step, "show stat", ops.slot_traffic(&plan.env, &plan.backend, server)).await?.total();
         report(c.current_sessions, start.elapsed());
         if c.current_sessions == 0 {
             return Ok(format!("drained in {:.1}s", start.elapsed().as_secs_f64()));
         }
         if start.elapsed() >= limit {
-            bounded(step, "shutdown sessions", ops.shutdown_sessions(&plan.env, &plan.backend, server)).await?;
+            bounded(step, "shutdown sessions", ops.shutdown_slot(&plan.env, &plan.backend, server)).await?;
             return Ok(format!(
                 "{} sessions still open after {}: shut down",
                 c.current_sessions,
@@ -112,22 +118,26 @@ pub(crate) async fn drain_watched(
 /// (the switch is complete; the operator left).
 pub(crate) async fn watch(ops: &Outside, plan: &ActionPlan, cancel: &CancellationToken) -> Result<String, String> {
     let step = plan.timing.step_timeout;
-    let base = bounded(step, "show stat", ops.counters(&plan.env, &plan.backend, &plan.to_slot)).await?;
+    let counters = || async {
+        bounded(step, "show stat", ops.slot_traffic(&plan.env, &plan.backend, &plan.to_slot)).await.map(|t| t.total())
+    };
+    let base = counters().await?;
     let start = tokio::time::Instant::now();
-    let mut failures = 0;
+    // Counted per host: a healthy host must not hide another failing in a row.
+    let mut failures = vec![0u32; plan.new_slots.len()];
     while start.elapsed() < plan.timing.watch {
         tokio::select! {
             _ = cancel.cancelled() => return Ok(format!("cut short after {:.0}s", start.elapsed().as_secs_f64())),
             _ = tokio::time::sleep(Duration::from_secs(1)) => {}
         }
-        for spec in &plan.new_slots {
+        for (spec, failures) in plan.new_slots.iter().zip(failures.iter_mut()) {
             let h = ops.health(spec).await;
-            failures = if h.healthy { 0 } else { failures + 1 };
-            if failures >= WATCH_FAILURES {
+            *failures = if h.healthy { 0 } else { *failures + 1 };
+            if *failures >= WATCH_FAILURES {
                 return Err(format!("{}: unhealthy {WATCH_FAILURES} times in a row: {}", spec.host, h.reason));
             }
         }
-        let now = bounded(step, "show stat", ops.counters(&plan.env, &plan.backend, &plan.to_slot)).await?;
+        let now = counters().await?;
         let requests = now.requests.saturating_sub(base.requests);
         let errors = now.errors_5xx.saturating_sub(base.errors_5xx);
         if requests >= WATCH_MIN_REQUESTS && errors as f64 / requests as f64 > WATCH_MAX_5XX {
@@ -178,8 +188,7 @@ pub(crate) async fn switch_back(ops: &Outside, plan: &ActionPlan) -> Result<(), 
     }
     switch(ops, plan, &plan.from_slot, &plan.to_slot, t).await?;
     drain(ops, plan, &plan.to_slot, t.drain_wait).await?;
-    bounded(t.step_timeout, "maint", ops.set_server(&plan.env, &plan.backend, &plan.to_slot, AdminState::Maint))
-        .await?;
+    bounded(t.step_timeout, "maint", ops.set_slot(&plan.env, &plan.backend, &plan.to_slot, AdminState::Maint)).await?;
     for new in &plan.new_slots {
         bounded(
             t.stop_grace + t.step_timeout,

@@ -81,7 +81,7 @@ impl Executor {
                 bounded(
                     t.step_timeout,
                     "maint",
-                    ops.set_server(&plan.env, &plan.backend, &plan.from_slot, AdminState::Maint),
+                    ops.set_slot(&plan.env, &plan.backend, &plan.from_slot, AdminState::Maint),
                 )
                 .await?;
                 Ok(String::new())

@@ -9,11 +9,11 @@ fn haproxy_disagreeing_with_the_running_slot_is_flagged() {
     let mut m = gen_demo_world_all_up();
     assert!(m.service_cell("prod", "api").and_then(|c| c.lb_mismatch).is_none());
     for s in m.lbs.get_mut("prod").expect("prod lb").servers.iter_mut().filter(|s| s.backend == "api_prod") {
-        s.admin = if s.server == "green" { AdminState::Ready } else { AdminState::Maint };
+        s.admin = if s.server.starts_with("green") { AdminState::Ready } else { AdminState::Maint };
     }
     let mismatch = m.service_cell("prod", "api").and_then(|c| c.lb_mismatch).expect("mismatch");
     assert_eq!(mismatch.running_slot, "blue");
-    assert_eq!(mismatch.haproxy_ready, ["green"]);
+    assert_eq!(mismatch.haproxy_ready, ["green-prod-1", "green-prod-2"]);
     assert!(mismatch.message.contains("R re-applies it"), "{}", mismatch.message);
     // The re-apply plan: wait for blue healthy, then switch green -> blue.
     let target = crate::actions::Target {
@@ -27,6 +27,38 @@ fn haproxy_disagreeing_with_the_running_slot_is_flagged() {
     assert_eq!((p.from_slot.as_str(), p.to_slot.as_str()), ("green", "blue"));
     let labels: Vec<String> = p.steps.iter().map(|s| s.label(&p)).collect();
     assert_eq!(labels[0], "prod-1: wait for blue healthy");
+    assert_eq!(labels[1], "prod-2: wait for blue healthy");
     assert_eq!(labels[2], "switch traffic green -> blue");
     assert_eq!(p.steps.len(), 5);
+}
+
+/// One host's live server left in maint (a hand-made change on one host) is a mismatch too:
+/// that host takes no traffic.
+#[test]
+fn one_host_out_of_traffic_is_flagged() {
+    let mut m = gen_demo_world_all_up();
+    for s in m.lbs.get_mut("prod").expect("prod lb").servers.iter_mut().filter(|s| s.server == "blue-prod-2") {
+        s.admin = AdminState::Maint;
+    }
+    let cell = m.service_cell("prod", "api").expect("cell");
+    assert_eq!(cell.live_slot.as_deref(), Some("blue"), "prod-1 still serves blue");
+    let mismatch = cell.lb_mismatch.expect("mismatch");
+    assert_eq!(mismatch.haproxy_ready, ["blue-prod-1"]);
+}
+
+/// Each host of a service's live slot in `status --json`'s `hosts`, and the `2/2` count.
+#[test]
+fn a_cell_counts_its_healthy_hosts() {
+    let m = gen_demo_world_all_up();
+    let cell = m.service_cell("prod", "api").expect("cell");
+    let names: Vec<&str> = cell.hosts.iter().map(|h| h.name.as_str()).collect();
+    assert_eq!(names, ["prod-1", "prod-2"]);
+    assert_eq!(cell.healthy_hosts(), (2, 2));
+    let down = crate::testing::gen_demo_world();
+    let cell = down.service_cell("prod", "api").expect("cell");
+    assert_eq!(cell.healthy_hosts(), (1, 2), "prod-2 is unreachable in the demo model");
+    let json = serde_json::to_value(&cell).expect("json");
+    assert_eq!(json["hosts"][1]["name"], "prod-2");
+    assert_eq!(json["hosts"][1]["health"], "unreachable");
+    assert!(json["hosts"][0].get("reason").is_none(), "no reason for a healthy host");
 }

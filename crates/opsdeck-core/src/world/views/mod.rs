@@ -3,7 +3,7 @@
 //! screen and the JSON always agree.
 
 use super::{HostId, SlotId, World};
-use opsdeck_backends::types::{labels, AdminState, ContainerInfo, DockerHealth, HealthVerdict, ServerStat};
+use opsdeck_backends::types::{labels, ContainerInfo, DockerHealth, HealthVerdict, ServerStat};
 use serde::Serialize;
 
 /// The health of a service in an environment, as `status --json` spells it.
@@ -101,6 +101,25 @@ pub struct ServiceCell {
     pub drift: Option<usize>,
     /// HAProxy disagrees with the slot that runs (after a reload, or a change made by hand).
     pub lb_mismatch: Option<LbMismatch>,
+    /// The live slot on each host of the environment, in the config's order.
+    pub hosts: Vec<HostHealth>,
+}
+
+impl ServiceCell {
+    /// How many hosts' live slot is healthy, of how many: the `2/2` of a multi-host cell.
+    pub fn healthy_hosts(&self) -> (usize, usize) {
+        (self.hosts.iter().filter(|h| h.health == Health::Healthy).count(), self.hosts.len())
+    }
+}
+
+/// The live slot of a service on one host: an entry of `status --json`'s `hosts`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HostHealth {
+    pub name: String,
+    pub health: Health,
+    /// Why not healthy (empty, and left out of the JSON, when it is).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub reason: String,
 }
 
 /// HAProxy's traffic does not go to the environment's running slot.
@@ -145,7 +164,7 @@ pub struct ImageRow {
     pub kept: bool,
 }
 
-const SLOTS: [&str; 2] = ["blue", "green"];
+use crate::config::SLOTS;
 
 impl World {
     /// The containers of `service`'s `slot` in `env`, one per host, with the host's id.
@@ -163,32 +182,6 @@ impl World {
             });
             (id, c)
         })
-    }
-
-    fn server(&self, env: &str, backend: &str, slot: &str) -> Option<&ServerStat> {
-        self.lbs.get(env)?.servers.iter().find(|s| s.backend == backend && s.server == slot)
-    }
-
-    /// The slot taking traffic: HAProxy's ready server when HAProxy answers, else the one running
-    /// container (so the screen still says something useful while HAProxy is down).
-    pub fn live_slot(&self, env: &str, service: &str) -> Option<String> {
-        let route = self.config.service(service)?.environments.get(env)?;
-        let lb_known = self.lbs.get(env).is_some_and(|lb| !lb.servers.is_empty() && !lb.reach.is_down());
-        if lb_known {
-            let ready: Vec<&ServerStat> = SLOTS
-                .iter()
-                .filter_map(|s| self.server(env, &route.backend, s))
-                .filter(|s| s.admin == AdminState::Ready)
-                .collect();
-            let up = ready.iter().find(|s| s.status.starts_with("UP")).or(ready.first());
-            return up.map(|s| s.server.clone());
-        }
-        SLOTS
-            .iter()
-            .find(|slot| {
-                self.slot_containers(env, service, slot).any(|(_, c)| c.is_some_and(ContainerInfo::is_running))
-            })
-            .map(|s| s.to_string())
     }
 
     /// The health of one slot on one host, and why.
@@ -228,6 +221,7 @@ impl World {
         let image = live_slot.as_deref().and_then(image_in);
         let idle_image = live_slot.as_deref().map(other_slot).and_then(image_in);
         let (mut health, mut reason) = (Health::Unknown, String::new());
+        let mut hosts = Vec::new();
         if let Some(slot) = &live_slot {
             let mut first = true;
             for (host, c) in self.slot_containers(env, service, slot) {
@@ -237,8 +231,9 @@ impl World {
                 health = if first { h } else { health.worst(h) };
                 first = false;
                 if reason.is_empty() && !r.is_empty() {
-                    reason = r;
+                    reason = r.clone();
                 }
+                hosts.push(HostHealth { name: host.host.clone(), health: h, reason: r });
             }
         } else if let Some((_, r)) =
             self.hosts.iter().filter(|(id, _)| id.env == env).find_map(|(id, h)| h.reach.down_reason().map(|r| (id, r)))
@@ -262,38 +257,7 @@ impl World {
             reason,
             drift,
             lb_mismatch,
-        })
-    }
-
-    /// When exactly one slot's containers run and no action holds the lock, HAProxy should have
-    /// that slot's server ready and no other.
-    fn lb_mismatch(&self, env: &str, service: &str, backend: &str) -> Option<LbMismatch> {
-        let lb = self.lbs.get(env)?;
-        if lb.reach.is_down() || lb.servers.is_empty() || self.actions.lock(service, env).is_some() {
-            return None;
-        }
-        let running: Vec<&str> = SLOTS
-            .iter()
-            .copied()
-            .filter(|slot| {
-                self.slot_containers(env, service, slot).any(|(_, c)| c.is_some_and(ContainerInfo::is_running))
-            })
-            .collect();
-        let [running] = running.as_slice() else { return None };
-        let ready: Vec<String> = SLOTS
-            .iter()
-            .filter_map(|s| self.server(env, backend, s))
-            .filter(|s| s.admin == AdminState::Ready)
-            .map(|s| s.server.clone())
-            .collect();
-        if ready.len() == 1 && ready[0] == *running {
-            return None;
-        }
-        let sends = if ready.is_empty() { "no server".to_string() } else { ready.join(" and ") };
-        Some(LbMismatch {
-            running_slot: running.to_string(),
-            message: format!("HAProxy has {sends} ready, but {running} is the running slot; R re-applies it"),
-            haproxy_ready: ready,
+            hosts,
         })
     }
 
@@ -334,7 +298,7 @@ impl World {
                         rows.push(SlotRow {
                             live: live.as_deref() == Some(slot),
                             container: c.cloned(),
-                            server: self.server(&e.name, backend, slot).cloned(),
+                            server: self.server(&e.name, backend, slot, &host.host).cloned(),
                             health,
                             reason,
                             latency_ms: entry.map(|e| e.report.latency.as_millis()),
@@ -376,6 +340,7 @@ mod tests {
 }
 
 mod images;
+mod servers;
 
 #[cfg(test)]
 mod mismatch_tests;

@@ -32,6 +32,19 @@ struct World {
     silences: BTreeMap<String, bool>,
     /// Alertmanager is down: silences cannot be created.
     no_alertmanager: bool,
+    /// Containers are kept per host (`prod-2/api-prod-green`), for environments of several hosts.
+    per_host: bool,
+}
+
+impl World {
+    /// The key of container `name` on `host`.
+    fn key(&self, host: &str, name: &str) -> String {
+        if self.per_host {
+            format!("{host}/{name}")
+        } else {
+            name.to_string()
+        }
+    }
 }
 
 #[derive(Default, Debug)]
@@ -64,39 +77,46 @@ impl Platform for Fake {
         }
         Ok(())
     }
-    async fn slot_digest(&self, _host: &str, container: &str) -> OpsResult<Option<String>> {
-        Ok(self.world().containers.get(container).map(|c| c.1.clone()))
+    async fn slot_digest(&self, host: &str, container: &str) -> OpsResult<Option<String>> {
+        let w = self.world();
+        Ok(w.containers.get(&w.key(host, container)).map(|c| c.1.clone()))
     }
-    async fn is_running(&self, _host: &str, container: &str) -> OpsResult<bool> {
-        Ok(self.world().containers.get(container).is_some_and(|c| c.0))
+    async fn is_running(&self, host: &str, container: &str) -> OpsResult<bool> {
+        let w = self.world();
+        Ok(w.containers.get(&w.key(host, container)).is_some_and(|c| c.0))
     }
     async fn recreate(&self, spec: &SlotSpec) -> OpsResult<()> {
-        self.call(format!("recreate {} {}", spec.container_name(), spec.digest));
-        self.world().containers.insert(spec.container_name(), (false, spec.digest.clone()));
+        let key = self.world().key(&spec.host, &spec.container_name());
+        self.call(format!("recreate {key} {}", spec.digest));
+        self.world().containers.insert(key, (false, spec.digest.clone()));
         Ok(())
     }
-    async fn start(&self, _host: &str, container: &str) -> OpsResult<()> {
-        self.call(format!("start {container}"));
-        if let Some(c) = self.world().containers.get_mut(container) {
+    async fn start(&self, host: &str, container: &str) -> OpsResult<()> {
+        let key = self.world().key(host, container);
+        self.call(format!("start {key}"));
+        if let Some(c) = self.world().containers.get_mut(&key) {
             c.0 = true;
         }
         Ok(())
     }
-    async fn stop(&self, _host: &str, container: &str, _grace: Duration) -> OpsResult<()> {
-        self.call(format!("stop {container}"));
-        if let Some(c) = self.world().containers.get_mut(container) {
+    async fn stop(&self, host: &str, container: &str, _grace: Duration) -> OpsResult<()> {
+        let key = self.world().key(host, container);
+        self.call(format!("stop {key}"));
+        if let Some(c) = self.world().containers.get_mut(&key) {
             c.0 = false;
         }
         Ok(())
     }
-    async fn remove(&self, _host: &str, container: &str) -> OpsResult<()> {
-        self.call(format!("remove {container}"));
-        self.world().containers.remove(container);
+    async fn remove(&self, host: &str, container: &str) -> OpsResult<()> {
+        let key = self.world().key(host, container);
+        self.call(format!("remove {key}"));
+        self.world().containers.remove(&key);
         Ok(())
     }
     /// The whole health judgement of the fake (its `/health` always passes).
-    async fn verdict(&self, _host: &str, name: &str) -> Option<String> {
+    async fn verdict(&self, host: &str, name: &str) -> Option<String> {
         let mut w = self.world();
+        let name = &w.key(host, name);
         let n = w.health_checks.entry(name.to_string()).or_default();
         *n += 1;
         let n = *n;
@@ -267,13 +287,22 @@ struct Harness {
     _dir: tempfile::TempDir,
 }
 
+/// The executor on `fake`, with prod on one host (`prod-1`): its servers are `blue` and `green`.
 fn harness(fake: Fake, user: &str) -> Harness {
+    let mut config = (*crate::testing::gen_config()).clone();
+    for env in config.environments.iter_mut() {
+        env.hosts.truncate(1);
+    }
+    harness_with(fake, user, Arc::new(config))
+}
+
+fn harness_with(fake: Fake, user: &str, config: Arc<crate::config::Config>) -> Harness {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = Store::open(dir.path().join("state.db")).expect("store");
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let fake = Arc::new(fake);
     let exec = Executor {
-        ops: Arc::new(Outside::faked(crate::testing::gen_config(), fake.clone())),
+        ops: Arc::new(Outside::faked(config, fake.clone())),
         store: Arc::new(Mutex::new(store)),
         events: tx,
         holder: Holder::this_process(user),
@@ -302,4 +331,5 @@ impl Harness {
 
 mod abort;
 mod blue_green;
+mod hosts;
 mod silence;

@@ -1,0 +1,113 @@
+//! A slot's traffic as an action moves it: every server of the slot at once (one per host, named
+//! by [`crate::config::EnvironmentConfig::server_name`]), so a switch readies the new slot on all
+//! hosts before any old server drains, and a drain waits for all of them.
+
+use super::{OpsResult, Outside, ServerCounters};
+use opsdeck_backends::types::AdminState;
+
+/// Every server of one slot, read one after the other within a poll.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SlotTraffic {
+    /// `(server, counters)` in the config's host order.
+    pub servers: Vec<(String, ServerCounters)>,
+}
+
+impl SlotTraffic {
+    /// Every server is up (a slot with no server is not).
+    pub fn all_up(&self) -> bool {
+        !self.servers.is_empty() && self.servers.iter().all(|(_, c)| c.up)
+    }
+
+    /// The servers not up yet, for a line that says which host lags.
+    pub fn not_up(&self) -> Vec<&str> {
+        self.servers.iter().filter(|(_, c)| !c.up).map(|(s, _)| s.as_str()).collect()
+    }
+
+    /// The slot's requests, 5xx and open sessions, summed over its servers.
+    pub fn total(&self) -> ServerCounters {
+        self.servers.iter().fold(ServerCounters { up: self.all_up(), ..Default::default() }, |mut t, (_, c)| {
+            t.requests += c.requests;
+            t.errors_5xx += c.errors_5xx;
+            t.current_sessions += c.current_sessions;
+            t
+        })
+    }
+}
+
+impl Outside {
+    /// The servers of `slot` in `env`'s switch.
+    fn servers_of(&self, env: &str, slot: &str) -> OpsResult<Vec<String>> {
+        let e = self.config.environment(env).ok_or_else(|| format!("no environment named {env} in the config"))?;
+        Ok(e.slot_servers(slot).into_iter().map(|(_, server)| server).collect())
+    }
+
+    /// Sets every server of `slot` to `state`; the first refusal ends it, naming the server.
+    pub async fn set_slot(&self, env: &str, backend: &str, slot: &str, state: AdminState) -> OpsResult<()> {
+        let result = async {
+            let switch = self.switch(env)?;
+            for server in self.servers_of(env, slot)? {
+                switch
+                    .set_server(backend, &server, state)
+                    .await
+                    .map_err(|e| format!("{env}: {backend}/{server}: {e}"))?;
+            }
+            Ok(())
+        }
+        .await;
+        self.masked(result)
+    }
+
+    /// Every server of `slot`: its state and counters.
+    pub async fn slot_traffic(&self, env: &str, backend: &str, slot: &str) -> OpsResult<SlotTraffic> {
+        let result = async {
+            let switch = self.switch(env)?;
+            let mut out = SlotTraffic::default();
+            for server in self.servers_of(env, slot)? {
+                let c = switch.counters(backend, &server).await.map_err(|e| format!("{env}: {e}"))?;
+                out.servers.push((server, c));
+            }
+            Ok(out)
+        }
+        .await;
+        self.masked(result)
+    }
+
+    /// Closes the sessions still open on every server of `slot`.
+    pub async fn shutdown_slot(&self, env: &str, backend: &str, slot: &str) -> OpsResult<()> {
+        let result = async {
+            let switch = self.switch(env)?;
+            for server in self.servers_of(env, slot)? {
+                switch
+                    .shutdown_sessions(backend, &server)
+                    .await
+                    .map_err(|e| format!("{env}: {backend}/{server}: {e}"))?;
+            }
+            Ok(())
+        }
+        .await;
+        self.masked(result)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn counters(up: bool, requests: u64, sessions: u64) -> ServerCounters {
+        ServerCounters { up, requests, errors_5xx: requests / 10, current_sessions: sessions }
+    }
+
+    #[test]
+    fn a_slot_is_up_when_every_host_is_and_counts_add_up() {
+        let t = SlotTraffic {
+            servers: vec![
+                ("blue-prod-1".into(), counters(true, 100, 2)),
+                ("blue-prod-2".into(), counters(false, 50, 1)),
+            ],
+        };
+        assert!(!t.all_up());
+        assert_eq!(t.not_up(), ["blue-prod-2"]);
+        assert_eq!(t.total(), ServerCounters { up: false, requests: 150, errors_5xx: 15, current_sessions: 3 });
+        assert!(!SlotTraffic::default().all_up(), "no server is no traffic");
+    }
+}
