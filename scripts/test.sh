@@ -9,8 +9,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# openssl makes the private registry's CA and certificate; openssh-client is ssh for ssh:// hosts.
-PACKAGES=(docker.io docker-registry haproxy prometheus-alertmanager openssh-server openssh-client openssl sqlite3)
+# openssl makes the private registry's CA and certificate; openssh-client is ssh for ssh:// hosts;
+# iproute2 (`ip`) makes the second engine's bridge (src/stack/engine.rs).
+PACKAGES=(docker.io docker-registry haproxy prometheus-alertmanager openssh-server openssh-client openssl sqlite3 iproute2)
 
 say() { printf '==> %s\n' "$*" >&2; }
 

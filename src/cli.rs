@@ -216,6 +216,10 @@ pub struct DemoArgs {
     /// Make the demo's prod require the approval of these users (comma-separated).
     #[arg(long, value_delimiter = ',', value_name = "A,B")]
     pub approvers: Vec<String>,
+    /// Run prod on N hosts: prod-1 on the local engine, prod-2... each on a Docker engine of its
+    /// own that the demo starts in DIR (its own dockerd, socket, data root and bridge); 1 to 3.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=3))]
+    pub prod_hosts: u8,
 }
 
 /// How a promote or rollback runs from the command line.

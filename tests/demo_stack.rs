@@ -76,7 +76,7 @@ async fn demo_up_then_down() {
         return;
     }
     let tmp = tempfile::tempdir().expect("tempdir");
-    let opts = DemoOptions { dir: tmp.path().join("demo"), approvers: vec!["alice".into()], demo_binary: None };
+    let opts = DemoOptions { dir: tmp.path().join("demo"), approvers: vec!["alice".into()], ..DemoOptions::default() };
     let mut guard = DownOnDrop(Some(opts.dir.clone()));
     let info = tokio::time::timeout(UP_LIMIT, demo::up(&opts)).await.expect("demo up in time").expect("demo up");
     let docker = docker().await;

@@ -127,8 +127,12 @@ async fn demo(action: Option<DemoAction>, opts: DemoArgs, user: String) -> ExitC
 }
 
 async fn demo_up(opts: &DemoArgs) -> color_eyre::Result<Arc<Config>> {
-    let options =
-        crate::demo::DemoOptions { dir: opts.dir.clone(), approvers: opts.approvers.clone(), demo_binary: None };
+    let options = crate::demo::DemoOptions {
+        dir: opts.dir.clone(),
+        approvers: opts.approvers.clone(),
+        demo_binary: None,
+        prod_hosts: usize::from(opts.prod_hosts),
+    };
     let info = crate::demo::up(&options).await?;
     let config = config::load(&info.config_path)?;
     Ok(Arc::new(config))

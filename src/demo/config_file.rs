@@ -19,14 +19,26 @@ pub fn config_text(info: &DemoInfo, approvers: &[String]) -> String {
         let _ = write!(out, "\n[alertmanager]\nurl = {}\n", quote(&am.address));
     }
     let socket = format!("unix://{}", info.haproxy_socket().display());
+    let local = format!("unix://{}", crate::stack::DOCKER_SOCKET);
     for env in ENVS {
+        let mut hosts = info.hosts_of(env);
+        if hosts.is_empty() {
+            hosts.push(format!("{env}-1"));
+        }
+        // The first host is the local engine; the others each the engine the demo started.
+        let hosts: Vec<String> = hosts
+            .iter()
+            .map(|h| {
+                let url = info.engines.iter().find(|e| &e.host == h).map(|e| e.url.as_str()).unwrap_or(&local);
+                format!("{{ name = {}, url = {} }}", quote(h), quote(url))
+            })
+            .collect();
         let _ = write!(
             out,
-            "\n[[environments]]\nname = {}\nhaproxy = {}\nhosts = [{{ name = {}, url = {} }}]\n",
+            "\n[[environments]]\nname = {}\nhaproxy = {}\nhosts = [{}]\n",
             quote(env),
             quote(&socket),
-            quote(&format!("{env}-1")),
-            quote(&format!("unix://{}", crate::stack::DOCKER_SOCKET)),
+            hosts.join(", "),
         );
         if env == "prod" && !approvers.is_empty() {
             let list: Vec<String> = approvers.iter().map(|a| quote(a)).collect();
@@ -112,6 +124,40 @@ mod tests {
             opsdeck_core::secrets::Secrets::from_config(&config).mask("API_TOKEN=s3cr3t-Val-42"),
             "API_TOKEN=••••"
         );
+    }
+
+    #[test]
+    fn a_second_prod_host_is_its_own_engine() {
+        let dir = opsdeck_core::store::permissions::private_tempdir();
+        let mut info = info(dir.path());
+        for (host, env) in [("dev-1", "dev"), ("staging-1", "staging"), ("prod-1", "prod"), ("prod-2", "prod")] {
+            info.slots.push(crate::demo::state::SlotRecord {
+                name: format!("api-{env}-blue"),
+                service: "api".into(),
+                env: env.into(),
+                host: host.into(),
+                slot: "blue".into(),
+                image: String::new(),
+                digest: String::new(),
+                version: String::new(),
+                host_port: 1,
+                live: true,
+            });
+        }
+        info.engines.push(crate::demo::state::EngineRecord {
+            host: "prod-2".into(),
+            pid: 1,
+            url: "unix:///demo/prod-2/docker.sock".into(),
+            marker: String::new(),
+        });
+        let path = dir.path().join("opsdeck.toml");
+        std::fs::write(&path, config_text(&info, &[])).expect("write");
+        let config = opsdeck_core::config::load(&path).expect("loads");
+        let prod = config.environment("prod").expect("prod");
+        let hosts: Vec<(&str, &str)> = prod.hosts.iter().map(|h| (h.name.as_str(), h.url.as_str())).collect();
+        assert_eq!(hosts, [("prod-1", "unix:///var/run/docker.sock"), ("prod-2", "unix:///demo/prod-2/docker.sock")]);
+        assert_eq!(prod.server_name("blue", "prod-2"), "blue-prod-2");
+        assert_eq!(config.environment("dev").expect("dev").hosts.len(), 1);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The demo's HAProxy configuration: one frontend per service and environment on its own
-//! loopback port, and one backend `<service>_<env>` whose servers `blue` and `green` are the
-//! slots' published ports, health-checked on `/health` every second, the idle one in maint.
+//! loopback port, and one backend `<service>_<env>` whose servers are the slots' published ports
+//! (`blue` and `green`, or `blue-<host>` and `green-<host>` where the environment has several
+//! hosts), health-checked on `/health` every second, the idle ones in maint.
 
 use super::state::{FrontendRecord, SlotRecord};
 use std::fmt::Write;
@@ -28,10 +29,24 @@ pub fn config_text(frontends: &[FrontendRecord], slots: &[SlotRecord]) -> String
         for slot in slots.iter().filter(|s| s.service == fe.service && s.env == fe.env) {
             // `disabled` starts the server in maint: the idle slot takes nothing until promoted.
             let maint = if slot.live { "" } else { " disabled" };
-            let _ = writeln!(out, "    server {} 127.0.0.1:{} check inter 1s{maint}", slot.slot, slot.host_port);
+            let server = server_name(slots, slot);
+            let _ = writeln!(out, "    server {server} 127.0.0.1:{} check inter 1s{maint}", slot.host_port);
         }
     }
     out
+}
+
+/// The slot's server, named as opsdeck's config expects it
+/// ([`opsdeck_core::config::EnvironmentConfig::server_name`]).
+pub fn server_name(slots: &[SlotRecord], slot: &SlotRecord) -> String {
+    let mut hosts: Vec<&str> = slots.iter().filter(|s| s.env == slot.env).map(|s| s.host.as_str()).collect();
+    hosts.sort_unstable();
+    hosts.dedup();
+    if hosts.len() > 1 {
+        format!("{}-{}", slot.slot, slot.host)
+    } else {
+        slot.slot.clone()
+    }
 }
 
 #[cfg(test)]
@@ -43,6 +58,7 @@ mod tests {
             name: format!("api-prod-{slot}"),
             service: "api".into(),
             env: "prod".into(),
+            host: "prod-1".into(),
             slot: slot.into(),
             image: String::new(),
             digest: String::new(),
@@ -68,5 +84,21 @@ mod tests {
         );
         assert!(text.contains("backend api_prod\n    server blue 127.0.0.1:9001 check inter 1s\n    server green 127.0.0.1:9002 check inter 1s disabled\n"), "{text}");
         assert!(text.contains("load-server-state-from-file global"));
+    }
+
+    #[test]
+    fn several_hosts_get_a_server_each() {
+        let fe = FrontendRecord {
+            service: "api".into(),
+            env: "prod".into(),
+            backend: "api_prod".into(),
+            port: 9000,
+            url: "http://127.0.0.1:9000".into(),
+        };
+        let on_two = SlotRecord { host: "prod-2".into(), host_port: 9003, ..slot("blue", 0, true) };
+        let text = config_text(&[fe], &[slot("blue", 9001, true), slot("green", 9002, false), on_two]);
+        assert!(text.contains("    server blue-prod-1 127.0.0.1:9001 check inter 1s\n"), "{text}");
+        assert!(text.contains("    server green-prod-1 127.0.0.1:9002 check inter 1s disabled\n"), "{text}");
+        assert!(text.contains("    server blue-prod-2 127.0.0.1:9003 check inter 1s\n"), "{text}");
     }
 }

@@ -18,13 +18,15 @@ mod alerts;
 pub mod binary;
 mod config_file;
 mod haproxy_cfg;
+mod hosts;
 mod images;
 mod plan;
 mod slots;
 mod state;
 
+pub use plan::MAX_PROD_HOSTS;
 pub use slots::DEMO_LABEL;
-pub use state::{Component, DemoInfo, FrontendRecord, SlotRecord, STATE_FILE};
+pub use state::{Component, DemoInfo, EngineRecord, FrontendRecord, SlotRecord, STATE_FILE};
 
 use crate::stack::{self, Alertmanager, Haproxy, Registry};
 use color_eyre::eyre::{eyre, Result, WrapErr};
@@ -41,11 +43,14 @@ pub struct DemoOptions {
     pub approvers: Vec<String>,
     /// The static `demo-service` binary; else `$OPSDECK_DEMO_BINARY`, else built from this workspace.
     pub demo_binary: Option<PathBuf>,
+    /// How many hosts prod runs on: `prod-1` on the local engine, each other on a Docker engine
+    /// the demo starts (1 to [`MAX_PROD_HOSTS`]).
+    pub prod_hosts: usize,
 }
 
 impl Default for DemoOptions {
     fn default() -> Self {
-        DemoOptions { dir: PathBuf::from(".demo"), approvers: Vec::new(), demo_binary: None }
+        DemoOptions { dir: PathBuf::from(".demo"), approvers: Vec::new(), demo_binary: None, prod_hosts: 1 }
     }
 }
 
@@ -55,7 +60,7 @@ const DOCKER_LIMIT: Duration = Duration::from_secs(10);
 const CALL_LIMIT: Duration = Duration::from_secs(30);
 /// HAProxy checks every second; the live servers are up after the first check or two.
 const TRAFFIC_LIMIT: Duration = Duration::from_secs(15);
-const STOP_GRACE: Duration = Duration::from_secs(5);
+pub(crate) const STOP_GRACE: Duration = Duration::from_secs(5);
 
 /// Starts the demo stack in `opts.dir` (taking down a demo already up there first) and returns
 /// what it started. On failure, whatever was started is stopped and removed again.
@@ -77,6 +82,11 @@ fn record_policy(config_path: &Path) -> Result<()> {
 }
 
 pub async fn up(opts: &DemoOptions) -> Result<DemoInfo> {
+    if !(1..=MAX_PROD_HOSTS).contains(&opts.prod_hosts) {
+        return Err(eyre!(
+            "--prod-hosts takes 1 to {MAX_PROD_HOSTS} (each host past the first is a dockerd of its own)"
+        ));
+    }
     std::fs::create_dir_all(&opts.dir).wrap_err_with(|| format!("cannot create {}", opts.dir.display()))?;
     let dir = opts.dir.canonicalize().wrap_err_with(|| format!("cannot resolve {}", opts.dir.display()))?;
     close_to_others(&dir)?;
@@ -94,11 +104,14 @@ pub async fn up(opts: &DemoOptions) -> Result<DemoInfo> {
 
     let mut info = DemoInfo { dir: dir.clone(), config_path: dir.join(CONFIG_FILE), ..DemoInfo::default() };
     match start_all(&docker, opts, shared.as_ref(), &binary, &mut info).await {
-        Ok((registry, alertmanager, haproxy)) => {
+        Ok((registry, alertmanager, haproxy, engines)) => {
             // From here the processes belong to the demo directory, not to this process.
             registry.detach();
             alertmanager.detach();
             haproxy.detach();
+            for engine in engines {
+                engine.detach();
+            }
             info.write()?;
             print_summary(&info);
             Ok(info)
@@ -107,6 +120,7 @@ pub async fn up(opts: &DemoOptions) -> Result<DemoInfo> {
             // The component handles were dropped inside `start_all`, which stopped them.
             say!("demo up failed; cleaning up");
             let _ = slots::remove_all(&docker, &dir).await;
+            let _ = hosts::stop_engines(&dir, Some(&info)).await;
             let _ = DemoInfo::remove(&dir);
             Err(e)
         }
@@ -120,11 +134,13 @@ async fn start_all(
     shared: Option<&access::SharedGroup>,
     binary: &[u8],
     info: &mut DemoInfo,
-) -> Result<(Registry, Alertmanager, Haproxy)> {
+) -> Result<(Registry, Alertmanager, Haproxy, Vec<stack::Engine>)> {
     let dir = info.dir.clone();
     let started = Instant::now();
 
-    let registry = Registry::start(&dir).await?;
+    // prod's other hosts start while the registry does: a dockerd takes a few seconds.
+    let (registry, engines) = tokio::try_join!(Registry::start(&dir), hosts::start_engines(&dir, opts.prod_hosts))?;
+    info.engines = hosts::extra_hosts(opts.prod_hosts).iter().zip(&engines).map(|(h, e)| hosts::record(h, e)).collect();
     info.registry = Some(Component { pid: registry.pid(), address: registry.url(), marker: registry.marker() });
     info.write()?;
     say!("registry on {}", registry.host());
@@ -144,11 +160,23 @@ async fn start_all(
     info.write()?;
     say!("alertmanager on {} (1 alert firing)", alertmanager.url());
 
-    info.slots = slots::plan(&images)?;
+    info.slots = slots::plan(&images, opts.prod_hosts)?;
     info.write()?;
-    slots::create_all(docker, &info.slots, &dir).await?;
+    let clients = hosts::clients(docker, info).await?;
+    for engine in &info.engines {
+        if let Some(client) = clients.get(&engine.host) {
+            slots::clear_names(client, &dir).await?;
+        }
+    }
+    hosts::pull_releases(&clients, info).await?;
+    slots::create_all(&clients, &info.slots, &dir).await?;
     slots::wait_live_healthy(&info.slots).await?;
-    say!("slots: {} containers ({} live)", info.slots.len(), info.slots.iter().filter(|s| s.live).count());
+    say!(
+        "slots: {} containers ({} live) on {} hosts",
+        info.slots.len(),
+        info.slots.iter().filter(|s| s.live).count(),
+        clients.len()
+    );
 
     info.frontends = frontends()?;
     let haproxy_text = haproxy_cfg::config_text(&info.frontends, &info.slots);
@@ -177,7 +205,7 @@ async fn start_all(
     }
     record_policy(&info.config_path)?;
     say!("wrote {} ({:.1}s)", info.config_path.display(), started.elapsed().as_secs_f64());
-    Ok((registry, alertmanager, haproxy))
+    Ok((registry, alertmanager, haproxy, engines))
 }
 
 /// The state store lives in the demo directory, and opsdeck refuses a store others may reach
@@ -215,10 +243,13 @@ async fn wait_live_servers_up(haproxy: &Haproxy, slots: &[SlotRecord]) -> Result
     let started = Instant::now();
     loop {
         let stat = haproxy.command("show stat").await.unwrap_or_default();
-        let down: Vec<&str> = slots
+        let down: Vec<String> = slots
             .iter()
-            .filter(|s| s.live && !server_is_up(&stat, &format!("{}_{}", s.service, s.env), &s.slot))
-            .map(|s| s.name.as_str())
+            .filter(|s| {
+                let server = haproxy_cfg::server_name(slots, s);
+                s.live && !server_is_up(&stat, &format!("{}_{}", s.service, s.env), &server)
+            })
+            .map(|s| format!("{} on {}", s.name, s.host))
             .collect();
         if down.is_empty() {
             return Ok(());
@@ -243,6 +274,9 @@ fn print_summary(info: &DemoInfo) {
         let live = info.slots.iter().find(|s| s.live && s.service == fe.service && s.env == fe.env);
         let what = live.map(|s| format!("{} on {}", s.version, s.slot)).unwrap_or_default();
         say!("  {}/{:<8} {}  {what}", fe.service, fe.env, fe.url);
+    }
+    for engine in &info.engines {
+        say!("  host {}: its own dockerd on {}", engine.host, engine.url);
     }
     say!("demo up: opsdeck --config {}", info.config_path.display());
 }
@@ -271,6 +305,7 @@ pub async fn down(dir: &Path) -> Result<()> {
     if let Err(e) = stack::stop_components_in(&dir, STOP_GRACE).await {
         problems.push(e.to_string());
     }
+    problems.extend(hosts::stop_engines(&dir, info.as_ref()).await);
     let docker = docker().await?;
     let removed = slots::remove_all(&docker, &dir).await?;
     if let Some(info) = &info {

@@ -74,6 +74,16 @@ pub fn env_releases(env: &str) -> (usize, usize) {
     }
 }
 
+/// The hosts of an environment: one per environment, and `prod_hosts` for prod (`prod-1` on the
+/// local engine, `prod-2`... each on an engine of its own).
+pub fn hosts(env: &str, prod_hosts: usize) -> Vec<String> {
+    let n = if env == "prod" { prod_hosts.max(1) } else { 1 };
+    (1..=n).map(|i| format!("{env}-{i}")).collect()
+}
+
+/// The most hosts `--prod-hosts` takes: each beyond the first is a `dockerd` of its own.
+pub const MAX_PROD_HOSTS: usize = 3;
+
 /// Which slot is live in an environment (varied, so both colours show up on screen).
 pub fn live_slot(env: &str) -> &'static str {
     if env == "staging" {
@@ -107,6 +117,13 @@ mod tests {
         assert_eq!(VERSIONS[env_releases("prod").0], "v1.2.0");
         assert_eq!(VERSIONS[env_releases("prod").1], "v1.1.0");
         assert_eq!(other_slot(live_slot("prod")), "green");
+    }
+
+    #[test]
+    fn prod_alone_spreads_over_hosts() {
+        assert_eq!(hosts("prod", 2), ["prod-1", "prod-2"]);
+        assert_eq!(hosts("dev", 2), ["dev-1"]);
+        assert_eq!(hosts("prod", 0), ["prod-1"]);
     }
 
     #[test]

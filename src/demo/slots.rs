@@ -4,14 +4,14 @@
 //! `opsdeck.demo` label naming its demo directory, which is how `down` finds them.
 
 use super::images::PushedImage;
-use super::plan::{env_releases, live_slot, other_slot, CONTAINER_PORT, ENVS, SERVICES, SERVICE_ENV, VERSIONS};
+use super::plan::{env_releases, hosts, live_slot, other_slot, CONTAINER_PORT, ENVS, SERVICES, SERVICE_ENV, VERSIONS};
 use super::state::SlotRecord;
 use crate::stack::free_port;
 use color_eyre::eyre::{eyre, Result, WrapErr};
 use futures::future::try_join_all;
 use opsdeck_backends::docker::lifecycle::{self, SlotSpec};
 use opsdeck_backends::types::labels;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -21,30 +21,34 @@ const CALL_LIMIT: Duration = Duration::from_secs(30);
 /// Live slots answer `/health` within a second of starting; this bounds the wait.
 const HEALTHY_LIMIT: Duration = Duration::from_secs(20);
 
-/// The twelve slots to create, with their images and fresh host ports.
-pub fn plan(images: &[PushedImage]) -> Result<Vec<SlotRecord>> {
+/// The slots to create (twelve with one prod host, four more per extra one), with their images
+/// and fresh host ports: every host publishes on 127.0.0.1, so each slot has its own port.
+pub fn plan(images: &[PushedImage], prod_hosts: usize) -> Result<Vec<SlotRecord>> {
     let mut slots = Vec::new();
     for service in SERVICES {
         for env in ENVS {
             let (live_release, idle_release) = env_releases(env);
             let live = live_slot(env);
-            for (slot, release, is_live) in [(live, live_release, true), (other_slot(live), idle_release, false)] {
-                let version = VERSIONS[release];
-                let image = images
-                    .iter()
-                    .find(|i| i.service == service && i.version == version)
-                    .ok_or_else(|| eyre!("no image for {service}:{version}"))?;
-                slots.push(SlotRecord {
-                    name: format!("{service}-{env}-{slot}"),
-                    service: service.into(),
-                    env: env.into(),
-                    slot: slot.into(),
-                    image: image.reference.clone(),
-                    digest: image.digest.clone(),
-                    version: version.into(),
-                    host_port: free_port()?,
-                    live: is_live,
-                });
+            for host in hosts(env, prod_hosts) {
+                for (slot, release, is_live) in [(live, live_release, true), (other_slot(live), idle_release, false)] {
+                    let version = VERSIONS[release];
+                    let image = images
+                        .iter()
+                        .find(|i| i.service == service && i.version == version)
+                        .ok_or_else(|| eyre!("no image for {service}:{version}"))?;
+                    slots.push(SlotRecord {
+                        name: format!("{service}-{env}-{slot}"),
+                        service: service.into(),
+                        env: env.into(),
+                        host: host.clone(),
+                        slot: slot.into(),
+                        image: image.reference.clone(),
+                        digest: image.digest.clone(),
+                        version: version.into(),
+                        host_port: free_port()?,
+                        live: is_live,
+                    });
+                }
             }
         }
     }
@@ -90,13 +94,17 @@ pub async fn clear_names(docker: &opsdeck_backends::docker::Client, demo_dir: &P
     Ok(())
 }
 
-/// Creates every slot and starts the live ones, all at once.
+/// Creates every slot on its host's engine and starts the live ones, all at once.
 pub async fn create_all(
-    docker: &opsdeck_backends::docker::Client,
+    clients: &HashMap<String, opsdeck_backends::docker::Client>,
     slots: &[SlotRecord],
     demo_dir: &Path,
 ) -> Result<()> {
-    try_join_all(slots.iter().map(|slot| create_one(docker, slot, demo_dir))).await?;
+    try_join_all(slots.iter().map(|slot| async move {
+        let docker = clients.get(&slot.host).ok_or_else(|| eyre!("no engine for host {}", slot.host))?;
+        create_one(docker, slot, demo_dir).await
+    }))
+    .await?;
     Ok(())
 }
 
@@ -118,7 +126,9 @@ async fn create_one(docker: &opsdeck_backends::docker::Client, slot: &SlotRecord
         host_port: slot.host_port,
         host_ip: "127.0.0.1".into(),
     };
-    lifecycle::create_container(docker, &spec, CALL_LIMIT).await.wrap_err_with(|| format!("creating {}", slot.name))?;
+    lifecycle::create_container(docker, &spec, CALL_LIMIT)
+        .await
+        .wrap_err_with(|| format!("creating {} on {}", slot.name, slot.host))?;
     if slot.live {
         lifecycle::start_container(docker, &slot.name, CALL_LIMIT)
             .await
@@ -180,7 +190,7 @@ mod tests {
 
     #[test]
     fn twelve_slots_live_and_idle() {
-        let slots = plan(&images()).expect("plan");
+        let slots = plan(&images(), 1).expect("plan");
         assert_eq!(slots.len(), 12);
         assert_eq!(slots.iter().filter(|s| s.live).count(), 6);
         let prod_live = slots.iter().find(|s| s.name == "api-prod-blue").expect("api-prod-blue");
@@ -196,5 +206,15 @@ mod tests {
         planned.sort();
         named.sort();
         assert_eq!(planned, named);
+    }
+
+    #[test]
+    fn a_second_prod_host_gets_its_own_slots_and_ports() {
+        let slots = plan(&images(), 2).expect("plan");
+        assert_eq!(slots.len(), 16);
+        let on = |host: &str| slots.iter().filter(|s| s.host == host).count();
+        assert_eq!((on("prod-1"), on("prod-2"), on("dev-1")), (4, 4, 4));
+        let ports: std::collections::BTreeSet<u16> = slots.iter().map(|s| s.host_port).collect();
+        assert_eq!(ports.len(), 16, "every slot has its own port on 127.0.0.1");
     }
 }

@@ -24,6 +24,21 @@ pub struct DemoInfo {
     pub frontends: Vec<FrontendRecord>,
     /// Registry references tagged on the local engine for pushing (untagged by `down`).
     pub pushed_refs: Vec<String>,
+    /// Docker engines the demo started for prod's other hosts (`prod-2`, ...), each its own
+    /// `dockerd` with its files in the demo directory.
+    #[serde(default)]
+    pub engines: Vec<EngineRecord>,
+}
+
+/// A Docker engine the demo started for one host.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EngineRecord {
+    /// The host it is in the config (`prod-2`).
+    pub host: String,
+    pub pid: u32,
+    /// `unix:///.../docker.sock`.
+    pub url: String,
+    pub marker: String,
 }
 
 /// One started process.
@@ -39,10 +54,13 @@ pub struct Component {
 /// One slot container.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SlotRecord {
-    /// `<service>-<env>-<slot>`.
+    /// `<service>-<env>-<slot>`: the container's name on its host's engine.
     pub name: String,
     pub service: String,
     pub env: String,
+    /// The host (engine) it runs on, as the config names it (`prod-2`).
+    #[serde(default)]
+    pub host: String,
     /// `blue` or `green`.
     pub slot: String,
     /// Full reference in the demo registry.
@@ -71,6 +89,17 @@ impl DemoInfo {
     /// Every recorded process id.
     pub fn pids(&self) -> Vec<u32> {
         [&self.registry, &self.alertmanager, &self.haproxy].into_iter().flatten().map(|c| c.pid).collect()
+    }
+
+    /// The hosts of `env`, in order (`prod-1`, `prod-2`).
+    pub fn hosts_of(&self, env: &str) -> Vec<String> {
+        let mut hosts: Vec<String> = Vec::new();
+        for s in self.slots.iter().filter(|s| s.env == env) {
+            if !hosts.contains(&s.host) {
+                hosts.push(s.host.clone());
+            }
+        }
+        hosts
     }
 
     pub fn frontend(&self, service: &str, env: &str) -> Option<&FrontendRecord> {

@@ -1,6 +1,7 @@
 //! Real components started as child processes for the demo and the tests: an OCI registry
 //! (`docker-registry`), HAProxy and Alertmanager, each on free loopback ports with its files in
-//! a directory it is given, each waited for until it answers. Also: is Docker there at all.
+//! a directory it is given, each waited for until it answers. Also: is Docker there at all, and
+//! a second Docker Engine of its own ([`Engine`]) beside the one on [`DOCKER_SOCKET`].
 //!
 //! Every file a component writes is named after it (`haproxy.cfg`, `haproxy.sock`, `registry/`,
 //! ...), so several components can share one directory. A component handle stops its process when
@@ -8,12 +9,14 @@
 //! `opsdeck demo down`, another process, stops it by pid with [`stop_recorded`]).
 
 mod alertmanager;
+mod engine;
 mod haproxy;
 mod process;
 mod ready;
 mod registry;
 
 pub use alertmanager::Alertmanager;
+pub use engine::{stop_engine_in, Engine, ENGINE_STOP_GRACE};
 pub use haproxy::Haproxy;
 pub use process::{is_alive, stop_recorded, SETUP_HINT};
 pub use ready::{loopback_client, runtime_client};

@@ -23,10 +23,15 @@ fn shots() -> Vec<(&'static str, Model, u16, u16)> {
     sparklines.ui.env_col = 2;
     let mut drain = gen_drain_model();
     drain.ui.focus = Pane::Actions;
+    // prod on two hosts, both answering: `2/2` in the matrix, a Health row per host and slot.
+    let mut two_hosts = gen_demo_model_all_up();
+    two_hosts.ui.focus = Pane::Health;
+    two_hosts.ui.env_col = 2;
     vec![
         ("console-80x24", focused(Pane::Environments), 80, 24),
         ("console-160x48", focused(Pane::Environments), 160, 48),
         ("health-160x48", focused(Pane::Health), 160, 48),
+        ("two-hosts-160x48", two_hosts, 160, 48),
         ("alerts-160x48", focused(Pane::Alerts), 160, 48),
         ("help-80x24", help, 80, 24),
         ("actions-80x24", focused(Pane::Actions), 80, 24),

@@ -34,7 +34,7 @@ impl EnvironmentConfig {
         if self.hosts.len() <= 1 {
             "blue and green"
         } else {
-            "blue-<host> and green-<host> (one per host)"
+            "blue-<host> and green-<host>, one per host"
         }
     }
 }

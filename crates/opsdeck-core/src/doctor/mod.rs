@@ -253,7 +253,9 @@ mod tests {
         let bad: Vec<_> = checks.iter().filter(|c| c.status != Status::Ok).collect();
         assert!(bad.is_empty(), "{bad:?}");
         assert!(find(&checks, "images of api").detail.contains("4 images"));
-        assert!(find(&checks, "haproxy (prod)").detail.contains("servers found (blue-<host> and green-<host>"));
+        assert!(find(&checks, "haproxy (prod)")
+            .detail
+            .contains("servers found (blue-<host> and green-<host>, one per host)"));
         assert!(find(&checks, "haproxy (dev)").detail.contains("servers found (blue and green)"));
     }
 
