@@ -31,13 +31,18 @@ pub fn to_text(world: &World) -> String {
                 .map(|i| format!("{} {}", i.tag, short_digest(&i.digest)))
                 .unwrap_or_else(|| "-".into());
             let reason = if c.reason.is_empty() { String::new() } else { format!("  ({})", c.reason) };
+            // With several hosts: how many serve the live slot healthy.
+            let health = match c.healthy_hosts() {
+                (healthy, hosts @ 2..) => format!("{} {healthy}/{hosts}", c.health.as_str()),
+                _ => c.health.as_str().to_string(),
+            };
             let _ = writeln!(
                 out,
                 "  {:<12} {:<6} {:<22} {:<11}{}",
                 c.service,
                 c.live_slot.as_deref().unwrap_or("-"),
                 image,
-                c.health.as_str(),
+                health,
                 reason
             );
         }
@@ -45,4 +50,17 @@ pub fn to_text(world: &World) -> String {
     let firing = world.alerts.alerts.iter().filter(|a| a.state == "active").count();
     let _ = writeln!(out, "alerts: {firing} firing");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    /// prod's two hosts: each service says how many of them serve it healthy.
+    #[test]
+    fn several_hosts_are_counted() {
+        let text = super::to_text(&crate::test_support::gen_demo_model_all_up().world);
+        let prod_api = text.lines().skip_while(|l| *l != "prod").nth(1).unwrap_or_default();
+        assert!(prod_api.contains("healthy 2/2"), "{text}");
+        let dev_api = text.lines().skip_while(|l| *l != "dev").nth(1).unwrap_or_default();
+        assert!(!dev_api.contains("1/1"), "one host is not counted: {text}");
+    }
 }
