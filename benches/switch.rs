@@ -1,7 +1,8 @@
 //! Benchmark on the demo stack (a measurement, not a gate): for a rollback to the previous release
 //! and for a promote that has to pull, the time from the command to traffic switched and to the
 //! action done, while 32 clients send requests through the load balancer; and how many of those
-//! requests failed. Run by `./benches/switch_time.sh`, which builds what it needs.
+//! requests failed. Run by `./benches/switch_time.sh [PROD_HOSTS]`, which builds what it needs;
+//! `PROD_HOSTS` (default 1) is the demo's `--prod-hosts`: 2 runs prod on two Docker engines.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Command, Stdio};
@@ -14,11 +15,12 @@ const ROUNDS: usize = 5;
 
 fn main() {
     let bin = std::env::var("OPSDECK_BIN").unwrap_or_else(|_| "target/release/opsdeck".into());
+    let prod_hosts = std::env::var("PROD_HOSTS").unwrap_or_else(|_| "1".into());
     let dir = std::env::temp_dir().join(format!("opsdeck-switch-bench-{}", std::process::id()));
     // One demo per Docker engine: wait (three minutes at most) while another holds it.
     let started = Instant::now();
     loop {
-        let up = Command::new(&bin).args(["demo", "up", "--dir"]).arg(&dir).output();
+        let up = Command::new(&bin).args(["demo", "up", "--prod-hosts", &prod_hosts, "--dir"]).arg(&dir).output();
         match up {
             Ok(out) if out.status.success() => break,
             Ok(out)

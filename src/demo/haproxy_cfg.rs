@@ -68,15 +68,19 @@ mod tests {
         }
     }
 
-    #[test]
-    fn one_frontend_and_backend_with_the_idle_server_in_maint() {
-        let fe = FrontendRecord {
+    fn frontend() -> FrontendRecord {
+        FrontendRecord {
             service: "api".into(),
             env: "prod".into(),
             backend: "api_prod".into(),
             port: 9000,
             url: "http://127.0.0.1:9000".into(),
-        };
+        }
+    }
+
+    #[test]
+    fn one_frontend_and_backend_with_the_idle_server_in_maint() {
+        let fe = frontend();
         let text = config_text(&[fe], &[slot("blue", 9001, true), slot("green", 9002, false)]);
         assert!(
             text.contains("frontend fe_api_prod\n    bind 127.0.0.1:9000\n    default_backend api_prod\n"),
@@ -88,13 +92,7 @@ mod tests {
 
     #[test]
     fn several_hosts_get_a_server_each() {
-        let fe = FrontendRecord {
-            service: "api".into(),
-            env: "prod".into(),
-            backend: "api_prod".into(),
-            port: 9000,
-            url: "http://127.0.0.1:9000".into(),
-        };
+        let fe = frontend();
         let on_two = SlotRecord { host: "prod-2".into(), host_port: 9003, ..slot("blue", 0, true) };
         let text = config_text(&[fe], &[slot("blue", 9001, true), slot("green", 9002, false), on_two]);
         assert!(text.contains("    server blue-prod-1 127.0.0.1:9001 check inter 1s\n"), "{text}");
