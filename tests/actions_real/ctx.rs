@@ -27,6 +27,7 @@ pub fn timing() -> Timing {
         stop_grace: Duration::from_secs(5),
         watch: Duration::from_secs(3),
         step_timeout: Duration::from_secs(60),
+        ..Timing::default()
     }
 }
 

@@ -48,6 +48,7 @@ fn abort_while_draining_switches_back_on_the_demo_stack() {
             stop_grace: Duration::from_secs(5),
             watch: Duration::from_secs(2),
             step_timeout: Duration::from_secs(60),
+            ..Timing::default()
         };
         let target =
             Target { kind: ActionKind::Rollback, service: "api".into(), env: "prod".into(), image: None, force: false };

@@ -22,10 +22,6 @@ pub const HEARTBEAT_EVERY: Duration = Duration::from_secs(5);
 const POLL: Duration = Duration::from_millis(250);
 /// Consecutive failed health checks in the watch window that fail the action.
 const WATCH_FAILURES: u32 = 3;
-/// 5xx share of the new slot's requests in the watch window that fails the action...
-const WATCH_MAX_5XX: f64 = 0.05;
-/// ...once at least this many requests were seen.
-const WATCH_MIN_REQUESTS: u64 = 20;
 
 /// How an action ended, for the caller (exit code, status line).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -25,6 +25,26 @@ pub struct Timing {
     /// Deadline of any single outside call step (pull, create, start, set server).
     #[serde(with = "humantime_serde")]
     pub step_timeout: Duration,
+    /// The watch's gate: the new slot's highest 5xx share, in basis points (200: 2 %), judged
+    /// once `min_requests` were answered; from the environment's `[environments.canary]`.
+    /// (Basis points keep the plan comparable for equality, as the journal's checks want.)
+    #[serde(default = "default_max_error_bp")]
+    pub max_error_bp: u32,
+    #[serde(default = "default_min_requests")]
+    pub min_requests: u64,
+}
+
+fn default_max_error_bp() -> u32 {
+    basis_points(crate::config::CanaryConfig::default().max_error_rate)
+}
+
+fn default_min_requests() -> u64 {
+    crate::config::CanaryConfig::default().min_requests
+}
+
+/// A share (0.02) in basis points (200).
+pub fn basis_points(share: f64) -> u32 {
+    (share * 10_000.0).round().clamp(0.0, 10_000.0) as u32
 }
 
 impl Default for Timing {
@@ -35,6 +55,8 @@ impl Default for Timing {
             stop_grace: Duration::from_secs(10),
             watch: Duration::from_secs(60),
             step_timeout: Duration::from_secs(120),
+            max_error_bp: default_max_error_bp(),
+            min_requests: default_min_requests(),
         }
     }
 }
@@ -266,6 +288,12 @@ fn plan_switch(world: &World, target: &Target, timing: Timing, image: Option<Ima
     if !timing.watch.is_zero() {
         steps.push(Step::Watch);
     }
+    // Every switch here is watched with the environment's own gate.
+    let timing = Timing {
+        max_error_bp: basis_points(env.canary.max_error_rate),
+        min_requests: env.canary.min_requests,
+        ..timing
+    };
     Ok(ActionPlan {
         kind: target.kind,
         service: svc.name.clone(),

@@ -3,6 +3,7 @@
 //! `load` finds and parses the file; `validate` checks what serde cannot.
 
 mod bounded_command;
+mod canary;
 pub mod docker_hosts;
 mod env;
 mod load;
@@ -12,6 +13,7 @@ pub mod secret_source;
 mod servers;
 mod validate;
 
+pub use canary::CanaryConfig;
 pub use env::{is_secret_name, EnvValue, SecretSource};
 pub use load::{find_config_path, load, load_file, parse as parse_str, ConfigError, ConfigProblem};
 pub use logs::LogsConfig;
@@ -210,6 +212,9 @@ pub struct EnvironmentConfig {
     pub approval: ApprovalPolicy,
     #[serde(default)]
     pub approvers: Vec<String>,
+    /// The error gate of every switch here, and how a canary walks (`[environments.canary]`).
+    #[serde(default)]
+    pub canary: CanaryConfig,
 }
 
 /// The platforms an environment can run on: each is one implementation of

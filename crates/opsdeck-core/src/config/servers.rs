@@ -66,6 +66,7 @@ mod tests {
             haproxy: "unix:///x".into(),
             approval: Default::default(),
             approvers: vec![],
+            canary: Default::default(),
         }
     }
 

@@ -37,6 +37,9 @@ pub(super) fn check(config: &Config, text: &str) -> Vec<ConfigProblem> {
                 format!("environment `{}`: approval = \"required\" needs at least one approver", env.name),
             );
         }
+        for problem in env.canary.problems() {
+            report("[environments.canary]", format!("environment `{}`: {problem}", env.name));
+        }
         if env.hosts.is_empty() {
             report(&quoted(&env.name), format!("environment `{}` has no hosts", env.name));
         }

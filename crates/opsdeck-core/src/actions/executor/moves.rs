@@ -140,14 +140,21 @@ pub(crate) async fn watch(ops: &Outside, plan: &ActionPlan, cancel: &Cancellatio
         let now = counters().await?;
         let requests = now.requests.saturating_sub(base.requests);
         let errors = now.errors_5xx.saturating_sub(base.errors_5xx);
-        if requests >= WATCH_MIN_REQUESTS && errors as f64 / requests as f64 > WATCH_MAX_5XX {
+        let t = plan.timing;
+        if over_gate(requests, errors, &t) {
             return Err(format!(
-                "{errors} of {requests} requests answered 5xx ({:.0}%)",
-                100.0 * errors as f64 / requests as f64
+                "{errors} of {requests} requests answered 5xx ({:.1} %, over the {} % gate)",
+                100.0 * errors as f64 / requests as f64,
+                f64::from(t.max_error_bp) / 100.0
             ));
         }
     }
     Ok("stayed healthy".into())
+}
+
+/// Whether `errors` of `requests` fail the environment's gate: only once enough were answered.
+pub(crate) fn over_gate(requests: u64, errors: u64, t: &crate::actions::plan::Timing) -> bool {
+    requests >= t.min_requests && errors.saturating_mul(10_000) > u64::from(t.max_error_bp).saturating_mul(requests)
 }
 
 /// Undoes a failed action. Before the switch: the new slot is stopped and removed and the idle

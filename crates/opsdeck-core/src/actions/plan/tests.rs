@@ -127,3 +127,19 @@ fn the_gate_needs_the_digest_healthy_in_the_environment_before() {
     let p = plan(&m, &target(ActionKind::Promote, "api", "prod", Some("v1.0.0")), Timing::default()).expect("plan");
     assert!(gate(&m, &p, false).is_some());
 }
+
+/// A plan is watched with its environment's gate (`[environments.canary] max_error_rate`).
+#[test]
+fn the_watch_gate_comes_from_the_environment() {
+    let mut world = gen_demo_world_all_up();
+    let mut config = (*world.config).clone();
+    if let Some(prod) = config.environments.iter_mut().find(|e| e.name == "prod") {
+        prod.canary.max_error_rate = 0.1;
+        prod.canary.min_requests = 500;
+    }
+    world.config = std::sync::Arc::new(config);
+    let p = plan(&world, &target(ActionKind::Rollback, "api", "prod", None), Timing::default()).expect("plan");
+    assert_eq!((p.timing.max_error_bp, p.timing.min_requests), (1000, 500));
+    let p = plan(&world, &target(ActionKind::Rollback, "api", "staging", None), Timing::default()).expect("plan");
+    assert_eq!((p.timing.max_error_bp, p.timing.min_requests), (200, 20), "staging keeps the default");
+}

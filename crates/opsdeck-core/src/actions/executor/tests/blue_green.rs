@@ -101,6 +101,18 @@ async fn a_5xx_rate_in_the_watch_window_switches_back() {
     assert!(report.reason.contains("5xx"), "{}", report.reason);
 }
 
+/// The watch's gate is the environment's: 2 % by default, judged once enough requests came.
+#[test]
+fn the_gate_fails_above_its_share_once_enough_requests_came() {
+    let t = Timing::default();
+    assert_eq!((t.max_error_bp, t.min_requests), (200, 20));
+    assert!(!over_gate(100, 2, &t), "2 % is at the gate, not over it");
+    assert!(over_gate(100, 3, &t));
+    assert!(!over_gate(10, 9, &t), "too few requests to judge");
+    let lenient = Timing { max_error_bp: 500, ..t };
+    assert!(!over_gate(100, 3, &lenient));
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_hung_pull_times_out() {
     let fake = gen_world();
