@@ -92,6 +92,11 @@ async fn haproxy_servers_states_and_weights() {
         assert_eq!(blue.requests, 3, "req_tot, the base of the console's req/s: {blue:?}");
         assert_eq!(find(&servers, "red").total_sessions, 0);
         client.shutdown_sessions("be_app", "blue").await.expect("shutdown sessions");
+        // Told it is healthy (as opsdeck does once it saw a slot answer), red is UP at once; its
+        // own checks (fall 2, every 200 ms) need two failures to take it down again.
+        client.mark_up("be_app", "red").await.expect("health up");
+        let red = client.servers().await.expect("servers").into_iter().find(|s| s.server == "red").expect("red");
+        assert!(red.status.starts_with("UP"), "health up is seen in the next read: {red:?}");
 
         // Every switch shows in the very next read.
         let steps = [

@@ -124,6 +124,14 @@ impl HaproxyClient {
         self.silent_command(&format!("set weight {target} {weight}")).await
     }
 
+    /// `set server <backend>/<server> health up`: the server's check result is "up" now, until
+    /// its next check says otherwise. For a server opsdeck has just seen healthy itself, so
+    /// traffic does not wait for HAProxy's next check interval.
+    pub async fn mark_up(&self, backend: &str, server: &str) -> BackendResult<()> {
+        let target = server_ref(backend, server)?;
+        self.silent_command(&format!("set server {target} health up")).await
+    }
+
     /// `shutdown sessions server <backend>/<server>`: cuts every session open on the server.
     pub async fn shutdown_sessions(&self, backend: &str, server: &str) -> BackendResult<()> {
         let target = server_ref(backend, server)?;

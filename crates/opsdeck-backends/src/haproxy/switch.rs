@@ -32,6 +32,10 @@ impl TrafficSwitch for HaproxyClient {
         })
     }
 
+    async fn mark_up(&self, backend: &str, server: &str) -> OpsResult<()> {
+        HaproxyClient::mark_up(self, backend, server).await.map_err(|e| e.to_string())
+    }
+
     async fn shutdown_sessions(&self, backend: &str, server: &str) -> OpsResult<()> {
         HaproxyClient::shutdown_sessions(self, backend, server).await.map_err(|e| e.to_string())
     }

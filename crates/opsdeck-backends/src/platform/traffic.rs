@@ -23,6 +23,12 @@ pub trait TrafficSwitch: Send + Sync + std::fmt::Debug {
     async fn set_server(&self, backend: &str, server: &str, state: AdminState) -> OpsResult<()>;
     /// One server's state and counters, read at one instant.
     async fn counters(&self, backend: &str, server: &str) -> OpsResult<ServerCounters>;
+    /// Tells the switch a server is healthy (opsdeck has just seen it so), so that it takes
+    /// traffic without waiting for the switch's own next check. A switch without checks of its
+    /// own needs nothing.
+    async fn mark_up(&self, _backend: &str, _server: &str) -> OpsResult<()> {
+        Ok(())
+    }
     /// Closes the sessions still open on a server.
     async fn shutdown_sessions(&self, backend: &str, server: &str) -> OpsResult<()>;
     /// Every server of every backend, for the screen.

@@ -20,6 +20,9 @@ use tokio_util::sync::CancellationToken;
 pub const HEARTBEAT_EVERY: Duration = Duration::from_secs(5);
 /// How often bounded waits look again.
 const POLL: Duration = Duration::from_millis(250);
+/// How often a slot's `/health` and HAProxy's view of a new server are looked at while an action
+/// waits for them: the first healthy answer switches, so this bounds a rollback's time.
+const HEALTH_POLL: Duration = Duration::from_millis(100);
 /// Consecutive failed health checks in the watch window that fail the action.
 const WATCH_FAILURES: u32 = 3;
 

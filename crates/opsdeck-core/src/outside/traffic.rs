@@ -72,6 +72,20 @@ impl Outside {
         self.masked(result)
     }
 
+    /// Tells the switch that these servers (of one backend) are healthy: opsdeck has just seen
+    /// their slot answer `/health`.
+    pub async fn mark_up(&self, env: &str, backend: &str, servers: &[&str]) -> OpsResult<()> {
+        let result = async {
+            let switch = self.switch(env)?;
+            for server in servers {
+                switch.mark_up(backend, server).await.map_err(|e| format!("{env}: {backend}/{server}: {e}"))?;
+            }
+            Ok(())
+        }
+        .await;
+        self.masked(result)
+    }
+
     /// Closes the sessions still open on every server of `slot`.
     pub async fn shutdown_slot(&self, env: &str, backend: &str, slot: &str) -> OpsResult<()> {
         let result = async {

@@ -113,8 +113,10 @@ impl DockerHosts {
             let word = state.status.map(|s| s.to_string()).unwrap_or_else(|| "not running".into());
             return Some(format!("container {word}"));
         }
+        // A HEALTHCHECK that has not run yet (`starting`) does not hold a slot back: `/health`
+        // is probed beside it, and waiting for the image's check interval is what made a cold
+        // rollback take seconds. One that failed (`unhealthy`) does.
         match state.health.and_then(|h| h.status) {
-            Some(HealthStatusEnum::STARTING) => Some("docker health: starting".into()),
             Some(HealthStatusEnum::UNHEALTHY) => Some("docker health: unhealthy".into()),
             _ => None,
         }

@@ -36,7 +36,7 @@ pub(crate) async fn wait_healthy(
         if cancel.is_some_and(CancellationToken::is_cancelled) {
             return Err(format!("cancelled while waiting for health ({last})"));
         }
-        tokio::time::sleep(POLL).await;
+        tokio::time::sleep(HEALTH_POLL).await;
     }
 }
 
@@ -52,10 +52,18 @@ pub(crate) async fn switch(
 ) -> Result<String, String> {
     bounded(t.step_timeout, "ready", ops.set_slot(&plan.env, &plan.backend, to, AdminState::Ready)).await?;
     let start = tokio::time::Instant::now();
+    let mut told = false;
     loop {
         let traffic = bounded(t.step_timeout, "show stat", ops.slot_traffic(&plan.env, &plan.backend, to)).await?;
         if traffic.all_up() {
             break;
+        }
+        // The new slot was seen healthy just before (or is the old one, healthy a moment ago):
+        // tell HAProxy so once, rather than wait for its next check.
+        if !told {
+            told = true;
+            bounded(t.step_timeout, "health up", ops.mark_up(&plan.env, &plan.backend, &traffic.not_up())).await?;
+            continue;
         }
         if start.elapsed() >= t.health_wait {
             return Err(format!(
@@ -64,7 +72,7 @@ pub(crate) async fn switch(
                 humantime::format_duration(t.health_wait)
             ));
         }
-        tokio::time::sleep(POLL).await;
+        tokio::time::sleep(HEALTH_POLL).await;
     }
     bounded(t.step_timeout, "drain", ops.set_slot(&plan.env, &plan.backend, from, AdminState::Drain)).await?;
     Ok(format!("{to} ready, {from} draining"))
