@@ -10,92 +10,10 @@ use opsdeck_backends::docker::lifecycle::{self, SlotSpec};
 use opsdeck_backends::docker::{connect, DockerEndpoint};
 use opsdeck_backends::types::labels;
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-use support::{opsdeck_bin, stack_available, Demo};
-
-/// What the load saw: answers by version and by container hostname, and the failures.
-#[derive(Debug, Default)]
-struct Tally {
-    sent: u64,
-    failures: Vec<String>,
-    /// version -> hostnames that answered for it.
-    hosts: BTreeMap<String, BTreeSet<String>>,
-}
-
-/// Requests through the load balancer from four threads until stopped.
-struct Load {
-    stop: Arc<AtomicBool>,
-    tally: Arc<Mutex<Tally>>,
-    threads: Vec<std::thread::JoinHandle<()>>,
-}
-
-impl Load {
-    fn start(url: &str) -> Load {
-        let (stop, tally) = (Arc::new(AtomicBool::new(false)), Arc::new(Mutex::new(Tally::default())));
-        let threads = (0..4)
-            .map(|_| {
-                let (stop, tally, url) = (stop.clone(), tally.clone(), url.to_string());
-                std::thread::spawn(move || {
-                    while !stop.load(Ordering::Relaxed) {
-                        let answer = support::http_get(&url);
-                        let mut t = tally.lock().expect("tally");
-                        t.sent += 1;
-                        if !(answer.starts_with("HTTP/1.1 200") || answer.starts_with("HTTP/1.0 200")) {
-                            t.failures.push(answer.lines().next().unwrap_or("no answer").to_string());
-                            continue;
-                        }
-                        let body = answer.split("\r\n\r\n").nth(1).unwrap_or_default();
-                        let v: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
-                        let field = |k: &str| v[k].as_str().unwrap_or("?").to_string();
-                        t.hosts.entry(field("version")).or_default().insert(field("hostname"));
-                    }
-                })
-            })
-            .collect();
-        Load { stop, tally, threads }
-    }
-
-    fn finish(self) -> Tally {
-        self.stop.store(true, Ordering::Relaxed);
-        for t in self.threads {
-            t.join().expect("load thread");
-        }
-        std::mem::take(&mut *self.tally.lock().expect("tally"))
-    }
-}
-
-/// Runs an action command, timing its switch step from the progress lines; returns (success,
-/// output, switch time).
-fn run_timed(demo: &Demo, args: &[&str]) -> (bool, String, Option<Duration>) {
-    let mut child = Command::new(opsdeck_bin())
-        .arg("--config")
-        .arg(demo.config())
-        .args(args)
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("spawn opsdeck");
-    let stderr = child.stderr.take().expect("stderr");
-    let started = Instant::now();
-    let (mut text, mut began, mut switch) = (String::new(), None, None);
-    for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-        if line.contains("switch traffic") && line.ends_with("...") {
-            began = Some(Instant::now());
-        }
-        if line.contains("switch traffic") && line.contains(" done") {
-            switch = began.map(|b| b.elapsed());
-        }
-        text.push_str(&line);
-        text.push('\n');
-    }
-    let status = child.wait().expect("wait");
-    eprintln!("{}: {} ms in all", args.join(" "), started.elapsed().as_millis());
-    (status.success(), text, switch)
-}
+use std::process::Command;
+use std::time::Duration;
+use support::load::{run_timed, under_load, Tally};
+use support::{stack_available, Demo};
 
 /// prod api's entry in `status --json`.
 fn prod_api(demo: &Demo) -> serde_json::Value {
@@ -158,17 +76,15 @@ fn prod_on_two_engines_switches_both_hosts_under_load() {
     let url = api["url"].as_str().expect("url").to_string();
 
     // A rollback to the idle release, then a promote of staging's, each under load.
-    let load = Load::start(&url);
-    let (ok, out, switch) = run_timed(&demo, &["rollback", "api", "--env", "prod", "--yes", "--watch", "0s"]);
-    let tally = load.finish();
+    let (ok, out, switch, tally) =
+        under_load(&demo, &url, &["rollback", "api", "--env", "prod", "--yes", "--watch", "0s"]);
     assert!(ok, "rollback: {out}");
     eprintln!("TWO-HOST ROLLBACK: switch {:?}", switch.map(|d| d.as_millis()));
     check_load(&tally, "v1.1.0", "two-host rollback");
     assert_served_by(&demo, "green", "after the rollback");
 
-    let load = Load::start(&url);
-    let (ok, out, switch) = run_timed(&demo, &["promote", "api", "--to", "prod", "--yes", "--watch", "0s"]);
-    let tally = load.finish();
+    let (ok, out, switch, tally) =
+        under_load(&demo, &url, &["promote", "api", "--to", "prod", "--yes", "--watch", "0s"]);
     assert!(ok, "promote: {out}");
     eprintln!("TWO-HOST PROMOTE: switch {:?}", switch.map(|d| d.as_millis()));
     check_load(&tally, "v1.3.0", "two-host promote");
@@ -215,9 +131,8 @@ fn never_healthy_on_one_host_undoes_both(demo: &Demo, info: &DemoInfo, url: &str
     let text = std::fs::read_to_string(demo.config()).expect("config");
     std::fs::write(demo.config(), format!("{text}\n[actions]\nhealth_wait = \"4s\"\n")).expect("short health wait");
     let before = prod_api(demo);
-    let load = Load::start(url);
-    let (ok, out, switch) = run_timed(demo, &["rollback", "api", "--env", "prod", "--yes", "--watch", "0s"]);
-    let tally = load.finish();
+    let (ok, out, switch, tally) =
+        under_load(demo, url, &["rollback", "api", "--env", "prod", "--yes", "--watch", "0s"]);
     assert!(!ok && switch.is_none(), "a slot that never turned healthy took traffic: {out}");
     assert!(out.contains("prod-2") && out.contains("not healthy within 4s"), "names the host: {out}");
     let v = before["image"]["tag"].as_str().expect("tag");

@@ -70,6 +70,13 @@ pub async fn run(
         }
         err!("opsdeck: {line}");
     }
+    // Warm slots whose time is up are stopped first (kept for a cold rollback).
+    for line in exec.sweep_warm().await {
+        if let Some(refused) = log.line(&line) {
+            err!("opsdeck: {refused}");
+        }
+        err!("opsdeck: {line}");
+    }
     let world = opsdeck_core::watch::gather(config.clone(), user.clone()).await;
     let timing = config.actions.timing(watch);
     let plan = match plan(&world, &target, timing) {

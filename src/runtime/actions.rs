@@ -14,6 +14,9 @@ use std::sync::{Arc, Mutex};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+/// How often the console looks for warm slots whose time is up.
+const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
 pub struct ActionRunner {
     pub(super) exec: Result<Executor, String>,
     pub(super) config: Arc<Config>,
@@ -54,13 +57,26 @@ impl ActionRunner {
                 }
             }
         });
+        let cancel = CancellationToken::new();
         match &exec {
             Ok(exec) => {
                 let (exec, config, tx, recovery_log) = (exec.clone(), config.clone(), tx.clone(), recovery_log);
+                let quit = cancel.clone();
                 tokio::spawn(async move {
                     for line in recover(&exec, &config).await {
                         recovery_log.line(&format!("recovery: {line}"));
                         let _ = tx.send(Msg::Notice(line));
+                    }
+                    // Warm slots whose time is up are stopped while the console runs.
+                    loop {
+                        for line in exec.sweep_warm().await {
+                            recovery_log.line(&line);
+                            let _ = tx.send(Msg::Notice(line));
+                        }
+                        tokio::select! {
+                            _ = quit.cancelled() => return,
+                            _ = tokio::time::sleep(SWEEP_EVERY) => {}
+                        }
                     }
                 });
             }
@@ -73,7 +89,7 @@ impl ActionRunner {
             config,
             tasks: JoinSet::new(),
             chores: JoinSet::new(),
-            cancel: CancellationToken::new(),
+            cancel,
             tx: tx.clone(),
             aborts: std::collections::HashMap::new(),
         }

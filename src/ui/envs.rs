@@ -278,6 +278,10 @@ fn summary(model: &Model, cell: &ServiceCell) -> String {
     }
     if let (Some(slot), Some(idle)) = (&cell.live_slot, &cell.idle_image) {
         out.push_str(&format!(" · idle {} {}", crate::model::views::other_slot(slot), idle.tag));
+        // Warm: still running, so a rollback is a switch.
+        if let Some(until) = cell.idle_warm_until {
+            out.push_str(&format!(" warm {}", short_age(model.world.now, until)));
+        }
     }
     if let Some(d) = cell.drift.filter(|d| *d > 0) {
         let envs = &model.world.config.environments;

@@ -49,6 +49,13 @@ pub struct Executor {
     pub holder: Holder,
 }
 
+impl Executor {
+    /// Stops the warm slots whose time is up ([`crate::actions::cool`]); a line for each.
+    pub async fn sweep_warm(&self) -> Vec<String> {
+        crate::actions::cool::sweep(&self.ops, &self.store, &self.holder).await
+    }
+}
+
 impl Clone for Executor {
     fn clone(&self) -> Self {
         Executor {

@@ -3,6 +3,7 @@
 //! and traffic switch, `/health` and Alertmanager, behind their traits), reporting progress as `events`, journaled and audited in the state store, and
 //! finished or undone after a crash by `recover`.
 
+pub mod cool;
 pub mod events;
 pub mod executor;
 pub mod gate;

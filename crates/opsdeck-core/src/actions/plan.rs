@@ -32,6 +32,11 @@ pub struct Timing {
     pub max_error_bp: u32,
     #[serde(default = "default_min_requests")]
     pub min_requests: u64,
+    /// How long the old slot stays running, out of traffic, after a switch (a rollback meanwhile
+    /// is a switch); zero stops it at once. The config's default is an hour; a bare `Timing`
+    /// (and a journal written before this existed) stops at once.
+    #[serde(default, with = "humantime_serde")]
+    pub keep_warm: Duration,
 }
 
 fn default_max_error_bp() -> u32 {
@@ -57,6 +62,7 @@ impl Default for Timing {
             step_timeout: Duration::from_secs(120),
             max_error_bp: default_max_error_bp(),
             min_requests: default_min_requests(),
+            keep_warm: Duration::ZERO,
         }
     }
 }
@@ -284,7 +290,12 @@ fn plan_switch(world: &World, target: &Target, timing: Timing, image: Option<Ima
         steps.push(Step::WaitHealthy { host: h.clone() });
     }
     steps.extend([Step::Switch, Step::Drain, Step::Retire]);
-    steps.extend(hosts.iter().map(|h| Step::StopOld { host: h.clone() }));
+    // A rotation replaces values that may have leaked: the old containers do not stay up.
+    if timing.keep_warm.is_zero() || target.kind == ActionKind::Rotate {
+        steps.extend(hosts.iter().map(|h| Step::StopOld { host: h.clone() }));
+    } else {
+        steps.push(Step::KeepWarm);
+    }
     if !timing.watch.is_zero() {
         steps.push(Step::Watch);
     }

@@ -206,8 +206,11 @@ async fn resume_after_switch(ops: &Outside, plan: &ActionPlan) -> Result<(Action
     ops.set_slot(&plan.env, &plan.backend, &plan.from_slot, AdminState::Drain).await?;
     drain(ops, plan, &plan.from_slot, t.drain_wait).await?;
     ops.set_slot(&plan.env, &plan.backend, &plan.from_slot, AdminState::Maint).await?;
-    for old in &plan.old_slots {
-        ops.stop(&old.host, &old.container_name(), t.stop_grace).await?;
+    // A plan that keeps the old slot warm leaves it running: the warm period's end stops it.
+    if !plan.steps.contains(&super::plan::Step::KeepWarm) {
+        for old in &plan.old_slots {
+            ops.stop(&old.host, &old.container_name(), t.stop_grace).await?;
+        }
     }
     Ok((ActionOutcome::Succeeded, format!("completed: traffic on {} ({})", plan.to_slot, plan.to.tag)))
 }

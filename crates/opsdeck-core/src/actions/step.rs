@@ -63,6 +63,9 @@ pub enum Step {
     StopOld {
         host: String,
     },
+    /// Leave the old slot running, out of traffic, for `keep_warm`: a rollback meanwhile is a
+    /// switch. It is stopped later ([`crate::actions::cool`]).
+    KeepWarm,
     /// Keep watching the new slot; a failure here switches back.
     Watch,
     /// Silence the service's alerts in the environment while the action runs (asked for at the
@@ -84,6 +87,9 @@ impl Step {
             Step::Drain => format!("drain {}", plan.from_slot),
             Step::Retire => format!("{} to maint", plan.from_slot),
             Step::StopOld { host } => format!("{host}: stop {}", plan.from_slot),
+            Step::KeepWarm => {
+                format!("keep {} warm for {}", plan.from_slot, humantime::format_duration(plan.timing.keep_warm))
+            }
             Step::Watch => format!("watch {} for {}", plan.to_slot, humantime::format_duration(plan.timing.watch)),
             Step::Silence => format!("silence {}'s alerts in {}", plan.service, plan.env),
             Step::Unsilence => "expire the silence".into(),
@@ -92,6 +98,6 @@ impl Step {
 
     /// Whether traffic may already point at the new slot once this step has started.
     pub fn after_switch(&self) -> bool {
-        matches!(self, Step::Switch | Step::Drain | Step::Retire | Step::StopOld { .. } | Step::Watch)
+        matches!(self, Step::Switch | Step::Drain | Step::Retire | Step::StopOld { .. } | Step::KeepWarm | Step::Watch)
     }
 }

@@ -167,7 +167,16 @@ pub struct ActionsConfig {
     /// How long a request for approval waits for a decision before it expires.
     #[serde(with = "humantime_serde")]
     pub approval_ttl: Duration,
+    /// How long the old slot stays running, out of traffic, after a switch (a rollback meanwhile
+    /// is a switch, in well under a second); then it is stopped, kept for a cold rollback. `0s`
+    /// stops it at once.
+    #[serde(with = "humantime_serde")]
+    pub keep_warm: Duration,
 }
+
+/// An hour: long enough for a release's first problems to show, short enough not to run two
+/// releases' containers for the rest of the day.
+pub const DEFAULT_KEEP_WARM: Duration = Duration::from_secs(3600);
 
 /// A request nobody decided within an hour is likely forgotten; asking again is cheap.
 pub const DEFAULT_APPROVAL_TTL: Duration = Duration::from_secs(3600);
@@ -181,6 +190,7 @@ impl Default for ActionsConfig {
             stop_grace: t.stop_grace,
             watch: t.watch,
             approval_ttl: DEFAULT_APPROVAL_TTL,
+            keep_warm: DEFAULT_KEEP_WARM,
         }
     }
 }
@@ -193,6 +203,7 @@ impl ActionsConfig {
             drain_wait: self.drain_wait,
             stop_grace: self.stop_grace,
             watch: watch.unwrap_or(self.watch),
+            keep_warm: self.keep_warm,
             ..crate::actions::Timing::default()
         }
     }

@@ -85,6 +85,11 @@ impl Outside {
         }
     }
 
+    /// The config these systems were made from.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
     /// `result` with any secret value in its error line masked.
     fn masked<T>(&self, result: OpsResult<T>) -> OpsResult<T> {
         result.map_err(|e| self.secrets.mask_owned(e))

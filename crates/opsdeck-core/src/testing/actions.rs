@@ -50,6 +50,13 @@ fn gen_step_run(plan: &ActionPlan, step: &Step) -> (chrono::Duration, String) {
         Step::Drain => (ms(300), "drained in 0.3s".into()),
         Step::Retire => (ms(100), String::new()),
         Step::StopOld { .. } => (ms(1_500), "kept for rollback".into()),
+        Step::KeepWarm => (
+            ms(1),
+            format!(
+                "{} stays running out of traffic until 11:12 UTC: a rollback until then is a switch",
+                plan.from_slot
+            ),
+        ),
         Step::Watch => (chrono::Duration::seconds(60), "stayed healthy".into()),
         Step::Silence => {
             (ms(30), "silence 3f0c7a52-9d1e-4b8a-a6f1-2c4b8e9d0a11 until 10:42:10 UTC at the latest".into())

@@ -93,6 +93,14 @@ impl Executor {
                 progress.stopped_old.push(host.clone());
                 Ok("kept for rollback".into())
             }
+            Step::KeepWarm => {
+                let until = Utc::now() + chrono::Duration::from_std(t.keep_warm).unwrap_or_default();
+                Ok(format!(
+                    "{} stays running out of traffic until {}: a rollback until then is a switch",
+                    plan.from_slot,
+                    until.format("%H:%M UTC")
+                ))
+            }
             Step::Watch => watch(ops, plan, cancel).await,
             Step::Silence | Step::Unsilence => Ok(String::new()),
         }

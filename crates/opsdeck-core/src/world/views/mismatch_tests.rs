@@ -62,3 +62,43 @@ fn a_cell_counts_its_healthy_hosts() {
     assert_eq!(json["hosts"][1]["health"], "unreachable");
     assert!(json["hosts"][0].get("reason").is_none(), "no reason for a healthy host");
 }
+
+/// After a rollback that keeps the old slot warm, the cell says until when, while it runs; and
+/// HAProxy having only the live slot ready is no mismatch although both slots run.
+#[test]
+fn a_warm_idle_slot_is_shown_until_its_time_is_up() {
+    use crate::testing::{gen_container, gen_journal_entry, GenRun};
+    let mut m = gen_demo_world_all_up();
+    let target = crate::actions::Target {
+        kind: crate::actions::ActionKind::Rollback,
+        service: "api".into(),
+        env: "prod".into(),
+        image: None,
+        force: false,
+    };
+    let timing = crate::actions::Timing { keep_warm: std::time::Duration::from_secs(3600), ..Default::default() };
+    // The plan as it was made: blue live, rolling back to green; then green took the traffic.
+    let mut plan = crate::actions::plan(&m, &target, timing).expect("plan");
+    std::mem::swap(&mut plan.from_slot, &mut plan.to_slot);
+    let started = m.now - chrono::Duration::minutes(10);
+    m.actions.recent = vec![gen_journal_entry(7, &plan, "alice", started, GenRun::Succeeded)];
+    assert_eq!(m.service_cell("prod", "api").and_then(|c| c.idle_warm_until), None, "green is stopped: not warm");
+    for (id, host) in m.hosts.iter_mut().filter(|(id, _)| id.env == "prod") {
+        let c = gen_container("prod", "api", "green", "v1.1.0", true);
+        host.containers.retain(|_, old| old.name != c.name);
+        host.containers.insert(format!("{}-{}", c.id, id.host), c);
+    }
+    let cell = m.service_cell("prod", "api").expect("cell");
+    let until = cell.idle_warm_until.expect("warm");
+    assert!(until > m.now && until <= m.now + chrono::Duration::minutes(52), "{until}");
+    assert!(cell.lb_mismatch.is_none(), "{:?}", cell.lb_mismatch);
+    // Traffic moved by hand to the warm slot: both run, and the journal says which is live.
+    let mut moved = m.clone();
+    for s in moved.lbs.get_mut("prod").expect("prod lb").servers.iter_mut().filter(|s| s.backend == "api_prod") {
+        s.admin = if s.server.starts_with("green") { AdminState::Ready } else { AdminState::Maint };
+    }
+    let mismatch = moved.service_cell("prod", "api").and_then(|c| c.lb_mismatch).expect("mismatch");
+    assert_eq!(mismatch.running_slot, "blue");
+    m.now += chrono::Duration::hours(1);
+    assert_eq!(m.service_cell("prod", "api").and_then(|c| c.idle_warm_until), None, "its time is up");
+}

@@ -103,6 +103,10 @@ pub struct ServiceCell {
     pub lb_mismatch: Option<LbMismatch>,
     /// The live slot on each host of the environment, in the config's order.
     pub hosts: Vec<HostHealth>,
+    /// Until when the idle slot stays running out of traffic after the last switch (a rollback
+    /// meanwhile is a switch); absent when it is stopped.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub idle_warm_until: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl ServiceCell {
@@ -245,6 +249,7 @@ impl World {
         }
         let drift = self.drift(env, service, image.as_ref());
         let lb_mismatch = self.lb_mismatch(env, service, &route.backend);
+        let idle_warm_until = live_slot.as_deref().and_then(|l| self.warm_until(env, service, other_slot(l)));
         Some(ServiceCell {
             env: env.into(),
             service: service.into(),
@@ -258,6 +263,7 @@ impl World {
             drift,
             lb_mismatch,
             hosts,
+            idle_warm_until,
         })
     }
 

@@ -47,8 +47,9 @@ impl World {
             .map(|s| s.to_string())
     }
 
-    /// When exactly one slot's containers run and no action holds the lock, HAProxy should have
-    /// that slot's server ready on every host, and no other.
+    /// When exactly one slot's containers run (or two, one of them left warm by the newest
+    /// switch) and no action holds the lock, HAProxy should have the live slot's server ready on
+    /// every host, and no other.
     pub(super) fn lb_mismatch(&self, env: &str, service: &str, backend: &str) -> Option<LbMismatch> {
         let lb = self.lbs.get(env)?;
         if lb.reach.is_down() || lb.servers.is_empty() || self.actions.lock(service, env).is_some() {
@@ -61,7 +62,18 @@ impl World {
                 self.slot_containers(env, service, slot).any(|(_, c)| c.is_some_and(ContainerInfo::is_running))
             })
             .collect();
-        let [running] = running.as_slice() else { return None };
+        let running = match running.as_slice() {
+            [one] => *one,
+            // Both run: the newest switch left one warm, and the other is the live one.
+            [_, _] => {
+                let warm = crate::actions::cool::warm_slots(&self.actions.recent)
+                    .into_iter()
+                    .find(|w| w.env == env && w.service == service)?;
+                super::other_slot(&warm.slot)
+            }
+            _ => return None,
+        };
+        let running = &running;
         let is_ready = |s: &&ServerStat| s.admin == AdminState::Ready;
         let ready: Vec<String> = SLOTS
             .iter()
@@ -83,5 +95,15 @@ impl World {
             message: format!("HAProxy has {sends} ready, but {running} is the running slot; R re-applies it"),
             haproxy_ready: ready,
         })
+    }
+
+    /// Until when `slot` stays warm (running, out of traffic) by the newest action's
+    /// `keep_warm`, while any of its containers runs.
+    pub(super) fn warm_until(&self, env: &str, service: &str, slot: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+        let warm = crate::actions::cool::warm_slots(&self.actions.recent)
+            .into_iter()
+            .find(|w| w.env == env && w.service == service && w.slot == slot)?;
+        let runs = self.slot_containers(env, service, slot).any(|(_, c)| c.is_some_and(ContainerInfo::is_running));
+        (runs && warm.until > self.now).then_some(warm.until)
     }
 }

@@ -1,0 +1,102 @@
+//! Requests through a demo's load balancer while an action runs, and an action command timed by
+//! its progress lines: what the zero-downtime tests measure.
+
+use super::{opsdeck_bin, Demo};
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// What the load saw: answers by version and by container hostname, and the failures.
+#[derive(Debug, Default)]
+pub struct Tally {
+    pub sent: u64,
+    pub failures: Vec<String>,
+    /// version -> hostnames that answered for it.
+    pub hosts: BTreeMap<String, BTreeSet<String>>,
+}
+
+/// Requests through the load balancer from four threads until stopped.
+pub struct Load {
+    stop: Arc<AtomicBool>,
+    tally: Arc<Mutex<Tally>>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl Load {
+    pub fn start(url: &str) -> Load {
+        let (stop, tally) = (Arc::new(AtomicBool::new(false)), Arc::new(Mutex::new(Tally::default())));
+        let threads = (0..4)
+            .map(|_| {
+                let (stop, tally, url) = (stop.clone(), tally.clone(), url.to_string());
+                std::thread::spawn(move || {
+                    while !stop.load(Ordering::Relaxed) {
+                        let answer = super::http_get(&url);
+                        let mut t = tally.lock().expect("tally");
+                        t.sent += 1;
+                        if !(answer.starts_with("HTTP/1.1 200") || answer.starts_with("HTTP/1.0 200")) {
+                            t.failures.push(answer.lines().next().unwrap_or("no answer").to_string());
+                            continue;
+                        }
+                        let body = answer.split("\r\n\r\n").nth(1).unwrap_or_default();
+                        let v: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+                        let field = |k: &str| v[k].as_str().unwrap_or("?").to_string();
+                        t.hosts.entry(field("version")).or_default().insert(field("hostname"));
+                    }
+                })
+            })
+            .collect();
+        Load { stop, tally, threads }
+    }
+
+    pub fn finish(self) -> Tally {
+        self.stop.store(true, Ordering::Relaxed);
+        for t in self.threads {
+            t.join().expect("load thread");
+        }
+        std::mem::take(&mut *self.tally.lock().expect("tally"))
+    }
+}
+
+/// Runs an action command, timing its switch step from the progress lines; returns (success,
+/// output, time from the command's start to the switch step done).
+pub fn run_timed(demo: &Demo, args: &[&str]) -> (bool, String, Option<Duration>) {
+    let mut child = Command::new(opsdeck_bin())
+        .arg("--config")
+        .arg(demo.config())
+        .args(args)
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("spawn opsdeck");
+    let stderr = child.stderr.take().expect("stderr");
+    let started = Instant::now();
+    let (mut text, mut began, mut switch) = (String::new(), None, None);
+    for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+        if line.contains("switch traffic") && line.ends_with("...") {
+            began = Some(Instant::now());
+        }
+        if line.contains("switch traffic") && line.contains(" done") && began.is_some() {
+            switch = Some(started.elapsed());
+        }
+        text.push_str(&line);
+        text.push('\n');
+    }
+    let status = child.wait().expect("wait");
+    eprintln!("{}: {} ms in all", args.join(" "), started.elapsed().as_millis());
+    (status.success(), text, switch)
+}
+
+/// Runs an action command while requests flow through `url`, from half a second before it to a
+/// second after it (through the drain and the stop of the old slot); returns what
+/// [`run_timed`] does and what the load saw.
+pub fn under_load(demo: &Demo, url: &str, args: &[&str]) -> (bool, String, Option<Duration>, Tally) {
+    let load = Load::start(url);
+    // Real time for traffic to flow before the switch and after it.
+    std::thread::sleep(Duration::from_millis(500));
+    let (ok, out, switch) = run_timed(demo, args);
+    std::thread::sleep(Duration::from_secs(1));
+    (ok, out, switch, load.finish())
+}
