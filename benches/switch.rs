@@ -1,5 +1,6 @@
-//! Benchmark on the demo stack (a measurement, not a gate): for a rollback to the previous release
-//! and for a promote that has to pull, the time from the command to traffic switched and to the
+//! Benchmark on the demo stack (a measurement, not a gate): for a rollback to the previous release,
+//! cold (`keep_warm = "0s"`: the idle slot stopped) and warm (the old slot kept running after the
+//! switch), and for a promote that has to pull, the time from the command to traffic switched and to the
 //! action done, while 32 clients send requests through the load balancer; and how many of those
 //! requests failed. Run by `./benches/switch_time.sh [PROD_HOSTS]`, which builds what it needs;
 //! `PROD_HOSTS` (default 1) is the demo's `--prod-hosts`: 2 runs prod on two Docker engines.
@@ -72,10 +73,20 @@ fn run(bin: &str, config: &std::path::Path) {
         })
         .collect();
 
-    let mut rollback = Vec::new();
-    for _ in 0..ROUNDS {
-        rollback.push(timed(bin, config, &["rollback", "api", "--env", "prod", "--yes", "--watch", "0s"]));
-    }
+    let original = std::fs::read_to_string(config).expect("config");
+    let keep_warm = |k: &str| {
+        std::fs::write(config, format!("{original}\n[actions]\nkeep_warm = \"{k}\"\n")).expect("config");
+    };
+    let rollback_args = ["rollback", "api", "--env", "prod", "--yes", "--watch", "0s"];
+    // Cold: the idle slot is stopped, so each rollback starts it and waits until it answers.
+    keep_warm("0s");
+    let cold: Vec<_> = (0..ROUNDS).map(|_| timed(bin, config, &rollback_args)).collect();
+    // Warm: the old slot stays running after each switch; the first rollback makes it so.
+    keep_warm("1h");
+    timed(bin, config, &rollback_args);
+    let warm: Vec<_> = (0..ROUNDS).map(|_| timed(bin, config, &rollback_args)).collect();
+    keep_warm("0s");
+    timed(bin, config, &rollback_args);
     // A promote that pulls: the host loses its copy of staging's image first.
     let repo = registry.rsplit_once(':').map(|(r, _)| r.to_string()).unwrap_or_default();
     let mut promote = Vec::new();
@@ -92,7 +103,12 @@ fn run(bin: &str, config: &std::path::Path) {
 
     println!("| action | rounds | to traffic switched (median, max) | to done (median, max) |");
     println!("| --- | --- | --- | --- |");
-    for (name, runs) in [("rollback to the previous release", &rollback), ("promote that pulls", &promote)] {
+    let rows = [
+        ("rollback, cold (idle slot stopped)", &cold),
+        ("rollback, warm (old slot kept running)", &warm),
+        ("promote that pulls", &promote),
+    ];
+    for (name, runs) in rows {
         let switched: Vec<Duration> = runs.iter().map(|r| r.0).collect();
         let done: Vec<Duration> = runs.iter().map(|r| r.1).collect();
         println!(
