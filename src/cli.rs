@@ -38,6 +38,34 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Promote stage by stage: the new release takes a growing share of the traffic (weights),
+    /// each stage held while the environment's error gate passes; over it, the traffic goes back
+    /// to the stable release by itself. Exit code 0 only when it reached 100 %.
+    Canary {
+        service: String,
+        /// The environment to promote into.
+        #[arg(long = "to", value_name = "ENV")]
+        env: String,
+        /// A tag (or digest) from the registry history instead of the ladder's default.
+        #[arg(long, value_name = "TAG")]
+        image: Option<String>,
+        #[command(flatten)]
+        run: RunArgs,
+        /// Let the image in even though it has not run healthy in the environment before
+        /// (audited).
+        #[arg(long)]
+        force: bool,
+        /// The stages, in percent of traffic, rising to 100 (default: the environment's
+        /// `[environments.canary] stages`, else 5,25,50,100).
+        #[arg(long, value_delimiter = ',', value_name = "P,P,..")]
+        stages: Option<Vec<u8>>,
+        /// How long each stage is held (default: the environment's, else 1m).
+        #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+        hold: Option<std::time::Duration>,
+        /// Print the outcome as JSON on stdout: id, action, outcome, reason.
+        #[arg(long)]
+        json: bool,
+    },
     /// Roll back to the previous release (the idle slot already holds it), or to any tag.
     Rollback {
         service: String,

@@ -35,8 +35,18 @@ pub async fn recover_unfinished(config: &Arc<Config>, user: &str) {
     }
 }
 
+/// What some actions take beyond the common options: a canary's own ladder and hold, and the
+/// outcome as JSON on stdout.
+#[derive(Debug, Clone, Default)]
+pub struct Extra {
+    pub stages: Option<Vec<u8>>,
+    pub hold: Option<std::time::Duration>,
+    pub json: bool,
+}
+
 /// Runs `target`, or, where its environment requires approval, files it as a request (`reason`
 /// is then required) and prints the request's id.
+#[allow(clippy::too_many_arguments)]
 pub async fn run(
     config: Arc<Config>,
     user: String,
@@ -45,6 +55,7 @@ pub async fn run(
     watch: Option<std::time::Duration>,
     reason: Option<String>,
     silence: bool,
+    extra: Extra,
 ) -> ExitCode {
     let reason = reason.unwrap_or_default();
     if silence && config.alertmanager.is_none() {
@@ -79,7 +90,8 @@ pub async fn run(
     }
     let world = opsdeck_core::watch::gather(config.clone(), user.clone()).await;
     let timing = config.actions.timing(watch);
-    let plan = match plan(&world, &target, timing) {
+    let planned = plan(&world, &target, timing).and_then(|p| p.with_canary(extra.stages.as_deref(), extra.hold));
+    let plan = match planned {
         Ok(p) if silence => p.with_silence(),
         Ok(p) => p,
         Err(e) => {
@@ -110,9 +122,18 @@ pub async fn run(
     });
     let cancel = CancellationToken::new();
     spawn_cancel_on_signals(&cancel);
+    let kind = plan.kind;
     let report = exec.run(plan, cancel).await;
     drop(exec);
     let _ = printer.await;
+    if extra.json {
+        let outcome = report.outcome.map(|o| serde_json::json!(o)).unwrap_or_else(|| "refused".into());
+        let json = serde_json::json!({
+            "id": report.id, "action": kind.as_str(), "outcome": outcome,
+            "reason": opsdeck_core::text::printable(&report.reason),
+        });
+        out!("{json}");
+    }
     match report.outcome {
         Some(ActionOutcome::Succeeded) => ExitCode::SUCCESS,
         None => ExitCode::from(EXIT_REFUSED),

@@ -55,19 +55,27 @@ async fn run_command(
     match command {
         Some(Command::Promote { service, env, image, run, force }) => {
             let target = Target { kind: ActionKind::Promote, service, env, image, force };
-            super::action::run(config, user, target, run.yes, run.watch, run.reason, run.silence).await
+            super::action::run(config, user, target, run.yes, run.watch, run.reason, run.silence, Default::default())
+                .await
         }
         Some(Command::Rollback { service, env, tag, run }) => {
             let target = Target { kind: ActionKind::Rollback, service, env, image: tag, force: false };
-            super::action::run(config, user, target, run.yes, run.watch, run.reason, run.silence).await
+            super::action::run(config, user, target, run.yes, run.watch, run.reason, run.silence, Default::default())
+                .await
+        }
+        Some(Command::Canary { service, env, image, run, force, stages, hold, json }) => {
+            let target = Target { kind: ActionKind::Canary, service, env, image, force };
+            let extra = super::action::Extra { stages, hold, json };
+            super::action::run(config, user, target, run.yes, run.watch, run.reason, run.silence, extra).await
         }
         Some(Command::Rotate { service, env, run }) => {
             let target = Target { kind: ActionKind::Rotate, service, env, image: None, force: false };
-            super::action::run(config, user, target, run.yes, run.watch, run.reason, run.silence).await
+            super::action::run(config, user, target, run.yes, run.watch, run.reason, run.silence, Default::default())
+                .await
         }
         Some(Command::Reapply { service, env, yes }) => {
             let target = Target { kind: ActionKind::Reapply, service, env, image: None, force: false };
-            super::action::run(config, user, target, yes, None, None, false).await
+            super::action::run(config, user, target, yes, None, None, false, Default::default()).await
         }
         Some(Command::Unlock { service, env, force }) => super::action::unlock(&config, &user, &service, &env, force),
         Some(Command::Audit(args)) => super::audit::run(&config, args).await,

@@ -132,6 +132,13 @@ impl HaproxyClient {
         self.silent_command(&format!("set server {target} health up")).await
     }
 
+    /// `set weight <backend>/<server> <percent>%`: relative to the server's configured weight, so
+    /// 100 % gives it back what the configuration says.
+    pub async fn set_weight_percent(&self, backend: &str, server: &str, percent: u8) -> BackendResult<()> {
+        let target = server_ref(backend, server)?;
+        self.silent_command(&format!("set weight {target} {}%", percent.min(100))).await
+    }
+
     /// `shutdown sessions server <backend>/<server>`: cuts every session open on the server.
     pub async fn shutdown_sessions(&self, backend: &str, server: &str) -> BackendResult<()> {
         let target = server_ref(backend, server)?;

@@ -36,6 +36,10 @@ impl TrafficSwitch for HaproxyClient {
         HaproxyClient::mark_up(self, backend, server).await.map_err(|e| e.to_string())
     }
 
+    async fn set_share(&self, backend: &str, server: &str, percent: u8) -> OpsResult<()> {
+        self.set_weight_percent(backend, server, percent).await.map_err(|e| e.to_string())
+    }
+
     async fn shutdown_sessions(&self, backend: &str, server: &str) -> OpsResult<()> {
         HaproxyClient::shutdown_sessions(self, backend, server).await.map_err(|e| e.to_string())
     }

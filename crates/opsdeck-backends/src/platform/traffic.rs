@@ -29,6 +29,11 @@ pub trait TrafficSwitch: Send + Sync + std::fmt::Debug {
     async fn mark_up(&self, _backend: &str, _server: &str) -> OpsResult<()> {
         Ok(())
     }
+    /// Sets a server's weight to `percent` % of its configured one (a canary's share of the
+    /// traffic; 100 gives it back). A switch that cannot weigh traffic cannot run a canary.
+    async fn set_share(&self, _backend: &str, _server: &str, _percent: u8) -> OpsResult<()> {
+        Err("this traffic switch cannot weigh traffic (a canary needs weights)".into())
+    }
     /// Closes the sessions still open on a server.
     async fn shutdown_sessions(&self, backend: &str, server: &str) -> OpsResult<()>;
     /// Every server of every backend, for the screen.

@@ -357,6 +357,7 @@ fn outcome_text(o: ActionOutcome) -> &'static str {
     }
 }
 
+mod canary;
 mod moves;
 mod steps;
 

@@ -10,62 +10,11 @@ use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
 pub use super::step::{ActionKind, Step};
+pub use timing::{basis_points, Timing};
 
-/// How long each bounded wait may take.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Timing {
-    #[serde(with = "humantime_serde")]
-    pub health_wait: Duration,
-    #[serde(with = "humantime_serde")]
-    pub drain_wait: Duration,
-    #[serde(with = "humantime_serde")]
-    pub stop_grace: Duration,
-    #[serde(with = "humantime_serde")]
-    pub watch: Duration,
-    /// Deadline of any single outside call step (pull, create, start, set server).
-    #[serde(with = "humantime_serde")]
-    pub step_timeout: Duration,
-    /// The watch's gate: the new slot's highest 5xx share, in basis points (200: 2 %), judged
-    /// once `min_requests` were answered; from the environment's `[environments.canary]`.
-    /// (Basis points keep the plan comparable for equality, as the journal's checks want.)
-    #[serde(default = "default_max_error_bp")]
-    pub max_error_bp: u32,
-    #[serde(default = "default_min_requests")]
-    pub min_requests: u64,
-    /// How long the old slot stays running, out of traffic, after a switch (a rollback meanwhile
-    /// is a switch); zero stops it at once. The config's default is an hour; a bare `Timing`
-    /// (and a journal written before this existed) stops at once.
-    #[serde(default, with = "humantime_serde")]
-    pub keep_warm: Duration,
-}
-
-fn default_max_error_bp() -> u32 {
-    basis_points(crate::config::CanaryConfig::default().max_error_rate)
-}
-
-fn default_min_requests() -> u64 {
-    crate::config::CanaryConfig::default().min_requests
-}
-
-/// A share (0.02) in basis points (200).
-pub fn basis_points(share: f64) -> u32 {
-    (share * 10_000.0).round().clamp(0.0, 10_000.0) as u32
-}
-
-impl Default for Timing {
-    fn default() -> Self {
-        Timing {
-            health_wait: Duration::from_secs(60),
-            drain_wait: Duration::from_secs(30),
-            stop_grace: Duration::from_secs(10),
-            watch: Duration::from_secs(60),
-            step_timeout: Duration::from_secs(120),
-            max_error_bp: default_max_error_bp(),
-            min_requests: default_min_requests(),
-            keep_warm: Duration::ZERO,
-        }
-    }
-}
+mod canary;
+mod timing;
+use canary::canary_stages;
 
 /// A promote or rollback, ready to run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -289,6 +238,9 @@ fn plan_switch(world: &World, target: &Target, timing: Timing, image: Option<Ima
         steps.push(Step::Start { host: h.clone() });
         steps.push(Step::WaitHealthy { host: h.clone() });
     }
+    if target.kind == ActionKind::Canary {
+        steps.extend(canary_stages(&env.canary.stages));
+    }
     steps.extend([Step::Switch, Step::Drain, Step::Retire]);
     // A rotation replaces values that may have leaked: the old containers do not stay up.
     if timing.keep_warm.is_zero() || target.kind == ActionKind::Rotate {
@@ -303,6 +255,7 @@ fn plan_switch(world: &World, target: &Target, timing: Timing, image: Option<Ima
     let timing = Timing {
         max_error_bp: basis_points(env.canary.max_error_rate),
         min_requests: env.canary.min_requests,
+        canary_hold: env.canary.hold,
         ..timing
     };
     Ok(ActionPlan {
@@ -357,7 +310,7 @@ fn resolve_image(world: &World, target: &Target, idle: Option<&ImageRef>) -> Res
         (None, ActionKind::Rollback) => idle.filter(|i| !i.digest.is_empty()).cloned().ok_or_else(|| {
             format!("{}/{}: the idle slot holds no previous release; name a tag with --to", target.service, target.env)
         }),
-        (None, ActionKind::Promote) => {
+        (None, ActionKind::Promote | ActionKind::Canary) => {
             let envs = &world.config.environments;
             let i = envs.iter().position(|e| e.name == target.env).unwrap_or(0);
             let prev = i
@@ -377,7 +330,7 @@ fn resolve_image(world: &World, target: &Target, idle: Option<&ImageRef>) -> Res
 /// in the one before it. Returns why not, or None when the gate is open.
 pub fn gate(world: &World, plan: &ActionPlan, ran_healthy_before: bool) -> Option<String> {
     // Only a promote brings a new image in; rollbacks and re-applies are not gated.
-    if plan.kind != ActionKind::Promote || plan.forced {
+    if !matches!(plan.kind, ActionKind::Promote | ActionKind::Canary) || plan.forced {
         return None;
     }
     let envs = &world.config.environments;

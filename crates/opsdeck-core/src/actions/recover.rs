@@ -82,7 +82,16 @@ async fn recover_one(exec: &Executor, config: &Config, entry: &JournalEntry) -> 
             return Ok(Some(format!("action #{}: {} holds the lock; left alone", entry.id.0, info.holder)))
         }
     };
-    let result = if switched(entry, &plan) {
+    let result = if let Some(percent) = canary_midway(entry, &plan) {
+        // A canary stopped before its last stage: all the weight goes back on the stable slot.
+        match switch_back(&exec.ops, &plan).await {
+            Ok(()) => Ok((
+                ActionOutcome::RolledBack,
+                format!("canary stopped at {percent} %: all traffic back on {}", plan.from_slot),
+            )),
+            Err(e) => Err(e),
+        }
+    } else if switched(entry, &plan) {
         resume_after_switch(&exec.ops, &plan).await
     } else {
         undo_before_switch(&exec.ops, &plan).await
@@ -129,6 +138,22 @@ async fn trusted(exec: &Executor, config: &Config, entry: &JournalEntry, plan: &
         super::recover_check::target_is_idle(&exec.ops, plan).await?;
     }
     Ok(())
+}
+
+/// The share a canary had reached when its process died, when it had started a stage and not yet
+/// the switch to 100 % (None otherwise: not a canary, not that far, or past it).
+fn canary_midway(entry: &JournalEntry, plan: &ActionPlan) -> Option<u8> {
+    use super::plan::Step;
+    let started = |index: u32| plan.steps.get(index as usize);
+    let mut percent = None;
+    for s in entry.steps.iter().filter(|s| s.phase == StepPhase::Started) {
+        match started(s.step_index) {
+            Some(Step::CanaryStage { percent: p }) => percent = Some(*p),
+            Some(Step::Switch) => return None,
+            _ => {}
+        }
+    }
+    percent
 }
 
 /// Whether a step after the switch had started: traffic may have moved.

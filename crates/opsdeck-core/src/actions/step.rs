@@ -15,6 +15,9 @@ pub enum ActionKind {
     /// Redeploy the live image with the config's secret values as they are now (read again from
     /// their sources): blue-green, as a promote of the image already live.
     Rotate,
+    /// A promote that moves traffic stage by stage (weights), judged by the environment's gate at
+    /// each stage, rolled back by itself when it fails.
+    Canary,
 }
 
 impl ActionKind {
@@ -24,6 +27,7 @@ impl ActionKind {
             ActionKind::Rollback => "rollback",
             ActionKind::Reapply => "reapply",
             ActionKind::Rotate => "rotate",
+            ActionKind::Canary => "canary",
         }
     }
 
@@ -34,6 +38,7 @@ impl ActionKind {
             ActionKind::Rollback => "Roll back",
             ActionKind::Reapply => "Re-apply live slot",
             ActionKind::Rotate => "Rotate secrets",
+            ActionKind::Canary => "Canary",
         }
     }
 }
@@ -52,6 +57,11 @@ pub enum Step {
     },
     WaitHealthy {
         host: String,
+    },
+    /// A canary stage: the new slot's servers take `percent` % of the traffic (weights), held for
+    /// the plan's `canary_hold` while the environment's gate passes.
+    CanaryStage {
+        percent: u8,
     },
     /// New slot's server `ready`, old slot's `drain`.
     Switch,
@@ -83,6 +93,11 @@ impl Step {
             Step::Prepare { host } => format!("{host}: create {} from {}", plan.to_slot, plan.to.tag),
             Step::Start { host } => format!("{host}: start {}", plan.to_slot),
             Step::WaitHealthy { host } => format!("{host}: wait for {} healthy", plan.to_slot),
+            Step::CanaryStage { percent } => format!(
+                "canary: {} takes {percent} % for {}",
+                plan.to_slot,
+                humantime::format_duration(plan.timing.canary_hold)
+            ),
             Step::Switch => format!("switch traffic {} -> {}", plan.from_slot, plan.to_slot),
             Step::Drain => format!("drain {}", plan.from_slot),
             Step::Retire => format!("{} to maint", plan.from_slot),
@@ -98,6 +113,15 @@ impl Step {
 
     /// Whether traffic may already point at the new slot once this step has started.
     pub fn after_switch(&self) -> bool {
-        matches!(self, Step::Switch | Step::Drain | Step::Retire | Step::StopOld { .. } | Step::KeepWarm | Step::Watch)
+        matches!(
+            self,
+            Step::CanaryStage { .. }
+                | Step::Switch
+                | Step::Drain
+                | Step::Retire
+                | Step::StopOld { .. }
+                | Step::KeepWarm
+                | Step::Watch
+        )
     }
 }

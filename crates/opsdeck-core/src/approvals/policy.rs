@@ -17,7 +17,7 @@ pub const MAX_REASON: usize = 500;
 /// Whether a `kind` action on `env` must become a request. Only deploys do: a re-apply points
 /// HAProxy back at what already runs, a repair that must not wait for anyone.
 pub fn requires_approval(config: &Config, kind: ActionKind, env: &str) -> bool {
-    matches!(kind, ActionKind::Promote | ActionKind::Rollback)
+    matches!(kind, ActionKind::Promote | ActionKind::Rollback | ActionKind::Canary)
         && config.environment(env).is_some_and(|e| e.approval == ApprovalPolicy::Required)
 }
 

@@ -86,6 +86,22 @@ impl Outside {
         self.masked(result)
     }
 
+    /// Gives every server of `slot` `percent` % of its configured weight.
+    pub async fn set_slot_share(&self, env: &str, backend: &str, slot: &str, percent: u8) -> OpsResult<()> {
+        let result = async {
+            let switch = self.switch(env)?;
+            for server in self.servers_of(env, slot)? {
+                switch
+                    .set_share(backend, &server, percent)
+                    .await
+                    .map_err(|e| format!("{env}: {backend}/{server}: {e}"))?;
+            }
+            Ok(())
+        }
+        .await;
+        self.masked(result)
+    }
+
     /// Closes the sessions still open on every server of `slot`.
     pub async fn shutdown_slot(&self, env: &str, backend: &str, slot: &str) -> OpsResult<()> {
         let result = async {

@@ -46,6 +46,7 @@ fn gen_step_run(plan: &ActionPlan, step: &Step) -> (chrono::Duration, String) {
         Step::Prepare { .. } => (ms(4_200), "pulled; created".into()),
         Step::Start { .. } => (ms(800), String::new()),
         Step::WaitHealthy { .. } => (ms(2_100), "healthy after 2.1s".into()),
+        Step::CanaryStage { .. } => (chrono::Duration::seconds(60), "0.4 % 5xx (2 of 480) over 60s".into()),
         Step::Switch => (ms(300), format!("{} ready, {} draining", plan.to_slot, plan.from_slot)),
         Step::Drain => (ms(300), "drained in 0.3s".into()),
         Step::Retire => (ms(100), String::new()),

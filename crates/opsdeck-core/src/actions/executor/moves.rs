@@ -40,9 +40,10 @@ pub(crate) async fn wait_healthy(
     }
 }
 
-/// Every `to` server ready (one per host), wait until HAProxy's checks see all of them up, then
-/// every `from` server drain: at no moment is there no server taking traffic, and no old server
-/// drains before every new one takes traffic.
+/// Every `to` server ready (one per host), wait until HAProxy sees all of them up, then every
+/// `from` server drain: at no moment is there no server taking traffic, and no old server drains
+/// before every new one takes traffic. In a canary the weights go back to the configured ones:
+/// `to` takes all it should, and `from` has its own back for whatever comes next.
 pub(crate) async fn switch(
     ops: &Outside,
     plan: &ActionPlan,
@@ -50,16 +51,36 @@ pub(crate) async fn switch(
     from: &str,
     t: crate::actions::plan::Timing,
 ) -> Result<String, String> {
-    bounded(t.step_timeout, "ready", ops.set_slot(&plan.env, &plan.backend, to, AdminState::Ready)).await?;
+    let canary = plan.kind == crate::actions::ActionKind::Canary;
+    if canary {
+        bounded(t.step_timeout, "weight", ops.set_slot_share(&plan.env, &plan.backend, to, 100)).await?;
+    }
+    ready_and_up(ops, plan, to, t).await?;
+    bounded(t.step_timeout, "drain", ops.set_slot(&plan.env, &plan.backend, from, AdminState::Drain)).await?;
+    if canary {
+        bounded(t.step_timeout, "weight", ops.set_slot_share(&plan.env, &plan.backend, from, 100)).await?;
+    }
+    Ok(format!("{to} ready, {from} draining"))
+}
+
+/// Every server of `slot` ready, then waits until HAProxy sees all of them up (bounded by
+/// `health_wait`).
+pub(crate) async fn ready_and_up(
+    ops: &Outside,
+    plan: &ActionPlan,
+    slot: &str,
+    t: crate::actions::plan::Timing,
+) -> Result<(), String> {
+    bounded(t.step_timeout, "ready", ops.set_slot(&plan.env, &plan.backend, slot, AdminState::Ready)).await?;
     let start = tokio::time::Instant::now();
     let mut told = false;
     loop {
-        let traffic = bounded(t.step_timeout, "show stat", ops.slot_traffic(&plan.env, &plan.backend, to)).await?;
+        let traffic = bounded(t.step_timeout, "show stat", ops.slot_traffic(&plan.env, &plan.backend, slot)).await?;
         if traffic.all_up() {
-            break;
+            return Ok(());
         }
-        // The new slot was seen healthy just before (or is the old one, healthy a moment ago):
-        // tell HAProxy so once, rather than wait for its next check.
+        // The slot was seen healthy just before (or is the old one, healthy a moment ago): tell
+        // HAProxy so once, rather than wait for its next check.
         if !told {
             told = true;
             bounded(t.step_timeout, "health up", ops.mark_up(&plan.env, &plan.backend, &traffic.not_up())).await?;
@@ -74,8 +95,6 @@ pub(crate) async fn switch(
         }
         tokio::time::sleep(HEALTH_POLL).await;
     }
-    bounded(t.step_timeout, "drain", ops.set_slot(&plan.env, &plan.backend, from, AdminState::Drain)).await?;
-    Ok(format!("{to} ready, {from} draining"))
 }
 
 /// Waits for the sessions of every server of slot `server` to reach zero; past the limit, shuts the

@@ -57,6 +57,7 @@ impl Executor {
                 let spec = plan.new_slot(host).ok_or("no slot for this host")?;
                 wait_healthy(ops, spec, t.health_wait, Some(cancel)).await
             }
+            Step::CanaryStage { percent } => super::canary::stage(ops, plan, *percent, progress, abort).await,
             Step::Switch => {
                 progress.switched = true;
                 switch(ops, plan, &plan.to_slot, &plan.from_slot, t).await

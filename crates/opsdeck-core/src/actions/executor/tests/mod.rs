@@ -169,6 +169,10 @@ impl TrafficSwitch for Fake {
         self.call(format!("shutdown {server}"));
         Ok(())
     }
+    async fn set_share(&self, _backend: &str, server: &str, percent: u8) -> OpsResult<()> {
+        self.call(format!("share {server} {percent}"));
+        Ok(())
+    }
     async fn servers(&self) -> BackendResult<Vec<ServerStat>> {
         Ok(Vec::new())
     }
@@ -331,5 +335,6 @@ impl Harness {
 
 mod abort;
 mod blue_green;
+mod canary;
 mod hosts;
 mod silence;
