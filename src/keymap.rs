@@ -22,6 +22,8 @@ pub enum Action {
     Promote,
     /// Roll back the selected environment (to the idle slot's release, or the selected image).
     Rollback,
+    /// Promote into the selected environment stage by stage (a canary).
+    Canary,
     /// Point HAProxy back at the running slot when it disagrees.
     Reapply,
     /// Confirm the open confirmation.
@@ -123,6 +125,13 @@ pub const BINDINGS: &[Binding] = &[
         action: Action::Promote,
         desc: "promote into the selected environment",
         hint: true,
+    },
+    Binding {
+        keys: &[KeyCode::Char('c')],
+        label: "c",
+        action: Action::Canary,
+        desc: "canary into the selected environment",
+        hint: false,
     },
     Binding {
         keys: &[KeyCode::Char('r')],

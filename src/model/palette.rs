@@ -13,6 +13,10 @@ pub enum PaletteCmd {
         service: String,
         env: String,
     },
+    Canary {
+        service: String,
+        env: String,
+    },
     Reapply {
         service: String,
         env: String,

@@ -46,7 +46,7 @@ impl Group {
                 Group::Navigation
             }
             Action::NextPane | Action::PrevPane | Action::HealthChart => Group::Panes,
-            Action::Promote | Action::Rollback | Action::Reapply | Action::Confirm => Group::Actions,
+            Action::Promote | Action::Canary | Action::Rollback | Action::Reapply | Action::Confirm => Group::Actions,
             Action::Silence | Action::Silences | Action::Abort | Action::Runbooks | Action::Prune => Group::Actions,
             Action::Approve | Action::Reject | Action::Audit | Action::Filter => Group::Approvals,
             Action::Logs | Action::Pause | Action::PageUp | Action::PageDown | Action::Wrap | Action::Timestamps => {
@@ -70,7 +70,14 @@ pub fn render(theme: &Theme, area: Rect, buf: &mut Buffer) {
         Paragraph::new(one).block(block).render(rect, buf);
         return;
     }
-    let (left, right) = split(groups(theme, 1));
+    let two = groups(theme, 1);
+    let k = split_at(&two);
+    let (mut left, mut right) = (join(&two[..k]), join(&two[k..]));
+    if left.len().max(right.len()) as u16 + 2 > area.height {
+        // Tight: no blank line between groups, so that the last binding still shows.
+        let tight = |gs: &[Vec<Line<'static>>]| gs.iter().flatten().cloned().collect::<Vec<_>>();
+        (left, right) = (tight(&two[..k]), tight(&two[k..]));
+    }
     let (wl, wr) = (width(&left), width(&right));
     let rect = centered(area, wl + GAP + wr + 4, left.len().max(right.len()) as u16 + 2);
     Clear.render(rect, buf);
@@ -123,12 +130,9 @@ fn join(groups: &[Vec<Line<'static>>]) -> Vec<Line<'static>> {
     out
 }
 
-/// The groups in two columns, in order, split where the taller column is shortest.
-fn split(groups: Vec<Vec<Line<'static>>>) -> (Vec<Line<'static>>, Vec<Line<'static>>) {
-    let best = (1..groups.len())
-        .min_by_key(|k| join(&groups[..*k]).len().max(join(&groups[*k..]).len()))
-        .unwrap_or(groups.len());
-    (join(&groups[..best]), join(&groups[best..]))
+/// Where the groups split into two columns, in order: where the taller column is shortest.
+fn split_at(groups: &[Vec<Line<'static>>]) -> usize {
+    (1..groups.len()).min_by_key(|k| join(&groups[..*k]).len().max(join(&groups[*k..]).len())).unwrap_or(groups.len())
 }
 
 fn width(lines: &[Line<'_>]) -> u16 {

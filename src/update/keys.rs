@@ -67,6 +67,7 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
         Action::Close | Action::Confirm | Action::Help => {}
         Action::Runbooks => return super::runbook::open_list(model),
         Action::Promote => return super::confirm::ask(model, ActionKind::Promote),
+        Action::Canary => return super::confirm::ask(model, ActionKind::Canary),
         Action::Rollback => return super::confirm::ask(model, ActionKind::Rollback),
         Action::Reapply => return super::confirm::ask(model, ActionKind::Reapply),
         Action::Approve => return approvals::approve(model),

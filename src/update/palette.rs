@@ -35,8 +35,9 @@ pub fn entries(model: &Model) -> Vec<PaletteEntry> {
         })
         .collect();
     let mut out = Vec::new();
-    let per_pair: [(&str, &'static str, PairCmd); 5] = [
+    let per_pair: [(&str, &'static str, PairCmd); 6] = [
         ("promote", "confirm first", |service, env| PaletteCmd::Promote { service, env }),
+        ("canary", "confirm first", |service, env| PaletteCmd::Canary { service, env }),
         ("rollback", "confirm first", |service, env| PaletteCmd::Rollback { service, env }),
         ("logs", "follow its logs", |service, env| PaletteCmd::Logs { service, env }),
         ("reapply", "confirm first", |service, env| PaletteCmd::Reapply { service, env }),
@@ -132,6 +133,10 @@ fn run(model: &mut Model, cmd: PaletteCmd) -> Vec<Cmd> {
         PaletteCmd::Rollback { service, env } => {
             select(model, &service, &env);
             super::confirm::ask(model, ActionKind::Rollback)
+        }
+        PaletteCmd::Canary { service, env } => {
+            select(model, &service, &env);
+            super::confirm::ask(model, ActionKind::Canary)
         }
         PaletteCmd::Reapply { service, env } => {
             select(model, &service, &env);
