@@ -61,19 +61,20 @@ impl Load {
 }
 
 /// Runs an action command, timing its switch step from the progress lines; returns (success,
-/// output, time from the command's start to the switch step done).
+/// its stderr then its stdout, time from the command's start to the switch step done).
 pub fn run_timed(demo: &Demo, args: &[&str]) -> (bool, String, Option<Duration>) {
     let mut child = Command::new(opsdeck_bin())
         .arg("--config")
         .arg(demo.config())
         .args(args)
         .stderr(Stdio::piped())
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .spawn()
         .expect("spawn opsdeck");
     let stderr = child.stderr.take().expect("stderr");
+    let mut stdout = child.stdout.take().expect("stdout");
     let started = Instant::now();
-    let (mut text, mut began, mut switch) = (String::new(), None, None);
+    let (mut text, mut began, mut switch, mut stage) = (String::new(), None, None, None);
     for line in BufReader::new(stderr).lines().map_while(Result::ok) {
         if line.contains("switch traffic") && line.ends_with("...") {
             began = Some(Instant::now());
@@ -81,9 +82,18 @@ pub fn run_timed(demo: &Demo, args: &[&str]) -> (bool, String, Option<Duration>)
         if line.contains("switch traffic") && line.contains(" done") && began.is_some() {
             switch = Some(started.elapsed());
         }
+        // A canary's first stage (its errors start there) to the end of its rollback.
+        if line.contains(": canary: ") && line.ends_with("...") && stage.is_none() {
+            stage = Some(Instant::now());
+        }
+        if let (Some(at), true) = (stage, line.starts_with("action #") && line.contains(" rolled back")) {
+            eprintln!("traffic back on stable {} ms after the canary's first stage began", at.elapsed().as_millis());
+        }
         text.push_str(&line);
         text.push('\n');
     }
+    // What it prints on stdout (a JSON outcome) is small: read once stderr has ended.
+    let _ = std::io::Read::read_to_string(&mut stdout, &mut text);
     let status = child.wait().expect("wait");
     eprintln!("{}: {} ms in all", args.join(" "), started.elapsed().as_millis());
     (status.success(), text, switch)

@@ -244,6 +244,9 @@ impl crate::platform::Alerts for AlertmanagerClient {
     async fn expire_silence(&self, id: &str) -> BackendResult<()> {
         AlertmanagerClient::expire_silence(self, id).await
     }
+    async fn post_alert(&self, alert: &NewAlert) -> BackendResult<()> {
+        self.post_alerts(std::slice::from_ref(alert)).await
+    }
 }
 
 #[cfg(test)]

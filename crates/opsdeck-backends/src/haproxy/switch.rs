@@ -37,7 +37,15 @@ impl TrafficSwitch for HaproxyClient {
     }
 
     async fn set_share(&self, backend: &str, server: &str, percent: u8) -> OpsResult<()> {
-        self.set_weight_percent(backend, server, percent).await.map_err(|e| e.to_string())
+        // During a canary both slots' servers get absolute weights (the new ones `percent`, the
+        // stable ones the rest), so the split holds whatever the configured weights are (a
+        // weight of 1 has no 10 %); 100 gives the configured weight back.
+        let set = if percent >= 100 {
+            self.set_weight_percent(backend, server, 100).await
+        } else {
+            self.set_weight(backend, server, u32::from(percent)).await
+        };
+        set.map_err(|e| e.to_string())
     }
 
     async fn shutdown_sessions(&self, backend: &str, server: &str) -> OpsResult<()> {

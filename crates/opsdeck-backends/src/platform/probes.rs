@@ -1,7 +1,7 @@
 //! The small seams: a slot's `/health`, the alert manager's silences and alerts, and what the
 //! image registry knows.
 
-use crate::alertmanager::NewSilence;
+use crate::alertmanager::{NewAlert, NewSilence};
 use crate::types::{Alert, HealthReport, Silence};
 use crate::BackendResult;
 
@@ -21,6 +21,11 @@ pub trait Alerts: Send + Sync + std::fmt::Debug {
     async fn create_silence(&self, silence: &NewSilence) -> BackendResult<String>;
     /// Expires the silence `id` now.
     async fn expire_silence(&self, id: &str) -> BackendResult<()>;
+    /// Posts an alert (firing from its `startsAt` to its `endsAt`). An alert manager that takes
+    /// none accepts it and does nothing.
+    async fn post_alert(&self, _alert: &NewAlert) -> BackendResult<()> {
+        Ok(())
+    }
 }
 
 /// The image registry, as actions ask it (the OCI Distribution API today).

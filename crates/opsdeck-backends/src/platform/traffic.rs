@@ -29,8 +29,9 @@ pub trait TrafficSwitch: Send + Sync + std::fmt::Debug {
     async fn mark_up(&self, _backend: &str, _server: &str) -> OpsResult<()> {
         Ok(())
     }
-    /// Sets a server's weight to `percent` % of its configured one (a canary's share of the
-    /// traffic; 100 gives it back). A switch that cannot weigh traffic cannot run a canary.
+    /// Sets a server's weight for a canary's stage: its slot's share of the traffic, `percent`
+    /// (the stable slot's servers get `100 - percent`); 100 gives it its configured weight back. A
+    /// switch that cannot weigh traffic cannot run a canary.
     async fn set_share(&self, _backend: &str, _server: &str, _percent: u8) -> OpsResult<()> {
         Err("this traffic switch cannot weigh traffic (a canary needs weights)".into())
     }

@@ -277,6 +277,13 @@ impl Executor {
             Some(reason) => {
                 self.emit(ActionEvent::Undoing { id: id.0, reason: reason.clone(), at: Utc::now() });
                 match undo(&self.ops, &plan, &progress).await {
+                    // Nobody asked for this one: the team hears of it.
+                    Ok(ActionOutcome::RolledBack) if !stop.is_cancelled() => {
+                        match self.announce_auto_rollback(&plan, &reason).await {
+                            Some(line) => (ActionOutcome::RolledBack, format!("{reason}; {line}")),
+                            None => (ActionOutcome::RolledBack, reason),
+                        }
+                    }
                     Ok(outcome) => (outcome, reason),
                     Err(undo_err) => (ActionOutcome::Failed, format!("{reason}; undo failed: {undo_err}")),
                 }
@@ -357,6 +364,7 @@ fn outcome_text(o: ActionOutcome) -> &'static str {
     }
 }
 
+mod announce;
 mod canary;
 mod moves;
 mod steps;

@@ -240,6 +240,15 @@ impl Outside {
         self.masked(result)
     }
 
+    /// Posts an alert to the config's Alertmanager.
+    pub async fn post_alert(&self, alert: &opsdeck_backends::alertmanager::NewAlert) -> OpsResult<()> {
+        let result = match &self.alerts {
+            Ok(am) => am.post_alert(alert).await.map_err(|e| e.to_string()),
+            Err(e) => Err(e.clone()),
+        };
+        self.masked(result)
+    }
+
     /// Expires the silence `id` now.
     pub async fn expire_silence(&self, id: &str) -> OpsResult<()> {
         let result = match &self.alerts {

@@ -34,6 +34,7 @@ async fn a_healthy_canary_walks_every_stage_then_switches() {
     assert!(full > position(&calls, "share blue 50") && full < position(&calls, "set blue Drain"), "{calls:?}");
     assert!(position(&calls, "share blue 100") > position(&calls, "set blue Drain"), "{calls:?}");
     assert_eq!((h.server("green"), h.server("blue")), (AdminState::Ready, AdminState::Maint));
+    assert!(!calls.iter().any(|c| c.starts_with("alert ")), "no alert for a canary that passed");
 }
 
 #[tokio::test(start_paused = true)]
@@ -60,6 +61,7 @@ async fn five_xx_over_the_gate_at_a_stage_rolls_back_by_itself() {
     assert!(calls.contains(&"share blue 100".to_string()) && calls.contains(&"share green 100".to_string()));
     assert_eq!((h.server("blue"), h.server("green")), (AdminState::Ready, AdminState::Maint));
     assert_eq!(h.running("api-prod-green"), Some(false), "the canary's container is stopped");
+    assert!(calls.contains(&"alert OpsdeckAutoRollback api/prod".to_string()), "the team hears of it: {calls:?}");
 }
 
 #[test]

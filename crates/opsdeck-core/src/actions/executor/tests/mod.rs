@@ -212,6 +212,11 @@ impl Alerts for Fake {
         w.silences.insert(id.clone(), true);
         Ok(id)
     }
+    async fn post_alert(&self, alert: &opsdeck_backends::alertmanager::NewAlert) -> BackendResult<()> {
+        let label = |k: &str| alert.labels.get(k).cloned().unwrap_or_default();
+        self.call(format!("alert {} {}/{}", label("alertname"), label("service"), label("env")));
+        Ok(())
+    }
     async fn expire_silence(&self, id: &str) -> BackendResult<()> {
         self.call(format!("expire {id}"));
         if let Some(active) = self.world().silences.get_mut(id) {
