@@ -24,37 +24,15 @@ pub enum Command {
     /// Promote an image into an environment (blue-green, zero downtime). By default the image
     /// live in the environment before it on the ladder.
     Promote {
-        service: String,
-        /// The environment to promote into.
-        #[arg(long = "to", value_name = "ENV")]
-        env: String,
-        /// A tag (or digest) from the registry history instead of the ladder's default.
-        #[arg(long, value_name = "TAG")]
-        image: Option<String>,
         #[command(flatten)]
-        run: RunArgs,
-        /// Let the image in even though it has not run healthy in the environment before
-        /// (audited).
-        #[arg(long)]
-        force: bool,
+        into: IntoArgs,
     },
     /// Promote stage by stage: the new release takes a growing share of the traffic (weights),
     /// each stage held while the environment's error gate passes; over it, the traffic goes back
     /// to the stable release by itself. Exit code 0 only when it reached 100 %.
     Canary {
-        service: String,
-        /// The environment to promote into.
-        #[arg(long = "to", value_name = "ENV")]
-        env: String,
-        /// A tag (or digest) from the registry history instead of the ladder's default.
-        #[arg(long, value_name = "TAG")]
-        image: Option<String>,
         #[command(flatten)]
-        run: RunArgs,
-        /// Let the image in even though it has not run healthy in the environment before
-        /// (audited).
-        #[arg(long)]
-        force: bool,
+        into: IntoArgs,
         /// The stages, in percent of traffic, rising to 100 (default: the environment's
         /// `[environments.canary] stages`, else 5,25,50,100).
         #[arg(long, value_delimiter = ',', value_name = "P,P,..")]
@@ -248,6 +226,24 @@ pub struct DemoArgs {
     /// own that the demo starts in DIR (its own dockerd, socket, data root and bridge); 1 to 3.
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=3))]
     pub prod_hosts: u8,
+}
+
+/// What goes where, for a promote or a canary.
+#[derive(Debug, clap::Args, Clone)]
+pub struct IntoArgs {
+    pub service: String,
+    /// The environment to promote into.
+    #[arg(long = "to", value_name = "ENV")]
+    pub env: String,
+    /// A tag (or digest) from the registry history instead of the ladder's default.
+    #[arg(long, value_name = "TAG")]
+    pub image: Option<String>,
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Let the image in even though it has not run healthy in the environment before
+    /// (audited).
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// How a promote or rollback runs from the command line.

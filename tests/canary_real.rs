@@ -17,17 +17,8 @@ fn prod_api(demo: &Demo) -> serde_json::Value {
 
 /// Prod api's HAProxy servers: (name, admin state, weight).
 fn servers(demo: &Demo) -> Vec<(String, String, u32)> {
-    let loaded = opsdeck_core::config::load(&demo.config()).expect("config");
-    let address = loaded.environment("prod").expect("prod").haproxy.clone();
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    rt.block_on(async {
-        let lb = opsdeck_backends::haproxy::HaproxyClient::new(&address, Duration::from_secs(2)).expect("client");
-        let all = lb.servers().await.expect("servers");
-        all.into_iter()
-            .filter(|s| s.backend == "api_prod")
-            .map(|s| (s.server, format!("{:?}", s.admin), s.weight))
-            .collect()
-    })
+    let all = demo.lb_servers("prod", "api_prod");
+    all.into_iter().map(|s| (s.server, format!("{:?}", s.admin), s.weight)).collect()
 }
 
 fn json_outcome(out: &str) -> serde_json::Value {

@@ -22,14 +22,7 @@ fn prod_api(demo: &Demo) -> serde_json::Value {
 
 /// The admin state of each of prod api's HAProxy servers, by name.
 fn servers(demo: &Demo) -> BTreeMap<String, String> {
-    let loaded = opsdeck_core::config::load(&demo.config()).expect("config");
-    let address = loaded.environment("prod").expect("prod").haproxy.clone();
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    rt.block_on(async {
-        let lb = opsdeck_backends::haproxy::HaproxyClient::new(&address, Duration::from_secs(2)).expect("client");
-        let all = lb.servers().await.expect("servers");
-        all.into_iter().filter(|s| s.backend == "api_prod").map(|s| (s.server, format!("{:?}", s.admin))).collect()
-    })
+    demo.lb_servers("prod", "api_prod").into_iter().map(|s| (s.server, format!("{:?}", s.admin))).collect()
 }
 
 fn assert_served_by(demo: &Demo, slot: &str, context: &str) {

@@ -2,7 +2,7 @@
 //! config), the console, or a headless command, each loading the config the same way. Returns the
 //! process exit code.
 
-use crate::cli::{Cli, Command, DemoAction, DemoArgs, PolicyAction, RunbookAction};
+use crate::cli::{Cli, Command, DemoAction, DemoArgs, IntoArgs, PolicyAction, RunbookAction};
 use opsdeck_core::actions::{ActionKind, Target};
 use opsdeck_core::config::{self, Config};
 use std::process::ExitCode;
@@ -53,7 +53,7 @@ async fn run_command(
     config_path: Option<std::path::PathBuf>,
 ) -> ExitCode {
     match command {
-        Some(Command::Promote { service, env, image, run, force }) => {
+        Some(Command::Promote { into: IntoArgs { service, env, image, run, force } }) => {
             let target = Target { kind: ActionKind::Promote, service, env, image, force };
             super::action::run(config, user, target, run.yes, run.watch, run.reason, run.silence, Default::default())
                 .await
@@ -63,7 +63,7 @@ async fn run_command(
             super::action::run(config, user, target, run.yes, run.watch, run.reason, run.silence, Default::default())
                 .await
         }
-        Some(Command::Canary { service, env, image, run, force, stages, hold, json }) => {
+        Some(Command::Canary { into: IntoArgs { service, env, image, run, force }, stages, hold, json }) => {
             let target = Target { kind: ActionKind::Canary, service, env, image, force };
             let extra = super::action::Extra { stages, hold, json };
             super::action::run(config, user, target, run.yes, run.watch, run.reason, run.silence, extra).await

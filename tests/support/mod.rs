@@ -191,3 +191,17 @@ pub fn wait_listening(port: u16, what: &str, limit: std::time::Duration) {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }
+
+impl Demo {
+    /// The servers of `backend` in `env`'s HAProxy, as its runtime API says now.
+    pub fn lb_servers(&self, env: &str, backend: &str) -> Vec<opsdeck_backends::types::ServerStat> {
+        let loaded = opsdeck_core::config::load(&self.config()).expect("config");
+        let address = loaded.environment(env).expect("environment").haproxy.clone();
+        let rt = tokio::runtime::Runtime::new().expect("runtime");
+        rt.block_on(async {
+            let lb = opsdeck_backends::haproxy::HaproxyClient::new(&address, std::time::Duration::from_secs(2))
+                .expect("haproxy client");
+            lb.servers().await.expect("servers").into_iter().filter(|s| s.backend == backend).collect()
+        })
+    }
+}
