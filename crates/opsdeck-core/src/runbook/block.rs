@@ -12,15 +12,40 @@ pub const MAX_STEP_TIMEOUT: Duration = Duration::from_secs(3600);
 /// step runs (see [`OpsdeckAction::resolve`]); they are never pasted into a shell.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OpsdeckAction {
-    Rollback { service: String, env: String, tag: Option<String> },
-    Promote { service: String, env: String, image: Option<String> },
-    Silence { alert: String, duration: Duration },
-    Restart { service: String, env: String, slot: String },
-    Health { service: String, env: String },
+    Rollback {
+        service: String,
+        env: String,
+        tag: Option<String>,
+    },
+    Promote {
+        service: String,
+        env: String,
+        image: Option<String>,
+    },
+    /// A promote stage by stage, with the environment's ladder and gate.
+    Canary {
+        service: String,
+        env: String,
+        image: Option<String>,
+    },
+    Silence {
+        alert: String,
+        duration: Duration,
+    },
+    Restart {
+        service: String,
+        env: String,
+        slot: String,
+    },
+    Health {
+        service: String,
+        env: String,
+    },
 }
 
 /// The usage line of each action, for errors and the README.
-pub const USAGE: &str = "rollback SERVICE ENV [TAG] | promote SERVICE ENV [TAG] | silence ALERT DURATION | \
+pub const USAGE: &str = "rollback SERVICE ENV [TAG] | promote SERVICE ENV [TAG] | canary SERVICE ENV [TAG] | \
+                         silence ALERT DURATION | \
                          restart SERVICE ENV SLOT | health SERVICE ENV";
 
 /// Builds the step's block from the fence's info string and content. `default_timeout` is the
@@ -96,6 +121,10 @@ pub fn parse_opsdeck(text: &str) -> Result<OpsdeckAction, String> {
             arity(2, 3, "SERVICE ENV [TAG]")?;
             Ok(OpsdeckAction::Promote { service: args[0].clone(), env: args[1].clone(), image: args.get(2).cloned() })
         }
+        "canary" => {
+            arity(2, 3, "SERVICE ENV [TAG]")?;
+            Ok(OpsdeckAction::Canary { service: args[0].clone(), env: args[1].clone(), image: args.get(2).cloned() })
+        }
         "silence" => {
             arity(2, 2, "ALERT DURATION")?;
             let duration = humantime::parse_duration(&args[1])
@@ -152,6 +181,9 @@ impl OpsdeckAction {
             OpsdeckAction::Promote { service, env, image } => {
                 OpsdeckAction::Promote { service: r(service)?, env: r(env)?, image: ro(image)? }
             }
+            OpsdeckAction::Canary { service, env, image } => {
+                OpsdeckAction::Canary { service: r(service)?, env: r(env)?, image: ro(image)? }
+            }
             OpsdeckAction::Silence { alert, duration } => {
                 OpsdeckAction::Silence { alert: r(alert)?, duration: *duration }
             }
@@ -173,6 +205,9 @@ impl OpsdeckAction {
             }
             OpsdeckAction::Promote { service, env, image } => {
                 format!("promote {service} {env}{}", image.as_ref().map(|t| format!(" {t}")).unwrap_or_default())
+            }
+            OpsdeckAction::Canary { service, env, image } => {
+                format!("canary {service} {env}{}", image.as_ref().map(|t| format!(" {t}")).unwrap_or_default())
             }
             OpsdeckAction::Silence { alert, duration } => {
                 format!("silence {alert} {}", humantime::format_duration(*duration))
@@ -211,6 +246,10 @@ mod tests {
             parse_opsdeck("silence HighErrorRate 30m").unwrap(),
             OpsdeckAction::Silence { alert: "HighErrorRate".into(), duration: Duration::from_secs(1800) }
         );
+        let canary = parse_opsdeck("canary $service prod").unwrap();
+        assert_eq!(canary, OpsdeckAction::Canary { service: "$service".into(), env: "prod".into(), image: None });
+        let labels = BTreeMap::from([("service".to_string(), "api".to_string())]);
+        assert_eq!(canary.resolve(&labels).unwrap().line(), "canary api prod");
         assert!(matches!(parse_opsdeck("restart api prod blue").unwrap(), OpsdeckAction::Restart { .. }));
         assert!(matches!(parse_opsdeck("  health $service $env \n").unwrap(), OpsdeckAction::Health { .. }));
     }

@@ -96,6 +96,10 @@ pub async fn prepare(ctx: &StepContext, action: &OpsdeckAction) -> Result<Prepar
             known(&service, &env)?;
             plan_action(ctx, Target { kind: ActionKind::Promote, service, env, image, force: false }).await
         }
+        OpsdeckAction::Canary { service, env, image } => {
+            known(&service, &env)?;
+            plan_action(ctx, Target { kind: ActionKind::Canary, service, env, image, force: false }).await
+        }
         OpsdeckAction::Health { service, env } => {
             known(&service, &env)?;
             Ok(Prepared::Health { service, env })
