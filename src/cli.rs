@@ -253,7 +253,7 @@ pub struct RunArgs {
     #[arg(long, short = 'y')]
     pub yes: bool,
     /// How long to keep watching the new slot after the switch (rolls back by itself if it
-    /// fails); default: the config's `[actions] watch`, 60s.
+    /// fails); default: the config's `[actions] watch`, 5m.
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
     pub watch: Option<std::time::Duration>,
     /// Why: required where the environment needs approval (it goes into the request and the

@@ -178,6 +178,10 @@ pub struct ActionsConfig {
 /// releases' containers for the rest of the day.
 pub const DEFAULT_KEEP_WARM: Duration = Duration::from_secs(3600);
 
+/// How long the new slot is watched after a switch unless the config or `--watch` says otherwise:
+/// long enough for a bad release's errors to show at ordinary traffic.
+pub const DEFAULT_WATCH: Duration = Duration::from_secs(300);
+
 /// A request nobody decided within an hour is likely forgotten; asking again is cheap.
 pub const DEFAULT_APPROVAL_TTL: Duration = Duration::from_secs(3600);
 
@@ -188,7 +192,7 @@ impl Default for ActionsConfig {
             health_wait: t.health_wait,
             drain_wait: t.drain_wait,
             stop_grace: t.stop_grace,
-            watch: t.watch,
+            watch: DEFAULT_WATCH,
             approval_ttl: DEFAULT_APPROVAL_TTL,
             keep_warm: DEFAULT_KEEP_WARM,
         }
