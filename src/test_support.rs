@@ -76,7 +76,7 @@ pub fn gen_actions_model() -> Model {
     );
     m.world.actions.locks = vec![gen_lock(7, &prod_rollback, &running)];
     m.world.actions.ours = vec![14];
-    m.world.actions.recent = vec![running, rolled_back, failed, succeeded];
+    m.world.actions.set_recent(vec![running, rolled_back, failed, succeeded]);
     m
 }
 

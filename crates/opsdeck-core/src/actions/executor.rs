@@ -366,9 +366,13 @@ fn outcome_text(o: ActionOutcome) -> &'static str {
 
 mod announce;
 mod canary;
+mod judge;
 mod moves;
 mod steps;
 
+#[cfg(test)]
+pub(crate) use judge::over_gate;
+pub(crate) use judge::{Failed, Judge};
 pub(crate) use moves::*;
 
 #[cfg(test)]

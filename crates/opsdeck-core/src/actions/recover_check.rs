@@ -100,13 +100,18 @@ pub async fn images_known(ops: &Outside, config: &Config, plan: &ActionPlan) -> 
 /// Before the switch recovery undoes what the action made in its idle slot: refused when HAProxy
 /// sends that slot traffic (a real action's idle slot never has it; a forged one's might).
 pub async fn target_is_idle(ops: &Outside, plan: &ActionPlan) -> Result<(), String> {
-    let traffic = ops.slot_traffic(&plan.env, &plan.backend, &plan.to_slot).await?;
+    let names: Vec<String> = ops
+        .config()
+        .environment(&plan.env)
+        .map(|e| e.slot_servers(&plan.to_slot).into_iter().map(|(_, s)| s).collect())
+        .unwrap_or_default();
     let servers = ops.servers(&plan.env).await?;
     // Any of the slot's servers (one per host) ready and up means it takes traffic somewhere.
     let live = servers.iter().find(|s| {
         s.backend == plan.backend
-            && traffic.servers.iter().any(|(name, c)| *name == s.server && c.up)
+            && names.contains(&s.server)
             && s.admin == AdminState::Ready
+            && s.status.starts_with("UP")
     });
     if let Some(server) = live {
         return Err(format!(

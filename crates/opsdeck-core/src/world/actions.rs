@@ -15,9 +15,18 @@ pub struct ActionsState {
     pub ours: Vec<i64>,
     /// The old server's sessions while one of our actions drains it, by action id.
     pub drains: std::collections::BTreeMap<i64, DrainTrace>,
+    /// The slots the newest actions left warm, read from `recent` once when it arrives (not on
+    /// every draw: it means reading each action's plan back).
+    pub warm: Vec<crate::actions::cool::Warm>,
 }
 
 impl ActionsState {
+    /// The store's recent actions, newest first, and what they left warm.
+    pub fn set_recent(&mut self, recent: Vec<JournalEntry>) {
+        self.warm = crate::actions::cool::warm_slots(&recent);
+        self.recent = recent;
+    }
+
     pub fn running(&self) -> impl Iterator<Item = &JournalEntry> {
         self.recent.iter().filter(|e| e.finish.is_none())
     }

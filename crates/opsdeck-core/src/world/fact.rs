@@ -106,7 +106,7 @@ impl World {
                 Err(e) => self.silences.reach = self.silences.reach.failed(cleaned(&e.to_string()), now),
             },
             Fact::Store(Ok((recent, locks))) => {
-                self.actions.recent = recent.sanitized();
+                self.actions.set_recent(recent.sanitized());
                 self.actions.locks = locks.sanitized();
                 self.actions.error = None;
             }

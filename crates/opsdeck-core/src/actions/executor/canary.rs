@@ -23,38 +23,33 @@ pub(crate) async fn stage(
     bounded(t.step_timeout, "weight", ops.set_slot_share(env, backend, &plan.from_slot, 100 - percent)).await?;
     progress.switched = true;
     ready_and_up(ops, plan, &plan.to_slot, t).await?;
-    let counters = || async {
-        bounded(t.step_timeout, "show stat", ops.slot_traffic(env, backend, &plan.to_slot)).await.map(|c| c.total())
-    };
-    let base = counters().await?;
+    let mut judge = Judge::start(ops, plan).await?;
     let start = tokio::time::Instant::now();
-    let mut failures = vec![0u32; plan.new_slots.len()];
     loop {
         tokio::select! {
             _ = abort.cancelled() => return Err(format!("aborted at {percent} %: all weight back on {}", plan.from_slot)),
             _ = tokio::time::sleep(Duration::from_secs(1)) => {}
         }
-        for (spec, failures) in plan.new_slots.iter().zip(failures.iter_mut()) {
-            let h = ops.health(spec).await;
-            *failures = if h.healthy { 0 } else { *failures + 1 };
-            if *failures >= WATCH_FAILURES {
-                return Err(format!("rolled back by itself at {percent} %: {} unhealthy: {}", spec.host, h.reason));
+        let seen = match judge.look().await {
+            Ok(seen) => seen,
+            Err(Failed::Unhealthy { host, reason }) => {
+                return Err(format!("rolled back by itself at {percent} %: {host} unhealthy: {reason}"))
             }
-        }
-        let now = counters().await?;
-        let (requests, errors) =
-            (now.requests.saturating_sub(base.requests), now.errors_5xx.saturating_sub(base.errors_5xx));
-        let share = if requests == 0 { 0.0 } else { 100.0 * errors as f64 / requests as f64 };
-        if over_gate(requests, errors, &t) {
-            return Err(format!("rolled back by itself at {percent} %: {share:.1} % 5xx ({errors} of {requests})"));
-        }
+            Err(Failed::OverGate(s)) => {
+                let (share, errors, requests) = (s.share(), s.errors, s.requests);
+                return Err(format!("rolled back by itself at {percent} %: {share:.1} % 5xx ({errors} of {requests})"));
+            }
+            Err(Failed::Outside(e)) => return Err(e),
+        };
         let held = start.elapsed();
-        if held >= t.canary_hold && requests >= t.min_requests {
+        if held >= t.canary_hold && seen.requests >= t.min_requests {
+            let (share, errors, requests) = (seen.share(), seen.errors, seen.requests);
             return Ok(format!("{share:.1} % 5xx ({errors} of {requests}) over {}", secs(held)));
         }
         if held >= t.canary_hold * MAX_HOLDS {
             return Err(format!(
-                "inconclusive at {percent} %: {requests} requests in {}, {} needed to judge",
+                "inconclusive at {percent} %: {} requests in {}, {} needed to judge",
+                seen.requests,
                 secs(held),
                 t.min_requests
             ));

@@ -144,44 +144,31 @@ pub(crate) async fn drain_watched(
 /// Watches the new slot: health every second and HAProxy's 5xx share. Cancel ends it early
 /// (the switch is complete; the operator left).
 pub(crate) async fn watch(ops: &Outside, plan: &ActionPlan, cancel: &CancellationToken) -> Result<String, String> {
-    let step = plan.timing.step_timeout;
-    let counters = || async {
-        bounded(step, "show stat", ops.slot_traffic(&plan.env, &plan.backend, &plan.to_slot)).await.map(|t| t.total())
-    };
-    let base = counters().await?;
+    let mut judge = Judge::start(ops, plan).await?;
     let start = tokio::time::Instant::now();
-    // Counted per host: a healthy host must not hide another failing in a row.
-    let mut failures = vec![0u32; plan.new_slots.len()];
     while start.elapsed() < plan.timing.watch {
         tokio::select! {
             _ = cancel.cancelled() => return Ok(format!("cut short after {:.0}s", start.elapsed().as_secs_f64())),
             _ = tokio::time::sleep(Duration::from_secs(1)) => {}
         }
-        for (spec, failures) in plan.new_slots.iter().zip(failures.iter_mut()) {
-            let h = ops.health(spec).await;
-            *failures = if h.healthy { 0 } else { *failures + 1 };
-            if *failures >= WATCH_FAILURES {
-                return Err(format!("{}: unhealthy {WATCH_FAILURES} times in a row: {}", spec.host, h.reason));
+        match judge.look().await {
+            Ok(_) => {}
+            Err(Failed::Unhealthy { host, reason }) => {
+                return Err(format!("{host}: unhealthy {WATCH_FAILURES} times in a row: {reason}"))
             }
-        }
-        let now = counters().await?;
-        let requests = now.requests.saturating_sub(base.requests);
-        let errors = now.errors_5xx.saturating_sub(base.errors_5xx);
-        let t = plan.timing;
-        if over_gate(requests, errors, &t) {
-            return Err(format!(
-                "{errors} of {requests} requests answered 5xx ({:.1} %, over the {} % gate)",
-                100.0 * errors as f64 / requests as f64,
-                f64::from(t.max_error_bp) / 100.0
-            ));
+            Err(Failed::OverGate(seen)) => {
+                return Err(format!(
+                    "{} of {} requests answered 5xx ({:.1} %, over the {} % gate)",
+                    seen.errors,
+                    seen.requests,
+                    seen.share(),
+                    f64::from(plan.timing.max_error_bp) / 100.0
+                ))
+            }
+            Err(Failed::Outside(e)) => return Err(e),
         }
     }
     Ok("stayed healthy".into())
-}
-
-/// Whether `errors` of `requests` fail the environment's gate: only once enough were answered.
-pub(crate) fn over_gate(requests: u64, errors: u64, t: &crate::actions::plan::Timing) -> bool {
-    requests >= t.min_requests && errors.saturating_mul(10_000) > u64::from(t.max_error_bp).saturating_mul(requests)
 }
 
 /// Undoes a failed action. Before the switch: the new slot is stopped and removed and the idle

@@ -81,7 +81,7 @@ fn a_warm_idle_slot_is_shown_until_its_time_is_up() {
     let mut plan = crate::actions::plan(&m, &target, timing).expect("plan");
     std::mem::swap(&mut plan.from_slot, &mut plan.to_slot);
     let started = m.now - chrono::Duration::minutes(10);
-    m.actions.recent = vec![gen_journal_entry(7, &plan, "alice", started, GenRun::Succeeded)];
+    m.actions.set_recent(vec![gen_journal_entry(7, &plan, "alice", started, GenRun::Succeeded)]);
     assert_eq!(m.service_cell("prod", "api").and_then(|c| c.idle_warm_until), None, "green is stopped: not warm");
     for (id, host) in m.hosts.iter_mut().filter(|(id, _)| id.env == "prod") {
         let c = gen_container("prod", "api", "green", "v1.1.0", true);

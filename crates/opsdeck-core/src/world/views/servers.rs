@@ -66,9 +66,7 @@ impl World {
             [one] => *one,
             // Both run: the newest switch left one warm, and the other is the live one.
             [_, _] => {
-                let warm = crate::actions::cool::warm_slots(&self.actions.recent)
-                    .into_iter()
-                    .find(|w| w.env == env && w.service == service)?;
+                let warm = self.actions.warm.iter().find(|w| w.env == env && w.service == service)?;
                 super::other_slot(&warm.slot)
             }
             _ => return None,
@@ -100,9 +98,7 @@ impl World {
     /// Until when `slot` stays warm (running, out of traffic) by the newest action's
     /// `keep_warm`, while any of its containers runs.
     pub(super) fn warm_until(&self, env: &str, service: &str, slot: &str) -> Option<chrono::DateTime<chrono::Utc>> {
-        let warm = crate::actions::cool::warm_slots(&self.actions.recent)
-            .into_iter()
-            .find(|w| w.env == env && w.service == service && w.slot == slot)?;
+        let warm = self.actions.warm.iter().find(|w| w.env == env && w.service == service && w.slot == slot)?;
         let runs = self.slot_containers(env, service, slot).any(|(_, c)| c.is_some_and(ContainerInfo::is_running));
         (runs && warm.until > self.now).then_some(warm.until)
     }
