@@ -161,6 +161,13 @@ async fn haproxy_servers_states_and_weights() {
         };
         assert!(reason.contains("no such socket"), "{reason}");
 
+        // A burst of readers (several opsdeck processes at once) overflows the stats socket's
+        // backlog: HAProxy accepts 10 at a time and the kernel refuses the rest with EAGAIN. Each
+        // reader waits its turn within its deadline instead of calling HAProxy unreachable.
+        let burst = futures::future::join_all((0..60).map(|_| client.servers())).await;
+        let failed: Vec<String> = burst.iter().filter_map(|r| r.as_ref().err().map(|e| e.to_string())).collect();
+        assert!(failed.is_empty(), "{} of 60 readers failed: {:?}", failed.len(), failed.first());
+
         haproxy.stop().await.expect("stop haproxy");
         answer_500.abort();
     })

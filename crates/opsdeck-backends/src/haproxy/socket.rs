@@ -26,9 +26,7 @@ impl HaproxyClient {
         with_timeout(SYSTEM, self.timeout, async {
             match &self.endpoint {
                 Endpoint::Unix(path) => {
-                    let stream = tokio::net::UnixStream::connect(path)
-                        .await
-                        .map_err(|e| connect_error(&e, &path.display().to_string()))?;
+                    let stream = connect_unix(path).await?;
                     converse(stream, cmd).await
                 }
                 Endpoint::Tcp(host_port) => {
@@ -40,6 +38,24 @@ impl HaproxyClient {
             }
         })
         .await
+    }
+}
+
+/// Connects to the unix socket, waiting while its backlog is full: HAProxy accepts only `stats
+/// maxconn` (10 by default) connections at once, and a connect beyond the backlog fails at once
+/// with EAGAIN although HAProxy is answering (several opsdeck processes polling together do it).
+/// The caller's deadline bounds the wait.
+async fn connect_unix(path: &std::path::Path) -> BackendResult<tokio::net::UnixStream> {
+    let mut pause = std::time::Duration::from_millis(5);
+    loop {
+        match tokio::net::UnixStream::connect(path).await {
+            Ok(stream) => return Ok(stream),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(std::time::Duration::from_millis(100));
+            }
+            Err(e) => return Err(connect_error(&e, &path.display().to_string())),
+        }
     }
 }
 

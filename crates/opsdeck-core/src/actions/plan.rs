@@ -156,6 +156,11 @@ fn plan_switch(world: &World, target: &Target, timing: Timing, image: Option<Ima
     let route =
         svc.environments.get(&env.name).ok_or_else(|| format!("{} is not deployed in {}", svc.name, env.name))?;
     let cell = world.service_cell(&env.name, &svc.name).ok_or_else(|| format!("{}/{}: unknown", svc.name, env.name))?;
+    // Without HAProxy's answer the slot taking traffic is only guessed from the containers: a
+    // switch needs the real one (and the servers' ports), so it waits for HAProxy.
+    if let Some(reason) = world.lbs.get(&env.name).and_then(|lb| lb.reach.down_reason()) {
+        return Err(format!("{}: HAProxy is not answering ({reason}); nothing switched", env.name));
+    }
     let from_slot = cell
         .live_slot
         .clone()

@@ -98,6 +98,14 @@ fn plans_are_refused_with_a_reason() {
     assert!(e.contains("first environment"), "{e}");
     let e = plan(&m, &target(ActionKind::Promote, "db", "dev", None), Timing::default()).expect_err("no service");
     assert!(e.contains("no service named db"), "{e}");
+    // HAProxy did not answer (a full stats socket, a stopped HAProxy): the slot taking traffic is
+    // only a guess from the containers, so nothing is planned on it.
+    let mut lb_down = gen_demo_world_all_up();
+    let since = lb_down.now;
+    lb_down.lbs.get_mut("prod").expect("prod lb").reach =
+        crate::world::Reach::Down { reason: "haproxy: cannot connect".into(), since };
+    let e = plan(&lb_down, &target(ActionKind::Rollback, "api", "prod", None), Timing::default()).expect_err("lb");
+    assert_eq!(e, "prod: HAProxy is not answering (haproxy: cannot connect); nothing switched");
 }
 
 #[test]
