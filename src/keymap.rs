@@ -44,6 +44,8 @@ pub enum Action {
     Silences,
     /// Abort our running action: switch traffic back while it drains, else cancel it.
     Abort,
+    /// A canary of ours holding a stage: pass the stage now.
+    NextStage,
     /// Images pane: prune the selected service's registry images that nothing needs.
     Prune,
     /// The command palette: type a command (`promote api prod`, `logs web dev`, `audit`).
@@ -51,7 +53,8 @@ pub enum Action {
     /// Open the Logs view: every slot of the selected service in the selected environment, or
     /// the Health pane's selected slot.
     Logs,
-    /// Logs view: pause or follow again.
+    /// Logs view: pause or follow again. A canary of ours holding a stage: pause or resume its
+    /// clock (it is still judged).
     Pause,
     /// Logs view: a page back.
     PageUp,
@@ -185,7 +188,7 @@ pub const BINDINGS: &[Binding] = &[
         hint: false,
     },
     Binding { keys: &[KeyCode::Char('L')], label: "L", action: Action::Logs, desc: "follow the logs", hint: false },
-    Binding { keys: &[KeyCode::Char(' ')], label: "Space", action: Action::Pause, desc: "pause / follow", hint: false },
+    Binding { keys: &[KeyCode::Char(' ')], label: "Space", action: Action::Pause, desc: "pause / go on", hint: false },
     Binding { keys: &[KeyCode::PageUp], label: "PgUp", action: Action::PageUp, desc: "page up", hint: false },
     Binding { keys: &[KeyCode::PageDown], label: "PgDn", action: Action::PageDown, desc: "page down", hint: false },
     Binding { keys: &[KeyCode::Char('w')], label: "w", action: Action::Wrap, desc: "wrap long lines", hint: false },
@@ -215,6 +218,13 @@ pub const BINDINGS: &[Binding] = &[
         label: "C",
         action: Action::Abort,
         desc: "abort the running action",
+        hint: false,
+    },
+    Binding {
+        keys: &[KeyCode::Char('>')],
+        label: ">",
+        action: Action::NextStage,
+        desc: "next canary stage now",
         hint: false,
     },
     Binding {

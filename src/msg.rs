@@ -98,6 +98,14 @@ pub enum Cmd {
         service: String,
         env: String,
     },
+    /// Pause, resume or pass the stage of our running canary on this service and environment
+    /// (Space, `>`).
+    SteerCanary {
+        id: i64,
+        service: String,
+        env: String,
+        steer: Steer,
+    },
     /// Load, prepare, run, skip or cancel a runbook step (the operator confirmed what runs).
     Runbook(opsdeck_core::runbook::events::RunbookCmd),
     /// Prune these images (digests) of this service, as far as the state read again under its
@@ -140,4 +148,14 @@ pub enum ApprovalResult {
         id: Option<RequestId>,
         reason: String,
     },
+}
+
+/// The operator's keys on a canary holding a stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Steer {
+    /// Stop the stage's clock (it is still judged).
+    Pause,
+    Resume,
+    /// Pass the stage now.
+    Next,
 }

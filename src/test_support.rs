@@ -101,6 +101,36 @@ pub fn gen_drain_model() -> Model {
     m
 }
 
+/// [`gen_actions_model`] with our canary of api in prod (action 14) holding its second stage:
+/// 5 % passed, 25 % held 20 s of 60 s, 3 of 412 answers 5xx.
+pub fn gen_canary_model() -> Model {
+    let mut m = gen_actions_model();
+    let plan = gen_plan(ActionKind::Canary, "api", "prod");
+    let second = plan.steps.iter().position(|s| matches!(s, Step::CanaryStage { .. })).unwrap_or(0) + 1;
+    m.world.actions.recent[0] = gen_journal_entry(
+        14,
+        &plan,
+        "alice",
+        m.world.now - chrono::Duration::seconds(95),
+        GenRun::Running { done: second },
+    );
+    m.world.actions.ours = vec![14];
+    m.world.actions.stages.insert(
+        14,
+        crate::model::actions::StageTrace {
+            percent: 25,
+            ladder: plan.canary_ladder(),
+            requests: 412,
+            errors: 3,
+            held_ms: 20_000,
+            hold_ms: 60_000,
+            paused: false,
+            at: Some(m.world.now),
+        },
+    );
+    m
+}
+
 /// The demo model with the silences list open on alice's silence.
 pub fn gen_silences_model() -> Model {
     let mut m = gen_demo_model();

@@ -113,11 +113,13 @@ pub async fn run(
         return ExitCode::from(EXIT_REFUSED);
     }
     let printer = tokio::spawn(async move {
+        let mut lines = opsdeck_core::actions::events::Lines::default();
         while let Some(event) = events.recv().await {
-            if let Some(refused) = log.line(&event.line()) {
+            let Some(line) = lines.of(&event) else { continue };
+            if let Some(refused) = log.line(&line) {
                 err!("opsdeck: {refused}");
             }
-            err!("{}", event.line());
+            err!("{line}");
         }
     });
     let cancel = CancellationToken::new();

@@ -124,8 +124,11 @@ pub async fn approve(
     };
     err!("approved request {id} (asked by {}): running it now", request.requested_by);
     let printer = tokio::spawn(async move {
+        let mut lines = opsdeck_core::actions::events::Lines::default();
         while let Some(event) = events.recv().await {
-            err!("{}", event.line());
+            if let Some(line) = lines.of(&event) {
+                err!("{line}");
+            }
         }
     });
     let cancel = CancellationToken::new();

@@ -4,7 +4,7 @@
 
 use opsdeck_core::actions::ActionPlan;
 
-pub use opsdeck_core::world::actions::{ActionsState, DrainTrace};
+pub use opsdeck_core::world::actions::{ActionsState, DrainTrace, StageTrace};
 
 /// A confirmation that names exactly what will happen before anything does.
 #[derive(Debug, Clone, PartialEq)]

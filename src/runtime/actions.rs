@@ -27,7 +27,7 @@ pub struct ActionRunner {
     pub(super) cancel: CancellationToken,
     pub(super) tx: MsgTx,
     /// Each running action's "abort back" (`C`), by (service, environment): one action each.
-    pub(super) aborts: std::collections::HashMap<(String, String), CancellationToken>,
+    pub(super) hands: std::collections::HashMap<(String, String), opsdeck_core::actions::Hand>,
 }
 
 impl ActionRunner {
@@ -48,8 +48,9 @@ impl ActionRunner {
         let log = opsdeck_core::log::LogFile::for_config(&config, user);
         let recovery_log = log.clone();
         tokio::spawn(async move {
+            let mut lines = opsdeck_core::actions::events::Lines::default();
             while let Some(event) = events_rx.recv().await {
-                if let Some(refused) = log.line(&event.line()) {
+                if let Some(refused) = lines.of(&event).and_then(|line| log.line(&line)) {
                     let _ = forward.send(Msg::Notice(refused));
                 }
                 if forward.send(Msg::Action(event)).is_err() {
@@ -91,7 +92,7 @@ impl ActionRunner {
             chores: JoinSet::new(),
             cancel,
             tx: tx.clone(),
-            aborts: std::collections::HashMap::new(),
+            hands: std::collections::HashMap::new(),
         }
     }
 
@@ -109,13 +110,13 @@ impl ActionRunner {
         let closed = opsdeck_core::actions::plan::gate(world, &plan, false);
         let config = self.config.clone();
         let cancel = self.cancel.child_token();
-        let abort = CancellationToken::new();
-        self.aborts.insert((plan.service.clone(), plan.env.clone()), abort.clone());
+        let hand = opsdeck_core::actions::Hand::new();
+        self.hands.insert((plan.service.clone(), plan.env.clone()), hand.clone());
         self.tasks.spawn(async move {
             if let Some(reason) = opsdeck_core::actions::gate::confirm_closed(&config, &exec, &plan, closed) {
                 return exec.refuse(&plan, reason);
             }
-            exec.run_abortable(plan, cancel, abort).await
+            exec.run_by_hand(plan, cancel, hand).await
         });
     }
 

@@ -13,7 +13,6 @@ use opsdeck_core::approvals;
 use opsdeck_core::store::{Request, RequestId, Store, Verdict};
 use opsdeck_core::world::World;
 use std::sync::MutexGuard;
-use tokio_util::sync::CancellationToken;
 
 impl ActionRunner {
     /// Files `plan` as a request for `reason`, after the promotion gate (as the command line
@@ -64,9 +63,9 @@ impl ActionRunner {
         let (config, tx) = (self.config.clone(), self.tx.clone());
         let cancel = self.cancel.child_token();
         // `C` aborts it like any action this console runs (one action per service and env).
-        let abort = CancellationToken::new();
+        let hand = opsdeck_core::actions::Hand::new();
         if let Some(r) = request {
-            self.aborts.insert((r.service.clone(), r.env.clone()), abort.clone());
+            self.hands.insert((r.service.clone(), r.env.clone()), hand.clone());
         }
         self.tasks.spawn(async move {
             let ex = exec.clone();
@@ -91,7 +90,7 @@ impl ActionRunner {
                 subject: format!("{} {}", request.kind, request.subject()),
                 requested_by: request.requested_by.clone(),
             }));
-            let (report, ended) = approvals::run_abortable(&exec, &request, plan, cancel, abort).await;
+            let (report, ended) = approvals::run_abortable(&exec, &request, plan, cancel, hand).await;
             let state = ended.map(|r| r.state);
             let _ = tx.send(Msg::Approval(ApprovalResult::Ended { id, state, reason: report.reason.clone() }));
             report

@@ -135,6 +135,7 @@ fn apply(model: &mut Model, msg: Msg, cx: &mut Context<'_>) {
             Cmd::CreateSilence(silence) => cx.actions.create_silence(silence),
             Cmd::ExpireSilence(id) => cx.actions.expire_silence(id, &model.world),
             Cmd::AbortAction { id, service, env } => cx.actions.abort(id, service, env),
+            Cmd::SteerCanary { id, service, env, steer } => cx.actions.steer(id, service, env, steer),
             Cmd::FollowLogs { generation, slots, tail } => {
                 cx.logs.follow(cx.config, generation, slots, tail, cx.log_tx)
             }

@@ -1,6 +1,7 @@
 //! Carrying out the silence and abort commands: creating and expiring silences through the
 //! action layer (bounded, audited) as short chores, reporting in the status bar and refreshing
-//! the silences list at once; and firing a running action's abort token.
+//! the silences list at once; and the operator's hand on a running action (its abort token, a
+//! canary's pause and next stage).
 
 use super::actions::ActionRunner;
 use crate::msg::Msg;
@@ -63,13 +64,27 @@ impl ActionRunner {
 
     /// Fires the abort of our running action on `service` in `env` (`C`, confirmed).
     pub fn abort(&mut self, id: i64, service: String, env: String) {
-        let line = match self.aborts.get(&(service.clone(), env.clone())) {
-            Some(token) => {
-                token.cancel();
+        let line = match self.hands.get(&(service.clone(), env.clone())) {
+            Some(hand) => {
+                hand.abort.cancel();
                 format!("action #{id}: abort asked; switching back where traffic moved")
             }
             None => format!("action #{id} ({service}/{env}): not run by this console: nothing to abort here"),
         };
         let _ = self.tx.send(Msg::Notice(line));
+    }
+
+    /// Pauses, resumes or passes the stage of our running canary on `service` in `env`.
+    pub fn steer(&mut self, id: i64, service: String, env: String, steer: crate::msg::Steer) {
+        let Some(hand) = self.hands.get(&(service.clone(), env.clone())) else {
+            let line = format!("action #{id} ({service}/{env}): not run by this console");
+            let _ = self.tx.send(Msg::Notice(line));
+            return;
+        };
+        match steer {
+            crate::msg::Steer::Pause => hand.set_paused(true),
+            crate::msg::Steer::Resume => hand.set_paused(false),
+            crate::msg::Steer::Next => hand.next_stage(),
+        }
     }
 }

@@ -47,7 +47,8 @@ impl Group {
             }
             Action::NextPane | Action::PrevPane | Action::HealthChart => Group::Panes,
             Action::Promote | Action::Canary | Action::Rollback | Action::Reapply | Action::Confirm => Group::Actions,
-            Action::Silence | Action::Silences | Action::Abort | Action::Runbooks | Action::Prune => Group::Actions,
+            Action::Silence | Action::Silences | Action::Abort | Action::NextStage => Group::Actions,
+            Action::Runbooks | Action::Prune => Group::Actions,
             Action::Approve | Action::Reject | Action::Audit | Action::Filter => Group::Approvals,
             Action::Logs | Action::Pause | Action::PageUp | Action::PageDown | Action::Wrap | Action::Timestamps => {
                 Group::Logs

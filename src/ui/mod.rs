@@ -3,10 +3,11 @@
 //! itself in its own file and reads nothing but the [`Model`] and the [`Theme`].
 
 mod abort;
-mod actions;
+pub(crate) mod actions;
 mod alerts;
 mod approvals;
 mod audit;
+mod canary;
 mod columns;
 mod common;
 mod confirm;

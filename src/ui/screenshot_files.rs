@@ -9,7 +9,7 @@ use crate::test_support::{
     gen_approval_view_model, gen_audit_model, gen_chart_model, gen_confirm, gen_demo_model, gen_demo_model_all_up,
     gen_detail_model, gen_history_model, gen_logs_model,
 };
-use crate::test_support::{gen_drain_model, gen_silence_form_model, gen_silences_model};
+use crate::test_support::{gen_canary_model, gen_drain_model, gen_silence_form_model, gen_silences_model};
 use opsdeck_core::actions::ActionKind;
 use std::path::PathBuf;
 
@@ -23,6 +23,8 @@ fn shots() -> Vec<(&'static str, Model, u16, u16)> {
     sparklines.ui.env_col = 2;
     let mut drain = gen_drain_model();
     drain.ui.focus = Pane::Actions;
+    let mut canary = gen_canary_model();
+    canary.ui.focus = Pane::Actions;
     // prod on two hosts, both answering: `2/2` in the matrix, a Health row per host and slot.
     let mut two_hosts = gen_demo_model_all_up();
     two_hosts.ui.focus = Pane::Health;
@@ -50,6 +52,8 @@ fn shots() -> Vec<(&'static str, Model, u16, u16)> {
         ("silences-160x48", gen_silences_model(), 160, 48),
         ("drain-80x24", drain.clone(), 80, 24),
         ("drain-160x48", drain, 160, 48),
+        ("canary-80x24", canary.clone(), 80, 24),
+        ("canary-160x48", canary, 160, 48),
         ("logs-80x24", gen_logs_model(), 80, 24),
         ("logs-160x48", gen_logs_model(), 160, 48),
         ("runbook-160x48", crate::test_support::gen_runbook_model(1, crate::model::runbook::StepPhase::Idle), 160, 48),

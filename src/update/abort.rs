@@ -1,7 +1,7 @@
 //! `C` from the keyboard: the confirmation before aborting our running action, and the abort
 //! command; and the executor's drain progress folded into the model for the drain view.
 
-use crate::model::actions::{AbortConfirm, DrainTrace};
+use crate::model::actions::{AbortConfirm, DrainTrace, StageTrace};
 use crate::model::{Model, Pane};
 use crate::msg::Cmd;
 use crossterm::event::{KeyCode, KeyEvent};
@@ -12,9 +12,7 @@ use opsdeck_core::actions::ActionEvent;
 /// traffic back; afterwards it only cancels (the watch is cut short).
 pub(super) fn ask_abort(model: &mut Model) -> Vec<Cmd> {
     // Running first, as the Actions pane lists them (and `action_row` counts).
-    let recent = &model.world.actions.recent;
-    let rows: Vec<&opsdeck_core::store::JournalEntry> =
-        recent.iter().filter(|e| e.finish.is_none()).chain(recent.iter().filter(|e| e.finish.is_some())).collect();
+    let rows = crate::ui::actions::rows(model);
     let selected = (model.ui.focus == Pane::Actions)
         .then(|| rows.get(model.ui.action_row).copied())
         .flatten()
@@ -90,8 +88,20 @@ pub(super) fn on_action_event(model: &mut Model, event: &ActionEvent) {
             }
             trace.at = Some(*at);
         }
+        ActionEvent::Stage { id, percent, ladder, requests, errors, held_ms, hold_ms, paused, at } => {
+            let ladder = ladder.clone();
+            let (requests, errors, held_ms, hold_ms, paused) = (*requests, *errors, *held_ms, *hold_ms, *paused);
+            let trace =
+                StageTrace { percent: *percent, ladder, requests, errors, held_ms, hold_ms, paused, at: Some(*at) };
+            model.world.actions.stages.insert(*id, trace);
+        }
+        // The canary has left its stages (or ended): its view goes.
+        ActionEvent::Step { id, label, .. } if !label.starts_with("canary") => {
+            model.world.actions.stages.remove(id);
+        }
         ActionEvent::Finished { id, .. } => {
             model.world.actions.drains.remove(id);
+            model.world.actions.stages.remove(id);
         }
         _ => {}
     }

@@ -80,7 +80,9 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
         Action::Prune => return super::prune::open(model),
         Action::Palette => super::palette::open(model),
         Action::Logs => return logs::open(model),
-        Action::Pause | Action::PageUp | Action::PageDown | Action::Wrap | Action::Timestamps => {}
+        Action::Pause => return super::steer::steer(model, false),
+        Action::NextStage => return super::steer::steer(model, true),
+        Action::PageUp | Action::PageDown | Action::Wrap | Action::Timestamps => {}
         Action::NextPane => model.ui.focus = model.ui.focus.next(),
         Action::PrevPane => model.ui.focus = model.ui.focus.prev(),
         Action::Up => move_row(model, -1),

@@ -10,6 +10,7 @@ mod filter;
 mod health_chart;
 mod keys;
 mod silence;
+mod steer;
 
 pub use silence::RECENT_EXPIRED;
 mod logs;
@@ -118,7 +119,8 @@ fn on_action_event(model: &mut Model, event: opsdeck_core::actions::ActionEvent)
         }
         E::Refused { .. } => model.ui.notice = Some(cleaned(&event.line())),
         E::Step { .. } | E::Undoing { .. } => {}
-        E::Drain { .. } => {}
+        // A look at a stage or a drain changes nothing in the store: no read again.
+        E::Drain { .. } | E::Stage { .. } => return Vec::new(),
     }
     vec![Cmd::RefreshStore]
 }

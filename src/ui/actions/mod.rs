@@ -86,6 +86,16 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, focuse
         }
         _ => steps_area,
     };
+    let steps_area = match model.world.actions.stages.get(&entry.id.0).filter(|_| entry.finish.is_none()) {
+        Some(stage) if steps_area.height > super::canary::HEIGHT + DETAIL_HEAD => {
+            // On top of the detail: while a canary holds a stage, its ladder and figures.
+            let [canary, rest] =
+                Layout::vertical([Constraint::Length(super::canary::HEIGHT), Constraint::Min(0)]).areas(steps_area);
+            super::canary::render(stage, theme, canary, buf);
+            rest
+        }
+        _ => steps_area,
+    };
     render_detail(model, theme, entry, &steps, steps_area, buf);
 }
 

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::model::Pane;
-use crate::test_support::{gen_actions_model, gen_demo_model};
+use crate::test_support::{gen_actions_model, gen_canary_model, gen_demo_model};
 use crate::ui::tests::{find, pane};
 use insta::assert_snapshot;
 
@@ -48,6 +48,28 @@ fn actions_succeeded_80x24() {
 #[test]
 fn actions_succeeded_160x48() {
     assert_snapshot!(pane(&actions_model(3), 160, 48, render, true));
+}
+
+/// Actions pane at 80x24, our canary of api in prod holding 25 %: the ladder with 5 % passed,
+/// the new slot's 5xx share and answers, the time left, and the keys that steer it.
+#[test]
+fn actions_canary_80x24() {
+    let mut m = gen_canary_model();
+    m.ui.focus = Pane::Actions;
+    assert_snapshot!(pane(&m, 80, 24, render, true));
+}
+
+/// The same at 160x48, its clock paused.
+#[test]
+fn actions_canary_paused_160x48() {
+    let mut m = gen_canary_model();
+    m.ui.focus = Pane::Actions;
+    if let Some(stage) = m.world.actions.stages.get_mut(&14) {
+        stage.paused = true;
+    }
+    let screen = pane(&m, 160, 48, render, true);
+    assert!(find(screen.buffer(), "Space go on").is_some(), "{screen}");
+    assert_snapshot!(screen);
 }
 
 /// Actions pane at 36x14 (its slot at 80x24), the running rollback selected: the list keeps

@@ -5,6 +5,7 @@
 
 use super::events::ActionEvent;
 use super::plan::{ActionPlan, Step};
+use super::steer::Hand;
 use crate::outside::{Outside, SlotSpec};
 use crate::store::{
     ActionId, ActionOutcome, ActionRecord, AuditEntry, Holder, ImageRef, LockOutcome, StepPhase, Store,
@@ -137,6 +138,12 @@ impl Executor {
         cancel: CancellationToken,
         abort: CancellationToken,
     ) -> ActionReport {
+        self.run_by_hand(plan, cancel, Hand::with_abort(abort)).await
+    }
+
+    /// [`Executor::run_abortable`], with the whole [`Hand`]: a canary's stages also pause and
+    /// pass on the operator's keys.
+    pub async fn run_by_hand(&self, plan: ActionPlan, cancel: CancellationToken, hand: Hand) -> ActionReport {
         let what = plan.summary();
         let lock = match self.with_store(|s| s.try_acquire(&plan.service, &plan.env, &self.holder, &what)) {
             Ok(LockOutcome::Acquired(id)) => id,
@@ -159,7 +166,7 @@ impl Executor {
             }
             Err(e) => return self.refuse(&plan, format!("cannot take the lock: {e}")),
         };
-        let report = self.run_locked(plan.clone(), lock, cancel, abort).await;
+        let report = self.run_locked(plan.clone(), lock, cancel, hand).await;
         if let Err(e) = self.with_store(|s| s.release(lock).map(|_| ())) {
             self.emit(ActionEvent::Undoing {
                 id: report.id.unwrap_or(0),
@@ -175,9 +182,10 @@ impl Executor {
         plan: ActionPlan,
         lock: crate::store::LockId,
         cancel: CancellationToken,
-        abort: CancellationToken,
+        hand: Hand,
     ) -> ActionReport {
         let started = Instant::now();
+        let abort = hand.abort.clone();
         let record = ActionRecord {
             kind: plan.kind.as_str().into(),
             service: plan.service.clone(),
@@ -241,7 +249,7 @@ impl Executor {
                     silence = Some(sid);
                     note
                 }),
-                _ => self.run_step(id, &plan, step, &mut progress, &stop, &abort).await,
+                _ => self.run_step(id, &plan, step, &mut progress, &stop, &hand).await,
             };
             let (phase, note) = match &result {
                 Ok(note) => (StepPhase::Finished, note.clone()),
@@ -313,59 +321,11 @@ impl Executor {
         }
         self.finish(&plan, id, outcome, reason, started.elapsed(), steps_done)
     }
-
-    /// Journals the end and writes the audit record; an audit failure is a failure of the action.
-    fn finish(
-        &self,
-        plan: &ActionPlan,
-        id: ActionId,
-        outcome: ActionOutcome,
-        reason: String,
-        took: Duration,
-        steps: Vec<serde_json::Value>,
-    ) -> ActionReport {
-        let journal = self.with_store(|s| s.journal_finish(id, outcome, &reason));
-        let detail = serde_json::json!({
-            "action": plan.kind.as_str(),
-            "id": id.0,
-            "from": plan.from.as_ref().map(|f| serde_json::json!({"tag": f.tag, "digest": f.digest})),
-            "to": {"tag": plan.to.tag, "digest": plan.to.digest},
-            "hosts": plan.hosts,
-            "forced": plan.forced,
-            "duration_ms": took.as_millis() as u64,
-            "reason": reason,
-            "steps": steps,
-        });
-        let audit = self.audit("action", &plan.subject(), detail, outcome_text(outcome));
-        let (outcome, reason) = match (journal, audit) {
-            (Ok(()), Ok(())) => (outcome, reason),
-            (Err(e), _) | (_, Err(e)) => {
-                let outcome = if outcome == ActionOutcome::Succeeded { ActionOutcome::Failed } else { outcome };
-                (
-                    outcome,
-                    format!(
-                        "{reason}{}the audit record could not be written: {e}",
-                        if reason.is_empty() { "" } else { "; " }
-                    ),
-                )
-            }
-        };
-        self.emit(ActionEvent::Finished { id: id.0, outcome, reason: reason.clone(), at: Utc::now() });
-        ActionReport { id: Some(id.0), outcome: Some(outcome), reason }
-    }
-}
-
-fn outcome_text(o: ActionOutcome) -> &'static str {
-    match o {
-        ActionOutcome::Succeeded => "succeeded",
-        ActionOutcome::Failed => "failed",
-        ActionOutcome::RolledBack => "rolled_back",
-        ActionOutcome::Undone => "undone",
-    }
 }
 
 mod announce;
 mod canary;
+mod finish;
 mod judge;
 mod moves;
 mod steps;

@@ -13,9 +13,11 @@ pub mod recover;
 pub mod recover_check;
 pub mod setup;
 pub mod silences;
+pub mod steer;
 pub mod step;
 
 pub use crate::outside::{Outside, SlotSpec};
 pub use events::ActionEvent;
 pub use executor::{ActionReport, Executor};
 pub use plan::{plan, ActionKind, ActionPlan, Step, Target, Timing};
+pub use steer::Hand;

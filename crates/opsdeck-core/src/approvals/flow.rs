@@ -207,16 +207,17 @@ pub async fn run(
     plan: ActionPlan,
     cancel: CancellationToken,
 ) -> (ActionReport, Option<Request>) {
-    run_abortable(exec, request, plan, cancel, CancellationToken::new()).await
+    run_abortable(exec, request, plan, cancel, crate::actions::Hand::new()).await
 }
 
-/// [`run`], with the operator's "abort back" (`C`; see [`Executor::run_abortable`]).
+/// [`run`], with the operator's hand on it: "abort back" (`C`; see [`Executor::run_abortable`]),
+/// and a canary's pause and next stage.
 pub async fn run_abortable(
     exec: &Executor,
     request: &Request,
     plan: ActionPlan,
     cancel: CancellationToken,
-    abort: CancellationToken,
+    hand: crate::actions::Hand,
 ) -> (ActionReport, Option<Request>) {
     // The action's events pass through here on their way to the caller, to catch its id.
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
@@ -233,7 +234,7 @@ pub async fn run_abortable(
             let _ = onward.send(event);
         }
     });
-    let report = relay.run_abortable(plan, cancel, abort).await;
+    let report = relay.run_by_hand(plan, cancel, hand).await;
     drop(relay);
     let _ = linker.await;
     let end = RequestEnd {

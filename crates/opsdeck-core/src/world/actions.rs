@@ -15,6 +15,8 @@ pub struct ActionsState {
     pub ours: Vec<i64>,
     /// The old server's sessions while one of our actions drains it, by action id.
     pub drains: std::collections::BTreeMap<i64, DrainTrace>,
+    /// The stage one of our canaries holds, by action id, as its last look saw it.
+    pub stages: std::collections::BTreeMap<i64, StageTrace>,
     /// The slots the newest actions left warm, read from `recent` once when it arrives (not on
     /// every draw: it means reading each action's plan back).
     pub warm: Vec<crate::actions::cool::Warm>,
@@ -57,5 +59,36 @@ impl DrainTrace {
     }
     pub fn elapsed_ms(&self) -> u64 {
         self.samples.last().map_or(0, |s| s.0)
+    }
+}
+
+/// A canary's stage as its last look saw it (the executor's [`crate::actions::ActionEvent::Stage`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StageTrace {
+    pub percent: u8,
+    /// Every stage, ending at 100.
+    pub ladder: Vec<u8>,
+    pub requests: u64,
+    pub errors: u64,
+    pub held_ms: u64,
+    pub hold_ms: u64,
+    pub paused: bool,
+    pub at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl StageTrace {
+    /// The new slot's 5xx share in this stage, in percent.
+    pub fn share(&self) -> f64 {
+        if self.requests == 0 {
+            0.0
+        } else {
+            100.0 * self.errors as f64 / self.requests as f64
+        }
+    }
+
+    /// Time still to hold, in whole seconds (0 once held: the stage passes when it has enough
+    /// requests).
+    pub fn left_secs(&self) -> u64 {
+        self.hold_ms.saturating_sub(self.held_ms).div_ceil(1000)
     }
 }

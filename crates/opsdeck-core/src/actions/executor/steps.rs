@@ -28,9 +28,10 @@ impl Executor {
         step: &Step,
         progress: &mut Progress,
         cancel: &CancellationToken,
-        abort: &CancellationToken,
+        hand: &Hand,
     ) -> Result<String, String> {
         let ops = &*self.ops;
+        let abort = &hand.abort;
         let t = plan.timing;
         match step {
             Step::Prepare { host } => {
@@ -57,7 +58,22 @@ impl Executor {
                 let spec = plan.new_slot(host).ok_or("no slot for this host")?;
                 wait_healthy(ops, spec, t.health_wait, Some(cancel)).await
             }
-            Step::CanaryStage { percent } => super::canary::stage(ops, plan, *percent, progress, abort).await,
+            Step::CanaryStage { percent } => {
+                let tick = |look: super::canary::Look| {
+                    self.emit(ActionEvent::Stage {
+                        id: id.0,
+                        percent: *percent,
+                        ladder: plan.canary_ladder(),
+                        requests: look.requests,
+                        errors: look.errors,
+                        held_ms: look.held.as_millis() as u64,
+                        hold_ms: t.canary_hold.as_millis() as u64,
+                        paused: look.paused,
+                        at: Utc::now(),
+                    })
+                };
+                super::canary::stage(ops, plan, *percent, progress, hand, tick).await
+            }
             Step::Switch => {
                 progress.switched = true;
                 switch(ops, plan, &plan.to_slot, &plan.from_slot, t).await

@@ -189,19 +189,22 @@ async fn run_action(
             }
         };
     }
+    let mut lines = crate::actions::events::Lines::default();
     let report = {
         let run = exec.run(plan.clone(), ctx.cancel.clone());
         tokio::pin!(run);
         loop {
             tokio::select! {
-                Some(event) = events.recv() => sink.line(&event.line()),
+                Some(event) = events.recv() => if let Some(line) = lines.of(&event) { sink.line(&line) },
                 report = &mut run => break report,
             }
         }
     };
     drop(exec);
     while let Some(event) = events.recv().await {
-        sink.line(&event.line());
+        if let Some(line) = lines.of(&event) {
+            sink.line(&line);
+        }
     }
     let outcome = if report.succeeded() { StepOutcome::Succeeded } else { StepOutcome::Failed };
     let summary = match (report.id, report.outcome) {

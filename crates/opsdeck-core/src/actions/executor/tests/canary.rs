@@ -76,3 +76,57 @@ fn a_canary_plan_has_the_environments_ladder_or_its_own() {
     assert_eq!((own.canary_ladder(), own.timing.canary_hold), (vec![10, 100], Duration::from_secs(5)));
     assert!(p.with_canary(Some(&[10, 60]), None).is_err(), "a ladder must end at 100");
 }
+
+/// The events up to and including the first one `pick` accepts (the test fails if the action
+/// ends first).
+async fn until<T>(h: &mut Harness, mut pick: impl FnMut(&ActionEvent) -> Option<T>) -> (T, Vec<ActionEvent>) {
+    let mut seen = Vec::new();
+    loop {
+        let event = h.events.recv().await.expect("the action ended first");
+        if let Some(found) = pick(&event) {
+            seen.push(event);
+            return (found, seen);
+        }
+        seen.push(event);
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_paused_stage_holds_past_its_time_and_greater_passes_it_now() {
+    let mut h = harness(gen_world(), "alice");
+    let (exec, hand) = (h.exec.clone(), crate::actions::Hand::new());
+    let steer = hand.clone();
+    let run =
+        tokio::spawn(async move { exec.run_by_hand(gen_canary("v1.3.0"), CancellationToken::new(), steer).await });
+    let stage_at = |want: u8| {
+        move |e: &ActionEvent| matches!(e, ActionEvent::Stage { percent, .. } if *percent == want).then_some(())
+    };
+    until(&mut h, stage_at(5)).await;
+    hand.set_paused(true);
+    // Four holds' time: the stage would have passed (and a stage short of requests would have
+    // been inconclusive) had its clock run.
+    tokio::time::sleep(Duration::from_secs(40)).await;
+    assert!(!h.calls().contains(&"share green 50".to_string()), "paused: still at 5 %");
+    let (held, _) = until(&mut h, |e| match e {
+        ActionEvent::Stage { paused: true, held_ms, .. } => Some(*held_ms),
+        _ => None,
+    })
+    .await;
+    assert!(held < 10_000, "the clock stopped at {held} ms");
+    // `>`: the stage passes at the next look, and says so in the journal.
+    hand.next_stage();
+    let (note, _) = until(&mut h, |e| match e {
+        ActionEvent::Step { label, phase: StepPhase::Finished, note, .. } if label.contains("5 %") => {
+            Some(note.clone())
+        }
+        _ => None,
+    })
+    .await;
+    assert!(note.contains("passed by hand"), "{note}");
+    // The pause is the operator's hold on the canary: the next stage starts paused, and goes on
+    // when Space is pressed again.
+    until(&mut h, stage_at(50)).await;
+    hand.set_paused(false);
+    let report = run.await.expect("join");
+    assert!(report.succeeded(), "{report:?}");
+}
