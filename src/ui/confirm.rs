@@ -7,18 +7,14 @@
 use super::common::{centered, text_width};
 use crate::model::actions::{Confirm, RequestDraft};
 use crate::theme::Theme;
-use opsdeck_core::actions::{ActionKind, ActionPlan};
+
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Padding, Paragraph, Widget};
 
 /// Widest the box gets: it must fit 80 columns with a margin, and stay readable on wide screens.
 const MAX_WIDTH: u16 = 76;
-
-/// Width of the fact names ("environment", "service", ...) and the gap after them.
-const LABEL: usize = 13;
 
 pub fn render(confirm: &Confirm, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let width = MAX_WIDTH.min(area.width);
@@ -38,7 +34,7 @@ pub fn render(confirm: &Confirm, theme: &Theme, area: Rect, buf: &mut Buffer) {
 
 /// Everything the box says, in lines of at most `width` cells: the facts, then how to go on.
 fn lines<'a>(confirm: &Confirm, theme: &Theme, width: usize) -> Vec<Line<'a>> {
-    let mut lines = facts(&confirm.plan, theme, width, confirm.type_to_confirm.is_some());
+    let mut lines = super::confirm_facts::facts(&confirm.plan, theme, width, confirm.type_to_confirm.is_some());
     if let Some(on) = confirm.silence {
         lines.extend(super::silence::confirm_toggle(
             &confirm.plan,
@@ -54,74 +50,6 @@ fn lines<'a>(confirm: &Confirm, theme: &Theme, width: usize) -> Vec<Line<'a>> {
         None => lines.extend(prompt(confirm, theme)),
     }
     lines
-}
-
-/// One fact per name, its value wrapped under itself when it is long.
-pub(super) fn facts<'a>(plan: &ActionPlan, theme: &Theme, width: usize, approval: bool) -> Vec<Line<'a>> {
-    let from = match &plan.from {
-        Some(f) => format!("{} {}", f.tag, f.short_digest()),
-        None => "nothing".into(),
-    };
-    let hosts = plan.hosts.join(", ");
-    let reapply = plan.kind == ActionKind::Reapply;
-    let image = if reapply {
-        format!("the {} slot runs {}: nothing is started, pulled or created", plan.to_slot, plan.to.tag)
-    } else if plan.reuse_idle {
-        format!("the idle {} slot already holds {}: start it, no pull, no create", plan.to_slot, plan.to.tag)
-    } else {
-        format!("pull {} on each host that lacks it, then create the {} slot from it", plan.to.tag, plan.to_slot)
-    };
-    let wait = humantime::format_duration(plan.timing.health_wait);
-    let drain = humantime::format_duration(plan.timing.drain_wait);
-    let traffic = if reapply {
-        format!(
-            "once {} is healthy (up to {wait}): HAProxy's {} server ready, {} drains (up to {drain}) and goes to maint",
-            plan.to_slot, plan.to_slot, plan.from_slot
-        )
-    } else {
-        format!(
-            "once {} is healthy (up to {wait}): {} takes traffic, {} drains (up to {drain}) and stops, kept for rollback",
-            plan.to_slot, plan.to_slot, plan.from_slot
-        )
-    };
-    let watch = if reapply || plan.timing.watch.is_zero() {
-        "none".to_string()
-    } else {
-        format!(
-            "{} on {}; a failure switches traffic back to {}",
-            humantime::format_duration(plan.timing.watch),
-            plan.to_slot,
-            plan.from_slot
-        )
-    };
-    let env_style = if approval { theme.notice } else { theme.header };
-    let env = if approval { format!("{} (requires approval)", plan.env) } else { plan.env.clone() };
-    let mut rows: Vec<(&str, String, Style)> = vec![
-        ("environment", env, env_style),
-        ("service", plan.service.clone(), theme.header),
-        ("from", format!("{from}  ({} slot, live now)", plan.from_slot), theme.text),
-        ("to", format!("{} {}  ({} slot, idle now)", plan.to.tag, plan.to.short_digest(), plan.to_slot), theme.header),
-        ("slots", format!("{} -> {}", plan.from_slot, plan.to_slot), theme.text),
-        ("hosts", hosts, theme.text),
-        ("image", image, theme.text),
-        ("traffic", traffic, theme.text),
-        ("watch", watch, theme.text),
-    ];
-    if plan.silences() {
-        let what = format!("{}'s alerts in {} silenced while it runs, expired when it ends", plan.service, plan.env);
-        rows.push(("alerts", what, theme.warn));
-    }
-    if plan.forced {
-        rows.push(("gate", "forced open: it has not run healthy before (audited)".into(), theme.warn));
-    }
-    let mut out = Vec::new();
-    for (name, value, style) in rows {
-        for (i, part) in wrap(&value, width.saturating_sub(LABEL).max(8)).into_iter().enumerate() {
-            let label = if i == 0 { name } else { "" };
-            out.push(Line::from(vec![Span::styled(format!("{label:<LABEL$}"), theme.dim), Span::styled(part, style)]));
-        }
-    }
-    out
 }
 
 /// The last lines: how to go on. With approval required, the name to type, what has been typed
@@ -272,6 +200,7 @@ mod tests {
     use crate::test_support::{gen_actions_model, gen_confirm};
     use crate::ui::tests::{find, screen};
     use insta::assert_snapshot;
+    use opsdeck_core::actions::ActionKind;
 
     fn with_confirm(confirm: Confirm) -> crate::model::Model {
         let mut m = gen_actions_model();
@@ -308,6 +237,16 @@ mod tests {
     fn confirm_prod_promote_typing_160x48() {
         let m = with_confirm(gen_confirm(ActionKind::Promote, "api", "prod", "pr"));
         assert_snapshot!(screen(&m, 160, 48));
+    }
+
+    /// Full screen 80x24: `c` on api/prod: the ladder, each stage's hold and the gate a stage
+    /// is judged by, "pr" of "prod" typed.
+    #[test]
+    fn confirm_prod_canary_80x24() {
+        let m = with_confirm(gen_confirm(ActionKind::Canary, "api", "prod", "pr"));
+        let text = screen(&m, 80, 24).to_string();
+        assert!(text.contains("5 % › 25 % › 50 % › 100 %"), "{text}");
+        assert_snapshot!(text);
     }
 
     /// `p` on api/prod, the name typed and Enter pressed: the reason being typed; Enter files the
@@ -370,7 +309,14 @@ mod tests {
         for confirm in [
             gen_confirm(ActionKind::Rollback, "api", "staging", ""),
             gen_confirm(ActionKind::Promote, "api", "prod", "pr"),
+            gen_confirm(ActionKind::Canary, "api", "prod", "pr"),
             prod_request_reason(),
+            {
+                // As configured by default: the old slot stays warm for an hour.
+                let mut c = prod_request_reason();
+                c.plan.timing.keep_warm = std::time::Duration::from_secs(3600);
+                c
+            },
         ] {
             let lines = lines(&confirm, &theme, width);
             for line in &lines {

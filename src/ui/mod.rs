@@ -11,6 +11,7 @@ mod canary;
 mod columns;
 mod common;
 mod confirm;
+mod confirm_facts;
 mod container_detail;
 mod drain;
 mod envs;

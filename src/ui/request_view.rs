@@ -3,7 +3,7 @@
 //! planned again from the live state), and the reason `x` asks for before a rejection.
 
 use super::common::{centered, fit_line, text_width};
-use super::confirm::{facts, wrap};
+use super::confirm::wrap;
 use crate::model::approvals::{ApprovalView, RejectInput};
 use crate::model::{short_age, Model};
 use crate::theme::Theme;
@@ -92,7 +92,7 @@ fn approval_lines<'a>(
     width: usize,
 ) -> Vec<Line<'a>> {
     let mut lines = request_lines(model, request, theme, width);
-    lines.extend(facts(&view.plan, theme, width, false));
+    lines.extend(super::confirm_facts::facts(&view.plan, theme, width, false));
     if let Some(problem) = &view.problem {
         let text = format!("✗ it no longer matches {}: {problem}", request.env);
         lines.extend(wrap(&text, width).into_iter().map(|l| Line::styled(l, theme.crit)));

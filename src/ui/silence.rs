@@ -268,7 +268,7 @@ mod tests {
     #[test]
     fn a_silencing_plan_says_so_in_its_facts() {
         let plan = crate::test_support::gen_plan(ActionKind::Promote, "api", "prod").with_silence();
-        let text: Vec<String> = super::super::confirm::facts(&plan, &crate::theme::Theme::default(), 72, true)
+        let text: Vec<String> = super::super::confirm_facts::facts(&plan, &crate::theme::Theme::default(), 72, true)
             .iter()
             .map(|l| l.to_string())
             .collect();
