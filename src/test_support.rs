@@ -25,14 +25,14 @@ pub fn gen_demo_model_all_up() -> Model {
 
 /// The confirmation `p`/`r` opens for `service` in `env` (alice at the keyboard), with `typed`
 /// already typed; an environment that requires approval asks for its name, and a promote or
-/// rollback there for a reason (none typed yet).
+/// rollback there that needs an approver for a reason (none typed yet).
 pub fn gen_confirm(kind: ActionKind, service: &str, env: &str, typed: &str) -> Confirm {
     let plan = gen_plan(kind, service, env);
     let config = gen_config();
     let env_config = config.environment(env);
     let approval = env_config.is_some_and(|e| e.approval == opsdeck_core::config::ApprovalPolicy::Required);
     let request = env_config
-        .filter(|_| opsdeck_core::approvals::requires_approval(&config, kind, env))
+        .filter(|_| opsdeck_core::approvals::needs_approval(&config, &plan))
         .map(|e| RequestDraft { deciders: opsdeck_core::approvals::deciders(e, "alice"), ..RequestDraft::default() });
     let silence = config.alertmanager.is_some().then_some(false);
     Confirm { plan, type_to_confirm: approval.then(|| env.to_string()), typed: typed.into(), request, silence }

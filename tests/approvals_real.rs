@@ -138,6 +138,39 @@ fn find(list: &[serde_json::Value], id: i64) -> serde_json::Value {
     list.iter().find(|r| r["id"] == id).cloned().unwrap_or_else(|| panic!("no request {id} in {list:?}"))
 }
 
+/// A rollback to the release that ran before (prod's idle slot) needs no second person: it runs
+/// at once, says it is break-glass, and the audit trail and Alertmanager say so too. With
+/// `approval.rollback = "required"` it asks for a request again. Prod runs v1.1.0 here, with
+/// `previous` (v1.3.0) in its idle slot.
+fn break_glass(users: &OsUsers, demo: &Demo, config: &opsdeck_core::config::Config, previous: &str) {
+    let (st, out, err) =
+        opsdeck_as(users, demo, ALICE, &["rollback", "api", "--env", "prod", "--yes", "--watch", "1s"]);
+    assert_eq!(st.code(), Some(0), "no approver, no reason: {out}\n{err}");
+    assert!(err.contains("opsdeck: break-glass rollback: back to"), "{err}");
+    assert_eq!(prod_tag(demo), previous);
+    let store = opsdeck_core::store::Store::open(&config.state_path).expect("store");
+    let trail = store.audit(None).expect("audit");
+    let record = trail.iter().rev().find(|r| r.entry.kind == "action").expect("the rollback's record");
+    assert_eq!((record.entry.user.as_str(), record.entry.outcome.as_str()), (ALICE, "succeeded"));
+    assert_eq!(record.entry.detail["break_glass"], true, "{}", record.entry.detail);
+    let (st, out, _) = opsdeck_as(users, demo, BOB, &["audit"]);
+    assert!(st.success() && out.contains("(break-glass: no approver)"), "{out}");
+    let am = &config.alertmanager.as_ref().expect("the demo's Alertmanager").url;
+    let alerts = http_get(&format!("{}/api/v2/alerts", am.trim_end_matches('/')));
+    assert!(alerts.contains("OpsdeckBreakGlass") && alerts.contains(ALICE), "{alerts}");
+
+    // Every rollback approved: the same rollback files a request again (a stricter config than
+    // the store's policy: allowed).
+    let text = std::fs::read_to_string(demo.config()).expect("config");
+    let strict = text.replacen("approval = \"required\"", "approval.rollback = \"required\"", 1);
+    assert_ne!(strict, text);
+    std::fs::write(demo.config(), &strict).expect("write config");
+    let (st, _, err) = opsdeck_as(users, demo, ALICE, &["rollback", "api", "--env", "prod", "--yes"]);
+    assert_eq!(st.code(), Some(3), "{err}");
+    assert!(err.contains("prod requires approval: say why with --reason"), "{err}");
+    std::fs::write(demo.config(), &text).expect("restore config");
+}
+
 /// The image tag prod's api runs, from `status --json` (run as root: any user sees the same).
 fn prod_tag(demo: &Demo) -> String {
     let v = demo.status_json();
@@ -224,7 +257,9 @@ fn two_users_request_approve_reject_and_the_audit_trail_names_both() {
     let action_id = done["action_id"].as_i64().expect("action id");
 
     // Rejection, which needs a reason; a rejected request cannot be approved.
-    let rejected = request(&users, &demo, ALICE, &["rollback", "api", "--env", "prod", "--reason", "just in case"]);
+    // (A rollback to an older release than the one that ran before still asks.)
+    let older = ["rollback", "api", "--env", "prod", "--to", "v1.1.0"];
+    let rejected = request(&users, &demo, ALICE, &[&older[..], &["--reason", "just in case"]].concat());
     let (st, _, err) = opsdeck_as(&users, &demo, BOB, &["reject", &rejected.to_string()]);
     assert_eq!(st.code(), Some(3), "{err}");
     assert!(err.contains("a rejection needs a reason"), "{err}");
@@ -238,20 +273,24 @@ fn two_users_request_approve_reject_and_the_audit_trail_names_both() {
 
     // A request made stale by another change: alice asks for a rollback; meanwhile bob's own
     // rollback is approved by alice and runs; then bob's approval of alice's is refused.
-    let stale = request(&users, &demo, ALICE, &["rollback", "api", "--env", "prod", "--reason", "undo v1.3"]);
-    let other =
-        request(&users, &demo, BOB, &["rollback", "api", "--env", "prod", "--reason", "undo now", "--watch", "1s"]);
+    let stale = request(&users, &demo, ALICE, &[&older[..], &["--reason", "undo v1.3"]].concat());
+    let other = request(&users, &demo, BOB, &[&older[..], &["--reason", "undo now", "--watch", "1s"]].concat());
     let (st, out, err) = opsdeck_as(&users, &demo, ALICE, &["approve", &other.to_string(), "--yes"]);
     assert_eq!(st.code(), Some(0), "{out}\n{err}");
-    assert_eq!(prod_tag(&demo), before, "bob's rollback ran");
+    assert_eq!(prod_tag(&demo), "v1.1.0", "bob's rollback ran");
     let (st, _, err) = opsdeck_as(&users, &demo, BOB, &["approve", &stale.to_string(), "--yes"]);
     assert_eq!(st.code(), Some(3), "{err}");
     assert!(err.contains("someone else changed prod meanwhile"), "{err}");
     assert_eq!(find(&approvals(&users, &demo, BOB), stale)["state"], "refused");
-    assert_eq!(prod_tag(&demo), before, "the stale request did not run");
+    assert_eq!(prod_tag(&demo), "v1.1.0", "the stale request did not run");
 
     // Root through sudo is the user who ran sudo: root with SUDO_USER=bob decides as bob.
-    let by_sudo = request(&users, &demo, ALICE, &["rollback", "api", "--env", "prod", "--reason", "sudo check"]);
+    let by_sudo = request(
+        &users,
+        &demo,
+        ALICE,
+        &["rollback", "api", "--env", "prod", "--to", "v1.2.0", "--reason", "sudo check"],
+    );
     let sudo = [("SUDO_USER", BOB)];
     let args = ["reject", &by_sudo.to_string(), "--reason", "not now"];
     let (st, out, err) = opsdeck_with_env(&users, &demo, None, &sudo, &args);
@@ -259,11 +298,14 @@ fn two_users_request_approve_reject_and_the_audit_trail_names_both() {
     let r = find(&approvals(&users, &demo, ALICE), by_sudo);
     assert_eq!((r["state"].as_str(), r["decided_by"].as_str()), (Some("rejected"), Some(BOB)), "{r}");
 
+    break_glass(&users, &demo, &config, &target);
+
     // Expiry: with a short ttl, a request nobody decides expires and cannot be approved.
     let mut text = std::fs::read_to_string(demo.config()).expect("config");
     text.push_str("\n[actions]\napproval_ttl = \"2s\"\n");
     std::fs::write(demo.config(), text).expect("write config");
-    let expiring = request(&users, &demo, ALICE, &["promote", "api", "--to", "prod", "--reason", "later"]);
+    let expiring =
+        request(&users, &demo, ALICE, &["rollback", "api", "--env", "prod", "--to", "v1.2.0", "--reason", "later"]);
     std::thread::sleep(std::time::Duration::from_secs(3));
     assert_eq!(find(&approvals(&users, &demo, BOB), expiring)["state"], "expired");
     let (st, _, err) = opsdeck_as(&users, &demo, BOB, &["approve", &expiring.to_string(), "--yes"]);

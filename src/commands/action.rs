@@ -62,11 +62,6 @@ pub async fn run(
         err!("opsdeck: --silence: the config names no Alertmanager ([alertmanager] url)");
         return ExitCode::from(EXIT_REFUSED);
     }
-    let needs_request = opsdeck_core::approvals::requires_approval(&config, target.kind, &target.env);
-    if needs_request && opsdeck_core::approvals::policy::reason(&reason).is_err() {
-        err!("opsdeck: {} requires approval: say why with --reason TEXT (it goes into the request)", target.env);
-        return ExitCode::from(EXIT_REFUSED);
-    }
     let (exec, recovered, mut events) = match executor(&config, &user).await {
         Ok(x) => x,
         Err(e) => {
@@ -102,6 +97,19 @@ pub async fn run(
     if let Some(reason) = gate(&config, &exec, &world, &plan) {
         err!("opsdeck: {reason}");
         return ExitCode::from(EXIT_REFUSED);
+    }
+    let needs_request = opsdeck_core::approvals::needs_approval(&config, &plan);
+    if needs_request && opsdeck_core::approvals::policy::reason(&reason).is_err() {
+        err!("opsdeck: {} requires approval: say why with --reason TEXT (it goes into the request)", plan.env);
+        return ExitCode::from(EXIT_REFUSED);
+    }
+    if plan.break_glass {
+        err!(
+            "opsdeck: break-glass rollback: back to {} (the release {} ran before) without a second person; \
+             the audit trail records it and the team is told",
+            plan.to.tag,
+            plan.env
+        );
     }
     if needs_request {
         // Filing changes nothing in the environment, so it asks no confirmation: the approver's does.

@@ -107,7 +107,7 @@ pub fn to_json(world: &World) -> StatusJson {
         .iter()
         .map(|env| EnvJson {
             name: env.name.clone(),
-            approval: env.approval,
+            approval: env.approval.policy,
             hosts: env
                 .hosts
                 .iter()

@@ -249,6 +249,18 @@ mod tests {
         assert_snapshot!(text);
     }
 
+    /// Full screen 80x24: `r` on api/prod, which requires approval: a rollback to the release
+    /// that ran before goes at once, as break-glass, and the confirmation says so.
+    #[test]
+    fn confirm_prod_break_glass_rollback_80x24() {
+        let m = with_confirm(gen_confirm(ActionKind::Rollback, "api", "prod", "pr"));
+        let confirm = m.ui.confirm().expect("open");
+        assert!(confirm.plan.break_glass && confirm.request.is_none(), "no request: {confirm:?}");
+        let text = screen(&m, 80, 24).to_string();
+        assert!(text.contains("break-glass"), "{text}");
+        assert_snapshot!(text);
+    }
+
     /// `p` on api/prod, the name typed and Enter pressed: the reason being typed; Enter files the
     /// request for bob (alice is at the keyboard).
     fn prod_request_reason() -> Confirm {
@@ -310,6 +322,7 @@ mod tests {
             gen_confirm(ActionKind::Rollback, "api", "staging", ""),
             gen_confirm(ActionKind::Promote, "api", "prod", "pr"),
             gen_confirm(ActionKind::Canary, "api", "prod", "pr"),
+            gen_confirm(ActionKind::Rollback, "api", "prod", "pr"),
             prod_request_reason(),
             {
                 // As configured by default: the old slot stays warm for an hour.

@@ -51,6 +51,10 @@ pub(super) fn facts<'a>(plan: &ActionPlan, theme: &Theme, width: usize, approval
         let what = format!("{}'s alerts in {} silenced while it runs, expired when it ends", plan.service, plan.env);
         rows.push(("alerts", what, theme.warn));
     }
+    if plan.break_glass {
+        let what = "break-glass: back to the release that ran here before, no approver needed; audited and announced";
+        rows.push(("approval", what.to_string(), theme.warn));
+    }
     if plan.forced {
         rows.push(("gate", "forced open: it has not run healthy before (audited)".into(), theme.warn));
     }

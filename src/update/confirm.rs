@@ -34,7 +34,7 @@ pub(super) fn ask(model: &mut Model, kind: ActionKind) -> Vec<Cmd> {
                 return Vec::new();
             }
             let mut request = None;
-            if let Some(env) = env.filter(|_| approvals::requires_approval(&model.world.config, plan.kind, &plan.env)) {
+            if let Some(env) = env.filter(|_| approvals::needs_approval(&model.world.config, &plan)) {
                 let deciders = policy::deciders(env, &model.world.user);
                 if deciders.is_empty() {
                     model.ui.notice = Some(format!(

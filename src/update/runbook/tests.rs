@@ -160,7 +160,7 @@ fn a_step_is_prepared_confirmed_run_streamed_and_recorded() {
 fn a_prod_action_needs_the_environment_typed_where_the_keys_would_ask() {
     let mut m = model_on_alert(0);
     let mut config = (*m.world.config).clone();
-    config.environments[2].approval = opsdeck_core::config::ApprovalPolicy::Required;
+    config.environments[2].approval = opsdeck_core::config::ApprovalPolicy::Required.into();
     m.world.config = std::sync::Arc::new(config);
     key(&mut m, KeyCode::Enter);
     let name = "high-error-rate-after-deploy".to_string();

@@ -208,6 +208,11 @@ impl Executor {
             at: Utc::now(),
         });
         let heartbeat = self.keep_alive(lock);
+        // The team hears of a break-glass rollback as it starts, without the rollback waiting.
+        let announced = plan.break_glass.then(|| {
+            let (exec, plan) = (self.clone(), plan.clone());
+            tokio::spawn(async move { exec.announce_break_glass(&plan).await })
+        });
 
         let mut progress = Progress::default();
         let mut failure: Option<String> = None;
@@ -297,6 +302,12 @@ impl Executor {
                 }
             }
         };
+        if let Some(Ok(Some(line))) = match announced {
+            Some(task) => Some(task.await),
+            None => None,
+        } {
+            reason = if reason.is_empty() { line } else { format!("{reason}; {line}") };
+        }
         if let Some(index) = plan.steps.iter().position(|s| *s == Step::Unsilence) {
             let label = Step::Unsilence.label(&plan);
             let _ = self.journal(id, index, &label, StepPhase::Started, "");

@@ -38,6 +38,10 @@ pub struct ActionPlan {
     pub reuse_idle: bool,
     /// The gate (ran healthy in the environment before) was forced open.
     pub forced: bool,
+    /// A rollback to the release that ran before (the idle or warm slot) in an environment whose
+    /// approval rule lets it go at once: recorded and announced as break-glass.
+    #[serde(default)]
+    pub break_glass: bool,
     pub timing: Timing,
     pub steps: Vec<Step>,
 }
@@ -278,6 +282,7 @@ fn plan_switch(world: &World, target: &Target, timing: Timing, image: Option<Ima
         idle_before,
         reuse_idle,
         forced: target.force,
+        break_glass: target.kind == ActionKind::Rollback && reuse_idle && env.approval.break_glass(),
         timing,
         steps,
     })

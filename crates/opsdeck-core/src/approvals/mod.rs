@@ -12,4 +12,4 @@ pub mod recorded;
 pub use flow::{
     approve, decision, file, outlook, prepare, prepare_with, reject, run, run_abortable, Filed, Outlook, Prepared,
 };
-pub use policy::{deciders, requires_approval};
+pub use policy::{deciders, needs_approval, requires_approval};

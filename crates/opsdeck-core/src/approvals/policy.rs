@@ -21,6 +21,13 @@ pub fn requires_approval(config: &Config, kind: ActionKind, env: &str) -> bool {
         && config.environment(env).is_some_and(|e| e.approval == ApprovalPolicy::Required)
 }
 
+/// Whether `plan` waits for an approver: approval is required for its kind in its environment,
+/// and it is not a break-glass rollback (back to the release that ran before, where the
+/// environment's rule lets that go at once).
+pub fn needs_approval(config: &Config, plan: &ActionPlan) -> bool {
+    requires_approval(config, plan.kind, &plan.env) && !plan.break_glass
+}
+
 /// Who can decide a request by `requester` on `env`: every approver but the requester.
 pub fn deciders(env: &EnvironmentConfig, requester: &str) -> Vec<String> {
     env.approvers.iter().filter(|a| *a != requester).cloned().collect()

@@ -11,7 +11,7 @@
 //! fine. A row edited by hand no longer matches its hash and is refused too; a chain rewritten
 //! whole is what the registry anchors catch (`audit verify`).
 
-use crate::config::{ApprovalPolicy, Config};
+use crate::config::{ApprovalPolicy, Config, RollbackApproval};
 use crate::store::{AuditEntry, Store};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -27,10 +27,18 @@ pub const KIND: &str = "policy";
 pub struct EnvRule {
     pub name: String,
     pub approval: ApprovalPolicy,
+    /// How rollbacks are approved where approval is required. A record written before
+    /// break-glass rollbacks existed required approval for every rollback: so it reads.
+    #[serde(default = "every_rollback")]
+    pub rollback: RollbackApproval,
     pub approvers: Vec<String>,
     /// Where the environment switches traffic: `HAPROXY#BACKEND` for each of its services. Another
     /// environment that switches one of these is held to this environment's rule.
     pub routes: Vec<String>,
+}
+
+fn every_rollback() -> RollbackApproval {
+    RollbackApproval::Required
 }
 
 /// Every environment's rule, as a config states it or the store records it.
@@ -77,7 +85,8 @@ impl Policy {
                 routes.dedup();
                 let mut approvers = env.approvers.clone();
                 approvers.sort();
-                EnvRule { name: env.name.clone(), approval: env.approval, approvers, routes }
+                let (approval, rollback) = (env.approval.policy, env.approval.rollback);
+                EnvRule { name: env.name.clone(), approval, rollback, approvers, routes }
             })
             .collect();
         Policy { environments }
@@ -99,6 +108,13 @@ impl Policy {
                         rule.name
                     ));
                 } else {
+                    if rule.rollback == RollbackApproval::Required && env.rollback != RollbackApproval::Required {
+                        out.push(format!(
+                            "{}: the store requires approval for every rollback, this config lets a rollback to \
+                             the previous release go without it (approval.rollback = \"required\" keeps it)",
+                            rule.name
+                        ));
+                    }
                     let extra: Vec<&str> =
                         env.approvers.iter().filter(|a| !allowed.contains(a)).map(String::as_str).collect();
                     if !extra.is_empty() {
@@ -146,7 +162,13 @@ impl EnvRule {
     /// `approval required by alice, bob; routes 2` or `no approval; routes 1`.
     pub fn summary(&self) -> String {
         let approval = match self.approval {
-            ApprovalPolicy::Required => format!("approval required by {}", self.approvers.join(", ")),
+            ApprovalPolicy::Required => {
+                let rollbacks = match self.rollback {
+                    RollbackApproval::Required => "every rollback approved too",
+                    RollbackApproval::BreakGlass => "rollbacks to the previous release break-glass",
+                };
+                format!("approval required by {}; {rollbacks}", self.approvers.join(", "))
+            }
             ApprovalPolicy::None => "no approval".to_string(),
         };
         format!(

@@ -22,7 +22,7 @@ fn the_same_or_a_stricter_config_weakens_nothing() {
     let stricter = with(|c| {
         prod(c).approvers = vec!["alice".into()];
         let staging = c.environments.iter_mut().find(|e| e.name == "staging").expect("staging");
-        staging.approval = ApprovalPolicy::Required;
+        staging.approval = ApprovalPolicy::Required.into();
         staging.approvers = vec!["bob".into()];
     });
     assert!(recorded.weakened_by(&Policy::of(&stricter)).is_empty());
@@ -31,7 +31,7 @@ fn the_same_or_a_stricter_config_weakens_nothing() {
 #[test]
 fn each_way_of_weakening_is_named() {
     let recorded = Policy::of(&config());
-    let none = with(|c| prod(c).approval = ApprovalPolicy::None);
+    let none = with(|c| prod(c).approval = ApprovalPolicy::None.into());
     assert_eq!(
         recorded.weakened_by(&Policy::of(&none)),
         ["prod: the store requires approval, this config says approval = \"none\""]
@@ -45,7 +45,7 @@ fn each_way_of_weakening_is_named() {
     let renamed = with(|c| {
         let env = prod(c);
         env.name = "prod2".into();
-        env.approval = ApprovalPolicy::None;
+        env.approval = ApprovalPolicy::None.into();
         for s in &mut c.services {
             let route = s.environments.remove("prod").expect("route");
             s.environments.insert("prod2".into(), route);
@@ -53,6 +53,27 @@ fn each_way_of_weakening_is_named() {
     });
     let lines = recorded.weakened_by(&Policy::of(&renamed));
     assert!(lines.iter().any(|l| l.starts_with("prod2: switches unix:///tmp/demo/haproxy.sock#api_prod")), "{lines:?}");
+}
+
+#[test]
+fn break_glass_rollbacks_weaken_a_policy_that_requires_approval_for_every_rollback() {
+    let strict = with(|c| prod(c).approval.rollback = crate::config::RollbackApproval::Required);
+    let recorded = Policy::of(&strict);
+    assert!(recorded.weakened_by(&Policy::of(&strict)).is_empty());
+    assert_eq!(
+        recorded.weakened_by(&Policy::of(&config())),
+        ["prod: the store requires approval for every rollback, this config lets a rollback to the previous \
+          release go without it (approval.rollback = \"required\" keeps it)"]
+    );
+    // The other way round is stricter: fine.
+    assert!(Policy::of(&config()).weakened_by(&Policy::of(&strict)).is_empty());
+    // A record written before break-glass rollbacks existed required approval for every one.
+    let mut old = serde_json::to_value(Policy::of(&config())).expect("json");
+    for env in old["environments"].as_array_mut().expect("environments") {
+        env.as_object_mut().expect("rule").remove("rollback");
+    }
+    let old: Policy = serde_json::from_value(old).expect("an old record reads");
+    assert_eq!(old.weakened_by(&Policy::of(&config())).len(), 1, "the owner must accept break-glass");
 }
 
 #[test]
@@ -78,7 +99,7 @@ fn the_first_load_records_then_a_weaker_config_is_refused_until_the_owner_sets_i
     assert!(matches!(enforce(&c, path, "bob").expect("again"), Standing::Holds(_)));
 
     let mut weak = c.clone();
-    prod(&mut weak).approval = ApprovalPolicy::None;
+    prod(&mut weak).approval = ApprovalPolicy::None.into();
     let refused = enforce(&weak, path, "bob").expect_err("weaker");
     assert!(refused.starts_with("/etc/opsdeck/opsdeck.toml: this config weakens the approval policy"), "{refused}");
     assert!(refused.contains("prod: the store requires approval, this config says approval = \"none\""), "{refused}");

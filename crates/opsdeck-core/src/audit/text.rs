@@ -62,6 +62,9 @@ fn action_detail(d: &Value) -> Option<String> {
     if d.get("forced").and_then(Value::as_bool) == Some(true) {
         out.push_str(" (forced)");
     }
+    if d.get("break_glass").and_then(Value::as_bool) == Some(true) {
+        out.push_str(" (break-glass: no approver)");
+    }
     if let Some(reason) = str_of(d, "reason").filter(|r| !r.is_empty()) {
         out.push_str(": ");
         out.push_str(reason);

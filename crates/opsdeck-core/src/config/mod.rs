@@ -2,6 +2,7 @@
 //! their hosts, HAProxy socket and approval policy, services, state path) and how it polls them.
 //! `load` finds and parses the file; `validate` checks what serde cannot.
 
+mod approval;
 mod bounded_command;
 mod canary;
 pub mod docker_hosts;
@@ -13,6 +14,7 @@ pub mod secret_source;
 mod servers;
 mod validate;
 
+pub use approval::{Approval, ApprovalPolicy, RollbackApproval};
 pub use canary::CanaryConfig;
 pub use env::{is_secret_name, EnvValue, SecretSource};
 pub use load::{find_config_path, load, load_file, parse as parse_str, ConfigError, ConfigProblem};
@@ -223,8 +225,9 @@ pub struct EnvironmentConfig {
     pub hosts: Vec<HostConfig>,
     /// HAProxy runtime API: `unix:///run/haproxy.sock` or `tcp://127.0.0.1:9999`.
     pub haproxy: String,
+    /// Who must agree before a promote, canary or rollback here ([`approval`]).
     #[serde(default)]
-    pub approval: ApprovalPolicy,
+    pub approval: Approval,
     #[serde(default)]
     pub approvers: Vec<String>,
     /// The error gate of every switch here, and how a canary walks (`[environments.canary]`).
@@ -240,14 +243,6 @@ pub enum PlatformKind {
     /// Docker hosts, each reached by its `url`.
     #[default]
     Docker,
-}
-
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum ApprovalPolicy {
-    #[default]
-    None,
-    Required,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]

@@ -1,6 +1,8 @@
-//! Telling the team an action rolled back by itself (a canary over its gate, a watch that saw the
-//! new slot fail): an `OpsdeckAutoRollback` alert in Alertmanager with the service, the
-//! environment and why, firing for an hour. Best effort, bounded: the rollback is done either way.
+//! Telling the team what nobody approved: an action that rolled back by itself (a canary over its
+//! gate, a watch that saw the new slot fail) posts `OpsdeckAutoRollback`, a break-glass rollback
+//! (no approver, where approval is required) posts `OpsdeckBreakGlass`: an alert in Alertmanager
+//! with the service, the environment, who and why, firing for an hour. Best effort, bounded: the
+//! action goes on either way.
 
 use super::*;
 use opsdeck_backends::alertmanager::NewAlert;
@@ -10,13 +12,6 @@ const ALERT_FOR: chrono::Duration = chrono::Duration::hours(1);
 
 /// The alert for `plan` rolled back by itself because of `reason`.
 pub(crate) fn auto_rollback_alert(plan: &ActionPlan, reason: &str, user: &str) -> NewAlert {
-    let now = Utc::now();
-    let labels = [
-        ("alertname", "OpsdeckAutoRollback"),
-        ("service", plan.service.as_str()),
-        ("env", plan.env.as_str()),
-        ("severity", "warning"),
-    ];
     let summary = format!(
         "{} {} rolled back by itself: {} -> {}",
         plan.kind.as_str(),
@@ -24,11 +19,26 @@ pub(crate) fn auto_rollback_alert(plan: &ActionPlan, reason: &str, user: &str) -
         plan.to.tag,
         plan.from_slot
     );
+    alert("OpsdeckAutoRollback", plan, summary, reason, user)
+}
+
+/// The alert for `plan`, a break-glass rollback by `user`.
+pub(crate) fn break_glass_alert(plan: &ActionPlan, user: &str) -> NewAlert {
+    let from = plan.from.as_ref().map_or("nothing".to_string(), |f| f.tag.clone());
+    let summary = format!("break-glass rollback of {} by {user}: {from} -> {}", plan.subject(), plan.to.tag);
+    let description = format!("back to the release {} ran before, without an approver", plan.env);
+    alert("OpsdeckBreakGlass", plan, summary, &description, user)
+}
+
+fn alert(name: &str, plan: &ActionPlan, summary: String, description: &str, user: &str) -> NewAlert {
+    let now = Utc::now();
+    let labels =
+        [("alertname", name), ("service", plan.service.as_str()), ("env", plan.env.as_str()), ("severity", "warning")];
     NewAlert {
         labels: labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
         annotations: [
             ("summary".to_string(), summary),
-            ("description".to_string(), reason.to_string()),
+            ("description".to_string(), description.to_string()),
             ("user".to_string(), user.to_string()),
         ]
         .into(),
@@ -41,11 +51,23 @@ pub(crate) fn auto_rollback_alert(plan: &ActionPlan, reason: &str, user: &str) -
 impl Executor {
     /// Posts the alert; a line to add to the action's reason when it could not be posted.
     pub(super) async fn announce_auto_rollback(&self, plan: &ActionPlan, reason: &str) -> Option<String> {
+        self.post(plan, auto_rollback_alert(plan, reason, &self.holder.user)).await
+    }
+
+    /// Posts `OpsdeckBreakGlass` for a break-glass rollback as it starts; a line for the
+    /// action's reason when it could not be posted.
+    pub(super) async fn announce_break_glass(&self, plan: &ActionPlan) -> Option<String> {
+        self.post(plan, break_glass_alert(plan, &self.holder.user)).await
+    }
+
+    async fn post(&self, plan: &ActionPlan, alert: NewAlert) -> Option<String> {
         self.ops.config().alertmanager.as_ref()?;
-        let alert = auto_rollback_alert(plan, reason, &self.holder.user);
-        match bounded(plan.timing.step_timeout, "post alert", self.ops.post_alert(&alert)).await {
+        let name = alert.labels.get("alertname").cloned().unwrap_or_default();
+        // Short: a rollback mid-incident does not wait on a slow Alertmanager.
+        let limit = plan.timing.step_timeout.min(std::time::Duration::from_secs(5));
+        match bounded(limit, "post alert", self.ops.post_alert(&alert)).await {
             Ok(()) => None,
-            Err(e) => Some(format!("OpsdeckAutoRollback not posted: {e}")),
+            Err(e) => Some(format!("{name} not posted: {e}")),
         }
     }
 }

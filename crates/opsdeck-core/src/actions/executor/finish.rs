@@ -22,6 +22,7 @@ impl Executor {
             "to": {"tag": plan.to.tag, "digest": plan.to.digest},
             "hosts": plan.hosts,
             "forced": plan.forced,
+            "break_glass": plan.break_glass,
             "duration_ms": took.as_millis() as u64,
             "reason": reason,
             "steps": steps,

@@ -136,8 +136,8 @@ async fn plan_action(ctx: &StepContext, target: Target) -> Result<Prepared, Stri
     let config = ctx.config.clone();
     let (exec, _recovered, _events) = crate::actions::setup::executor(&config, &ctx.user).await?;
     let world = crate::watch::gather(config.clone(), ctx.user.clone()).await;
-    let request = crate::approvals::requires_approval(&config, target.kind, &target.env);
     let plan = crate::actions::plan(&world, &target, config.actions.timing(None))?;
+    let request = crate::approvals::needs_approval(&config, &plan);
     if let Some(reason) = crate::actions::gate::gate(&config, &exec, &world, &plan) {
         return Err(reason);
     }

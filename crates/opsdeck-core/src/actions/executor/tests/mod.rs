@@ -263,6 +263,7 @@ fn gen_plan(to: &str) -> ActionPlan {
         idle_before: vec![Some(spec("green", "v1.1.0"))],
         reuse_idle,
         forced: false,
+        break_glass: false,
         timing: Timing { watch: Duration::from_secs(5), ..Timing::default() },
         steps: vec![
             Step::Prepare { host: h() },
