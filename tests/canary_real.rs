@@ -1,7 +1,8 @@
 //! `opsdeck canary` on the demo stack under load: a healthy release walks its stages to 100 %
-//! with no failed request and every HAProxy weight back as configured; a release answering 10 %
-//! of its requests with 500 is rolled back by itself at the first stage, its failures about what
-//! its share of the traffic predicts; killed mid-stage, the next opsdeck puts all the traffic back
+//! with no failed request and every HAProxy weight back as configured; the demo's release
+//! candidate (`v1.4.0-rc.1`, answering 10 % of its requests with 500) is rolled back by itself at
+//! the first stage, its failures about what its share of the traffic predicts, the audit trail and
+//! Alertmanager saying why; killed mid-stage, the next opsdeck puts all the traffic back
 //! on the stable slot.
 
 mod support;
@@ -56,10 +57,9 @@ fn canaries_walk_roll_back_by_themselves_and_survive_kill_9() {
     let after: Vec<u32> = servers(&demo).iter().map(|s| s.2).collect();
     assert_eq!(after, weights_before, "every weight back as configured: {:?}", servers(&demo));
 
-    // A release answering 10 % of its requests with 500 (its own environment says so).
-    let text = std::fs::read_to_string(demo.config()).expect("config");
-    std::fs::write(demo.config(), text.replacen("env = { ", "env = { DEMO_FAIL_RATE = \"0.1\", ", 1)).expect("config");
-    let failing = ["--image", "v1.1.0", "--force", "--json"];
+    // The demo's release candidate answers 10 % of its requests with 500 (its image's own
+    // environment says so); it never ran anywhere, so the gate is forced open.
+    let failing = ["--image", "v1.4.0-rc.1", "--force", "--json"];
     let args: Vec<&str> = canary.iter().chain(failing.iter()).copied().collect();
     let started = Instant::now();
     let (ok, out, _, tally) = under_load(&demo, &url, &args);
@@ -80,7 +80,14 @@ fn canaries_walk_roll_back_by_themselves_and_survive_kill_9() {
     let api = prod_api(&demo);
     assert_eq!((api["image"]["tag"].clone(), api["health"].clone()), ("v1.3.0".into(), "healthy".into()), "{api}");
     assert_eq!(servers(&demo).iter().map(|s| s.2).collect::<Vec<_>>(), weights_before, "weights restored");
-    std::fs::write(demo.config(), &text).expect("config back");
+    assert!(tally.hosts.contains_key("v1.4.0-rc.1"), "the candidate answered: {:?}", tally.hosts);
+    // The audit record says why, and the team heard of it.
+    let (st, trail, err) = demo.opsdeck(&["audit", "--json"]);
+    assert!(st.success(), "{err}");
+    assert!(trail.contains("rolled back by itself at 10 %"), "{trail}");
+    let am = opsdeck_core::config::load(&demo.config()).expect("config").alertmanager.expect("alertmanager").url;
+    let alerts = support::http_get(&format!("{}/api/v2/alerts", am.trim_end_matches('/')));
+    assert!(alerts.contains("OpsdeckAutoRollback") && alerts.contains("rolled back by itself at 10 %"), "{alerts}");
 
     // kill -9 in the middle of a stage: the next command puts all the traffic on the stable slot.
     let mut child = Command::new(opsdeck_bin())

@@ -8,7 +8,7 @@ use opsdeck_backends::docker::{connect, lifecycle, DockerEndpoint};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// A cold run builds the demo service and eight images; warm runs take seconds.
+/// A cold run builds the demo service and ten images; warm runs take seconds.
 const UP_LIMIT: Duration = Duration::from_secs(600);
 const DOWN_LIMIT: Duration = Duration::from_secs(60);
 const CALL: Duration = Duration::from_secs(10);
@@ -133,7 +133,7 @@ async fn check_registry(info: &DemoInfo) {
         let tags = get_json(&format!("{url}/v2/{repo}/tags/list")).await;
         let tags: Vec<&str> = tags["tags"].as_array().expect("tags").iter().filter_map(|t| t.as_str()).collect();
         assert!(tags.len() >= 4, "{repo}: {tags:?}");
-        for wanted in ["v1.0.0", "v1.1.0", "v1.2.0", "v1.3.0", "latest"] {
+        for wanted in ["v1.0.0", "v1.1.0", "v1.2.0", "v1.3.0", "latest", "v1.4.0-rc.1"] {
             assert!(tags.contains(&wanted), "{repo} lacks {wanted}: {tags:?}");
         }
     }
@@ -184,7 +184,8 @@ fn check_config(info: &DemoInfo) {
 /// `gather` on the demo stack gives the `status --json` that opsdeck gave before the core was
 /// split off the console: `golden/status-demo.json` was recorded then, from the binary of commit
 /// 0f0be9a on a demo like this one, with times, ports and digests written as what they stand for.
-/// Since then fields were only added, never renamed: `hosts` under each service (issue 13).
+/// Since then fields were only added, never renamed: `hosts` under each service (issue 13); and
+/// the demo registry gained a release candidate, `v1.4.0-rc.1` (issue 14), first in `images`.
 async fn check_status_json(info: &DemoInfo) {
     let config = std::sync::Arc::new(opsdeck_core::config::load(&info.config_path).expect("config"));
     let golden: serde_json::Value =

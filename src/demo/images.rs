@@ -42,7 +42,8 @@ pub async fn build_and_push(
     releases: &[Release],
     registry_host: &str,
 ) -> Result<Vec<PushedImage>> {
-    let binary_print = format!("{:016x}", fnv1a(binary));
+    // What a build is made of: the binary and the Dockerfile (a changed one rebuilds).
+    let binary_print = format!("{:016x}{:016x}", fnv1a(binary), fnv1a(DOCKERFILE.as_bytes()));
     // Built one at a time, oldest release first: the registry orders history by each image's
     // `created` time, and parallel builds would finish (and so be dated) in any order.
     // Each release's cache key includes the image id of the release before it, so rebuilding one
@@ -51,7 +52,7 @@ pub async fn build_and_push(
     for service in SERVICES {
         let mut previous = String::new();
         for release in releases {
-            let key = format!("{binary_print}/{}/{previous}", release.sha);
+            let key = format!("{binary_print}/{}/{}/{previous}", release.sha, release.fail_rate);
             let (local, id) = ensure_built(docker, binary, &key, service, release).await?;
             previous = id;
             built.push((local, service, release));
@@ -89,6 +90,7 @@ async fn ensure_built(
             ("DEMO_VERSION".to_string(), release.version.to_string()),
             ("DEMO_IMAGE_TAG".to_string(), release.sha.clone()),
             ("DEMO_SERVICE".to_string(), service.to_string()),
+            ("DEMO_FAIL_RATE".to_string(), release.fail_rate.to_string()),
         ]),
         labels: BTreeMap::from([(CACHE_LABEL.to_string(), key.to_string())]),
     };

@@ -7,6 +7,12 @@ pub const SERVICES: [&str; 2] = ["api", "web"];
 pub const ENVS: [&str; 3] = ["dev", "staging", "prod"];
 /// Releases, oldest first.
 pub const VERSIONS: [&str; 4] = ["v1.0.0", "v1.1.0", "v1.2.0", "v1.3.0"];
+/// A release candidate, newer than every release and deployed nowhere: its containers answer
+/// [`CANDIDATE_FAIL_RATE`] of `/` with 500 (from the image's own environment), so a canary of it
+/// rolls itself back.
+pub const CANDIDATE: &str = "v1.4.0-rc.1";
+/// The share of `/` requests the release candidate fails (`DEMO_FAIL_RATE` in its image).
+pub const CANDIDATE_FAIL_RATE: &str = "0.1";
 /// The port every demo container listens on.
 pub const CONTAINER_PORT: u16 = 8080;
 /// Environment every demo slot gets, as `(name, value, secret)`. `API_TOKEN` is secret (marked,
@@ -20,6 +26,8 @@ pub struct Release {
     pub sha: String,
     /// The newest release also carries `latest`.
     pub latest: bool,
+    /// `DEMO_FAIL_RATE` baked into the image (`"0"` for the releases).
+    pub fail_rate: &'static str,
 }
 
 impl Release {
@@ -33,11 +41,11 @@ impl Release {
     }
 }
 
-/// The four releases; the newest is tagged with `head_sha` (the real `git rev-parse --short
-/// HEAD`) when there is one, the others with stable made-up shas.
+/// The four releases, then the release candidate; the newest release is tagged with `head_sha`
+/// (the real `git rev-parse --short HEAD`) when there is one, the others with stable made-up shas.
 pub fn releases(head_sha: Option<&str>) -> Vec<Release> {
     let newest = VERSIONS.len() - 1;
-    VERSIONS
+    let mut out: Vec<Release> = VERSIONS
         .iter()
         .enumerate()
         .map(|(i, version)| Release {
@@ -47,8 +55,11 @@ pub fn releases(head_sha: Option<&str>) -> Vec<Release> {
                 _ => fake_sha(version),
             },
             latest: i == newest,
+            fail_rate: "0",
         })
-        .collect()
+        .collect();
+    out.push(Release { version: CANDIDATE, sha: fake_sha(CANDIDATE), latest: false, fail_rate: CANDIDATE_FAIL_RATE });
+    out
 }
 
 /// Seven hex digits derived from the version (FNV-1a), the same on every machine.
@@ -102,13 +113,16 @@ mod tests {
     #[test]
     fn releases_carry_version_sha_and_latest() {
         let rs = releases(Some("abc1234"));
-        assert_eq!(rs.len(), 4);
+        assert_eq!(rs.len(), 5);
         assert_eq!(rs[3].tags(), ["v1.3.0", "abc1234", "latest"]);
         assert_eq!(rs[0].tags().len(), 2);
         assert!(rs.iter().all(|r| is_sha_tag(&r.sha)), "{rs:?}");
         assert_eq!(releases(None)[0], rs[0], "older fakes do not depend on HEAD");
         let shas: std::collections::BTreeSet<_> = releases(None).into_iter().map(|r| r.sha).collect();
-        assert_eq!(shas.len(), 4);
+        assert_eq!(shas.len(), 5);
+        // The candidate: newest, not `latest`, failing a tenth of its answers.
+        assert_eq!((rs[4].version, rs[4].latest, rs[4].fail_rate), ("v1.4.0-rc.1", false, "0.1"));
+        assert!(rs[..4].iter().all(|r| r.fail_rate == "0"));
     }
 
     #[test]
