@@ -103,6 +103,8 @@ async fn docker_slot_lifecycle_events_inventory_and_health() {
         assert!(report.uptime_secs.is_some(), "{report:?}");
 
         // The image's HEALTHCHECK (the binary's probe mode) turns Docker's verdict healthy.
+        // The change comes as an event that says it (the engine filters on `health_status`).
+        events.expect(&id, &["health_status: healthy"], Duration::from_secs(15)).await;
         let healthy = slot_until(&docker, &id, Duration::from_secs(15), |s| s.health == DockerHealth::Healthy).await;
         assert_eq!(healthy.health, DockerHealth::Healthy, "{healthy:?}");
         assert!(healthy.status.contains("(healthy)"), "{healthy:?}");

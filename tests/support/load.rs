@@ -110,3 +110,109 @@ pub fn under_load(demo: &Demo, url: &str, args: &[&str]) -> (bool, String, Optio
     std::thread::sleep(Duration::from_secs(1));
     (ok, out, switch, load.finish())
 }
+
+/// What a keep-alive load saw: answers by HTTP status (0: the connection failed or closed
+/// without an answer), and the first few failures with when they happened.
+#[derive(Debug, Default)]
+pub struct KeepAliveTally {
+    pub by_status: BTreeMap<u16, u64>,
+    pub failures: Vec<String>,
+}
+
+impl KeepAliveTally {
+    pub fn sent(&self) -> u64 {
+        self.by_status.values().sum()
+    }
+    pub fn failed(&self) -> u64 {
+        self.by_status.iter().filter(|(s, _)| !(200..300).contains(*s)).map(|(_, n)| n).sum()
+    }
+}
+
+/// Requests through the load balancer as `wrk -c N` sends them: N persistent HTTP/1.1
+/// connections, each sending its next request as soon as the answer is in, reconnecting only
+/// when the load balancer closes. Until stopped.
+pub struct KeepAlive {
+    stop: Arc<AtomicBool>,
+    tally: Arc<Mutex<KeepAliveTally>>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl KeepAlive {
+    pub fn start(url: &str, connections: usize) -> KeepAlive {
+        let addr = url.trim_start_matches("http://").trim_end_matches('/').to_string();
+        let (stop, tally) = (Arc::new(AtomicBool::new(false)), Arc::new(Mutex::new(KeepAliveTally::default())));
+        let started = Instant::now();
+        let threads = (0..connections)
+            .map(|_| {
+                let (stop, tally, addr) = (stop.clone(), tally.clone(), addr.clone());
+                std::thread::spawn(move || {
+                    let mut conn: Option<BufReader<std::net::TcpStream>> = None;
+                    while !stop.load(Ordering::Relaxed) {
+                        let (status, close, what) = match one_request(&mut conn, &addr) {
+                            Ok(answer) => answer,
+                            Err(e) => (0, true, e),
+                        };
+                        if close {
+                            conn = None;
+                        }
+                        let mut t = tally.lock().expect("tally");
+                        *t.by_status.entry(status).or_default() += 1;
+                        if !(200..300).contains(&status) && t.failures.len() < 20 {
+                            let at = started.elapsed().as_millis();
+                            t.failures.push(format!("{at} ms: {status} {what}"));
+                        }
+                    }
+                })
+            })
+            .collect();
+        KeepAlive { stop, tally, threads }
+    }
+
+    pub fn finish(self) -> KeepAliveTally {
+        self.stop.store(true, Ordering::Relaxed);
+        for t in self.threads {
+            t.join().expect("load thread");
+        }
+        std::mem::take(&mut *self.tally.lock().expect("tally"))
+    }
+}
+
+/// One GET / on the connection (opened first when there is none): its status, whether the
+/// connection is closed after it, and the body's first line when the status is not a 2xx.
+fn one_request(conn: &mut Option<BufReader<std::net::TcpStream>>, addr: &str) -> Result<(u16, bool, String), String> {
+    use std::io::{Read, Write};
+    if conn.is_none() {
+        let stream = std::net::TcpStream::connect(addr).map_err(|e| format!("connect: {e}"))?;
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+        let _ = stream.set_nodelay(true);
+        *conn = Some(BufReader::new(stream));
+    }
+    let reader = conn.as_mut().ok_or("no connection")?;
+    write!(reader.get_mut(), "GET / HTTP/1.1\r\nHost: {addr}\r\n\r\n").map_err(|e| format!("write: {e}"))?;
+    let mut line = String::new();
+    reader.read_line(&mut line).map_err(|e| format!("read: {e}"))?;
+    let status: u16 =
+        line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).ok_or(format!("no status: {line:?}"))?;
+    let (mut length, mut close) = (0usize, false);
+    loop {
+        let mut header = String::new();
+        reader.read_line(&mut header).map_err(|e| format!("read: {e}"))?;
+        let header = header.trim_end();
+        if header.is_empty() {
+            break;
+        }
+        let lower = header.to_ascii_lowercase();
+        if let Some(v) = lower.strip_prefix("content-length:") {
+            length = v.trim().parse().unwrap_or(0);
+        }
+        close |= lower == "connection: close";
+    }
+    let mut body = vec![0u8; length];
+    reader.read_exact(&mut body).map_err(|e| format!("body: {e}"))?;
+    let text = if (200..300).contains(&status) {
+        String::new()
+    } else {
+        String::from_utf8_lossy(&body).split_whitespace().collect::<Vec<_>>().join(" ").chars().take(120).collect()
+    };
+    Ok((status, close, text))
+}

@@ -194,6 +194,48 @@ pub fn wait_listening(port: u16, what: &str, limit: std::time::Duration) {
 
 impl Demo {
     /// The servers of `backend` in `env`'s HAProxy, as its runtime API says now.
+    /// HAProxy's own account of `backend`'s servers in `env`, for a failure message: status,
+    /// check counters (`chkfail`, `chkdown`), the last check, and the 5xx it answered.
+    pub fn lb_account(&self, env: &str, backend: &str) -> String {
+        let loaded = opsdeck_core::config::load(&self.config()).expect("config");
+        let address = loaded.environment(env).expect("environment").haproxy.clone();
+        let rt = tokio::runtime::Runtime::new().expect("runtime");
+        let stat = rt.block_on(async {
+            let lb = opsdeck_backends::haproxy::HaproxyClient::new(&address, std::time::Duration::from_secs(2))
+                .expect("haproxy client");
+            lb.command("show stat").await.unwrap_or_else(|e| e.to_string())
+        });
+        let mut lines = stat.lines();
+        let header: Vec<&str> = lines.next().unwrap_or_default().trim_start_matches("# ").split(',').collect();
+        let wanted = [
+            "svname",
+            "status",
+            "chkfail",
+            "chkdown",
+            "lastchg",
+            "check_status",
+            "check_desc",
+            "hrsp_5xx",
+            "econ",
+            "eresp",
+            "wretr",
+        ];
+        lines
+            .filter(|l| l.starts_with(&format!("{backend},")))
+            .map(|l| {
+                let fields: Vec<&str> = l.split(',').collect();
+                wanted
+                    .iter()
+                    .filter_map(|w| {
+                        header.iter().position(|h| h == w).map(|i| format!("{w}={}", fields.get(i).unwrap_or(&"")))
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
     pub fn lb_servers(&self, env: &str, backend: &str) -> Vec<opsdeck_backends::types::ServerStat> {
         let loaded = opsdeck_core::config::load(&self.config()).expect("config");
         let address = loaded.environment(env).expect("environment").haproxy.clone();

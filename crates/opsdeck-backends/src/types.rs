@@ -29,7 +29,7 @@ pub enum DockerHealth {
 }
 
 /// One container that carries opsdeck's slot labels, as a Docker engine reports it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContainerInfo {
     pub id: String,
     /// Name without Docker's leading `/`.

@@ -1,6 +1,7 @@
 //! Reading an engine's opsdeck slots: one list call for the whole picture, one filtered list call
-//! per changed container, and the events stream that says which containers changed. Nothing here
-//! polls per container, so an idle engine stays idle.
+//! for the containers that changed, and the events stream that says which did (only the events
+//! that change what opsdeck shows: an idle engine's HEALTHCHECK execs are not followed). Nothing
+//! here polls per container, so an idle engine stays idle.
 
 use super::{docker_error, SYSTEM};
 use crate::error::{with_timeout, BackendResult};
@@ -31,8 +32,41 @@ pub async fn running(docker: &Docker, name: &str, timeout: Duration) -> BackendR
 
 /// One container by id, or `None` when it no longer exists.
 pub async fn slot(docker: &Docker, id: &str, timeout: Duration) -> BackendResult<Option<ContainerInfo>> {
-    let found = list(docker, timeout, HashMap::from([("id", vec![id.to_string()])])).await?;
-    Ok(found.into_iter().find(|c| c.id == id))
+    Ok(slots(docker, &[id.to_string()], timeout).await?.into_iter().next())
+}
+
+/// Some containers by id, in one list call; those missing no longer exist.
+pub async fn slots(docker: &Docker, ids: &[String], timeout: Duration) -> BackendResult<Vec<ContainerInfo>> {
+    let found = list(docker, timeout, HashMap::from([("id", ids.to_vec())])).await?;
+    Ok(found.into_iter().filter(|c| ids.contains(&c.id)).collect())
+}
+
+/// The container events that change what opsdeck shows of a slot. Not `exec_*`: every
+/// HEALTHCHECK run is an exec (three events each), and following them made an idle console list
+/// containers all day. `health_status` comes only when the status changes.
+pub const WATCHED_EVENTS: [&str; 12] = [
+    "create",
+    "start",
+    "restart",
+    "die",
+    "kill",
+    "oom",
+    "stop",
+    "pause",
+    "unpause",
+    "destroy",
+    "rename",
+    "health_status",
+];
+
+/// What a `health_status: healthy` (or `unhealthy`, `starting`) event says, on its own.
+pub fn health_of(action: &str) -> Option<DockerHealth> {
+    match action.strip_prefix("health_status:")?.trim() {
+        "healthy" => Some(DockerHealth::Healthy),
+        "unhealthy" => Some(DockerHealth::Unhealthy),
+        "starting" => Some(DockerHealth::Starting),
+        _ => None,
+    }
 }
 
 async fn list(
@@ -51,8 +85,11 @@ async fn list(
 /// Container events for opsdeck's slots, as they happen. The stream ends (or yields an error)
 /// when the engine goes away; the caller reconnects and reconciles.
 pub fn slot_events(docker: &Docker) -> impl Stream<Item = BackendResult<DockerEvent>> + Send + 'static {
-    let filters =
-        HashMap::from([("type", vec!["container".to_string()]), ("label", vec![labels::SERVICE.to_string()])]);
+    let filters = HashMap::from([
+        ("type", vec!["container".to_string()]),
+        ("label", vec![labels::SERVICE.to_string()]),
+        ("event", WATCHED_EVENTS.iter().map(|e| e.to_string()).collect()),
+    ]);
     let options = EventsOptionsBuilder::default().filters(&filters).build();
     docker.events(Some(options)).filter_map(|event| async move {
         match event {
@@ -119,6 +156,19 @@ mod tests {
         assert_eq!(health_from_status("Up 1 second (health: starting)"), DockerHealth::Starting);
         assert_eq!(health_from_status("Up 9 minutes (unhealthy)"), DockerHealth::Unhealthy);
         assert_eq!(health_from_status("Exited (0) 2 hours ago"), DockerHealth::None);
+    }
+
+    #[test]
+    fn health_events_say_the_status_and_execs_are_not_followed() {
+        assert_eq!(health_of("health_status: healthy"), Some(DockerHealth::Healthy));
+        assert_eq!(health_of("health_status: unhealthy"), Some(DockerHealth::Unhealthy));
+        assert_eq!(health_of("health_status: starting"), Some(DockerHealth::Starting));
+        assert_eq!(health_of("health_status: bogus"), None);
+        assert_eq!(health_of("start"), None);
+        assert!(!WATCHED_EVENTS.iter().any(|e| e.starts_with("exec")), "a HEALTHCHECK run is three exec events");
+        for needed in ["start", "die", "destroy", "health_status", "rename", "create"] {
+            assert!(WATCHED_EVENTS.contains(&needed), "{needed}");
+        }
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! caller's (it knows the secrets).
 
 mod acting;
+mod known;
 mod watching;
 
 use super::{connect, DockerEndpoint};

@@ -1,12 +1,14 @@
-//! Watching Docker hosts: a full list at start, then the events stream (one filtered list per
-//! changed container), and a slow reconcile behind it in case an event was missed. A dead engine
+//! Watching Docker hosts: a full list at start, then the events stream (a health change taken
+//! from the event itself, anything else one list call per burst), and a slow reconcile behind it
+//! in case an event was missed. A dead engine
 //! is reported at once and retried with backoff. Also the logs of a host's slots.
 
-use crate::docker::inventory::{list_slots, running, slot, slot_events};
+use super::known::Known;
+use crate::docker::inventory::{list_slots, running, slot_events};
 use crate::docker::logs::{follow as follow_logs, LogLine, Start};
 use crate::docker::{connect, DockerEndpoint};
 use crate::platform::{LogSession, SlotNews};
-use crate::types::{ContainerInfo, DockerEvent};
+use crate::types::ContainerInfo;
 use crate::BackendResult;
 use bollard::Docker;
 use futures::stream::BoxStream;
@@ -15,6 +17,8 @@ use std::time::Duration;
 use tokio::sync::mpsc::UnboundedSender;
 
 const FIRST_RETRY: Duration = Duration::from_secs(2);
+/// How long events are gathered after the first of a burst, so the burst costs one list call.
+const BURST: Duration = Duration::from_millis(50);
 const MAX_RETRY: Duration = Duration::from_secs(30);
 
 /// The slots on one engine, once, on a connection of its own.
@@ -55,6 +59,7 @@ async fn watch(endpoint: DockerEndpoint, reconcile: Duration, tx: UnboundedSende
         let mut events = Box::pin(slot_events(&docker));
         let listed = list_slots(&docker, endpoint.timeout).await;
         let failed = listed.is_err();
+        let listed_copy = listed.as_ref().ok().cloned();
         if tx.send(SlotNews::Snapshot(listed)).is_err() {
             return;
         }
@@ -64,24 +69,38 @@ async fn watch(endpoint: DockerEndpoint, reconcile: Duration, tx: UnboundedSende
             continue;
         }
         retry = FIRST_RETRY;
+        let mut known = Known::default();
+        if let Some(listed) = &listed_copy {
+            known.replace(listed);
+        }
         let mut reconcile_timer = tokio::time::interval(reconcile);
         reconcile_timer.tick().await;
         loop {
-            let news = tokio::select! {
-                _ = reconcile_timer.tick() => SlotNews::Snapshot(list_slots(&docker, endpoint.timeout).await),
+            let news: Vec<SlotNews> = tokio::select! {
+                _ = reconcile_timer.tick() => vec![SlotNews::Snapshot(list_slots(&docker, endpoint.timeout).await)],
                 event = events.next() => match event {
-                    Some(Ok(DockerEvent::Container { id, .. })) => match slot(&docker, &id, endpoint.timeout).await {
-                        Ok(Some(c)) => SlotNews::Changed(c),
-                        Ok(None) => SlotNews::Removed(id),
-                        Err(e) => SlotNews::Snapshot(Err(e)),
-                    },
-                    Some(Err(e)) => SlotNews::Snapshot(Err(e)),
+                    Some(Ok(event)) => {
+                        let mut batch = vec![event];
+                        // Events come in bursts (a start is create, start, health_status...):
+                        // one list call for the burst.
+                        let until = tokio::time::Instant::now() + BURST;
+                        while let Ok(Some(Ok(more))) = tokio::time::timeout_at(until, events.next()).await {
+                            batch.push(more);
+                        }
+                        known.news(&docker, endpoint.timeout, batch).await
+                    }
+                    Some(Err(e)) => vec![SlotNews::Snapshot(Err(e))],
                     None => break,
                 },
             };
-            let failed = matches!(news, SlotNews::Snapshot(Err(_)));
-            if tx.send(news).is_err() {
-                return;
+            let failed = news.iter().any(|n| matches!(n, SlotNews::Snapshot(Err(_))));
+            for item in news {
+                if let SlotNews::Snapshot(Ok(listed)) = &item {
+                    known.replace(listed);
+                }
+                if tx.send(item).is_err() {
+                    return;
+                }
             }
             if failed {
                 break;
