@@ -5,6 +5,15 @@ use crate::platform::{OpsResult, ServerCounters, TrafficSwitch};
 use crate::types::{AdminState, ServerStat};
 use crate::BackendResult;
 
+/// Whether HAProxy counts a server up with nothing pending: `UP`, not `UP 1/2`. A server that
+/// leaves maintenance comes back `UP 1/2` (recorded on 2.6.12: health at `rise`), one failed check
+/// from DOWN until its next check passes; with the old slot already drained, that one check would
+/// leave the backend no server (a burst of 503 under load, issue 14's failure seen once). The
+/// switch tells HAProxy the new server is healthy (`set server … health up`, full health) instead.
+pub fn fully_up(status: &str) -> bool {
+    status == "UP" || status == "no check"
+}
+
 #[async_trait::async_trait]
 impl TrafficSwitch for HaproxyClient {
     async fn set_server(&self, backend: &str, server: &str, state: AdminState) -> OpsResult<()> {
@@ -25,7 +34,7 @@ impl TrafficSwitch for HaproxyClient {
             .copied()
             .unwrap_or(stat.total_sessions);
         Ok(ServerCounters {
-            up: stat.status.starts_with("UP") || stat.status == "no check",
+            up: fully_up(&stat.status),
             requests,
             errors_5xx: stat.http_5xx,
             current_sessions: stat.current_sessions,
@@ -54,5 +63,17 @@ impl TrafficSwitch for HaproxyClient {
 
     async fn servers(&self) -> BackendResult<Vec<ServerStat>> {
         HaproxyClient::servers(self).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn up_one_check_from_down_is_not_fully_up() {
+        assert!(super::fully_up("UP"));
+        assert!(super::fully_up("no check"));
+        for status in ["UP 1/2", "UP 1/3", "DOWN", "DOWN 1/2", "MAINT", "DRAIN", "NOLB"] {
+            assert!(!super::fully_up(status), "{status}");
+        }
     }
 }

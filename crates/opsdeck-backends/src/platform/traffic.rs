@@ -9,7 +9,8 @@ use crate::BackendResult;
 /// 5xx counters for an error rate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ServerCounters {
-    /// The switch says UP (or that it does not check): it takes traffic once ready.
+    /// The switch says UP with nothing pending (or that it does not check): it takes traffic once
+    /// ready, and one failed check does not take it out (HAProxy's `UP`, not `UP 1/2`).
     pub up: bool,
     pub requests: u64,
     pub errors_5xx: u64,

@@ -80,7 +80,9 @@ pub(crate) async fn ready_and_up(
             return Ok(());
         }
         // The slot was seen healthy just before (or is the old one, healthy a moment ago): tell
-        // HAProxy so once, rather than wait for its next check.
+        // HAProxy so once, rather than wait for its next check. Also when HAProxy says `UP 1/2`
+        // (a server just out of maintenance): one failed check would take it down, and the old
+        // slot drains next.
         if !told {
             told = true;
             bounded(t.step_timeout, "health up", ops.mark_up(&plan.env, &plan.backend, &traffic.not_up())).await?;
