@@ -20,7 +20,7 @@ use futures::StreamExt;
 use inbox::Senders;
 use inspect::spawn_inspect;
 use opsdeck_core::config::Config;
-use opsdeck_core::watch::{probe_all, spawn_store_watcher, spawn_watchers, FactTx};
+use opsdeck_core::watch::{spawn_store_watcher, spawn_watchers, FactTx, Probes};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::signal::unix::{signal, SignalKind};
@@ -46,6 +46,7 @@ pub async fn run(config: Arc<Config>, user: String) -> color_eyre::Result<()> {
     let mut actions = ActionRunner::start(config.clone(), &user, &tx);
     let mut logs = opsdeck_core::watch::LogFollowers::new(&cancel);
     let mut runbooks = runbooks::RunbookRunner::start(config.clone(), &user, &tx);
+    let probes = Probes::new(config.timeouts.health);
 
     let mut model = Model::new(config.clone(), user, chrono::Utc::now());
     let mut events = EventStream::new();
@@ -80,6 +81,7 @@ pub async fn run(config: Arc<Config>, user: String) -> color_eyre::Result<()> {
             store_wake: &store_wake,
             logs: &mut logs,
             runbooks: &mut runbooks,
+            probes: &probes,
         };
         let key = matches!(msg, Msg::Key(_));
         apply(&mut model, msg, &mut cx);
@@ -113,12 +115,14 @@ struct Context<'a> {
     store_wake: &'a tokio::sync::Notify,
     logs: &'a mut opsdeck_core::watch::LogFollowers,
     runbooks: &'a mut runbooks::RunbookRunner,
+    /// One `/health` prober for the console's life (its connections kept between looks).
+    probes: &'a Probes,
 }
 
 fn apply(model: &mut Model, msg: Msg, cx: &mut Context<'_>) {
     for cmd in update(model, msg) {
         match cmd {
-            Cmd::ProbeHealth(targets) => probe_all(targets, cx.config.timeouts.health, cx.fact_tx),
+            Cmd::ProbeHealth(targets) => cx.probes.probe_all(targets, cx.fact_tx),
             Cmd::RunAction(plan) => {
                 cx.actions.run(*plan, &model.world);
                 cx.store_wake.notify_one();

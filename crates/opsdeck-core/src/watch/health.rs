@@ -7,26 +7,41 @@ use crate::world::SlotId;
 use opsdeck_backends::types::{HealthReport, HealthVerdict};
 use std::time::Duration;
 
-/// Starts one probe per target; each sends [`Fact::Health`] when it ends (the prober never hangs
-/// past its timeout).
-pub fn probe_all(targets: Vec<(SlotId, String)>, timeout: Duration, tx: &FactTx) {
-    let prober = match health_probe(timeout) {
-        Ok(p) => p,
-        Err(e) => {
-            // No HTTP client at all: every probe fails the same way, and says so.
-            for (slot, _) in targets {
-                let _ = tx.send(Fact::Health(slot, failed_report(e.to_string())));
+/// The `/health` prober of a process (or of one look): one HTTP client, so its connection pool
+/// is kept between looks and a service that keeps connections alive is not reconnected to every
+/// few seconds.
+#[derive(Clone)]
+pub struct Probes {
+    prober: Result<std::sync::Arc<dyn crate::outside::HealthProbe>, String>,
+}
+
+impl Probes {
+    /// A prober whose every probe ends within `timeout`.
+    pub fn new(timeout: Duration) -> Probes {
+        Probes { prober: health_probe(timeout).map_err(|e| e.to_string()) }
+    }
+
+    /// Starts one probe per target; each sends [`Fact::Health`] when it ends (the prober never
+    /// hangs past its timeout).
+    pub fn probe_all(&self, targets: Vec<(SlotId, String)>, tx: &FactTx) {
+        let prober = match &self.prober {
+            Ok(p) => p,
+            Err(e) => {
+                // No HTTP client at all: every probe fails the same way, and says so.
+                for (slot, _) in targets {
+                    let _ = tx.send(Fact::Health(slot, failed_report(e.clone())));
+                }
+                return;
             }
-            return;
+        };
+        for (slot, url) in targets {
+            let prober = prober.clone();
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let report = prober.probe(&url).await;
+                let _ = tx.send(Fact::Health(slot, report));
+            });
         }
-    };
-    for (slot, url) in targets {
-        let prober = prober.clone();
-        let tx = tx.clone();
-        tokio::spawn(async move {
-            let report = prober.probe(&url).await;
-            let _ = tx.send(Fact::Health(slot, report));
-        });
     }
 }
 

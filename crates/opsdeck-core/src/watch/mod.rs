@@ -15,7 +15,7 @@ mod registry;
 mod silences;
 mod store;
 
-pub use health::probe_all;
+pub use health::Probes;
 pub use inspect::inspect_container;
 pub use logs::{LogEvent, LogFollowers, LogNews, LogTx};
 pub use once::gather;
