@@ -4,7 +4,7 @@
 
 use crossterm::{cursor, execute, terminal};
 use ratatui::backend::CrosstermBackend;
-use ratatui::Terminal;
+use ratatui::{Terminal, TerminalOptions, Viewport};
 use std::io::{stdout, Stdout};
 
 pub type Term = Terminal<CrosstermBackend<Stdout>>;
@@ -21,7 +21,11 @@ impl TerminalGuard {
             restore();
             return Err(e.into());
         }
-        let terminal = Terminal::new(CrosstermBackend::new(stdout()))?;
+        // A fixed viewport: its size changes only on resize events (the runtime's), never by a
+        // size query at every frame.
+        let (width, height) = terminal::size()?;
+        let viewport = Viewport::Fixed(ratatui::layout::Rect::new(0, 0, width, height));
+        let terminal = Terminal::with_options(CrosstermBackend::new(stdout()), TerminalOptions { viewport })?;
         Ok(TerminalGuard { terminal })
     }
 }

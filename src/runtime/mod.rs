@@ -8,6 +8,7 @@ mod inbox;
 mod inspect;
 mod prune;
 mod runbooks;
+mod screen;
 mod silences;
 
 use crate::model::Model;
@@ -51,20 +52,35 @@ pub async fn run(config: Arc<Config>, user: String) -> color_eyre::Result<()> {
     let mut model = Model::new(config.clone(), user, chrono::Utc::now());
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(TICK);
-    let mut dirty = true;
+    let (mut dirty, mut forced) = (true, true);
+    let size = guard.terminal.size()?;
+    let mut screen = screen::Screen::new(size.width, size.height)?;
     let result = loop {
         if dirty {
-            if let Err(e) = guard.terminal.draw(|f| crate::ui::render(&model, f)) {
-                break Err(e.into());
+            // A key always draws (it may move only the cursor); anything else when it shows.
+            let draw = match screen.changed(&model) {
+                Ok(changed) => changed || forced,
+                Err(e) => break Err(e),
+            };
+            if draw {
+                if let Err(e) = guard.terminal.draw(|f| crate::ui::render(&model, f)) {
+                    break Err(e.into());
+                }
             }
-            dirty = false;
+            (dirty, forced) = (false, false);
         }
         // Keys first: under a flood of log batches an operator's key is never queued behind them.
         let msg = tokio::select! {
             biased;
             event = events.next() => match event {
                 Some(Ok(Event::Key(key))) => Msg::Key(key),
-                Some(Ok(Event::Resize(..))) => Msg::Resize,
+                Some(Ok(Event::Resize(width, height))) => {
+                    screen.resize(width, height);
+                    if let Err(e) = guard.terminal.resize(ratatui::layout::Rect::new(0, 0, width, height)) {
+                        break Err(e.into());
+                    }
+                    Msg::Resize
+                }
                 Some(Ok(_)) => continue,
                 Some(Err(e)) => break Err(e.into()),
                 None => break Ok(()),
@@ -83,7 +99,8 @@ pub async fn run(config: Arc<Config>, user: String) -> color_eyre::Result<()> {
             runbooks: &mut runbooks,
             probes: &probes,
         };
-        let key = matches!(msg, Msg::Key(_));
+        let key = matches!(msg, Msg::Key(_) | Msg::Resize);
+        forced |= key;
         apply(&mut model, msg, &mut cx);
         // Fold in everything already queued before drawing once; but a key is drawn at once, and
         // what queued meanwhile waits for the next turn.
