@@ -44,7 +44,9 @@ pub fn spawn_watchers(config: &Arc<Config>, tx: &FactTx, cancel: &CancellationTo
             let reconcile = config.intervals.reconcile;
             tokio::spawn(hosts::watch_host(id, platform.clone(), reconcile, tx.clone(), cancel.clone()));
         }
-        tokio::spawn(haproxy::watch(env.name.clone(), config.clone(), tx.clone(), cancel.clone()));
+    }
+    for envs in haproxy::by_haproxy(config) {
+        tokio::spawn(haproxy::watch(envs, config.clone(), tx.clone(), cancel.clone()));
     }
     tokio::spawn(registry::watch(config.clone(), tx.clone(), cancel.clone()));
     tokio::spawn(anchors::watch(config.clone(), cancel.clone()));
