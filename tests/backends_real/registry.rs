@@ -130,6 +130,23 @@ async fn registry_history_groups_pushed_tags_by_digest_and_deletes() {
         assert_eq!(history[1].digest, pushed[1].0);
         assert_eq!(history[1].tags, want_b);
 
+        // A watcher's looks: the same images; then `latest` moved to the middle image is seen at
+        // the next look (a moving tag is asked about every look; release tags every ten minutes).
+        let watched = client.watched_history("svc").await.expect("a watcher's first look");
+        assert_eq!(watched, history);
+        let put = http
+            .put(manifest_url("latest"))
+            .header("Content-Type", media_type.clone())
+            .body(body.clone())
+            .send()
+            .await
+            .expect("move latest");
+        assert!(put.status().is_success(), "PUT latest: {}", put.status());
+        let watched = client.watched_history("svc").await.expect("a watcher's next look");
+        assert!(watched[1].tags.contains(&"latest".to_string()), "{:?}", watched[1]);
+        assert!(!watched[0].tags.contains(&"latest".to_string()), "{:?}", watched[0]);
+        assert_eq!(watched, client.history("svc").await.expect("history"), "the same as a full look");
+
         // Deleting the oldest image by digest takes its tags with it.
         client.delete_manifest("svc", &pushed[0].0).await.expect("delete the oldest manifest");
         let history = client.history("svc").await.expect("history after delete");

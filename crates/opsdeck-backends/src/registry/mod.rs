@@ -7,6 +7,7 @@ mod auth;
 mod manifest;
 mod names;
 mod pages;
+mod tag_cache;
 mod tags;
 #[cfg(test)]
 mod tests;
@@ -14,6 +15,7 @@ mod version;
 
 pub use artifacts::Artifact;
 pub use auth::{RegistryCredentials, RegistryOptions};
+pub use tag_cache::TagCache;
 pub use tags::group_by_digest;
 
 use crate::error::{BackendError, BackendResult};
@@ -61,6 +63,8 @@ pub struct RegistryClient {
     base_origin: reqwest::Url,
     timeout: Duration,
     created_cache: Mutex<HashMap<String, ImageFacts>>,
+    /// Per repository, the tags a watcher resolved and when ([`RegistryClient::watched_history`]).
+    tag_caches: Mutex<HashMap<String, TagCache>>,
     options: RegistryOptions,
     /// The Authorization that worked last (a bearer token, or basic credentials).
     auth_header: Mutex<Option<String>>,
@@ -89,6 +93,7 @@ impl RegistryClient {
             base_origin: parsed,
             timeout,
             created_cache: Mutex::new(HashMap::new()),
+            tag_caches: Mutex::new(HashMap::new()),
             options,
             auth_header: Mutex::new(None),
         })
@@ -170,22 +175,57 @@ impl RegistryClient {
     /// creation time the registry cannot give is left unknown.
     pub async fn history(&self, repo: &str) -> BackendResult<Vec<RegistryImage>> {
         let tags = self.list_tags(repo).await?;
-        let resolved: Vec<(String, BackendResult<String>)> = futures::stream::iter(tags)
-            .map(|tag| async move {
-                let digest = self.manifest_digest(repo, &tag).await;
-                (tag, digest)
-            })
-            .buffer_unordered(CONCURRENCY)
-            .collect()
-            .await;
-        let mut pairs = Vec::with_capacity(resolved.len());
-        for (tag, digest) in resolved {
+        let mut pairs = Vec::with_capacity(tags.len());
+        for (tag, digest) in self.resolve(repo, tags).await {
             match digest {
                 Ok(digest) => pairs.push((tag, digest)),
                 Err(BackendError::Status { status: 404, .. }) => {}
                 Err(e) => return Err(e),
             }
         }
+        self.images_of(repo, pairs).await
+    }
+
+    /// [`RegistryClient::history`] for a watcher that looks again and again: the tag list every
+    /// time, but only the tags [`TagCache`] says are due resolved again (new and moving tags,
+    /// and a few release tags not asked for a while); the rest keep the digest they had.
+    pub async fn watched_history(&self, repo: &str) -> BackendResult<Vec<RegistryImage>> {
+        let tags = self.list_tags(repo).await?;
+        let now = std::time::Instant::now();
+        let due = self.with_tag_cache(repo, |c| c.to_resolve(&tags, now));
+        let resolved = self.resolve(repo, due).await;
+        let mut failed = None;
+        self.with_tag_cache(repo, |cache| {
+            for (tag, digest) in &resolved {
+                match digest {
+                    Ok(digest) => cache.resolved(tag, digest, now),
+                    Err(BackendError::Status { status: 404, .. }) => cache.forget(tag),
+                    Err(e) => failed = failed.take().or(Some(e.clone())),
+                }
+            }
+        });
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        let pairs = self.with_tag_cache(repo, |c| c.pairs(&tags));
+        self.images_of(repo, pairs).await
+    }
+
+    /// Each tag's digest, 8 at a time.
+    async fn resolve(&self, repo: &str, tags: Vec<String>) -> Vec<(String, BackendResult<String>)> {
+        futures::stream::iter(tags)
+            .map(|tag| async move {
+                let digest = self.manifest_digest(repo, &tag).await;
+                (tag, digest)
+            })
+            .buffer_unordered(CONCURRENCY)
+            .collect()
+            .await
+    }
+
+    /// (tag, digest) pairs as images: grouped by digest, with what each image's manifest says
+    /// (fetched once per digest for the client's life).
+    async fn images_of(&self, repo: &str, pairs: Vec<(String, String)>) -> BackendResult<Vec<RegistryImage>> {
         let digests: BTreeSet<String> = pairs.iter().map(|(_, d)| d.clone()).collect();
         let facts: HashMap<String, ImageFacts> = futures::stream::iter(digests)
             .map(|digest| async move {
@@ -203,6 +243,11 @@ impl RegistryClient {
             image.platforms = facts.get(&image.digest).map(|f| f.platforms.clone()).unwrap_or_default();
         }
         Ok(images)
+    }
+
+    fn with_tag_cache<T>(&self, repo: &str, f: impl FnOnce(&mut TagCache) -> T) -> T {
+        let mut caches = self.tag_caches.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        f(caches.entry(repo.to_string()).or_default())
     }
 
     /// Deletes the manifest `digest` from `repo` (every tag on it goes with it). The registry

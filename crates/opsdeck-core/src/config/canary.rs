@@ -19,7 +19,8 @@ pub struct CanaryConfig {
     pub max_error_rate: f64,
     /// Answers needed before the share is judged: a few requests say nothing.
     pub min_requests: u64,
-    /// Optional: the new slot's 95th percentile latency that fails a stage.
+    /// The new slot's 95th percentile latency that would fail a stage: not judged yet, so a
+    /// config that sets it is refused (with the reason) rather than quietly ignored.
     #[serde(with = "humantime_serde", skip_serializing_if = "Option::is_none")]
     pub max_p95_latency: Option<Duration>,
 }
@@ -56,6 +57,11 @@ impl CanaryConfig {
         if self.hold.is_zero() {
             out.push("canary hold must be longer than 0s".into());
         }
+        // Read, so a config naming it is not silently weaker than it says: HAProxy's counters give
+        // averages, not a percentile, and opsdeck measures none of its own yet.
+        if self.max_p95_latency.is_some() {
+            out.push("canary max_p95_latency is not judged yet (HAProxy gives no percentile): remove it".into());
+        }
         out
     }
 }
@@ -79,6 +85,8 @@ mod tests {
         assert!(bad(CanaryConfig { stages: vec![50, 25, 100], ..Default::default() }).contains("rise"));
         assert!(bad(CanaryConfig { max_error_rate: 2.0, ..Default::default() }).contains("between 0 and 1"));
         assert!(bad(CanaryConfig { hold: Duration::ZERO, ..Default::default() }).contains("hold"));
+        let p95 = CanaryConfig { max_p95_latency: Some(Duration::from_millis(300)), ..Default::default() };
+        assert!(bad(p95).contains("max_p95_latency is not judged yet"));
     }
 
     #[test]
