@@ -76,27 +76,28 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, focuse
     let table = Table::new(fitted.rows, fitted.widths).header(fitted.header).row_highlight_style(highlight);
     StatefulWidget::render(table, list_area, buf, &mut state);
 
-    let steps_area = match model.world.actions.drains.get(&entry.id.0).filter(|_| super::drain::shown(entry)) {
-        Some(trace) if steps_area.height > super::drain::HEIGHT + DETAIL_HEAD => {
-            // On top of the detail: while it drains, this is what the operator watches.
-            let [drain, rest] =
-                Layout::vertical([Constraint::Length(super::drain::HEIGHT), Constraint::Min(0)]).areas(steps_area);
-            super::drain::render(trace, theme, drain, buf);
-            rest
-        }
-        _ => steps_area,
-    };
-    let steps_area = match model.world.actions.stages.get(&entry.id.0).filter(|_| entry.finish.is_none()) {
-        Some(stage) if steps_area.height > super::canary::HEIGHT + DETAIL_HEAD => {
-            // On top of the detail: while a canary holds a stage, its ladder and figures.
-            let [canary, rest] =
-                Layout::vertical([Constraint::Length(super::canary::HEIGHT), Constraint::Min(0)]).areas(steps_area);
-            super::canary::render(stage, theme, canary, buf);
-            rest
-        }
-        _ => steps_area,
-    };
+    // On top of the detail, what the operator watches while it lasts: the old server's sessions
+    // while it drains; a canary's ladder and figures while it holds a stage.
+    let drain = model.world.actions.drains.get(&entry.id.0).filter(|_| super::drain::shown(entry));
+    let steps_area =
+        on_top(steps_area, super::drain::HEIGHT, drain, |t, area| super::drain::render(t, theme, area, buf));
+    let stage = model.world.actions.stages.get(&entry.id.0).filter(|_| entry.finish.is_none());
+    let steps_area =
+        on_top(steps_area, super::canary::HEIGHT, stage, |s, area| super::canary::render(s, theme, area, buf));
     render_detail(model, theme, entry, &steps, steps_area, buf);
+}
+
+/// `area` less `height` lines at its top, where `draw` draws `what`, when there is one and room
+/// is left for the detail's head.
+fn on_top<T>(area: Rect, height: u16, what: Option<&T>, draw: impl FnOnce(&T, Rect)) -> Rect {
+    match what {
+        Some(what) if area.height > height + DETAIL_HEAD => {
+            let [top, rest] = Layout::vertical([Constraint::Length(height), Constraint::Min(0)]).areas(area);
+            draw(what, top);
+            rest
+        }
+        _ => area,
+    }
 }
 
 /// Where a step is, as the journal tells it.

@@ -79,7 +79,7 @@ impl ActionEvent {
                 format!("  draining {server}: {sessions} sessions ({:.1}s)", *elapsed_ms as f64 / 1000.0)
             }
             ActionEvent::Stage { percent, requests, errors, held_ms, hold_ms, paused, .. } => {
-                let share = if *requests == 0 { 0.0 } else { 100.0 * *errors as f64 / *requests as f64 };
+                let share = crate::world::actions::share_percent(*errors, *requests);
                 let clock = if *paused { ", paused" } else { "" };
                 format!(
                     "  canary at {percent} %: {share:.1} % 5xx ({errors} of {requests}), held {:.0}s of {:.0}s{clock}",

@@ -79,16 +79,21 @@ pub struct StageTrace {
 impl StageTrace {
     /// The new slot's 5xx share in this stage, in percent.
     pub fn share(&self) -> f64 {
-        if self.requests == 0 {
-            0.0
-        } else {
-            100.0 * self.errors as f64 / self.requests as f64
-        }
+        share_percent(self.errors, self.requests)
     }
 
     /// Time still to hold, in whole seconds (0 once held: the stage passes when it has enough
     /// requests).
     pub fn left_secs(&self) -> u64 {
         self.hold_ms.saturating_sub(self.held_ms).div_ceil(1000)
+    }
+}
+
+/// `errors` of `requests` in percent (0 with no requests): how every 5xx share is said.
+pub fn share_percent(errors: u64, requests: u64) -> f64 {
+    if requests == 0 {
+        0.0
+    } else {
+        100.0 * errors as f64 / requests as f64
     }
 }

@@ -16,11 +16,7 @@ pub(crate) struct Seen {
 impl Seen {
     /// The 5xx share, in percent.
     pub fn share(&self) -> f64 {
-        if self.requests == 0 {
-            0.0
-        } else {
-            100.0 * self.errors as f64 / self.requests as f64
-        }
+        crate::world::actions::share_percent(self.errors, self.requests)
     }
 }
 
