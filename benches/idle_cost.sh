@@ -31,13 +31,7 @@ cpu_pct() { # pct over SECS of the given pids
     awk -v d=$((after - before)) -v hz="$HZ" -v s="$SECS" 'BEGIN { printf "%.2f", 100 * d / hz / s }'
 }
 
-./scripts/test.sh --install-only
-cargo build -q --release -p opsdeck
-[ -n "${OPSDECK_DEMO_BINARY:-}" ] || {
-    RUSTFLAGS="-C target-feature=+crt-static" cargo build -q --release -p opsdeck-demo-service --target x86_64-unknown-linux-gnu
-    export OPSDECK_DEMO_BINARY="$PWD/target/x86_64-unknown-linux-gnu/release/demo-service"
-}
-"$BIN" demo up --dir "$DIR" >/dev/null
+. benches/prepare.sh
 image=$(docker ps --filter "label=opsdeck.demo=$DIR" --format '{{.Image}}' | head -1)
 echo "starting 100 idle containers of $image" >&2
 for i in $(seq 1 100); do

@@ -17,13 +17,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-./scripts/test.sh --install-only
-cargo build -q --release -p opsdeck
-[ -n "${OPSDECK_DEMO_BINARY:-}" ] || {
-    RUSTFLAGS="-C target-feature=+crt-static" cargo build -q --release -p opsdeck-demo-service --target x86_64-unknown-linux-gnu
-    export OPSDECK_DEMO_BINARY="$PWD/target/x86_64-unknown-linux-gnu/release/demo-service"
-}
-"$BIN" demo up --dir "$DIR" >/dev/null
+. benches/prepare.sh
 ms() { echo "$(( $1 / FACTOR ))ms"; }
 cat >> "$DIR/opsdeck.toml" <<TOML
 

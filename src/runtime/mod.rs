@@ -54,16 +54,17 @@ pub async fn run(config: Arc<Config>, user: String) -> color_eyre::Result<()> {
     let mut tick = tokio::time::interval(TICK);
     let (mut dirty, mut forced) = (true, true);
     let size = guard.terminal.size()?;
-    let mut screen = screen::Screen::new(size.width, size.height)?;
+    let mut screen = screen::Screen::new(size.width, size.height);
     let result = loop {
         if dirty {
-            // A key always draws (it may move only the cursor); anything else when it shows.
-            let draw = match screen.changed(&model) {
-                Ok(changed) => changed || forced,
-                Err(e) => break Err(e),
+            // Drawn once, into memory; written when it changed, or after a key or a resize.
+            let frame = match screen.changed(&model) {
+                Some(frame) => Some(frame),
+                None if forced => screen.last(),
+                None => None,
             };
-            if draw {
-                if let Err(e) = guard.terminal.draw(|f| crate::ui::render(&model, f)) {
+            if let Some(frame) = frame {
+                if let Err(e) = guard.terminal.draw(|f| f.buffer_mut().clone_from(frame)) {
                     break Err(e.into());
                 }
             }
