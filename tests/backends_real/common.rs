@@ -129,7 +129,13 @@ pub async fn build_demo_image(docker: &Docker, tags: &[String], args: &[(&str, &
         build_args: args.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
         labels: BTreeMap::from([(TEST_LABEL.to_string(), run.to_string())]),
     };
-    let id = lifecycle::build_image(docker, &spec, BUILD).await.expect("build the demo image");
+    let mut built = lifecycle::build_image(docker, &spec, BUILD).await;
+    // The engine's builder shares cached layers between builds, and another test's cleanup
+    // (`rmi` prunes untagged parents) may remove one while this build uses it: build once more.
+    if matches!(&built, Err(e) if e.to_string().contains("unable to find image")) {
+        built = lifecycle::build_image(docker, &spec, BUILD).await;
+    }
+    let id = built.expect("build the demo image");
     assert!(id.starts_with("sha256:"), "image id {id:?}");
     id
 }
