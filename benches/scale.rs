@@ -154,7 +154,7 @@ fn main() {
         opsdeck::update::update(&mut model, Msg::Fact(fact));
     }
     let load = started.elapsed();
-    let containers: usize = model.world.hosts.values().map(|h| h.containers.len()).sum();
+    let containers: usize = model.world.hosts.values().map(|h| h.containers().len()).sum();
     println!(
         "world: {} hosts, {containers} containers, {} services x {TAGS} tags, {ALERTS} alerts ({} facts applied in {})",
         model.world.hosts.len(),

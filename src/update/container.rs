@@ -5,7 +5,7 @@ use crate::keymap::Action;
 use crate::model::container::{masked_detail, ContainerView, DetailState};
 use crate::model::{HostId, Model, Pane, SlotId};
 use crate::msg::Cmd;
-use opsdeck_backends::types::{labels, ContainerDetail};
+use opsdeck_backends::types::ContainerDetail;
 use opsdeck_backends::BackendError;
 use opsdeck_core::text::cleaned;
 
@@ -42,13 +42,7 @@ pub(super) fn selected_slot(model: &Model) -> Option<SlotId> {
 /// is down) is asked for by its slot name: the engine's answer, or its silence, is the story.
 fn open(model: &mut Model, slot: SlotId) -> Vec<Cmd> {
     let host = HostId { env: slot.env.clone(), host: slot.host.clone() };
-    let known = model.world.hosts.get(&host).and_then(|h| {
-        h.containers.values().find(|c| {
-            c.label(labels::SERVICE) == Some(slot.service.as_str())
-                && c.label(labels::ENV) == Some(slot.env.as_str())
-                && c.label(labels::SLOT) == Some(slot.slot.as_str())
-        })
-    });
+    let known = model.world.hosts.get(&host).and_then(|h| h.slot_container(&slot.service, &slot.env, &slot.slot));
     let name = format!("{}-{}-{}", slot.service, slot.env, slot.slot);
     let (container_id, name) = match known {
         Some(c) => (c.id.clone(), c.name.clone()),

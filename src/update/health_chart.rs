@@ -62,7 +62,7 @@ mod tests {
     #[test]
     fn haproxy_polls_become_rates_and_probes_latencies() {
         let mut m = gen_demo_model();
-        let mut servers = m.world.lbs["prod"].servers.clone();
+        let mut servers = m.world.lbs["prod"].servers().to_vec();
         update(&mut m, Msg::Fact(Fact::Lb("prod".into(), Ok(servers.clone()))));
         update(&mut m, Msg::Tick(gen_now() + chrono::Duration::seconds(4)));
         for s in servers.iter_mut().filter(|s| s.backend == "api_prod" && s.server == "blue-prod-1") {

@@ -66,7 +66,7 @@ fn outside_text_is_cleaned_on_the_way_in() {
     let mut c = gen_container(&host.env, "api", "blue", "v1.0.0", true);
     c.status = "Up\x1b[2J 3 minutes".into();
     update(&mut m, Msg::Fact(Fact::HostSnapshot(host.clone(), Ok(vec![c]))));
-    let stored = m.world.hosts[&host].containers.values().next().expect("container");
+    let stored = m.world.hosts[&host].containers().values().next().expect("container");
     assert_eq!(stored.status, "Up[2J 3 minutes");
 }
 

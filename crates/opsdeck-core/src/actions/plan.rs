@@ -112,7 +112,7 @@ fn plan_reapply(world: &World, service: &str, env: &str, timing: Timing) -> Resu
     let mut world = world.clone();
     let env_config = world.config.environment(env).cloned().ok_or_else(|| format!("no environment named {env}"))?;
     if let Some(lb) = world.lbs.get_mut(env) {
-        for s in lb.servers.iter_mut().filter(|s| s.backend == cell.backend) {
+        for s in lb.servers_mut().iter_mut().filter(|s| s.backend == cell.backend) {
             let is_other = env_config.server_slot(&s.server).is_some_and(|(slot, _)| slot == other);
             s.admin = if is_other {
                 opsdeck_backends::types::AdminState::Ready
@@ -190,7 +190,7 @@ fn plan_switch(world: &World, target: &Target, timing: Timing, image: Option<Ima
         world
             .lbs
             .get(&env.name)
-            .and_then(|lb| lb.servers.iter().find(|s| s.backend == route.backend && s.server == server))
+            .and_then(|lb| lb.server(&route.backend, &server))
             .and_then(|s| s.address.rsplit_once(':'))
             .and_then(|(_, p)| p.parse().ok())
             .ok_or_else(|| format!("HAProxy backend {} has no server {server} with an address", route.backend))
@@ -214,7 +214,7 @@ fn plan_switch(world: &World, target: &Target, timing: Timing, image: Option<Ima
             .hosts
             .iter()
             .filter(|(id, _)| id.env == env.name && id.host == host)
-            .flat_map(|(_, h)| h.containers.values())
+            .flat_map(|(_, h)| h.containers().values())
             .find(|c| {
                 c.label(labels::SERVICE) == Some(&svc.name)
                     && c.label(labels::ENV) == Some(&env.name)

@@ -111,7 +111,7 @@ fn hosts(world: &World) -> Vec<Check> {
                 Some(Reach::Up { .. }) => {
                     // One engine may serve several environments: count this one's slots.
                     let slots = state.map_or(0, |h| {
-                        h.containers.values().filter(|c| c.label(labels::ENV) == Some(env.name.as_str())).count()
+                        h.containers().values().filter(|c| c.label(labels::ENV) == Some(env.name.as_str())).count()
                     });
                     let missing: Vec<&str> = world
                         .config
@@ -120,7 +120,7 @@ fn hosts(world: &World) -> Vec<Check> {
                         .filter(|s| s.environments.contains_key(&env.name))
                         .filter(|s| {
                             !state.is_some_and(|h| {
-                                h.containers.values().any(|c| {
+                                h.containers().values().any(|c| {
                                     c.label(labels::SERVICE) == Some(s.name.as_str())
                                         && c.label(labels::ENV) == Some(env.name.as_str())
                                 })
@@ -178,7 +178,7 @@ fn haproxies(world: &World) -> Vec<Check> {
                 continue;
             }
         }
-        let servers = lb.map(|l| l.servers.as_slice()).unwrap_or_default();
+        let servers = lb.map(|l| l.servers()).unwrap_or_default();
         let mut missing = Vec::new();
         for s in &world.config.services {
             let Some(route) = s.environments.get(&env.name) else { continue };
@@ -271,7 +271,7 @@ mod tests {
     fn a_backend_without_its_slots_fails() {
         let mut m = gen_demo_world_all_up();
         if let Some(lb) = m.lbs.get_mut("prod") {
-            lb.servers.retain(|s| !(s.backend == "api_prod" && s.server == "green-prod-2"));
+            lb.retain(|s| !(s.backend == "api_prod" && s.server == "green-prod-2"));
         }
         let c = find(&from_world(&m), "haproxy (prod)").clone();
         assert_eq!(c.status, Status::Fail);
@@ -284,7 +284,7 @@ mod tests {
         let mut m = gen_demo_world_all_up();
         m.registry.images.insert("web".into(), Vec::new());
         for h in m.hosts.values_mut() {
-            h.containers.retain(|_, c| c.label(labels::SERVICE) != Some("web"));
+            h.retain(|c| c.label(labels::SERVICE) != Some("web"));
         }
         let checks = from_world(&m);
         assert_eq!(find(&checks, "images of web").status, Status::Warn);

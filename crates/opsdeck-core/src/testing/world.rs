@@ -87,19 +87,20 @@ pub fn gen_demo_world() -> World {
                     gen_container(env, service, live_slot, live_v, true),
                     gen_container(env, service, idle_slot, idle_v, false),
                 ] {
-                    host.containers.insert(c.id.clone(), c);
+                    host.insert(c);
                 }
             }
         }
         let lb = m.lbs.entry(env.to_string()).or_default();
         lb.reach = Reach::Up { at: now };
+        let mut servers = lb.servers().to_vec();
         for service in ["api", "web"] {
             let backend = format!("{service}_{env}");
             // One server per slot and host, as the config names them.
             let env_config = m.config.environment(env).expect("demo env").clone();
             for (slot, live) in [(live_slot, true), (idle_slot, false)] {
                 for (_, server) in env_config.slot_servers(slot) {
-                    lb.servers.push(gen_server(&backend, &server, live));
+                    servers.push(gen_server(&backend, &server, live));
                 }
             }
             let slot =
@@ -113,6 +114,7 @@ pub fn gen_demo_world() -> World {
                 },
             );
         }
+        lb.set_servers(servers);
     }
     m.registry.reach = Reach::Up { at: now };
     for service in ["api", "web"] {
@@ -172,7 +174,7 @@ pub fn gen_demo_world_all_up() -> World {
                 gen_container(&id.env, service, "blue", "v1.2.0", true),
                 gen_container(&id.env, service, "green", "v1.1.0", false),
             ] {
-                host.containers.insert(c.id.clone(), c);
+                host.insert(c);
             }
         }
     }

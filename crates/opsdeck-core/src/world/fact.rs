@@ -50,7 +50,7 @@ impl World {
                 match result {
                     Ok(list) => {
                         host.reach = Reach::Up { at: now };
-                        host.containers = list.into_iter().map(|c| (c.id.clone(), c.sanitized())).collect();
+                        host.set_containers(list.into_iter().map(Sanitize::sanitized));
                     }
                     Err(e) => host.reach = host.reach.failed(cleaned(&e.to_string()), now),
                 }
@@ -58,11 +58,11 @@ impl World {
             Fact::ContainerChanged(id, container) => {
                 let host = self.hosts.entry(id).or_default();
                 let container = container.sanitized();
-                host.containers.insert(container.id.clone(), container);
+                host.insert(container);
             }
             Fact::ContainerRemoved(id, container_id) => {
                 if let Some(host) = self.hosts.get_mut(&id) {
-                    host.containers.remove(&container_id);
+                    host.remove(&container_id);
                 }
             }
             Fact::Lb(env, result) => {
@@ -70,8 +70,8 @@ impl World {
                 match result {
                     Ok(servers) => {
                         lb.reach = Reach::Up { at: now };
-                        lb.servers = servers.sanitized();
-                        let servers = lb.servers.clone();
+                        let servers = servers.sanitized();
+                        lb.set_servers(servers.clone());
                         self.record_lb(&env, &servers);
                     }
                     Err(e) => lb.reach = lb.reach.failed(cleaned(&e.to_string()), now),
@@ -180,12 +180,12 @@ mod tests {
         c.status = "Up\x07 2 hours".into();
         w.apply(Fact::HostSnapshot(id.clone(), Ok(vec![c.clone()])));
         assert!(matches!(w.hosts[&id].reach, Reach::Up { .. }));
-        assert_eq!(w.hosts[&id].containers[&c.id].status, "Up 2 hours");
+        assert_eq!(w.hosts[&id].containers()[&c.id].status, "Up 2 hours");
         let targets = w.probe_targets(Some(&id));
         assert_eq!(targets.len(), 1, "{targets:?}");
         assert!(targets[0].1.ends_with("/health"), "{targets:?}");
         w.apply(Fact::ContainerRemoved(id.clone(), c.id.clone()));
-        assert!(w.hosts[&id].containers.is_empty());
+        assert!(w.hosts[&id].containers().is_empty());
     }
 
     /// Secret values are masked as facts come in; a store that cannot be read says why.

@@ -11,17 +11,19 @@ mod fact;
 pub mod history;
 mod probes;
 mod reach;
+mod states;
 pub mod runbooks;
 pub mod silences;
 pub mod views;
 
 pub use fact::Fact;
 pub use reach::{short_age, Reach};
+pub use states::{HostState, LbState};
 
 use crate::config::Config;
 use crate::secrets::Secrets;
 use chrono::{DateTime, Utc};
-use opsdeck_backends::types::{Alert, ContainerInfo, HealthReport, RegistryImage, ServerStat};
+use opsdeck_backends::types::{Alert, HealthReport, RegistryImage};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -39,21 +41,6 @@ pub struct SlotId {
     pub service: String,
     pub slot: String,
     pub host: String,
-}
-
-/// What one Docker engine last told us.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct HostState {
-    pub reach: Reach,
-    /// Containers carrying opsdeck's labels, by container id.
-    pub containers: BTreeMap<String, ContainerInfo>,
-}
-
-/// What an environment's HAProxy last told us.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct LbState {
-    pub reach: Reach,
-    pub servers: Vec<ServerStat>,
 }
 
 /// The last `/health` probe of a slot.

@@ -11,7 +11,7 @@ impl World {
             .iter()
             .filter(|(id, _)| only_host.is_none_or(|h| h == *id))
             .flat_map(|(id, host)| {
-                host.containers.values().filter(|c| c.is_running()).filter_map(move |c| self.probe_target(id, c))
+                host.containers().values().filter(|c| c.is_running()).filter_map(move |c| self.probe_target(id, c))
             })
             .collect()
     }

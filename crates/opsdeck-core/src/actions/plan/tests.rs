@@ -63,8 +63,9 @@ fn the_idle_slot_is_looked_up_in_the_right_environment() {
     // dev's green also lives on the same engine in the demo; prod's plan must not pick it up.
     let mut m = gen_demo_world_all_up();
     let host = m.hosts.iter_mut().find(|(id, _)| id.host == "prod-1").map(|(_, h)| h).expect("prod-1");
-    let stray = gen_container("dev", "api", "green", "v1.0.0", false);
-    host.containers.insert("zz-stray".into(), stray);
+    let mut stray = gen_container("dev", "api", "green", "v1.0.0", false);
+    stray.id = "zz-stray".into();
+    host.insert(stray);
     let p = plan(&m, &target(ActionKind::Rollback, "api", "prod", None), Timing::default()).expect("plan");
     assert_eq!(p.idle_before[0].as_ref().map(|s| s.digest.clone()), Some(gen_digest("v1.1.0")));
 }

@@ -93,7 +93,7 @@ fn a_request_made_stale_by_another_change_is_refused_for_good() {
     let mut world = gen_demo_world_all_up();
     for (hid, host) in world.hosts.iter_mut().filter(|(h, _)| h.env == "prod") {
         let c = gen_container(&hid.env, "api", "blue", "v1.3.0", true);
-        host.containers.insert(c.id.clone(), c);
+        host.insert(c);
     }
     let e = prepare_as(&mut store, &world, "bob", id, gen_now()).expect_err("stale");
     assert!(e.contains("someone else changed prod meanwhile"), "{e}");

@@ -8,7 +8,7 @@ use opsdeck_backends::types::AdminState;
 fn haproxy_disagreeing_with_the_running_slot_is_flagged() {
     let mut m = gen_demo_world_all_up();
     assert!(m.service_cell("prod", "api").and_then(|c| c.lb_mismatch).is_none());
-    for s in m.lbs.get_mut("prod").expect("prod lb").servers.iter_mut().filter(|s| s.backend == "api_prod") {
+    for s in m.lbs.get_mut("prod").expect("prod lb").servers_mut().iter_mut().filter(|s| s.backend == "api_prod") {
         s.admin = if s.server.starts_with("green") { AdminState::Ready } else { AdminState::Maint };
     }
     let mismatch = m.service_cell("prod", "api").and_then(|c| c.lb_mismatch).expect("mismatch");
@@ -37,7 +37,7 @@ fn haproxy_disagreeing_with_the_running_slot_is_flagged() {
 #[test]
 fn one_host_out_of_traffic_is_flagged() {
     let mut m = gen_demo_world_all_up();
-    for s in m.lbs.get_mut("prod").expect("prod lb").servers.iter_mut().filter(|s| s.server == "blue-prod-2") {
+    for s in m.lbs.get_mut("prod").expect("prod lb").servers_mut().iter_mut().filter(|s| s.server == "blue-prod-2") {
         s.admin = AdminState::Maint;
     }
     let cell = m.service_cell("prod", "api").expect("cell");
@@ -84,9 +84,10 @@ fn a_warm_idle_slot_is_shown_until_its_time_is_up() {
     m.actions.set_recent(vec![gen_journal_entry(7, &plan, "alice", started, GenRun::Succeeded)]);
     assert_eq!(m.service_cell("prod", "api").and_then(|c| c.idle_warm_until), None, "green is stopped: not warm");
     for (id, host) in m.hosts.iter_mut().filter(|(id, _)| id.env == "prod") {
-        let c = gen_container("prod", "api", "green", "v1.1.0", true);
-        host.containers.retain(|_, old| old.name != c.name);
-        host.containers.insert(format!("{}-{}", c.id, id.host), c);
+        let mut c = gen_container("prod", "api", "green", "v1.1.0", true);
+        host.retain(|old| old.name != c.name);
+        c.id = format!("{}-{}", c.id, id.host);
+        host.insert(c);
     }
     let cell = m.service_cell("prod", "api").expect("cell");
     let until = cell.idle_warm_until.expect("warm");
@@ -94,7 +95,7 @@ fn a_warm_idle_slot_is_shown_until_its_time_is_up() {
     assert!(cell.lb_mismatch.is_none(), "{:?}", cell.lb_mismatch);
     // Traffic moved by hand to the warm slot: both run, and the journal says which is live.
     let mut moved = m.clone();
-    for s in moved.lbs.get_mut("prod").expect("prod lb").servers.iter_mut().filter(|s| s.backend == "api_prod") {
+    for s in moved.lbs.get_mut("prod").expect("prod lb").servers_mut().iter_mut().filter(|s| s.backend == "api_prod") {
         s.admin = if s.server.starts_with("green") { AdminState::Ready } else { AdminState::Maint };
     }
     let mismatch = moved.service_cell("prod", "api").and_then(|c| c.lb_mismatch).expect("mismatch");

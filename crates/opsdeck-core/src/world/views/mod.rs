@@ -178,14 +178,10 @@ impl World {
         service: &'a str,
         slot: &'a str,
     ) -> impl Iterator<Item = (&'a HostId, Option<&'a ContainerInfo>)> + 'a {
-        self.hosts.iter().filter(move |(id, _)| id.env == env).map(move |(id, host)| {
-            let c = host.containers.values().find(|c| {
-                c.label(labels::SERVICE) == Some(service)
-                    && c.label(labels::ENV) == Some(env)
-                    && c.label(labels::SLOT) == Some(slot)
-            });
-            (id, c)
-        })
+        self.hosts
+            .iter()
+            .filter(move |(id, _)| id.env == env)
+            .map(move |(id, host)| (id, host.slot_container(service, env, slot)))
     }
 
     /// The health of one slot on one host, and why.

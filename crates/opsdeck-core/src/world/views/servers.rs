@@ -9,7 +9,7 @@ impl World {
     /// The server of `slot` on `host` in `env`'s switch.
     pub(crate) fn server(&self, env: &str, backend: &str, slot: &str, host: &str) -> Option<&ServerStat> {
         let name = self.config.environment(env)?.server_name(slot, host);
-        self.lbs.get(env)?.servers.iter().find(|s| s.backend == backend && s.server == name)
+        self.lbs.get(env)?.server(backend, &name)
     }
 
     /// Every server of `slot` in `env` that HAProxy has, in the config's host order.
@@ -23,7 +23,7 @@ impl World {
     /// the screen still says something useful while HAProxy is down).
     pub fn live_slot(&self, env: &str, service: &str) -> Option<String> {
         let route = self.config.service(service)?.environments.get(env)?;
-        let lb_known = self.lbs.get(env).is_some_and(|lb| !lb.servers.is_empty() && !lb.reach.is_down());
+        let lb_known = self.lbs.get(env).is_some_and(|lb| !lb.servers().is_empty() && !lb.reach.is_down());
         // A backend without the servers the config names (a host just added to the config, a
         // renamed backend) says nothing about the slots: doctor names what is missing.
         let named = SLOTS.iter().any(|slot| !self.slot_servers(env, &route.backend, slot).is_empty());
@@ -52,7 +52,7 @@ impl World {
     /// every host, and no other.
     pub(super) fn lb_mismatch(&self, env: &str, service: &str, backend: &str) -> Option<LbMismatch> {
         let lb = self.lbs.get(env)?;
-        if lb.reach.is_down() || lb.servers.is_empty() || self.actions.lock(service, env).is_some() {
+        if lb.reach.is_down() || lb.servers().is_empty() || self.actions.lock(service, env).is_some() {
             return None;
         }
         let running: Vec<&str> = SLOTS
