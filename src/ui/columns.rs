@@ -95,6 +95,16 @@ impl Fitted<'_> {
     }
 }
 
+/// The rows of a table of `len` rows that can show when `selected` is shown in `height` lines:
+/// a [`ratatui::widgets::Table`] with a fresh state scrolls just far enough for the selected row,
+/// so only these need building (a fleet's thousand slots cost a frame nothing). Widths then fit
+/// what is on screen.
+pub fn visible(len: usize, selected: usize, height: u16) -> std::ops::Range<usize> {
+    let height = usize::from(height).max(1);
+    let start = selected.min(len.saturating_sub(1)).saturating_sub(height - 1);
+    start..len.min(start + height)
+}
+
 /// Fits `columns` into `width` cells. Every column must have the same number of rows.
 pub fn fit<'a>(columns: Vec<Column<'a>>, width: u16, theme: &Theme) -> Fitted<'a> {
     let widths = choose_widths(&columns, width);
@@ -213,6 +223,17 @@ fn choose_variant(variants: Vec<Line<'_>>, width: usize) -> Line<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_visible_rows_are_those_a_fresh_table_shows() {
+        assert_eq!(visible(100, 0, 10), 0..10);
+        assert_eq!(visible(100, 9, 10), 0..10);
+        // The selected row is the last one shown once it is below the first screen.
+        assert_eq!(visible(100, 42, 10), 33..43);
+        assert_eq!(visible(100, 500, 10), 90..100);
+        assert_eq!(visible(5, 3, 10), 0..5);
+        assert_eq!(visible(0, 0, 10), 0..0);
+    }
 
     fn col(name: &'static str, priority: u8, min: u16, cells: &[&[&'static str]]) -> Column<'static> {
         let mut c = Column::new(name, priority, min);

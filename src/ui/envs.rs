@@ -37,10 +37,12 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, focuse
 
     // The title depends on how many environments fit, so the frame is drawn after fitting.
     let inner = pane_block(Line::default(), theme, focused).inner(area);
-    let cols = table_columns(model, theme, &envs, &services, env_col, inner.width);
-
     let [table_area, detail_area] =
         Layout::vertical([Constraint::Min(1), Constraint::Length(DETAIL_LINES)]).areas(inner);
+    let row = model.ui.service_row.min(services.len().saturating_sub(1));
+    let window = columns::visible(services.len(), row, table_area.height);
+    let cols = table_columns(model, theme, &envs, &services[window.clone()], env_col, inner.width);
+
     let fitted = columns::fit(cols, table_area.width, theme);
     let shown = fitted.kept.len().saturating_sub(1);
     let title = if shown < envs.len() {
@@ -55,8 +57,7 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, focuse
         return;
     }
     let selected_col = fitted.position(env_col + 1);
-    let row = model.ui.service_row.min(services.len() - 1);
-    let mut state = TableState::default().with_selected_cell(selected_col.map(|c| (row, c)));
+    let mut state = TableState::default().with_selected_cell(selected_col.map(|c| (row - window.start, c)));
     let highlight = if focused { theme.selected } else { theme.selected_blur };
     let table = Table::new(fitted.rows, fitted.widths).header(fitted.header).cell_highlight_style(highlight);
     StatefulWidget::render(table, table_area, buf, &mut state);

@@ -12,6 +12,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, StatefulWidget, Table, TableState, Widget};
+use std::collections::HashSet;
 
 pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, focused: bool) {
     let env = model.selected_env();
@@ -31,13 +32,16 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, focuse
     }
 
     let selected = model.ui.health_row.min(rows.len() - 1);
-    let fitted = columns::fit(slot_columns(model, theme, &rows), inner.width, theme);
     // The selected slot's whole story on one line: what the columns left out or cut short.
     let [table_area, detail_area] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
-    let styles = rows.iter().map(|r| if r.live { theme.text } else { theme.dim });
+    let shown = columns::visible(rows.len(), selected, table_area.height);
+    let live: HashSet<(&str, &str)> =
+        rows.iter().filter(|r| r.live).map(|r| (r.id.env.as_str(), r.id.service.as_str())).collect();
+    let fitted = columns::fit(slot_columns(model, theme, &rows[shown.clone()], &live), inner.width, theme);
+    let styles = rows[shown.clone()].iter().map(|r| if r.live { theme.text } else { theme.dim });
     let table_rows: Vec<_> = fitted.rows.into_iter().zip(styles).map(|(row, s)| row.style(s)).collect();
     let highlight = if focused { theme.selected } else { theme.selected_blur };
-    let mut state = TableState::default().with_selected(Some(selected));
+    let mut state = TableState::default().with_selected(Some(selected - shown.start));
     let table = Table::new(table_rows, fitted.widths).header(fitted.header).row_highlight_style(highlight);
     StatefulWidget::render(table, table_area, buf, &mut state);
 
@@ -109,7 +113,8 @@ fn host_reach<'a>(model: &'a Model, row: &SlotRow) -> Option<&'a Reach> {
     model.world.hosts.get(&id).map(|h| &h.reach)
 }
 
-fn slot_columns<'a>(model: &Model, theme: &Theme, rows: &[SlotRow]) -> Vec<Column<'a>> {
+/// The columns of `rows`; `live` names the services (by environment) that have a live slot.
+fn slot_columns<'a>(model: &Model, theme: &Theme, rows: &[SlotRow], live: &HashSet<(&str, &str)>) -> Vec<Column<'a>> {
     let mut service = Column::new("svc", 0, 3).max(16);
     let mut slot = Column::new("slot", 0, 5);
     let mut host = Column::new("host", 1, 4).max(16);
@@ -120,7 +125,7 @@ fn slot_columns<'a>(model: &Model, theme: &Theme, rows: &[SlotRow]) -> Vec<Colum
     let mut reason_col = Column::new("reason", 4, 12).flex();
     let mut fields = Column::new("fields", 6, 12).flex();
     // Slots can only be called idle once we know which one is live.
-    let has_live = |r: &SlotRow| rows.iter().any(|o| o.live && o.id.env == r.id.env && o.id.service == r.id.service);
+    let has_live = |r: &SlotRow| live.contains(&(r.id.env.as_str(), r.id.service.as_str()));
     for row in rows {
         let (h, style) = shown_health(theme, row);
         service.push(vec![Line::from(row.id.service.clone())]);
