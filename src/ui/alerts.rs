@@ -52,14 +52,17 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, focuse
         return;
     }
 
-    let mut fitted = columns::fit(alert_columns(model, theme, &rows, false), inner.width, theme);
+    let selected = model.ui.alert_row.min(rows.len() - 1);
+    let window = columns::visible(rows.len(), selected, inner.height);
+    let rows = &rows[window.clone()];
+    let mut fitted = columns::fit(alert_columns(model, theme, rows, false), inner.width, theme);
     if !fitted.is_kept(STATE) {
-        fitted = columns::fit(alert_columns(model, theme, &rows, true), inner.width, theme);
+        fitted = columns::fit(alert_columns(model, theme, rows, true), inner.width, theme);
     }
     let styles = rows.iter().map(|a| row_style(theme, a));
     let table_rows: Vec<_> = fitted.rows.into_iter().zip(styles).map(|(row, s)| row.style(s)).collect();
     let highlight = if focused { theme.selected } else { theme.selected_blur };
-    let mut state = TableState::default().with_selected(Some(model.ui.alert_row.min(rows.len() - 1)));
+    let mut state = TableState::default().with_selected(Some(selected - window.start));
     let table = Table::new(table_rows, fitted.widths).header(fitted.header).row_highlight_style(highlight);
     StatefulWidget::render(table, inner, buf, &mut state);
 }

@@ -16,8 +16,8 @@ use std::collections::HashSet;
 
 pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, focused: bool) {
     let env = model.selected_env();
-    let rows = model.world.slot_rows(env);
-    let problems = rows.iter().filter(|r| r.live && r.health != Health::Healthy).count();
+    let keys = model.world.slot_keys(env);
+    let problems = keys.iter().filter(|k| k.live && model.world.slot_key_health(k) != Health::Healthy).count();
     let subject = match (env, problems) {
         (Some(e), 0) => e.to_string(),
         (Some(e), n) => format!("{e} · {n} not healthy"),
@@ -26,26 +26,27 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, focuse
     let block = pane_block(common::pane_title("Health", env.map(|_| subject.as_str())), theme, focused);
     let inner = block.inner(area);
     block.render(area, buf);
-    if rows.is_empty() {
+    if keys.is_empty() {
         Paragraph::new(Line::styled("no slots in this environment", theme.dim)).render(inner, buf);
         return;
     }
 
-    let selected = model.ui.health_row.min(rows.len() - 1);
+    let selected = model.ui.health_row.min(keys.len() - 1);
     // The selected slot's whole story on one line: what the columns left out or cut short.
     let [table_area, detail_area] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
-    let shown = columns::visible(rows.len(), selected, table_area.height);
+    let shown = columns::visible(keys.len(), selected, table_area.height);
     let live: HashSet<(&str, &str)> =
-        rows.iter().filter(|r| r.live).map(|r| (r.id.env.as_str(), r.id.service.as_str())).collect();
-    let fitted = columns::fit(slot_columns(model, theme, &rows[shown.clone()], &live), inner.width, theme);
-    let styles = rows[shown.clone()].iter().map(|r| if r.live { theme.text } else { theme.dim });
+        keys.iter().filter(|k| k.live).map(|k| (k.id.env.as_str(), k.id.service.as_str())).collect();
+    let rows: Vec<SlotRow> = keys[shown.clone()].iter().map(|k| model.world.slot_row(k)).collect();
+    let fitted = columns::fit(slot_columns(model, theme, &rows, &live), inner.width, theme);
+    let styles = rows.iter().map(|r| if r.live { theme.text } else { theme.dim });
     let table_rows: Vec<_> = fitted.rows.into_iter().zip(styles).map(|(row, s)| row.style(s)).collect();
     let highlight = if focused { theme.selected } else { theme.selected_blur };
     let mut state = TableState::default().with_selected(Some(selected - shown.start));
     let table = Table::new(table_rows, fitted.widths).header(fitted.header).row_highlight_style(highlight);
     StatefulWidget::render(table, table_area, buf, &mut state);
 
-    let line = detail_line(model, theme, &rows[selected]);
+    let line = detail_line(model, theme, &rows[selected - shown.start]);
     Paragraph::new(common::fit_line(line, usize::from(detail_area.width))).render(detail_area, buf);
 }
 

@@ -21,7 +21,7 @@ pub(super) fn on_action(model: &mut Model, action: Action) -> Vec<Cmd> {
     match action {
         Action::Close | Action::HealthChart => model.ui.set_health_chart(None),
         Action::Up | Action::Down if model.ui.focus == Pane::Health => {
-            let n = model.world.slot_rows(model.selected_env()).len();
+            let n = model.world.slot_keys(model.selected_env()).len();
             let delta = if action == Action::Up { -1 } else { 1 };
             model.ui.health_row = super::keys::step(model.ui.health_row, delta, n);
             model.ui.set_health_chart(selected_slot(model));

@@ -116,7 +116,7 @@ fn move_row(model: &mut Model, delta: i64) {
             model.ui.image_row = step(model.ui.image_row, delta, n);
         }
         Pane::Health => {
-            let n = model.world.slot_rows(model.selected_env()).len();
+            let n = model.world.slot_keys(model.selected_env()).len();
             model.ui.health_row = step(model.ui.health_row, delta, n);
         }
         Pane::Alerts => {

@@ -277,45 +277,6 @@ impl World {
         let (here, there) = (pos(&image?.digest)?, pos(&prev_image.digest)?);
         here.checked_sub(there)
     }
-
-    /// Every slot of `env` (all environments when None), live ones first per service.
-    pub fn slot_rows(&self, env: Option<&str>) -> Vec<SlotRow> {
-        let mut rows = Vec::new();
-        for e in self.config.environments.iter().filter(|e| env.is_none_or(|n| n == e.name)) {
-            for svc in self.config.services.iter().filter(|s| s.environments.contains_key(&e.name)) {
-                let live = self.live_slot(&e.name, &svc.name);
-                let backend = &svc.environments[&e.name].backend;
-                let mut slots: Vec<&str> = SLOTS.to_vec();
-                slots.sort_by_key(|s| live.as_deref() != Some(*s));
-                for slot in slots {
-                    for (host, c) in self.slot_containers(&e.name, &svc.name, slot) {
-                        let id = SlotId {
-                            env: e.name.clone(),
-                            service: svc.name.clone(),
-                            slot: slot.into(),
-                            host: host.host.clone(),
-                        };
-                        let (health, reason) = self.slot_health(&id, c);
-                        let entry = self.health.get(&id);
-                        rows.push(SlotRow {
-                            live: live.as_deref() == Some(slot),
-                            container: c.cloned(),
-                            server: self.server(&e.name, backend, slot, &host.host).cloned(),
-                            health,
-                            reason,
-                            latency_ms: entry.map(|e| e.report.latency.as_millis()),
-                            checked_age: entry.map(|en| super::short_age(en.at, self.now)),
-                            fields: entry
-                                .map(|e| e.report.services.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-                                .unwrap_or_default(),
-                            id,
-                        });
-                    }
-                }
-            }
-        }
-        rows
-    }
 }
 
 /// The other slot of the pair.
@@ -343,6 +304,9 @@ mod tests {
 
 mod images;
 mod servers;
+mod slots;
+
+pub use slots::SlotKey;
 
 #[cfg(test)]
 mod mismatch_tests;

@@ -1,0 +1,79 @@
+//! The Health pane's rows: every slot of an environment on every host, live ones first per
+//! service. Their order and liveness ([`SlotKey`]) are cheap; the details of a row
+//! ([`World::slot_row`]) are looked up only for the rows a frame shows.
+
+use super::{Health, SlotRow, World};
+use crate::config::SLOTS;
+use crate::world::SlotId;
+
+/// One slot of one host in the Health pane's order, before its details are looked up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlotKey {
+    pub id: SlotId,
+    /// Whether the slot takes the service's traffic in its environment.
+    pub live: bool,
+}
+
+impl World {
+    /// Every slot of `env` (all environments when None), live ones first per service.
+    pub fn slot_keys(&self, env: Option<&str>) -> Vec<SlotKey> {
+        let mut keys = Vec::new();
+        for e in self.config.environments.iter().filter(|e| env.is_none_or(|n| n == e.name)) {
+            for svc in self.config.services.iter().filter(|s| s.environments.contains_key(&e.name)) {
+                let live = self.live_slot(&e.name, &svc.name);
+                let mut slots: Vec<&str> = SLOTS.to_vec();
+                slots.sort_by_key(|s| live.as_deref() != Some(*s));
+                for slot in slots {
+                    for host in self.hosts.keys().filter(|h| h.env == e.name) {
+                        let id = SlotId {
+                            env: e.name.clone(),
+                            service: svc.name.clone(),
+                            slot: slot.into(),
+                            host: host.host.clone(),
+                        };
+                        keys.push(SlotKey { id, live: live.as_deref() == Some(slot) });
+                    }
+                }
+            }
+        }
+        keys
+    }
+
+    /// The health of one slot (as its row would say, without the rest of the row).
+    pub fn slot_key_health(&self, key: &SlotKey) -> Health {
+        self.slot_health(&key.id, self.container_of(&key.id)).0
+    }
+
+    /// Everything the Health pane shows of one slot.
+    pub fn slot_row(&self, key: &SlotKey) -> SlotRow {
+        let id = &key.id;
+        let c = self.container_of(id);
+        let backend = self.config.service(&id.service).and_then(|s| s.environments.get(&id.env)).map(|r| &r.backend);
+        let (health, reason) = self.slot_health(id, c);
+        let entry = self.health.get(id);
+        SlotRow {
+            live: key.live,
+            container: c.cloned(),
+            server: backend.and_then(|b| self.server(&id.env, b, &id.slot, &id.host)).cloned(),
+            health,
+            reason,
+            latency_ms: entry.map(|e| e.report.latency.as_millis()),
+            checked_age: entry.map(|en| crate::world::short_age(en.at, self.now)),
+            fields: entry
+                .map(|e| e.report.services.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                .unwrap_or_default(),
+            id: id.clone(),
+        }
+    }
+
+    /// Every slot of `env` (all environments when None) with its details, live ones first per
+    /// service.
+    pub fn slot_rows(&self, env: Option<&str>) -> Vec<SlotRow> {
+        self.slot_keys(env).iter().map(|k| self.slot_row(k)).collect()
+    }
+
+    fn container_of(&self, id: &SlotId) -> Option<&opsdeck_backends::types::ContainerInfo> {
+        let host = crate::world::HostId { env: id.env.clone(), host: id.host.clone() };
+        self.hosts.get(&host)?.slot_container(&id.service, &id.env, &id.slot)
+    }
+}
