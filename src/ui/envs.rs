@@ -152,12 +152,13 @@ pub const PENDING_GLYPH: &str = "◇";
 /// "◇" while a request for it waits for approval, "⇄" while HAProxy disagrees with the running
 /// slot.
 fn cell_variants<'a>(model: &Model, theme: &Theme, env: &str, service: &str) -> Vec<Line<'a>> {
-    let variants = cell_content(model, theme, env, service);
+    let cell = model.world.service_cell(env, service);
+    let variants = cell_content(model, theme, env, cell.as_ref());
     let mark = if model.world.actions.lock(service, env).is_some() {
         LOCK_GLYPH
     } else if model.world.pending_request(service, env).is_some() {
         PENDING_GLYPH
-    } else if model.world.service_cell(env, service).is_some_and(|c| c.lb_mismatch.is_some()) {
+    } else if cell.is_some_and(|c| c.lb_mismatch.is_some()) {
         MISMATCH_GLYPH
     } else {
         return variants;
@@ -176,8 +177,8 @@ fn cell_variants<'a>(model: &Model, theme: &Theme, env: &str, service: &str) -> 
 }
 
 /// A cell's content from most to least detailed: "v1.2.0 blue ● ↓1" down to "v1.2.0 ●".
-fn cell_content<'a>(model: &Model, theme: &Theme, env: &str, service: &str) -> Vec<Line<'a>> {
-    let Some(cell) = model.world.service_cell(env, service) else {
+fn cell_content<'a>(model: &Model, theme: &Theme, env: &str, cell: Option<&ServiceCell>) -> Vec<Line<'a>> {
+    let Some(cell) = cell else {
         // The service is not routed in this environment.
         return vec![Line::styled("–", theme.dim)];
     };

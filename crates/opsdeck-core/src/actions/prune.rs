@@ -104,12 +104,15 @@ pub fn plan(world: &World, service: &str, own: Option<&Holder>) -> PrunePlan {
 /// Whether a container of `service`, in any state on any host, was made from `image` (by the
 /// digest opsdeck labels it with, or by the tag in its image reference).
 fn used_by_a_container(world: &World, service: &str, image: &ImageRow) -> bool {
-    world.hosts.values().flat_map(|h| h.containers().values()).filter(|c| c.label(labels::SERVICE) == Some(service)).any(
-        |c| {
+    world
+        .hosts
+        .values()
+        .flat_map(|h| h.containers().values())
+        .filter(|c| c.label(labels::SERVICE) == Some(service))
+        .any(|c| {
             c.label(labels::DIGEST) == Some(image.digest.as_str())
                 || c.image.rsplit_once(':').is_some_and(|(_, tag)| image.tags.iter().any(|t| t == tag))
-        },
-    )
+        })
 }
 
 /// The locks a prune holds: every environment of every service it prunes, so no action starts

@@ -13,7 +13,8 @@ impl EnvironmentConfig {
         if self.hosts.len() <= 1 {
             slot.to_string()
         } else {
-            format!("{slot}-{host}")
+            // Not `format!`: drawing a large fleet asks for thousands of these a frame.
+            [slot, "-", host].concat()
         }
     }
 

@@ -11,9 +11,9 @@ mod fact;
 pub mod history;
 mod probes;
 mod reach;
-mod states;
 pub mod runbooks;
 pub mod silences;
+mod states;
 pub mod views;
 
 pub use fact::Fact;

@@ -76,8 +76,7 @@ impl HostState {
     /// few dozen: only an event pays it, never a frame).
     fn reindex(&mut self, c: &ContainerInfo) {
         let Some((service, env, slot)) = slot_key(c) else { return };
-        let first =
-            self.containers.values().find(|o| slot_key(o) == Some((service, env, slot))).map(|o| o.id.clone());
+        let first = self.containers.values().find(|o| slot_key(o) == Some((service, env, slot))).map(|o| o.id.clone());
         let ids = self.slots.entry(service.into()).or_default().entry(env.into()).or_default();
         match first {
             Some(id) => ids.insert(slot.into(), id),
@@ -145,7 +144,11 @@ mod tests {
     #[test]
     fn the_slot_index_follows_every_change_and_prefers_the_first_id() {
         let mut h = HostState::default();
-        h.set_containers([container("b", "api", "blue"), container("a", "api", "blue"), container("c", "api", "green")]);
+        h.set_containers([
+            container("b", "api", "blue"),
+            container("a", "api", "blue"),
+            container("c", "api", "green"),
+        ]);
         assert_eq!(h.slot_container("api", "prod", "blue").map(|c| c.id.as_str()), Some("a"));
         h.remove("a");
         assert_eq!(h.slot_container("api", "prod", "blue").map(|c| c.id.as_str()), Some("b"));
