@@ -81,11 +81,15 @@ fn keep_alive_clients_see_no_error_through_promotes_and_rollbacks() {
     assert!(tally.sent() > 1000, "too little load: {:?}", tally.by_status);
     let account = demo.lb_account("prod", "api_prod");
     eprintln!("HAProxy:\n{account}");
+    // HAProxy logs failed requests only (`option dontlog-normal`), with their termination state.
+    let log = std::fs::read_to_string(demo.dir.path().join("haproxy.log")).unwrap_or_default();
+    let failed_log: Vec<&str> = log.lines().filter(|l| l.contains("fe_api_prod")).take(40).collect();
     assert_eq!(
         tally.failed(),
         0,
-        "{:?}: {:#?}\nHAProxy:\n{account}\nstates:\n{states}",
+        "{:?}: {:#?}\nHAProxy:\n{account}\nstates:\n{states}\nHAProxy's log of failures:\n{}",
         tally.by_status,
-        tally.failures
+        tally.failures,
+        failed_log.join("\n")
     );
 }

@@ -1,7 +1,8 @@
 //! The demo's HAProxy configuration: one frontend per service and environment on its own
 //! loopback port, and one backend `<service>_<env>` whose servers are the slots' published ports
 //! (`blue` and `green`, or `blue-<host>` and `green-<host>` where the environment has several
-//! hosts), health-checked on `/health` every second, the idle ones in maint.
+//! hosts), health-checked on `/health` every second, the idle ones in maint. Failed requests (and
+//! only those: `dontlog-normal`) are logged, with HAProxy's termination state, to `haproxy.log`.
 
 use super::state::{FrontendRecord, SlotRecord};
 use std::fmt::Write;
@@ -11,6 +12,9 @@ pub fn config_text(frontends: &[FrontendRecord], slots: &[SlotRecord]) -> String
     let mut out = String::from(
         "defaults\n    \
          mode http\n    \
+         log stdout format raw local0\n    \
+         option httplog\n    \
+         option dontlog-normal\n    \
          timeout connect 2s\n    \
          timeout client 60s\n    \
          timeout server 60s\n    \
