@@ -149,6 +149,14 @@ pub enum Command {
         #[command(subcommand)]
         action: RunbookAction,
     },
+    /// Print a completion script for SHELL on stdout (needs no config), e.g.
+    /// `opsdeck completions bash > ~/.local/share/bash-completion/completions/opsdeck`.
+    Completions {
+        #[arg(value_enum)]
+        shell: CompletionShell,
+    },
+    /// Print the man page (roff) on stdout (needs no config), e.g. `opsdeck man | man -l -`.
+    Man,
     /// A complete local stack to try opsdeck on: with no subcommand, start it, open the console
     /// on it, and stop it when the console quits.
     Demo {
@@ -157,6 +165,14 @@ pub enum Command {
         #[command(flatten)]
         opts: DemoArgs,
     },
+}
+
+/// The shells `opsdeck completions` writes a script for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
 }
 
 #[derive(Debug, Subcommand)]

@@ -18,6 +18,9 @@ pub async fn run(cli: Cli) -> ExitCode {
     let command = match cli.command {
         // The demo writes its own config.
         Some(Command::Demo { action, opts }) => return demo(action, opts, user).await,
+        // Generated from the command line alone: they need no config.
+        Some(Command::Completions { shell }) => return super::generate::completions(shell),
+        Some(Command::Man) => return super::generate::man(),
         other => other,
     };
     // Recording a new policy loads the config without holding it to the old one.
@@ -113,7 +116,8 @@ async fn run_command(
             ExitCode::SUCCESS
         }
         None => report(crate::runtime::run(config, user).await),
-        Some(Command::Demo { .. }) => ExitCode::FAILURE, // taken care of before the config is loaded
+        // Taken care of before the config is loaded.
+        Some(Command::Demo { .. } | Command::Completions { .. } | Command::Man) => ExitCode::FAILURE,
     }
 }
 

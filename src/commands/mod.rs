@@ -23,6 +23,7 @@ mod audit_json;
 mod audit_verify;
 pub mod dispatch;
 pub mod doctor;
+pub mod generate;
 pub mod policy;
 pub mod prune;
 pub mod runbook;
