@@ -179,9 +179,20 @@ pub enum CompletionShell {
 pub enum RunbookAction {
     /// Every runbook (name, steps, the alerts it answers, summary), then every file that does not
     /// parse with its error (exit code 1 if any).
-    List,
+    List {
+        /// Machine-readable JSON: `{"runbooks": [{name, title, summary, steps, alerts, file}],
+        /// "errors": [line]}`.
+        #[arg(long)]
+        json: bool,
+    },
     /// One runbook's steps: each one's prose and exactly what it runs.
-    Show { name: String },
+    Show {
+        name: String,
+        /// Machine-readable JSON: name, title, summary, alerts, file and `steps` (number, title,
+        /// kind, prose, runs).
+        #[arg(long)]
+        json: bool,
+    },
     /// Run NAME step by step: each step's output on stdout, exit code 1 if a step failed. Asks
     /// before each step unless --yes. Progress is kept: a run left part-way resumes where it
     /// stopped.

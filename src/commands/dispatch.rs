@@ -90,8 +90,8 @@ async fn run_command(
         Some(Command::Policy { action: PolicyAction::Show { json } }) => super::policy::show(&config, json),
         Some(Command::Policy { action: PolicyAction::Set { .. } }) => ExitCode::FAILURE, // taken care of above
         Some(Command::Runbook { action }) => match action {
-            RunbookAction::List => super::runbook::list(&config),
-            RunbookAction::Show { name } => super::runbook::show(&config, &name),
+            RunbookAction::List { json } => super::runbook::list(&config, json),
+            RunbookAction::Show { name, json } => super::runbook::show(&config, &name, json),
             RunbookAction::Run { name, yes, from_step, labels } => {
                 super::runbook::run(config, user, &name, yes, from_step, &labels).await
             }

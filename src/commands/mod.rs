@@ -27,6 +27,7 @@ pub mod generate;
 pub mod policy;
 pub mod prune;
 pub mod runbook;
+pub mod runbook_json;
 
 /// Asks `question` on the terminal and reads y/N; false (and says so) when stdin is not a
 /// terminal, where `--yes` is the way to say yes.
