@@ -40,9 +40,6 @@ pub enum Command {
         /// How long each stage is held (default: the environment's, else 1m).
         #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
         hold: Option<std::time::Duration>,
-        /// Print the outcome as JSON on stdout: id, action, outcome, reason.
-        #[arg(long)]
-        json: bool,
     },
     /// Roll back to the previous release (the idle slot already holds it), or to any tag.
     Rollback {
@@ -273,7 +270,7 @@ pub struct IntoArgs {
     pub force: bool,
 }
 
-/// How a promote or rollback runs from the command line.
+/// How a promote, rollback, canary or rotate runs from the command line.
 #[derive(Debug, clap::Args, Clone)]
 pub struct RunArgs {
     /// Do not ask for confirmation.
@@ -292,6 +289,10 @@ pub struct RunArgs {
     /// however it ends.
     #[arg(long)]
     pub silence: bool,
+    /// Print the outcome as one JSON document on stdout: id, action, outcome, reason (progress
+    /// stays on stderr).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `opsdeck audit`: print the trail, or verify or export it.

@@ -58,23 +58,23 @@ async fn run_command(
     match command {
         Some(Command::Promote { into: IntoArgs { service, env, image, run, force } }) => {
             let target = Target { kind: ActionKind::Promote, service, env, image, force };
-            super::action::run(config, user, target, run.yes, run.watch, run.reason, run.silence, Default::default())
-                .await
+            let extra = super::action::Extra { json: run.json, ..Default::default() };
+            super::action::run(config, user, target, run.yes, run.watch, run.reason, run.silence, extra).await
         }
         Some(Command::Rollback { service, env, tag, run }) => {
             let target = Target { kind: ActionKind::Rollback, service, env, image: tag, force: false };
-            super::action::run(config, user, target, run.yes, run.watch, run.reason, run.silence, Default::default())
-                .await
+            let extra = super::action::Extra { json: run.json, ..Default::default() };
+            super::action::run(config, user, target, run.yes, run.watch, run.reason, run.silence, extra).await
         }
-        Some(Command::Canary { into: IntoArgs { service, env, image, run, force }, stages, hold, json }) => {
+        Some(Command::Canary { into: IntoArgs { service, env, image, run, force }, stages, hold }) => {
             let target = Target { kind: ActionKind::Canary, service, env, image, force };
-            let extra = super::action::Extra { stages, hold, json };
+            let extra = super::action::Extra { stages, hold, json: run.json };
             super::action::run(config, user, target, run.yes, run.watch, run.reason, run.silence, extra).await
         }
         Some(Command::Rotate { service, env, run }) => {
             let target = Target { kind: ActionKind::Rotate, service, env, image: None, force: false };
-            super::action::run(config, user, target, run.yes, run.watch, run.reason, run.silence, Default::default())
-                .await
+            let extra = super::action::Extra { json: run.json, ..Default::default() };
+            super::action::run(config, user, target, run.yes, run.watch, run.reason, run.silence, extra).await
         }
         Some(Command::Reapply { service, env, yes }) => {
             let target = Target { kind: ActionKind::Reapply, service, env, image: None, force: false };

@@ -17,6 +17,7 @@ macro_rules! err {
 }
 
 pub mod action;
+pub mod action_json;
 pub mod approvals;
 pub mod audit;
 mod audit_json;
