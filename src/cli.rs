@@ -317,7 +317,11 @@ pub struct AuditArgs {
 pub enum AuditAction {
     /// Walk the hash chain: exit 0 when intact, 1 naming the first changed, deleted, inserted or
     /// reordered record.
-    Verify,
+    Verify {
+        /// Machine-readable JSON: `{"ok", "records", "chain", "problem", "anchors"}`.
+        #[arg(long)]
+        json: bool,
+    },
     /// Write the whole trail as JSON lines, one record per line, to stdout or FILE.
     Export {
         /// JSON lines (the only format, and the default).
