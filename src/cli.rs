@@ -40,9 +40,6 @@ pub enum Command {
         /// How long each stage is held (default: the environment's, else 1m).
         #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
         hold: Option<std::time::Duration>,
-        /// Print the outcome as JSON on stdout: id, action, outcome, reason.
-        #[arg(long)]
-        json: bool,
     },
     /// Roll back to the previous release (the idle slot already holds it), or to any tag.
     Rollback {
@@ -149,6 +146,14 @@ pub enum Command {
         #[command(subcommand)]
         action: RunbookAction,
     },
+    /// Print a completion script for SHELL on stdout (needs no config), e.g.
+    /// `opsdeck completions bash > ~/.local/share/bash-completion/completions/opsdeck`.
+    Completions {
+        #[arg(value_enum)]
+        shell: CompletionShell,
+    },
+    /// Print the man page (roff) on stdout (needs no config), e.g. `opsdeck man | man -l -`.
+    Man,
     /// A complete local stack to try opsdeck on: with no subcommand, start it, open the console
     /// on it, and stop it when the console quits.
     Demo {
@@ -159,13 +164,32 @@ pub enum Command {
     },
 }
 
+/// The shells `opsdeck completions` writes a script for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum RunbookAction {
     /// Every runbook (name, steps, the alerts it answers, summary), then every file that does not
     /// parse with its error (exit code 1 if any).
-    List,
+    List {
+        /// Machine-readable JSON: `{"runbooks": [{name, title, summary, steps, alerts, file}],
+        /// "errors": [line]}`.
+        #[arg(long)]
+        json: bool,
+    },
     /// One runbook's steps: each one's prose and exactly what it runs.
-    Show { name: String },
+    Show {
+        name: String,
+        /// Machine-readable JSON: name, title, summary, alerts, file and `steps` (number, title,
+        /// kind, prose, runs).
+        #[arg(long)]
+        json: bool,
+    },
     /// Run NAME step by step: each step's output on stdout, exit code 1 if a step failed. Asks
     /// before each step unless --yes. Progress is kept: a run left part-way resumes where it
     /// stopped.
@@ -246,7 +270,7 @@ pub struct IntoArgs {
     pub force: bool,
 }
 
-/// How a promote or rollback runs from the command line.
+/// How a promote, rollback, canary or rotate runs from the command line.
 #[derive(Debug, clap::Args, Clone)]
 pub struct RunArgs {
     /// Do not ask for confirmation.
@@ -265,6 +289,10 @@ pub struct RunArgs {
     /// however it ends.
     #[arg(long)]
     pub silence: bool,
+    /// Print the outcome as one JSON document on stdout: id, action, outcome, reason (progress
+    /// stays on stderr).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `opsdeck audit`: print the trail, or verify or export it.
@@ -289,7 +317,11 @@ pub struct AuditArgs {
 pub enum AuditAction {
     /// Walk the hash chain: exit 0 when intact, 1 naming the first changed, deleted, inserted or
     /// reordered record.
-    Verify,
+    Verify {
+        /// Machine-readable JSON: `{"ok", "records", "chain", "problem", "anchors"}`.
+        #[arg(long)]
+        json: bool,
+    },
     /// Write the whole trail as JSON lines, one record per line, to stdout or FILE.
     Export {
         /// JSON lines (the only format, and the default).

@@ -1,9 +1,11 @@
-//! `opsdeck promote` and `opsdeck rollback`: plan from the live state, confirm (or `--yes`), run
-//! on the executor with progress on stderr. Exit code 0 only when the action ended as asked.
+//! `opsdeck promote`, `rollback`, `canary`, `rotate` and `reapply`: plan from the live state,
+//! confirm (or `--yes`), run on the executor with progress on stderr (with `--json`, the outcome on
+//! stdout: [`super::action_json`]). Exit code 0 only when the action ended as asked.
 
+use super::action_json::{print_outcome, Ended};
 pub use opsdeck_core::actions::gate::{gate, ran_healthy_in};
 pub use opsdeck_core::actions::setup::executor;
-use opsdeck_core::actions::{plan, Target};
+use opsdeck_core::actions::{plan, ActionKind, Target};
 use opsdeck_core::config::{ApprovalPolicy, Config};
 use opsdeck_core::store::{ActionOutcome, Holder, Store};
 use std::io::{BufRead, IsTerminal, Write};
@@ -36,7 +38,7 @@ pub async fn recover_unfinished(config: &Arc<Config>, user: &str) {
 }
 
 /// What some actions take beyond the common options: a canary's own ladder and hold, and the
-/// outcome as JSON on stdout.
+/// outcome as JSON on stdout (see [`super::action_json`]).
 #[derive(Debug, Clone, Default)]
 pub struct Extra {
     pub stages: Option<Vec<u8>>,
@@ -58,9 +60,9 @@ pub async fn run(
     extra: Extra,
 ) -> ExitCode {
     let reason = reason.unwrap_or_default();
+    let (kind, json) = (target.kind, extra.json);
     if silence && config.alertmanager.is_none() {
-        err!("opsdeck: --silence: the config names no Alertmanager ([alertmanager] url)");
-        return ExitCode::from(EXIT_REFUSED);
+        return refused(json, kind, "--silence: the config names no Alertmanager ([alertmanager] url)");
     }
     let (exec, recovered, mut events) = match executor(&config, &user).await {
         Ok(x) => x,
@@ -89,19 +91,15 @@ pub async fn run(
     let plan = match planned {
         Ok(p) if silence => p.with_silence(),
         Ok(p) => p,
-        Err(e) => {
-            err!("opsdeck: {e}");
-            return ExitCode::from(EXIT_REFUSED);
-        }
+        Err(e) => return refused(json, kind, &e.to_string()),
     };
     if let Some(reason) = gate(&config, &exec, &world, &plan) {
-        err!("opsdeck: {reason}");
-        return ExitCode::from(EXIT_REFUSED);
+        return refused(json, kind, &reason);
     }
     let needs_request = opsdeck_core::approvals::needs_approval(&config, &plan);
     if needs_request && opsdeck_core::approvals::policy::reason(&reason).is_err() {
-        err!("opsdeck: {} requires approval: say why with --reason TEXT (it goes into the request)", plan.env);
-        return ExitCode::from(EXIT_REFUSED);
+        let why = format!("{} requires approval: say why with --reason TEXT (it goes into the request)", plan.env);
+        return refused(json, kind, &why);
     }
     if plan.break_glass {
         err!(
@@ -113,12 +111,11 @@ pub async fn run(
     }
     if needs_request {
         // Filing changes nothing in the environment, so it asks no confirmation: the approver's does.
-        return super::approvals::request(&exec, &config, &user, &plan, &reason);
+        return super::approvals::request(&exec, &config, &user, &plan, &reason, json);
     }
     let approval = config.environment(&plan.env).is_some_and(|e| e.approval == ApprovalPolicy::Required);
     if !yes && !confirm(&plan, approval) {
-        err!("opsdeck: not confirmed; nothing done");
-        return ExitCode::from(EXIT_REFUSED);
+        return refused(json, kind, "not confirmed; nothing done");
     }
     let printer = tokio::spawn(async move {
         let mut lines = opsdeck_core::actions::events::Lines::default();
@@ -132,23 +129,22 @@ pub async fn run(
     });
     let cancel = CancellationToken::new();
     spawn_cancel_on_signals(&cancel);
-    let kind = plan.kind;
     let report = exec.run(plan, cancel).await;
     drop(exec);
     let _ = printer.await;
-    if extra.json {
-        let outcome = report.outcome.map(|o| serde_json::json!(o)).unwrap_or_else(|| "refused".into());
-        let json = serde_json::json!({
-            "id": report.id, "action": kind.as_str(), "outcome": outcome,
-            "reason": opsdeck_core::text::printable(&report.reason),
-        });
-        out!("{json}");
-    }
+    print_outcome(json, report.id, kind, Ended::Ran(report.outcome), &report.reason);
     match report.outcome {
         Some(ActionOutcome::Succeeded) => ExitCode::SUCCESS,
         None => ExitCode::from(EXIT_REFUSED),
         Some(_) => ExitCode::FAILURE,
     }
+}
+
+/// Refused before anything ran: the reason on stderr, with `json` the outcome on stdout; exit 3.
+fn refused(json: bool, kind: ActionKind, why: &str) -> ExitCode {
+    err!("opsdeck: {why}");
+    print_outcome(json, None, kind, Ended::Refused, why);
+    ExitCode::from(EXIT_REFUSED)
 }
 
 /// Asks on the terminal: y/N, or the environment's name where approval is required.

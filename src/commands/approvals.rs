@@ -3,6 +3,7 @@
 //! Exit codes as the action commands: 0 done, 1 the approved action failed, 3 refused.
 
 use super::action::{executor, spawn_cancel_on_signals, EXIT_REFUSED};
+use super::action_json::{print_outcome, Ended};
 use chrono::{DateTime, SecondsFormat, Utc};
 use opsdeck_core::actions::{ActionPlan, Executor};
 use opsdeck_core::approvals;
@@ -14,9 +15,10 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
-/// Files `plan` as a request by `user` for `reason`; prints its id on stdout. A refusal (nobody
+/// Files `plan` as a request by `user` for `reason`; prints its id on stdout (with `json`, in the
+/// action's outcome document, outcome `requested`). A refusal (nobody
 /// else could approve it, the store down) is audited like any refused action.
-pub fn request(exec: &Executor, config: &Config, user: &str, plan: &ActionPlan, reason: &str) -> ExitCode {
+pub fn request(exec: &Executor, config: &Config, user: &str, plan: &ActionPlan, reason: &str, json: bool) -> ExitCode {
     let filed = match exec.store.lock() {
         Ok(mut store) => approvals::file(&mut store, config, plan, user, reason, Utc::now()),
         Err(_) => Err("state store unavailable (a thread panicked)".into()),
@@ -24,17 +26,24 @@ pub fn request(exec: &Executor, config: &Config, user: &str, plan: &ActionPlan, 
     match filed {
         Ok(filed) => {
             err!("{}", plan.summary());
-            out!(
+            let line = format!(
                 "request {} pending approval by {} (expires {})",
                 filed.request.id,
                 filed.deciders.join(", "),
                 when(filed.request.expires_at)
             );
+            if json {
+                err!("{line}");
+                print_outcome(true, None, plan.kind, Ended::Requested, &line);
+            } else {
+                out!("{line}");
+            }
             ExitCode::SUCCESS
         }
         Err(e) => {
             let report = exec.refuse(plan, e);
             err!("opsdeck: {}", report.reason);
+            print_outcome(json, report.id, plan.kind, Ended::Refused, &report.reason);
             ExitCode::from(EXIT_REFUSED)
         }
     }

@@ -22,7 +22,7 @@ use std::process::ExitCode;
 pub async fn run(config: &Config, args: AuditArgs) -> ExitCode {
     match args.action {
         None => list(config, args.since, args.json, args.journal),
-        Some(AuditAction::Verify) => super::audit_verify::verify(config).await,
+        Some(AuditAction::Verify { json }) => super::audit_verify::verify(config, json).await,
         Some(AuditAction::Export { jsonl: _, output }) => export(config, output.as_deref()),
     }
 }

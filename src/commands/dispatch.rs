@@ -18,6 +18,9 @@ pub async fn run(cli: Cli) -> ExitCode {
     let command = match cli.command {
         // The demo writes its own config.
         Some(Command::Demo { action, opts }) => return demo(action, opts, user).await,
+        // Generated from the command line alone: they need no config.
+        Some(Command::Completions { shell }) => return super::generate::completions(shell),
+        Some(Command::Man) => return super::generate::man(),
         other => other,
     };
     // Recording a new policy loads the config without holding it to the old one.
@@ -55,23 +58,23 @@ async fn run_command(
     match command {
         Some(Command::Promote { into: IntoArgs { service, env, image, run, force } }) => {
             let target = Target { kind: ActionKind::Promote, service, env, image, force };
-            super::action::run(config, user, target, run.yes, run.watch, run.reason, run.silence, Default::default())
-                .await
+            let extra = super::action::Extra { json: run.json, ..Default::default() };
+            super::action::run(config, user, target, run.yes, run.watch, run.reason, run.silence, extra).await
         }
         Some(Command::Rollback { service, env, tag, run }) => {
             let target = Target { kind: ActionKind::Rollback, service, env, image: tag, force: false };
-            super::action::run(config, user, target, run.yes, run.watch, run.reason, run.silence, Default::default())
-                .await
+            let extra = super::action::Extra { json: run.json, ..Default::default() };
+            super::action::run(config, user, target, run.yes, run.watch, run.reason, run.silence, extra).await
         }
-        Some(Command::Canary { into: IntoArgs { service, env, image, run, force }, stages, hold, json }) => {
+        Some(Command::Canary { into: IntoArgs { service, env, image, run, force }, stages, hold }) => {
             let target = Target { kind: ActionKind::Canary, service, env, image, force };
-            let extra = super::action::Extra { stages, hold, json };
+            let extra = super::action::Extra { stages, hold, json: run.json };
             super::action::run(config, user, target, run.yes, run.watch, run.reason, run.silence, extra).await
         }
         Some(Command::Rotate { service, env, run }) => {
             let target = Target { kind: ActionKind::Rotate, service, env, image: None, force: false };
-            super::action::run(config, user, target, run.yes, run.watch, run.reason, run.silence, Default::default())
-                .await
+            let extra = super::action::Extra { json: run.json, ..Default::default() };
+            super::action::run(config, user, target, run.yes, run.watch, run.reason, run.silence, extra).await
         }
         Some(Command::Reapply { service, env, yes }) => {
             let target = Target { kind: ActionKind::Reapply, service, env, image: None, force: false };
@@ -87,8 +90,8 @@ async fn run_command(
         Some(Command::Policy { action: PolicyAction::Show { json } }) => super::policy::show(&config, json),
         Some(Command::Policy { action: PolicyAction::Set { .. } }) => ExitCode::FAILURE, // taken care of above
         Some(Command::Runbook { action }) => match action {
-            RunbookAction::List => super::runbook::list(&config),
-            RunbookAction::Show { name } => super::runbook::show(&config, &name),
+            RunbookAction::List { json } => super::runbook::list(&config, json),
+            RunbookAction::Show { name, json } => super::runbook::show(&config, &name, json),
             RunbookAction::Run { name, yes, from_step, labels } => {
                 super::runbook::run(config, user, &name, yes, from_step, &labels).await
             }
@@ -113,7 +116,8 @@ async fn run_command(
             ExitCode::SUCCESS
         }
         None => report(crate::runtime::run(config, user).await),
-        Some(Command::Demo { .. }) => ExitCode::FAILURE, // taken care of before the config is loaded
+        // Taken care of before the config is loaded.
+        Some(Command::Demo { .. } | Command::Completions { .. } | Command::Man) => ExitCode::FAILURE,
     }
 }
 

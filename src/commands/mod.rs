@@ -17,15 +17,18 @@ macro_rules! err {
 }
 
 pub mod action;
+pub mod action_json;
 pub mod approvals;
 pub mod audit;
 mod audit_json;
 mod audit_verify;
 pub mod dispatch;
 pub mod doctor;
+pub mod generate;
 pub mod policy;
 pub mod prune;
 pub mod runbook;
+pub mod runbook_json;
 
 /// Asks `question` on the terminal and reads y/N; false (and says so) when stdin is not a
 /// terminal, where `--yes` is the way to say yes.

@@ -10,9 +10,14 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
-/// Every runbook, then every file that failed (exit code 1 if one did).
-pub fn list(config: &Config) -> ExitCode {
+/// Every runbook, then every file that failed (exit code 1 if one did); as one JSON document on
+/// stdout with `json`.
+pub fn list(config: &Config, json: bool) -> ExitCode {
     let catalog = load_all(&config.runbooks);
+    if json {
+        let code = if catalog.errors.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE };
+        return print_json(&super::runbook_json::list(&catalog)).unwrap_or(code);
+    }
     if catalog.runbooks.is_empty() && catalog.errors.is_empty() {
         let folders: Vec<String> = config.runbooks.iter().map(|p| p.display().to_string()).collect();
         out!("no runbooks in {}", folders.join(", "));
@@ -37,12 +42,15 @@ pub fn list(config: &Config) -> ExitCode {
     ExitCode::FAILURE
 }
 
-/// One runbook's steps, with exactly what each runs.
-pub fn show(config: &Config, name: &str) -> ExitCode {
+/// One runbook's steps, with exactly what each runs; as one JSON document on stdout with `json`.
+pub fn show(config: &Config, name: &str, json: bool) -> ExitCode {
     let catalog = load_all(&config.runbooks);
     let Some(rb) = catalog.get(name) else {
         return not_found(&catalog, name);
     };
+    if json {
+        return print_json(&super::runbook_json::show(rb)).unwrap_or(ExitCode::SUCCESS);
+    }
     print!("{}", opsdeck_core::text::printable(&show_text(rb)));
     ExitCode::SUCCESS
 }
@@ -66,6 +74,21 @@ pub fn show_text(rb: &Runbook) -> String {
         }
     }
     out
+}
+
+/// Prints `value` as one line of JSON, escaped for a terminal as `audit --json` is (a runbook
+/// file is outside text); `Some(exit code)` when it could not be.
+fn print_json(value: &impl serde::Serialize) -> Option<ExitCode> {
+    match super::audit_json::to_safe_string(value) {
+        Ok(s) => {
+            out!("{s}");
+            None
+        }
+        Err(e) => {
+            err!("opsdeck: cannot write JSON: {e}");
+            Some(ExitCode::FAILURE)
+        }
+    }
 }
 
 pub(crate) fn not_found(catalog: &opsdeck_core::runbook::Catalog, name: &str) -> ExitCode {
