@@ -6,11 +6,16 @@ use crate::config::{NotifyConfig, NotifyEvent, NotifyFormat};
 
 /// The harness with one webhook (on the discard port: nothing listens, nothing waits).
 fn notified(user: &str) -> Harness {
+    notified_at(user, "http://127.0.0.1:9/hook")
+}
+
+/// The harness with one webhook at `url`.
+fn notified_at(user: &str, url: &str) -> Harness {
     let mut config = (*crate::testing::gen_config()).clone();
     for env in config.environments.iter_mut() {
         env.hosts.truncate(1);
     }
-    let url = "http://127.0.0.1:9/hook".to_string();
+    let url = url.to_string();
     config.notify = vec![NotifyConfig { url, format: NotifyFormat::Json, events: NotifyEvent::all() }];
     harness_with(gen_world(), user, Arc::new(config))
 }
@@ -44,4 +49,28 @@ async fn a_break_glass_rollback_is_told_as_it_starts() {
     assert!(events.contains(&NotifyEvent::BreakGlass), "{events:?}");
     assert_eq!(events.first(), Some(&NotifyEvent::ActionStarted));
     assert_eq!(events.last(), Some(&NotifyEvent::ActionSucceeded));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_webhook_that_never_answers_does_not_slow_the_action() {
+    // Accepts every connection and never answers.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://127.0.0.1:{}/hook", listener.local_addr().expect("addr").port());
+    let held = tokio::spawn(async move {
+        let mut sockets = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            sockets.push(socket);
+        }
+    });
+    let timed = |h: Harness| async move {
+        let started = tokio::time::Instant::now();
+        let report = h.exec.run(gen_plan("v1.3.0"), CancellationToken::new()).await;
+        assert!(report.succeeded(), "{report:?}");
+        started.elapsed()
+    };
+    let plain = timed(harness(gen_world(), "notify-plain")).await;
+    let hung = timed(notified_at("notify-hung", &url)).await;
+    assert_eq!(hung, plain, "the action's own time, with and without a hung webhook");
+    assert_eq!(sent("notify-hung").len(), 2);
+    held.abort();
 }
