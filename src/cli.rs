@@ -9,6 +9,10 @@ pub struct Cli {
     /// Config file (else $OPSDECK_CONFIG, else the user's config folder's opsdeck/opsdeck.toml).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// The log's level (error, warn, info, debug, trace, or an EnvFilter string); else
+    /// $OPSDECK_LOG, else info. The log is opsdeck.log beside the state store, never the terminal.
+    #[arg(long, global = true, value_name = "LEVEL")]
+    pub log_level: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }

@@ -15,9 +15,15 @@ const ANCHOR_BOUND: std::time::Duration = std::time::Duration::from_secs(5);
 
 pub async fn run(cli: Cli) -> ExitCode {
     let user = opsdeck_core::identity::current_user();
+    let level = cli.log_level;
+    // A level that cannot be read is refused before anything runs, config or not.
+    if let Err(e) = opsdeck_core::log::filter::from(level.as_deref(), std::env::var("OPSDECK_LOG").ok().as_deref()) {
+        err!("opsdeck: {e}");
+        return ExitCode::from(EXIT_CONFIG);
+    }
     let command = match cli.command {
         // The demo writes its own config.
-        Some(Command::Demo { action, opts }) => return demo(action, opts, user).await,
+        Some(Command::Demo { action, opts }) => return demo(action, opts, user, level).await,
         // Generated from the command line alone: they need no config.
         Some(Command::Completions { shell }) => return super::generate::completions(shell),
         Some(Command::Man) => return super::generate::man(),
@@ -26,7 +32,10 @@ pub async fn run(cli: Cli) -> ExitCode {
     // Recording a new policy loads the config without holding it to the old one.
     if let Some(Command::Policy { action: PolicyAction::Set { yes } }) = command {
         return match config::find_config_path(cli.config.as_deref()).and_then(|p| config::load_file(&p)) {
-            Ok(config) => super::policy::set(&config, &user, yes),
+            Ok(config) => {
+                start_log(&config, &user, level.as_deref());
+                super::policy::set(&config, &user, yes)
+            }
             Err(e) => {
                 err!("{e}");
                 ExitCode::from(EXIT_CONFIG)
@@ -37,6 +46,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Ok(c) => c,
         Err(code) => return code,
     };
+    start_log(&config, &user, level.as_deref());
     // Doctor looks at the file itself (who can read the secrets written in it).
     let config_path = config::find_config_path(cli.config.as_deref()).ok();
     let code = run_command(command, config.clone(), user, config_path).await;
@@ -122,7 +132,7 @@ async fn run_command(
 }
 
 /// `demo up`, `demo down`, or `demo`: up, the console, down on quit.
-async fn demo(action: Option<DemoAction>, opts: DemoArgs, user: String) -> ExitCode {
+async fn demo(action: Option<DemoAction>, opts: DemoArgs, user: String, level: Option<String>) -> ExitCode {
     match action {
         Some(DemoAction::Up { opts }) => report(demo_up(&opts).await.map(|_| ())),
         Some(DemoAction::Down { opts }) => report(crate::demo::down(&opts.dir).await),
@@ -131,6 +141,7 @@ async fn demo(action: Option<DemoAction>, opts: DemoArgs, user: String) -> ExitC
                 Ok(c) => c,
                 Err(e) => return report(Err(e)),
             };
+            start_log(&config, &user, level.as_deref());
             let console = crate::runtime::run(config, user).await;
             let down = crate::demo::down(&opts.dir).await;
             report(console.and(down))
@@ -148,6 +159,13 @@ async fn demo_up(opts: &DemoArgs) -> color_eyre::Result<Arc<Config>> {
     let info = crate::demo::up(&options).await?;
     let config = config::load(&info.config_path)?;
     Ok(Arc::new(config))
+}
+
+/// opsdeck's log for this process (see [`opsdeck_core::log`]); the level was checked already.
+fn start_log(config: &Config, user: &str, level: Option<&str>) {
+    if let Err(e) = opsdeck_core::log::init(config, user, level) {
+        err!("opsdeck: {e}");
+    }
 }
 
 fn load_config(flag: Option<&std::path::Path>) -> Result<Arc<Config>, ExitCode> {

@@ -11,6 +11,7 @@ pub mod config;
 pub mod doctor;
 pub mod identity;
 pub mod log;
+pub mod notify;
 pub mod outside;
 pub mod runbook;
 pub mod secrets;

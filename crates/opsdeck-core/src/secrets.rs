@@ -34,10 +34,14 @@ impl fmt::Debug for Secrets {
 }
 
 impl Secrets {
-    /// Every secret value of every service in `config`.
+    /// Every secret value of every service in `config`, the registry's password, and the secret
+    /// parts of its webhooks' URLs.
     pub fn from_config(config: &Config) -> Secrets {
-        let registry = config.registry.password.as_ref().map(|p| p.value.as_str());
-        Secrets::new(config.services.iter().flat_map(|s| s.secret_values()).chain(registry))
+        let registry = config.registry.password.as_ref().map(|p| p.value.clone());
+        // A webhook's token (see `config::notify`) is as secret as a password.
+        let hooks = config.notify.iter().flat_map(|n| n.secret_parts());
+        let services = config.services.iter().flat_map(|s| s.secret_values()).map(str::to_string);
+        Secrets::new(services.chain(registry).chain(hooks))
     }
 
     /// These values, and the forms they take once quoted in JSON or cleaned of control characters

@@ -207,11 +207,12 @@ impl Executor {
             user: self.holder.user.clone(),
             at: Utc::now(),
         });
+        self.notify(crate::config::NotifyEvent::ActionStarted, &plan, id, None, "");
         let heartbeat = self.keep_alive(lock);
         // The team hears of a break-glass rollback as it starts, without the rollback waiting.
         let announced = plan.break_glass.then(|| {
             let (exec, plan) = (self.clone(), plan.clone());
-            tokio::spawn(async move { exec.announce_break_glass(&plan).await })
+            tokio::spawn(async move { exec.announce_break_glass(&plan, id).await })
         });
 
         let mut progress = Progress::default();
@@ -292,7 +293,7 @@ impl Executor {
                 match undo(&self.ops, &plan, &progress).await {
                     // Nobody asked for this one: the team hears of it.
                     Ok(ActionOutcome::RolledBack) if !stop.is_cancelled() => {
-                        match self.announce_auto_rollback(&plan, &reason).await {
+                        match self.announce_auto_rollback(&plan, id, &reason).await {
                             Some(line) => (ActionOutcome::RolledBack, format!("{reason}; {line}")),
                             None => (ActionOutcome::RolledBack, reason),
                         }

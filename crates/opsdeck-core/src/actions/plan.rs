@@ -146,10 +146,18 @@ pub struct Target {
 
 /// Builds the plan for `target` from what `world` knows. Errors are lines for the operator.
 pub fn plan(world: &World, target: &Target, timing: Timing) -> Result<ActionPlan, String> {
-    if target.kind == ActionKind::Reapply {
-        return plan_reapply(world, &target.service, &target.env, timing);
+    let planned = if target.kind == ActionKind::Reapply {
+        plan_reapply(world, &target.service, &target.env, timing)
+    } else {
+        plan_switch(world, target, timing, None)
+    };
+    match &planned {
+        Ok(p) => {
+            tracing::debug!(service = %p.service, env = %p.env, steps = p.steps.len(), "plan made: {}", p.summary())
+        }
+        Err(e) => tracing::debug!(service = %target.service, env = %target.env, "no plan: {e}"),
     }
-    plan_switch(world, target, timing, None)
+    planned
 }
 
 /// The blue-green plan for `target`; `image` overrides what the target names.

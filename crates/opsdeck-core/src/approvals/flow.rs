@@ -8,7 +8,7 @@
 
 use super::policy;
 use crate::actions::{ActionEvent, ActionPlan, ActionReport, Executor, Timing};
-use crate::config::Config;
+use crate::config::{Config, NotifyEvent};
 use crate::store::{
     ActionOutcome, Decided, Decision, Request, RequestEnd, RequestId, RequestState, Store, StoreError, Verdict,
 };
@@ -43,6 +43,7 @@ pub fn file(
 ) -> Result<Filed, String> {
     let new = policy::new_request(config, plan, requester, why, now)?;
     let request = store.create_request(&new).map_err(|e| e.to_string())?;
+    crate::notify::send(config, crate::notify::of_request(NotifyEvent::ApprovalRequested, &request, requester));
     let deciders = config.environment(&plan.env).map(|e| policy::deciders(e, requester)).unwrap_or_default();
     Ok(Filed { request, deciders })
 }
@@ -172,7 +173,7 @@ pub fn approve(
 ) -> Result<Request, String> {
     let d = decision(config, request, Verdict::Approve, by, "", now);
     match store.decide(request.id, &d).map_err(|e| e.to_string())? {
-        Decided::Changed(r) => Ok(r),
+        Decided::Changed(r) => Ok(decided(config, r, by)),
         Decided::Refused { reason, .. } => Err(reason),
         Decided::Unknown => Err(format!("no request {}", request.id)),
     }
@@ -192,7 +193,7 @@ pub fn reject(
     let why = policy::reason(why).unwrap_or_default();
     let d = decision(config, &request, Verdict::Reject, by, &why, now);
     match store.decide(id, &d).map_err(|e| e.to_string())? {
-        Decided::Changed(r) => Ok(r),
+        Decided::Changed(r) => Ok(decided(config, r, by)),
         Decided::Refused { reason, .. } => Err(reason),
         Decided::Unknown => Err(format!("no request {id}")),
     }
@@ -248,6 +249,12 @@ pub async fn run_abortable(
     };
     let ended = exec.with_store(|s| s.finish_request(id, &end, &exec.holder.user, Utc::now()));
     (report, ended.ok().flatten())
+}
+
+/// Tells the webhooks that `by` decided `request` (see [`crate::notify`]); returns it.
+fn decided(config: &Config, request: Request, by: &str) -> Request {
+    crate::notify::send(config, crate::notify::of_request(NotifyEvent::ApprovalDecided, &request, by));
+    request
 }
 
 /// Audits a refused attempt and returns its reason (with the store's trouble, if any).

@@ -81,6 +81,15 @@ pub fn find_config_path(flag: Option<&Path>) -> Result<PathBuf, ConfigError> {
     }
 }
 
+/// The state store when the config names none: `state.db` in the user's state folder
+/// (`$XDG_STATE_HOME/opsdeck`, by default `~/.local/state/opsdeck`; where a platform has no
+/// state folder, its local data folder). None without a home folder.
+pub fn default_state_path() -> Option<PathBuf> {
+    let dirs = directories::ProjectDirs::from("", "", "opsdeck")?;
+    let folder = dirs.state_dir().unwrap_or(dirs.data_local_dir());
+    Some(folder.join("state.db"))
+}
+
 /// Reads and checks the config at `path`, as [`load_file`] does, then holds it to the approval
 /// policy its state store records ([`crate::approvals::recorded`]): a config that weakens it is
 /// refused here, before anything runs, whichever command or console loads it.
@@ -98,7 +107,12 @@ pub fn load_file(path: &Path) -> Result<Config, ConfigError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| ConfigError::Unreadable { path: path.to_path_buf(), reason: e.to_string() })?;
     let mut config = parse(&text).map_err(|problems| ConfigError::Invalid { path: path.to_path_buf(), problems })?;
-    if config.state_path.is_relative() {
+    if config.state_path.as_os_str().is_empty() {
+        config.state_path = default_state_path().ok_or_else(|| ConfigError::Unresolved {
+            path: path.to_path_buf(),
+            problems: vec!["no state_path, and no home folder to keep the state store in: give state_path".into()],
+        })?;
+    } else if config.state_path.is_relative() {
         let base = path.parent().unwrap_or(Path::new("."));
         config.state_path = base.join(&config.state_path);
     }
@@ -277,6 +291,18 @@ url = "http://127.0.0.1:8002"
         let c = load(&path).expect("valid");
         assert_eq!(c.state_path, dir.path().join("state.db"));
         assert_eq!(c.runbooks, vec![dir.path().join("runbooks")], "the default runbook folder is beside the config");
+    }
+
+    #[test]
+    fn a_config_without_state_path_keeps_its_store_in_the_users_state_folder() {
+        let dir = crate::store::permissions::private_tempdir();
+        let path = dir.path().join("opsdeck.toml");
+        let text = GOOD.lines().filter(|l| !l.starts_with("state_path")).collect::<Vec<_>>().join("\n");
+        std::fs::write(&path, text).expect("write");
+        let c = load_file(&path).expect("valid");
+        let default = default_state_path().expect("a home folder");
+        assert_eq!(c.state_path, default);
+        assert!(default.ends_with("opsdeck/state.db"), "{}", default.display());
     }
 
     #[test]

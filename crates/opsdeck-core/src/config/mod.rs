@@ -9,6 +9,7 @@ pub mod docker_hosts;
 mod env;
 mod load;
 mod logs;
+pub mod notify;
 pub mod registry_auth;
 pub mod secret_source;
 mod servers;
@@ -17,8 +18,9 @@ mod validate;
 pub use approval::{Approval, ApprovalPolicy, RollbackApproval};
 pub use canary::CanaryConfig;
 pub use env::{is_secret_name, EnvValue, SecretSource};
-pub use load::{find_config_path, load, load_file, parse as parse_str, ConfigError, ConfigProblem};
+pub use load::{default_state_path, find_config_path, load, load_file, parse as parse_str, ConfigError, ConfigProblem};
 pub use logs::LogsConfig;
+pub use notify::{NotifyConfig, NotifyEvent, NotifyFormat};
 pub use servers::{fits_server_name, SLOTS};
 
 use serde::{Deserialize, Serialize};
@@ -30,7 +32,9 @@ use std::time::Duration;
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    /// Where the shared state store lives. Relative paths are relative to the config file.
+    /// Where the shared state store lives. Relative paths are relative to the config file; left
+    /// out, the user's state folder ([`default_state_path`]), filled in when the file is loaded.
+    #[serde(default)]
     pub state_path: PathBuf,
     pub registry: RegistryConfig,
     pub alertmanager: Option<AlertmanagerConfig>,
@@ -50,6 +54,9 @@ pub struct Config {
     /// given means the config's own folder's `runbooks/`.
     #[serde(default)]
     pub runbooks: Vec<PathBuf>,
+    /// Webhooks told of actions and approvals (`[[notify]]`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notify: Vec<NotifyConfig>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]

@@ -20,6 +20,11 @@ pub(super) fn check(config: &Config, text: &str) -> Vec<ConfigProblem> {
             report(&am.url, "alertmanager url must be http:// or https://".into());
         }
     }
+    for hook in &config.notify {
+        if let Some(problem) = super::notify::url_problem(&hook.url) {
+            report(&hook.url, problem);
+        }
+    }
     if config.environments.is_empty() {
         report("[[environments]]", "at least one [[environments]] is needed".into());
     }

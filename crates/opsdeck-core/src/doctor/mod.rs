@@ -65,7 +65,19 @@ pub fn from_world(world: &World) -> Vec<Check> {
     out.extend(hosts(world));
     out.extend(haproxies(world));
     out.push(alertmanager(world));
+    out.extend(webhooks(&world.config));
     out
+}
+
+/// Each `[[notify]]` webhook, its URL masked (it may hold a token). Not called: doctor would
+/// post a message to the team's channel every time it runs.
+fn webhooks(config: &crate::config::Config) -> Vec<Check> {
+    let names = |n: &crate::config::NotifyConfig| n.events.iter().map(|e| e.as_str()).collect::<Vec<_>>().join(", ");
+    let format = |n: &crate::config::NotifyConfig| format!("{:?}", n.format).to_ascii_lowercase();
+    let detail = |n: &crate::config::NotifyConfig| {
+        format!("{} ({} format; told of {}); not called", n.shown_url(), format(n), names(n))
+    };
+    config.notify.iter().map(|n| check("webhook", Status::Ok, detail(n))).collect()
 }
 
 fn registry(world: &World) -> Check {

@@ -108,16 +108,22 @@ pub fn check(path: &Path) -> Result<(), LoosePermissions> {
 /// [`FILE_MODE`]), whatever the umask. What exists is left as it is. Errors: the folder cannot be
 /// created. A file that cannot be created here is left for SQLite to report.
 pub fn prepare(path: &Path) -> io::Result<()> {
-    let dir = folder(path);
-    if !dir.is_dir() {
-        fs::DirBuilder::new().recursive(true).mode(DIR_MODE).create(&dir)?;
-        // The umask took group bits, and mkdir ignores setgid: set the mode itself. Should this
-        // fail (another process made the folder first), `check` judges what is there.
-        let _ = fs::set_permissions(&dir, fs::Permissions::from_mode(DIR_MODE));
-    }
+    prepare_folder(&folder(path))?;
     if let Ok(file) = fs::OpenOptions::new().write(true).create_new(true).mode(FILE_MODE).open(path) {
         // An empty file is an empty database to SQLite, which gives `-wal` and `-shm` its mode.
         let _ = file.set_permissions(fs::Permissions::from_mode(FILE_MODE));
+    }
+    Ok(())
+}
+
+/// Creates the store's folder `dir` when it is missing (mode [`DIR_MODE`], whatever the umask),
+/// without the store: the log beside it may be written before the first store is opened.
+pub fn prepare_folder(dir: &Path) -> io::Result<()> {
+    if !dir.is_dir() {
+        fs::DirBuilder::new().recursive(true).mode(DIR_MODE).create(dir)?;
+        // The umask took group bits, and mkdir ignores setgid: set the mode itself. Should this
+        // fail (another process made the folder first), `check` judges what is there.
+        let _ = fs::set_permissions(dir, fs::Permissions::from_mode(DIR_MODE));
     }
     Ok(())
 }

@@ -23,6 +23,10 @@ pub(super) async fn watch(config: Arc<Config>, tx: FactTx, cancel: CancellationT
             fact = alerts(&config) => fact,
         };
         if let Some(fact) = fact {
+            if let Fact::Alerts(result) = &fact {
+                let outcome = result.as_ref().map(|a| a.len().to_string()).unwrap_or_else(|e| e.to_string());
+                tracing::debug!(alerts = %outcome, "alertmanager polled");
+            }
             let _ = tx.send(fact);
         }
         if !pause(config.intervals.alerts, &cancel).await {

@@ -43,6 +43,7 @@ pub(super) async fn watch(config: Arc<Config>, tx: FactTx, cancel: CancellationT
             _ = cancel.cancelled() => return,
             facts = looks(&config, &client, true) => facts,
         };
+        tracing::debug!(facts = facts.len(), "registry polled");
         for fact in facts {
             let _ = tx.send(fact);
         }

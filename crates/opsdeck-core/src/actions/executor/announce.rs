@@ -5,6 +5,8 @@
 //! action goes on either way.
 
 use super::*;
+use crate::config::NotifyEvent;
+use crate::notify::Note;
 use opsdeck_backends::alertmanager::NewAlert;
 
 /// How long the alert fires unless someone resolves it sooner.
@@ -49,15 +51,39 @@ fn alert(name: &str, plan: &ActionPlan, summary: String, description: &str, user
 }
 
 impl Executor {
-    /// Posts the alert; a line to add to the action's reason when it could not be posted.
-    pub(super) async fn announce_auto_rollback(&self, plan: &ActionPlan, reason: &str) -> Option<String> {
+    /// Posts the alert (and tells the webhooks); a line to add to the action's reason when it
+    /// could not be posted.
+    pub(super) async fn announce_auto_rollback(&self, plan: &ActionPlan, id: ActionId, reason: &str) -> Option<String> {
+        self.notify(NotifyEvent::AutoRollback, plan, id, Some("rolled_back"), reason);
         self.post(plan, auto_rollback_alert(plan, reason, &self.holder.user)).await
     }
 
-    /// Posts `OpsdeckBreakGlass` for a break-glass rollback as it starts; a line for the
-    /// action's reason when it could not be posted.
-    pub(super) async fn announce_break_glass(&self, plan: &ActionPlan) -> Option<String> {
+    /// Posts `OpsdeckBreakGlass` for a break-glass rollback as it starts (and tells the
+    /// webhooks); a line for the action's reason when it could not be posted.
+    pub(super) async fn announce_break_glass(&self, plan: &ActionPlan, id: ActionId) -> Option<String> {
+        let reason = format!("back to the release {} ran before, without an approver", plan.env);
+        self.notify(NotifyEvent::BreakGlass, plan, id, None, &reason);
         self.post(plan, break_glass_alert(plan, &self.holder.user)).await
+    }
+
+    /// Tells the webhooks of `event` on action `id` ([`crate::notify`]): returns at once, and
+    /// nothing that happens to the message can touch the action.
+    pub(super) fn notify(
+        &self,
+        event: NotifyEvent,
+        plan: &ActionPlan,
+        id: ActionId,
+        outcome: Option<&str>,
+        reason: &str,
+    ) {
+        let from = plan.from.as_ref().map_or("nothing", |f| f.tag.as_str());
+        let summary = format!("{} {}: {from} -> {}", plan.kind.as_str(), plan.subject(), plan.to.tag);
+        let mut note = Note::new(event, &plan.service, &plan.env, &self.holder.user, summary);
+        note.action_id = Some(id.0);
+        note.outcome = outcome.map(str::to_string);
+        note.reason = reason.into();
+        // The task is left to run: the action does not wait for it.
+        let _ = crate::notify::send(self.ops.config(), note);
     }
 
     async fn post(&self, plan: &ActionPlan, alert: NewAlert) -> Option<String> {

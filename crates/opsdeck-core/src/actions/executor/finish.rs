@@ -1,7 +1,9 @@
 //! The end of an action: the journal's last line and the audit record, written together; an
-//! audit that cannot be written fails the action, so nothing ends unrecorded.
+//! audit that cannot be written fails the action, so nothing ends unrecorded. Then the webhooks
+//! are told how it ended (without waiting for them).
 
 use super::*;
+use crate::config::NotifyEvent;
 
 impl Executor {
     /// Journals the end and writes the audit record; an audit failure is a failure of the action.
@@ -41,6 +43,11 @@ impl Executor {
                 )
             }
         };
+        let event = match outcome {
+            ActionOutcome::Succeeded => NotifyEvent::ActionSucceeded,
+            _ => NotifyEvent::ActionFailed,
+        };
+        self.notify(event, plan, id, Some(outcome_text(outcome)), &reason);
         self.emit(ActionEvent::Finished { id: id.0, outcome, reason: reason.clone(), at: Utc::now() });
         ActionReport { id: Some(id.0), outcome: Some(outcome), reason }
     }

@@ -324,3 +324,19 @@ async fn a_request_whose_approver_died_mid_action_ends_with_the_recovery() {
         ("request", "carol", "failed")
     );
 }
+
+#[test]
+fn the_webhooks_hear_of_a_request_and_its_decision() {
+    let (_dir, mut store) = store();
+    let mut config = (*gen_config()).clone();
+    let (url, events) = ("http://127.0.0.1:9/hook".to_string(), crate::config::NotifyEvent::all());
+    config.notify = vec![crate::config::NotifyConfig { url, format: crate::config::NotifyFormat::Json, events }];
+    let plan = gen_plan(ActionKind::Promote, "api", "prod");
+    let filed = file(&mut store, &config, &plan, "carol", "notify-flow-test", gen_now()).expect("filed");
+    reject(&mut store, &config, filed.request.id, "bob", "notify-flow-test: freeze", gen_now()).expect("rejected");
+    let sent = crate::notify::SENT.lock().expect("sent").clone();
+    let ours: Vec<_> = sent.iter().filter(|n| n.reason.starts_with("notify-flow-test")).collect();
+    let seen: Vec<_> = ours.iter().map(|n| (n.event, n.user.as_str(), n.outcome.as_deref())).collect();
+    use crate::config::NotifyEvent::{ApprovalDecided, ApprovalRequested};
+    assert_eq!(seen, [(ApprovalRequested, "carol", Some("pending")), (ApprovalDecided, "bob", Some("rejected"))]);
+}

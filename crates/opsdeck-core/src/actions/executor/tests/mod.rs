@@ -343,4 +343,5 @@ mod abort;
 mod blue_green;
 mod canary;
 mod hosts;
+mod notify;
 mod silence;
