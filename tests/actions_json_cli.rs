@@ -8,28 +8,11 @@ mod support;
 use std::process::Command;
 use support::{opsdeck_bin, private_tempdir};
 
-const CONFIG: &str = r#"state_path = "state.db"
-[registry]
-url = "http://127.0.0.1:9"
-
-[[environments]]
-name = "prod"
-haproxy = "unix:///nonexistent/haproxy.sock"
-hosts = [{ name = "prod-1", url = "unix:///nonexistent/docker.sock" }]
-
-[[services]]
-name = "api"
-container_port = 8080
-[services.environments.prod]
-backend = "api_prod"
-url = "http://127.0.0.1:9"
-"#;
-
 #[test]
 fn a_refused_action_prints_one_json_outcome() {
     let dir = private_tempdir();
     let config = dir.path().join("opsdeck.toml");
-    std::fs::write(&config, CONFIG).expect("config");
+    std::fs::write(&config, support::OFFLINE_CONFIG).expect("config");
     for (action, args) in [
         ("promote", ["promote", "api", "--to", "prod"]),
         ("rollback", ["rollback", "api", "--env", "prod"]),

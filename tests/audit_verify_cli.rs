@@ -8,23 +8,6 @@ use std::path::Path;
 use std::process::{Command, Output};
 use support::{opsdeck_bin, private_tempdir};
 
-const CONFIG: &str = r#"state_path = "state.db"
-[registry]
-url = "http://127.0.0.1:9"
-
-[[environments]]
-name = "prod"
-haproxy = "unix:///nonexistent/haproxy.sock"
-hosts = [{ name = "prod-1", url = "unix:///nonexistent/docker.sock" }]
-
-[[services]]
-name = "api"
-container_port = 8080
-[services.environments.prod]
-backend = "api_prod"
-url = "http://127.0.0.1:9"
-"#;
-
 fn opsdeck(config: &Path, args: &[&str]) -> Output {
     Command::new(opsdeck_bin()).arg("--config").arg(config).args(args).output().expect("run opsdeck")
 }
@@ -42,7 +25,7 @@ fn verify_json(config: &Path) -> serde_json::Value {
 fn audit_verify_json_on_an_intact_chain() {
     let dir = private_tempdir();
     let config = dir.path().join("opsdeck.toml");
-    std::fs::write(&config, CONFIG).expect("config");
+    std::fs::write(&config, support::OFFLINE_CONFIG).expect("config");
 
     let v = verify_json(&config);
     assert_eq!(v["ok"], true);

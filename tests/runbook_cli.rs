@@ -8,23 +8,6 @@ use std::path::Path;
 use std::process::{Command, Output};
 use support::{opsdeck_bin, private_tempdir};
 
-const CONFIG: &str = r#"state_path = "state.db"
-[registry]
-url = "http://127.0.0.1:9"
-
-[[environments]]
-name = "prod"
-haproxy = "unix:///nonexistent/haproxy.sock"
-hosts = [{ name = "prod-1", url = "unix:///nonexistent/docker.sock" }]
-
-[[services]]
-name = "api"
-container_port = 8080
-[services.environments.prod]
-backend = "api_prod"
-url = "http://127.0.0.1:9"
-"#;
-
 /// A runbook with a manual step and an `sh` step whose prose carries an escape sequence.
 const HOT: &str = "---\nname: hot\nsummary: It runs hot.\nalerts:\n  - HighTemp\n---\n\n# Too hot\n\n\
     ## Look\n\nCheck the fans \u{1b}[2J now.\n\n## Measure\n\n```sh timeout=5s\nsensors\n```\n";
@@ -37,7 +20,7 @@ fn setup(dir: &Path, extra: &[(&str, &str)]) -> std::path::PathBuf {
         std::fs::write(runbooks.join(name), text).expect("runbook");
     }
     let config = dir.join("opsdeck.toml");
-    std::fs::write(&config, CONFIG).expect("config");
+    std::fs::write(&config, support::OFFLINE_CONFIG).expect("config");
     config
 }
 

@@ -10,6 +10,25 @@ pub mod rechain;
 pub mod recipe;
 
 use std::path::{Path, PathBuf};
+
+/// A config whose registry, HAProxy socket and Docker host do not exist: commands that must work
+/// (or be refused) without asking any outside system run against it.
+pub const OFFLINE_CONFIG: &str = r#"state_path = "state.db"
+[registry]
+url = "http://127.0.0.1:9"
+
+[[environments]]
+name = "prod"
+haproxy = "unix:///nonexistent/haproxy.sock"
+hosts = [{ name = "prod-1", url = "unix:///nonexistent/docker.sock" }]
+
+[[services]]
+name = "api"
+container_port = 8080
+[services.environments.prod]
+backend = "api_prod"
+url = "http://127.0.0.1:9"
+"#;
 use std::process::Command;
 
 /// The opsdeck binary cargo built for these tests.
