@@ -46,6 +46,20 @@ start_dockerd() {
     return 1
 }
 
+# A test run killed part-way (a timeout, a lost session) leaves its demo's containers on the
+# engine, and every later demo would wait on them: remove demos whose folder is a test's temporary
+# one (tests/support's `opsdeck-demo-*`), never a demo a person started elsewhere.
+remove_stale_test_demos() {
+    local tmp="${TMPDIR:-/tmp}"
+    local dir
+    for dir in $(/usr/bin/docker ps -a --filter label=opsdeck.demo --format '{{.Label "opsdeck.demo"}}' | sort -u); do
+        case "$dir" in "${tmp%/}"/opsdeck-demo-*) ;; *) continue ;; esac
+        say "removing a demo a killed test run left behind ($dir)"
+        [ -x target/debug/opsdeck ] && timeout 120 target/debug/opsdeck demo down --dir "$dir" >/dev/null 2>&1 || true
+        /usr/bin/docker ps -aq --filter "label=opsdeck.demo=$dir" | xargs -r /usr/bin/docker rm -f >/dev/null
+    done
+}
+
 install_missing
 start_dockerd
 if [ "${1:-}" = "--install-only" ]; then
@@ -59,5 +73,6 @@ export OPSDECK_DEMO_BINARY="$PWD/target/x86_64-unknown-linux-gnu/release/demo-se
 
 say "building opsdeck and its tests"
 cargo build -q --workspace --all-targets
+remove_stale_test_demos
 say "running the tests"
 cargo test -q --workspace "$@"
