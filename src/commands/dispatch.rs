@@ -12,6 +12,9 @@ use std::sync::Arc;
 const EXIT_CONFIG: u8 = 2;
 /// The longest a command waits, once it is done, for its audit records' anchor to be pushed.
 const ANCHOR_BOUND: std::time::Duration = std::time::Duration::from_secs(5);
+/// The longest a command waits, once it is done, for its notifications to leave: one webhook's
+/// first attempt and a retry; a receiver that hangs longer is given up on (and logged).
+const NOTIFY_BOUND: std::time::Duration = std::time::Duration::from_secs(8);
 
 pub async fn run(cli: Cli) -> ExitCode {
     let user = opsdeck_core::identity::current_user();
@@ -50,6 +53,8 @@ pub async fn run(cli: Cli) -> ExitCode {
     // Doctor looks at the file itself (who can read the secrets written in it).
     let config_path = config::find_config_path(cli.config.as_deref()).ok();
     let code = run_command(command, config.clone(), user, config_path).await;
+    // The outcome is printed already; what the team's channel is told must still leave.
+    opsdeck_core::notify::settle(NOTIFY_BOUND).await;
     // What the command wrote to the audit trail goes off the bastion now, bounded; a registry that
     // does not answer delays the anchor (doctor says so), never the command's outcome.
     if config.state_path.exists() {

@@ -84,10 +84,48 @@ pub fn send(config: &Config, note: Note) -> Option<tokio::task::JoinHandle<()>> 
         return None;
     };
     let secrets = Arc::new(Secrets::from_config(config));
+    let under_way = UnderWay::start();
     Some(runtime.spawn(async move {
+        let _under_way = under_way;
         let sends = hooks.iter().map(|hook| send_one(hook, &note, &secrets));
         futures::future::join_all(sends).await;
     }))
+}
+
+/// How many notifications are being sent. A process that ends drops its tasks, so a command
+/// waits for them, bounded, before it exits ([`settle`]): else the CLI's "succeeded" would never
+/// leave the machine.
+fn under_way() -> &'static tokio::sync::watch::Sender<usize> {
+    static UNDER_WAY: std::sync::OnceLock<tokio::sync::watch::Sender<usize>> = std::sync::OnceLock::new();
+    UNDER_WAY.get_or_init(|| tokio::sync::watch::Sender::new(0))
+}
+
+/// One send counted while it lives (counted down even when its task is dropped).
+struct UnderWay;
+
+impl UnderWay {
+    fn start() -> UnderWay {
+        under_way().send_modify(|n| *n += 1);
+        UnderWay
+    }
+}
+
+impl Drop for UnderWay {
+    fn drop(&mut self) {
+        under_way().send_modify(|n| *n = n.saturating_sub(1));
+    }
+}
+
+/// Waits until every notification under way is sent (or given up on), at most `limit`. True
+/// when none is left; false, logged, when some were still being sent.
+pub async fn settle(limit: std::time::Duration) -> bool {
+    let mut count = under_way().subscribe();
+    let settled = tokio::time::timeout(limit, count.wait_for(|n| *n == 0)).await.is_ok();
+    if !settled {
+        let left = *under_way().borrow();
+        tracing::warn!(left, "notifications still being sent when the command ended: given up");
+    }
+    settled
 }
 
 /// One webhook, retried, its outcome logged.

@@ -151,3 +151,31 @@ async fn a_4xx_is_not_retried_and_the_error_has_no_url() {
     assert_eq!(e, "HTTP 404 Not Found (attempt 1 of 3)");
     assert_eq!(counted.await.expect("counted"), 1);
 }
+
+#[tokio::test]
+async fn settle_waits_for_what_is_under_way_and_no_longer_than_its_bound() {
+    let (url, mut bodies) = receiver().await;
+    let config = config_with(&url, NotifyFormat::Json, NotifyEvent::all());
+    let _task = send(&config, note(NotifyEvent::ActionSucceeded)).expect("sent");
+    assert!(settle(Duration::from_secs(20)).await, "settled");
+    // Settled means delivered: the body is there without waiting any longer.
+    let body = bodies.try_recv().expect("delivered before settle returned");
+    assert_eq!(body["event"], "action_succeeded");
+
+    // A receiver that never answers: settle gives up at its bound.
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let held = tokio::spawn(async move {
+        let mut sockets = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            sockets.push(socket);
+        }
+    });
+    let config = config_with(&format!("http://127.0.0.1:{port}/hook"), NotifyFormat::Json, NotifyEvent::all());
+    let task = send(&config, note(NotifyEvent::ActionFailed)).expect("sent");
+    let started = Instant::now();
+    assert!(!settle(Duration::from_millis(300)).await, "a hanging receiver is not waited for past the bound");
+    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+    task.abort();
+    held.abort();
+}
