@@ -5,6 +5,10 @@
 //! requests failed. Run by `./benches/switch_time.sh [PROD_HOSTS]`, which builds what it needs;
 //! `PROD_HOSTS` (default 1) is the demo's `--prod-hosts`: 2 runs prod on two Docker engines.
 
+mod support {
+    pub mod demo;
+}
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -18,31 +22,10 @@ fn main() {
     let bin = std::env::var("OPSDECK_BIN").unwrap_or_else(|_| "target/release/opsdeck".into());
     let prod_hosts = std::env::var("PROD_HOSTS").unwrap_or_else(|_| "1".into());
     let dir = std::env::temp_dir().join(format!("opsdeck-switch-bench-{}", std::process::id()));
-    // One demo per Docker engine: wait (three minutes at most) while another holds it.
-    let started = Instant::now();
-    loop {
-        let up = Command::new(&bin).args(["demo", "up", "--prod-hosts", &prod_hosts, "--dir"]).arg(&dir).output();
-        match up {
-            Ok(out) if out.status.success() => break,
-            Ok(out)
-                if String::from_utf8_lossy(&out.stderr).contains("belongs to the demo in")
-                    && started.elapsed() < Duration::from_secs(180) =>
-            {
-                std::thread::sleep(Duration::from_secs(5));
-            }
-            Ok(out) => {
-                eprintln!("demo up failed:\n{}", String::from_utf8_lossy(&out.stderr));
-                std::process::exit(1);
-            }
-            Err(e) => {
-                eprintln!("cannot run {bin}: {e}");
-                std::process::exit(1);
-            }
-        }
-    }
+    support::demo::up(&bin, &dir, &["--prod-hosts", &prod_hosts]);
     let config = dir.join("opsdeck.toml");
     let result = std::panic::catch_unwind(|| run(&bin, &config));
-    let _ = Command::new(&bin).args(["demo", "down", "--dir"]).arg(&dir).stderr(Stdio::null()).status();
+    support::demo::down(&bin, &dir);
     if result.is_err() {
         std::process::exit(1);
     }
