@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Measures what watching costs, on the demo stack with 100 extra idle containers on the engine:
 # over 30 s, the console's CPU and RSS, and the Docker daemon's (dockerd + containerd) CPU with and
-# without the console running. A measurement, not a gate: it prints figures for the README.
+# without the console running, and the same for oxker in the same run when it is installed
+# (`cargo install oxker`; found on PATH or in OXKER). A measurement, not a gate: it prints figures
+# for the README.
 #   ./benches/idle_cost.sh [SECONDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +14,7 @@ BIN=target/release/opsdeck
 
 cleanup() {
     tmux kill-session -t opsdeck-bench 2>/dev/null || true
+    tmux kill-session -t oxker-bench 2>/dev/null || true
     docker ps -aq --filter label=opsdeck.bench=idle | xargs -r docker rm -f >/dev/null
     "$BIN" demo down --dir "$DIR" >/dev/null 2>&1 || true
 }
@@ -31,12 +34,17 @@ cpu_pct() { # pct over SECS of the given pids
     awk -v d=$((after - before)) -v hz="$HZ" -v s="$SECS" 'BEGIN { printf "%.2f", 100 * d / hz / s }'
 }
 
+rss() { # RSS, and how much of it is the program's own heap and stacks (anon) or mapped files
+    awk '/^(VmRSS|RssAnon|RssFile):/ { printf "%s %.1f MiB  ", $1, $2 / 1024 } /^Threads:/ { printf "threads %s", $2 }' "/proc/$1/status"
+}
+
 . benches/prepare.sh
 image=$(docker ps --filter "label=opsdeck.demo=$DIR" --format '{{.Image}}' | head -1)
 echo "starting 100 idle containers of $image" >&2
 for i in $(seq 1 100); do
-    # No HEALTHCHECK: the daemon would otherwise run 50 probe execs a second for these alone.
-    docker run -d --no-healthcheck --label opsdeck.bench=idle "$image" >/dev/null
+    # Their HEALTHCHECK runs as real services' do, at Docker's default interval (the image's own
+    # 2 s is the demo's, for quick tests).
+    docker run -d --health-interval 30s --label opsdeck.bench=idle "$image" >/dev/null
 done
 sleep 5
 daemon_pids=$(pgrep -x dockerd; pgrep -x containerd || true)
@@ -52,4 +60,21 @@ console_cpu=$(cpu_pct "$console")
 wait
 echo "console CPU: ${console_cpu}% of one core over ${SECS}s"
 echo "dockerd+containerd CPU with the console: $(cat "$DIR/daemon_with")% of one core over ${SECS}s"
-echo "console RSS: $(awk '/VmRSS/ { print $2 / 1024 " MiB" }' "/proc/$console/status")"
+echo "console RSS: $(rss "$console")"
+tmux kill-session -t opsdeck-bench
+
+OXKER="${OXKER:-$(command -v oxker || true)}"
+if [ -z "$OXKER" ]; then
+    echo "oxker not installed (cargo install oxker): no figure beside it"
+    exit 0
+fi
+echo "dockerd+containerd CPU without either, again: $(cpu_pct $daemon_pids)% of one core over ${SECS}s"
+tmux new-session -d -s oxker-bench -x 160 -y 48 "$OXKER"
+sleep 5
+oxker=$(pgrep -f "^$OXKER" | head -1)
+cpu_pct $daemon_pids > "$DIR/daemon_with_oxker" &
+oxker_cpu=$(cpu_pct "$oxker")
+wait
+echo "oxker ($("$OXKER" --version 2>/dev/null | head -1)) CPU: ${oxker_cpu}% of one core over ${SECS}s"
+echo "dockerd+containerd CPU with oxker: $(cat "$DIR/daemon_with_oxker")% of one core over ${SECS}s"
+echo "oxker RSS: $(rss "$oxker")"
