@@ -38,6 +38,7 @@ impl World {
     /// Folds `fact` in. Every outside string taken in is cleaned of control characters and has
     /// the config's secret values masked (under [`crate::text::masking`]).
     pub fn apply(&mut self, fact: Fact) {
+        self.memo.forget();
         let secrets = self.secrets.clone();
         crate::text::masking(&secrets, || self.fold(fact))
     }

@@ -93,6 +93,8 @@ pub struct World {
     pub history: history::History,
     /// The runbooks read from the config's folders.
     pub runbooks: runbooks::RunbooksState,
+    /// Views derived once per change (forgotten by [`World::apply`] and [`World::touched`]).
+    memo: views::memo::Memo,
 }
 
 impl World {
@@ -123,6 +125,7 @@ impl World {
             secrets,
             history: history::History::default(),
             runbooks: runbooks::RunbooksState::default(),
+            memo: views::memo::Memo::default(),
         }
     }
 

@@ -11,6 +11,8 @@ fn haproxy_disagreeing_with_the_running_slot_is_flagged() {
     for s in m.lbs.get_mut("prod").expect("prod lb").servers_mut().iter_mut().filter(|s| s.backend == "api_prod") {
         s.admin = if s.server.starts_with("green") { AdminState::Ready } else { AdminState::Maint };
     }
+    // Changed behind apply(): the derived views must be made again.
+    m.touched();
     let mismatch = m.service_cell("prod", "api").and_then(|c| c.lb_mismatch).expect("mismatch");
     assert_eq!(mismatch.running_slot, "blue");
     assert_eq!(mismatch.haproxy_ready, ["green-prod-1", "green-prod-2"]);
@@ -40,6 +42,8 @@ fn one_host_out_of_traffic_is_flagged() {
     for s in m.lbs.get_mut("prod").expect("prod lb").servers_mut().iter_mut().filter(|s| s.server == "blue-prod-2") {
         s.admin = AdminState::Maint;
     }
+    // Changed behind apply(): the derived views must be made again.
+    m.touched();
     let cell = m.service_cell("prod", "api").expect("cell");
     assert_eq!(cell.live_slot.as_deref(), Some("blue"), "prod-1 still serves blue");
     let mismatch = cell.lb_mismatch.expect("mismatch");
@@ -98,6 +102,8 @@ fn a_warm_idle_slot_is_shown_until_its_time_is_up() {
     for s in moved.lbs.get_mut("prod").expect("prod lb").servers_mut().iter_mut().filter(|s| s.backend == "api_prod") {
         s.admin = if s.server.starts_with("green") { AdminState::Ready } else { AdminState::Maint };
     }
+    // Changed behind apply(): the derived views must be made again.
+    moved.touched();
     let mismatch = moved.service_cell("prod", "api").and_then(|c| c.lb_mismatch).expect("mismatch");
     assert_eq!(mismatch.running_slot, "blue");
     m.now += chrono::Duration::hours(1);

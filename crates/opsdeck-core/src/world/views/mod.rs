@@ -303,6 +303,7 @@ mod tests {
 }
 
 mod images;
+pub mod memo;
 mod servers;
 mod slots;
 

@@ -21,7 +21,7 @@ impl World {
     /// The slot taking traffic: the one whose servers HAProxy has ready (preferring one whose
     /// servers are up) when HAProxy answers with them, else the one with running containers (so
     /// the screen still says something useful while HAProxy is down).
-    pub fn live_slot(&self, env: &str, service: &str) -> Option<String> {
+    pub(crate) fn derive_live_slot(&self, env: &str, service: &str) -> Option<String> {
         let route = self.config.service(service)?.environments.get(env)?;
         let lb_known = self.lbs.get(env).is_some_and(|lb| !lb.servers().is_empty() && !lb.reach.is_down());
         // A backend without the servers the config names (a host just added to the config, a
