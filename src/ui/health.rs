@@ -17,7 +17,7 @@ use std::collections::HashSet;
 pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, focused: bool) {
     let env = model.selected_env();
     let keys = model.world.slot_keys(env);
-    let problems = keys.iter().filter(|k| k.live && model.world.slot_key_health(k) != Health::Healthy).count();
+    let problems = env.map(|e| model.world.live_problems(e)).unwrap_or_default();
     let subject = match (env, problems) {
         (Some(e), 0) => e.to_string(),
         (Some(e), n) => format!("{e} · {n} not healthy"),

@@ -1,16 +1,21 @@
 //! Views derived once per change of the world instead of once per frame: which slot is live for
-//! every service in every environment. A frame drawn after a key (the world unchanged) looks them
-//! up; [`World::apply`] forgets them, so they are never older than the world.
+//! every service in every environment, and the Health pane's slots and live problems per
+//! environment. A frame drawn after a key (the world unchanged) looks them up; [`World::apply`]
+//! forgets them, so they are never older than the world.
 
-use super::World;
+use super::{Health, SlotKey, World};
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 /// The derived views, each made on first use after a change.
 #[derive(Debug, Clone, Default)]
 pub struct Memo {
     /// env -> service -> the live slot.
     live: OnceLock<BTreeMap<String, BTreeMap<String, Option<String>>>>,
+    /// env -> its slots in the Health pane's order.
+    keys: OnceLock<BTreeMap<String, Arc<Vec<SlotKey>>>>,
+    /// env -> how many of its live slots are not healthy.
+    problems: OnceLock<BTreeMap<String, usize>>,
 }
 
 impl Memo {
@@ -35,6 +40,41 @@ impl World {
             all
         });
         live.get(env)?.get(service)?.clone()
+    }
+
+    /// Every slot of `env` (all environments when None), live ones first per service, derived
+    /// once per change of the world.
+    pub fn slot_keys(&self, env: Option<&str>) -> Arc<Vec<SlotKey>> {
+        let keys = self.memo.keys.get_or_init(|| {
+            let envs = self.config.environments.iter();
+            envs.map(|e| (e.name.clone(), Arc::new(self.derive_slot_keys(&e.name)))).collect()
+        });
+        match env {
+            Some(e) => keys.get(e).cloned().unwrap_or_default(),
+            None => Arc::new(
+                self.config
+                    .environments
+                    .iter()
+                    .filter_map(|e| keys.get(&e.name))
+                    .flat_map(|k| k.iter().cloned())
+                    .collect(),
+            ),
+        }
+    }
+
+    /// How many live slots of `env` are not healthy (the Health pane's title), derived once per
+    /// change of the world.
+    pub fn live_problems(&self, env: &str) -> usize {
+        let problems = self.memo.problems.get_or_init(|| {
+            let envs = self.config.environments.iter();
+            envs.map(|e| {
+                let keys = self.slot_keys(Some(&e.name));
+                let n = keys.iter().filter(|k| k.live && self.slot_key_health(k) != Health::Healthy).count();
+                (e.name.clone(), n)
+            })
+            .collect()
+        });
+        problems.get(env).copied().unwrap_or_default()
     }
 
     /// Forgets the derived views: for code (tests, mostly) that changes the world's fields
@@ -65,6 +105,17 @@ mod tests {
         changed.touched();
         assert_eq!(changed.live_slot("prod", "api"), changed.derive_live_slot("prod", "api"));
         assert_eq!(world.live_slot("nowhere", "api"), None);
+        assert_eq!(world.slot_keys(Some("prod")).as_slice(), world.derive_slot_keys("prod").as_slice());
+        let all: Vec<_> = ["dev", "staging", "prod"].iter().flat_map(|e| world.derive_slot_keys(e)).collect();
+        assert_eq!(world.slot_keys(None).as_slice(), all.as_slice());
+        assert!(world.slot_keys(Some("nowhere")).is_empty());
+        let live_unhealthy = |w: &crate::world::World, env: &str| {
+            let keys = w.derive_slot_keys(env);
+            keys.iter().filter(|k| k.live && w.slot_key_health(k) != super::Health::Healthy).count()
+        };
+        for env in ["dev", "staging", "prod"] {
+            assert_eq!(world.live_problems(env), live_unhealthy(&world, env), "{env}");
+        }
         assert_eq!(world.live_slot("prod", "nothing"), None);
     }
 }

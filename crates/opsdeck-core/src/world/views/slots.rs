@@ -15,10 +15,11 @@ pub struct SlotKey {
 }
 
 impl World {
-    /// Every slot of `env` (all environments when None), live ones first per service.
-    pub fn slot_keys(&self, env: Option<&str>) -> Vec<SlotKey> {
+    /// Every slot of `env`, live ones first per service (made once per change: see
+    /// [`World::slot_keys`]).
+    pub(crate) fn derive_slot_keys(&self, env: &str) -> Vec<SlotKey> {
         let mut keys = Vec::new();
-        for e in self.config.environments.iter().filter(|e| env.is_none_or(|n| n == e.name)) {
+        for e in self.config.environments.iter().filter(|e| e.name == env) {
             for svc in self.config.services.iter().filter(|s| s.environments.contains_key(&e.name)) {
                 let live = self.live_slot(&e.name, &svc.name);
                 let mut slots: Vec<&str> = SLOTS.to_vec();
