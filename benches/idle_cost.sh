@@ -51,30 +51,29 @@ daemon_pids=$(pgrep -x dockerd; pgrep -x containerd || true)
 echo "containers on the engine: $(docker ps -q | wc -l)"
 echo "dockerd+containerd CPU without the console: $(cpu_pct $daemon_pids)% of one core over ${SECS}s"
 
-tmux new-session -d -s opsdeck-bench -x 160 -y 48 "$BIN --config $DIR/opsdeck.toml"
-sleep 5
-console=$(pgrep -f "^$BIN --config $DIR/opsdeck.toml" | head -1)
-# Both over the same window.
-cpu_pct $daemon_pids > "$DIR/daemon_with" &
-console_cpu=$(cpu_pct "$console")
-wait
-echo "console CPU: ${console_cpu}% of one core over ${SECS}s"
-echo "dockerd+containerd CPU with the console: $(cat "$DIR/daemon_with")% of one core over ${SECS}s"
-echo "console RSS: $(rss "$console")"
-tmux kill-session -t opsdeck-bench
+# Runs "NAME COMMAND" in a 160x48 tmux window and prints its CPU and RSS and the daemon's CPU,
+# both over the same window of SECS.
+watch_cost() {
+    local name=$1 cmd=$2 pid
+    tmux new-session -d -s "$name-bench" -x 160 -y 48 "$cmd"
+    sleep 5
+    pid=$(pgrep -f "^$cmd" | head -1)
+    cpu_pct $daemon_pids > "$DIR/daemon_with_$name" &
+    local cpu
+    cpu=$(cpu_pct "$pid")
+    wait
+    echo "$name CPU: ${cpu}% of one core over ${SECS}s"
+    echo "dockerd+containerd CPU with $name: $(cat "$DIR/daemon_with_$name")% of one core over ${SECS}s"
+    echo "$name RSS: $(rss "$pid")"
+    tmux kill-session -t "$name-bench"
+}
 
+watch_cost opsdeck "$BIN --config $DIR/opsdeck.toml"
 OXKER="${OXKER:-$(command -v oxker || true)}"
 if [ -z "$OXKER" ]; then
     echo "oxker not installed (cargo install oxker): no figure beside it"
     exit 0
 fi
 echo "dockerd+containerd CPU without either, again: $(cpu_pct $daemon_pids)% of one core over ${SECS}s"
-tmux new-session -d -s oxker-bench -x 160 -y 48 "$OXKER"
-sleep 5
-oxker=$(pgrep -f "^$OXKER" | head -1)
-cpu_pct $daemon_pids > "$DIR/daemon_with_oxker" &
-oxker_cpu=$(cpu_pct "$oxker")
-wait
-echo "oxker ($("$OXKER" --version 2>/dev/null | head -1)) CPU: ${oxker_cpu}% of one core over ${SECS}s"
-echo "dockerd+containerd CPU with oxker: $(cat "$DIR/daemon_with_oxker")% of one core over ${SECS}s"
-echo "oxker RSS: $(rss "$oxker")"
+echo "oxker: $("$OXKER" --version 2>/dev/null | head -1)"
+watch_cost oxker "$OXKER"

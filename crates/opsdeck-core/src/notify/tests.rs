@@ -30,6 +30,20 @@ async fn receiver() -> (String, tokio::sync::mpsc::UnboundedReceiver<serde_json:
     (format!("http://127.0.0.1:{}/hook?token={TOKEN}", addr.port()), rx)
 }
 
+/// A receiver that accepts, reads nothing, answers nothing and holds every connection open:
+/// its URL and its task (to abort).
+async fn hanging_receiver() -> (String, tokio::task::JoinHandle<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let held = tokio::spawn(async move {
+        let mut sockets = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            sockets.push(socket);
+        }
+    });
+    (format!("http://127.0.0.1:{port}/hook"), held)
+}
+
 /// The body of one HTTP/1.1 request (by its content-length).
 async fn read_request(socket: &mut tokio::net::TcpStream) -> Option<Vec<u8>> {
     let mut buf = Vec::new();
@@ -104,16 +118,7 @@ async fn an_event_nobody_wants_is_not_sent() {
 
 #[tokio::test]
 async fn a_receiver_that_never_answers_delays_nothing() {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    // Accepts, reads nothing, answers nothing, holds every connection open.
-    let held = tokio::spawn(async move {
-        let mut sockets = Vec::new();
-        while let Ok((socket, _)) = listener.accept().await {
-            sockets.push(socket);
-        }
-    });
-    let url = format!("http://127.0.0.1:{port}/hook");
+    let (url, held) = hanging_receiver().await;
     let config = config_with(&url, NotifyFormat::Json, NotifyEvent::all());
     let started = Instant::now();
     let task = send(&config, note(NotifyEvent::ActionStarted)).expect("sent");
@@ -163,15 +168,8 @@ async fn settle_waits_for_what_is_under_way_and_no_longer_than_its_bound() {
     assert_eq!(body["event"], "action_succeeded");
 
     // A receiver that never answers: settle gives up at its bound.
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    let held = tokio::spawn(async move {
-        let mut sockets = Vec::new();
-        while let Ok((socket, _)) = listener.accept().await {
-            sockets.push(socket);
-        }
-    });
-    let config = config_with(&format!("http://127.0.0.1:{port}/hook"), NotifyFormat::Json, NotifyEvent::all());
+    let (url, held) = hanging_receiver().await;
+    let config = config_with(&url, NotifyFormat::Json, NotifyEvent::all());
     let task = send(&config, note(NotifyEvent::ActionFailed)).expect("sent");
     let started = Instant::now();
     assert!(!settle(Duration::from_millis(300)).await, "a hanging receiver is not waited for past the bound");
