@@ -110,7 +110,11 @@ impl<'de> Deserialize<'de> for KeysConfig {
                     .into_inner()
                     .0
                     .into_iter()
-                    .map(|(text, span)| KeyText { text, at: Place::default(), span: span.unwrap_or(value_span.clone()) })
+                    .map(|(text, span)| KeyText {
+                        text,
+                        at: Place::default(),
+                        span: span.unwrap_or(value_span.clone()),
+                    })
                     .collect();
                 let span = name.span();
                 KeyEntry { action: name.into_inner(), at: Place::default(), span, keys }
