@@ -82,6 +82,14 @@ impl Keymap {
     }
 }
 
+/// The fixture config's keymap with `keys` as its `[keys]` table (which must be valid).
+#[cfg(test)]
+pub(crate) fn gen_keymap(keys: &str) -> Keymap {
+    let text = format!("{}\n[keys]\n{keys}", crate::test_support::CONFIG);
+    let config = opsdeck_core::config::parse_str(&text).expect("config parses");
+    Keymap::from_config(&config.keys).expect("valid [keys]")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,6 +7,8 @@ mod config;
 mod defaults;
 mod key;
 
+#[cfg(test)]
+pub(crate) use config::gen_keymap;
 pub use key::KeyPress;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};

@@ -318,3 +318,18 @@ fn hint_bar_follows_the_keymap() {
         assert_eq!(last.contains(b.desc), b.hint, "{} in {last}", b.desc);
     }
 }
+
+/// With `[keys]` moving promote, help and quit, the help and the hint bar show the new keys.
+#[test]
+fn rebound_keys_show_in_help_and_hints() {
+    let mut m = gen_demo_model();
+    m.keymap = crate::keymap::gen_keymap("promote = \"ctrl-p\"\nhelp = \"f1\"\nquit = [\"Q\", \"f10\"]\n");
+    let bar = screen(&m, 80, 24).to_string();
+    let last = bar.lines().last().unwrap_or_default();
+    assert!(last.contains("Ctrl-p promote") && last.contains("F1 help") && last.contains("Q/F10 quit"), "{last}");
+    assert_snapshot!("status_bar_rebound_80x24", last);
+    m.ui.show(Overlay::Help, true);
+    let help = screen(&m, 80, 24).to_string();
+    assert!(help.contains("Ctrl-p  promote into") && help.contains("Q/F10   quit"), "{help}");
+    assert_snapshot!("help_rebound_80x24", help);
+}
