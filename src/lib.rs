@@ -2,6 +2,7 @@
 //! every service, health and alerts. The library holds everything; `main.rs` only wires it up.
 
 pub mod cli;
+pub mod clipboard;
 pub mod commands;
 pub mod demo;
 pub mod keymap;

@@ -114,6 +114,9 @@ pub enum Cmd {
         service: String,
         digests: Vec<String>,
     },
+    /// Put this text (cleaned of control characters) on the operator's clipboard: the runtime
+    /// writes it to the terminal as OSC 52 (`y`, `Y`).
+    Copy(String),
     Quit,
 }
 

@@ -173,8 +173,15 @@ fn start_log(config: &Config, user: &str, level: Option<&str>) {
     }
 }
 
+/// The config, checked whole: the core's part, then `[keys]`, which only the console can read
+/// (every command refuses a config the console would refuse, each problem at its line and column).
 fn load_config(flag: Option<&std::path::Path>) -> Result<Arc<Config>, ExitCode> {
-    let loaded = config::find_config_path(flag).and_then(|p| config::load(&p));
+    let loaded = config::find_config_path(flag).and_then(|path| {
+        let config = config::load(&path)?;
+        crate::keymap::Keymap::from_config(&config.keys)
+            .map_err(|problems| config::ConfigError::Invalid { path: path.clone(), problems })?;
+        Ok(config)
+    });
     loaded.map(Arc::new).map_err(|e| {
         err!("{e}");
         ExitCode::from(EXIT_CONFIG)

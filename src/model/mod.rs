@@ -94,6 +94,8 @@ pub struct UiState {
 pub struct Model {
     pub world: World,
     pub ui: UiState,
+    /// The key bindings in force: the defaults with the config's `[keys]` applied.
+    pub keymap: crate::keymap::Keymap,
     pub should_quit: bool,
     /// When `/health` was last scheduled, and which probes have not answered yet.
     pub probes: ProbeSchedule,
@@ -112,6 +114,7 @@ impl Model {
         Model {
             world: World::new(config, user, now),
             ui: UiState::default(),
+            keymap: crate::keymap::Keymap::default(),
             should_quit: false,
             probes: ProbeSchedule::default(),
         }

@@ -2,6 +2,8 @@
 //! command does what its key does (a promote opens the same confirmation as `p`), after selecting
 //! the service and environment it names.
 
+use crate::keymap::Action;
+
 /// What a palette command does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PaletteCmd {
@@ -39,6 +41,27 @@ pub enum PaletteCmd {
     Runbook(String),
     Help,
     Quit,
+}
+
+impl PaletteCmd {
+    /// The action whose key does the same from the panes: the palette shows that key (as the
+    /// keymap binds it), so the keys are learnt from it.
+    pub fn action(&self) -> Option<Action> {
+        Some(match self {
+            PaletteCmd::Promote { .. } => Action::Promote,
+            PaletteCmd::Rollback { .. } => Action::Rollback,
+            PaletteCmd::Canary { .. } => Action::Canary,
+            PaletteCmd::Reapply { .. } => Action::Reapply,
+            PaletteCmd::Logs { .. } => Action::Logs,
+            PaletteCmd::Prune { .. } => Action::Prune,
+            PaletteCmd::Audit => Action::Audit,
+            PaletteCmd::Silences => Action::Silences,
+            PaletteCmd::Runbooks => Action::Runbooks,
+            PaletteCmd::Help => Action::Help,
+            PaletteCmd::Quit => Action::Quit,
+            PaletteCmd::Select { .. } | PaletteCmd::Runbook(_) => return None,
+        })
+    }
 }
 
 /// One command as the palette lists it.

@@ -35,6 +35,12 @@ const TICK: Duration = Duration::from_secs(1);
 /// Runs the console until the operator quits or a signal arrives; the terminal is restored on
 /// every way out.
 pub async fn run(config: Arc<Config>, user: String) -> color_eyre::Result<()> {
+    // Checked when the config was loaded (`commands::dispatch`); checked again here for the
+    // configs that come another way (the demo's), before the terminal is taken.
+    let keymap = crate::keymap::Keymap::from_config(&config.keys).map_err(|problems| {
+        let lines: Vec<String> = problems.iter().map(|p| format!("{}:{}: {}", p.line, p.column, p.message)).collect();
+        color_eyre::eyre::eyre!("the config's [keys]: {}", lines.join("; "))
+    })?;
     // The watchers' facts and the log followers' news come on their own channels (they know
     // nothing of the console's messages); the inbox hands them to `update` as messages.
     let (mut inbox, senders) = inbox::Inbox::new();
@@ -50,6 +56,7 @@ pub async fn run(config: Arc<Config>, user: String) -> color_eyre::Result<()> {
     let probes = Probes::new(config.timeouts.health);
 
     let mut model = Model::new(config.clone(), user, chrono::Utc::now());
+    model.keymap = keymap;
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(TICK);
     let (mut dirty, mut forced) = (true, true);
@@ -99,6 +106,7 @@ pub async fn run(config: Arc<Config>, user: String) -> color_eyre::Result<()> {
             logs: &mut logs,
             runbooks: &mut runbooks,
             probes: &probes,
+            out: guard.terminal.backend_mut(),
         };
         let key = matches!(msg, Msg::Key(_) | Msg::Resize);
         forced |= key;
@@ -135,6 +143,8 @@ struct Context<'a> {
     runbooks: &'a mut runbooks::RunbookRunner,
     /// One `/health` prober for the console's life (its connections kept between looks).
     probes: &'a Probes,
+    /// The terminal, for what is written to it besides frames (OSC 52 copies).
+    out: &'a mut dyn std::io::Write,
 }
 
 fn apply(model: &mut Model, msg: Msg, cx: &mut Context<'_>) {
@@ -164,6 +174,12 @@ fn apply(model: &mut Model, msg: Msg, cx: &mut Context<'_>) {
             Cmd::StopLogs => cx.logs.stop(),
             Cmd::Runbook(cmd) => cx.runbooks.handle(cmd),
             Cmd::Prune { service, digests } => cx.actions.prune(service, digests, model.world.user.clone()),
+            Cmd::Copy(text) => {
+                // The clipboard is the terminal's: the sequence goes where the screen goes.
+                if let Err(e) = crate::clipboard::copy(cx.out, &text) {
+                    model.ui.notice = Some(format!("could not copy: {e}"));
+                }
+            }
             Cmd::Quit => model.should_quit = true,
         }
     }

@@ -1,9 +1,8 @@
-//! The help overlay: every key binding from [`keymap::BINDINGS`](crate::keymap::BINDINGS) with
-//! its description, grouped, in a centred box drawn over everything else. When one column is
+//! The help overlay: every key binding of the model's [`Keymap`] with its description, grouped, in a centred box drawn over everything else. When one column is
 //! taller than the screen (80x24), the groups are laid out in two columns side by side.
 
 use super::common::{centered, fit_line};
-use crate::keymap::{Action, BINDINGS};
+use crate::keymap::{Action, Keymap};
 use crate::theme::Theme;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -19,14 +18,15 @@ enum Group {
     Navigation,
     Panes,
     Logs,
+    Copy,
     Actions,
     Approvals,
     Other,
 }
 
 impl Group {
-    const ALL: [Group; 6] =
-        [Group::Navigation, Group::Panes, Group::Logs, Group::Actions, Group::Approvals, Group::Other];
+    const ALL: [Group; 7] =
+        [Group::Navigation, Group::Panes, Group::Logs, Group::Copy, Group::Actions, Group::Approvals, Group::Other];
 
     fn title(self) -> &'static str {
         match self {
@@ -35,6 +35,7 @@ impl Group {
             Group::Actions => "actions",
             Group::Approvals => "approvals and audit",
             Group::Logs => "logs",
+            Group::Copy => "copy",
             Group::Other => "other",
         }
     }
@@ -54,24 +55,25 @@ impl Group {
                 Group::Logs
             }
             Action::Help | Action::Close | Action::Quit | Action::Palette => Group::Other,
+            Action::Copy | Action::CopyCommand => Group::Copy,
         }
     }
 }
 
-pub fn render(theme: &Theme, area: Rect, buf: &mut Buffer) {
+pub fn render(keymap: &Keymap, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let block = Block::bordered()
         .border_type(BorderType::Thick)
         .border_style(theme.focus_border)
         .title(Line::styled(" Help: keys ", theme.focus_title))
         .padding(Padding::horizontal(1));
-    let one = join(&groups(theme, 2));
+    let one = join(&groups(keymap, theme, 2));
     if one.len() as u16 + 2 <= area.height {
         let rect = centered(area, width(&one) + 4, one.len() as u16 + 2);
         Clear.render(rect, buf);
         Paragraph::new(one).block(block).render(rect, buf);
         return;
     }
-    let two = groups(theme, 1);
+    let two = groups(keymap, theme, 1);
     let k = split_at(&two);
     let (mut left, mut right) = (join(&two[..k]), join(&two[k..]));
     if left.len().max(right.len()) as u16 + 2 > area.height {
@@ -96,19 +98,19 @@ pub fn render(theme: &Theme, area: Rect, buf: &mut Buffer) {
 }
 
 /// Each group's lines: its title, then one line per binding, labels indented by `indent`.
-fn groups(theme: &Theme, indent: usize) -> Vec<Vec<Line<'static>>> {
-    let label_width = BINDINGS.iter().map(|b| Line::from(b.label).width()).max().unwrap_or(0);
+fn groups(keymap: &Keymap, theme: &Theme, indent: usize) -> Vec<Vec<Line<'static>>> {
+    let label_width = keymap.bindings().iter().map(|b| Line::from(b.label.as_str()).width()).max().unwrap_or(0);
     let pad = " ".repeat(indent);
     Group::ALL
         .iter()
         .filter_map(|group| {
-            let bindings: Vec<_> = BINDINGS.iter().filter(|b| Group::of(b.action) == *group).collect();
+            let bindings: Vec<_> = keymap.bindings().iter().filter(|b| Group::of(b.action) == *group).collect();
             if bindings.is_empty() {
                 return None;
             }
             let mut lines = vec![Line::styled(group.title(), theme.header)];
             for b in bindings {
-                let fill = " ".repeat(label_width.saturating_sub(Line::from(b.label).width()));
+                let fill = " ".repeat(label_width.saturating_sub(Line::from(b.label.as_str()).width()));
                 lines.push(Line::from(vec![
                     Span::styled(format!("{pad}{}{fill}", b.label), theme.key),
                     Span::styled(format!("  {}", b.desc), theme.text),

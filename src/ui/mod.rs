@@ -120,7 +120,7 @@ fn render_overlay(model: &Model, overlay: &Overlay, theme: &Theme, [area, middle
         Overlay::Prune(view) => prune::render(view, theme, area, buf),
         Overlay::Approval(view) => request_view::render_approval(model, view, theme, area, buf),
         Overlay::Reject(input) => request_view::render_reject(model, input, theme, area, buf),
-        Overlay::Help => help::render(theme, area, buf),
+        Overlay::Help => help::render(&model.keymap, theme, area, buf),
     }
 }
 

@@ -1,5 +1,6 @@
 //! The command palette (`:`): at the bottom of the screen, the commands matching what was typed
-//! (the selected one highlighted, what each does dimmed beside it) over the line being typed.
+//! (the selected one highlighted, what each does and the key that does the same from the panes,
+//! as the keymap binds it, dimmed beside it) over the line being typed.
 
 use super::common::truncate;
 use super::silence::boxed;
@@ -32,7 +33,12 @@ pub fn render(model: &Model, state: &PaletteState, theme: &Theme, middle: Rect, 
     for (i, entry) in found.iter().enumerate().skip(first).take(MAX_ROWS) {
         let style = if i == selected { theme.selected } else { theme.text };
         let text = truncate(&format!("{:<width$}", entry.text), inner);
-        let hint = truncate(&format!("  {}", entry.hint), inner.saturating_sub(text.chars().count()));
+        let key = entry.cmd.action().map(|a| model.keymap.label(a)).filter(|k| !k.is_empty());
+        let hint = match key {
+            Some(key) => format!("  {} · {key}", entry.hint),
+            None => format!("  {}", entry.hint),
+        };
+        let hint = truncate(&hint, inner.saturating_sub(text.chars().count()));
         lines.push(Line::from(vec![Span::styled(text, style), Span::styled(hint, theme.dim)]));
     }
     let typed = truncate(&state.query, inner.saturating_sub(3));
@@ -73,6 +79,16 @@ mod tests {
     #[test]
     fn palette_160x48() {
         assert_snapshot!(screen(&with_query("", 0), 160, 48));
+    }
+
+    /// Each command shows the key that does the same, as `[keys]` binds it.
+    #[test]
+    fn palette_shows_the_bound_keys() {
+        let mut m = with_query("pro", 0);
+        assert!(screen(&m, 80, 24).to_string().contains("promote api dev      confirm first · p"));
+        m.keymap = crate::keymap::gen_keymap("promote = \"f5\"\n");
+        let text = screen(&m, 80, 24).to_string();
+        assert!(text.contains("promote api dev      confirm first · F5"), "{text}");
     }
 
     #[test]

@@ -1,9 +1,9 @@
-//! The bottom line: the current notice, if any, then key hints generated from
-//! [`keymap::BINDINGS`](crate::keymap::BINDINGS) (the bindings marked `hint`), so the bar always
-//! says what the keys really do.
+//! The bottom line: the current notice, if any, then key hints generated from the model's
+//! [`Keymap`](crate::keymap::Keymap) (the bindings marked `hint`), so the bar always says what the
+//! keys really do, rebound or not.
 
 use super::common::fit_line;
-use crate::keymap::{Action, Binding, BINDINGS};
+use crate::keymap::{Action, Binding};
 use crate::model::Model;
 use crate::theme::Theme;
 use ratatui::buffer::Buffer;
@@ -20,7 +20,9 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
 /// notice itself shortened.
 fn line<'a>(model: &Model, theme: &Theme, width: usize) -> Line<'a> {
     let hints = |short: bool| -> Vec<[Span<'a>; 2]> {
-        BINDINGS
+        model
+            .keymap
+            .bindings()
             .iter()
             .filter(|b| b.hint)
             .map(|b| {

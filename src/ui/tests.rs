@@ -299,8 +299,8 @@ fn help_lists_every_binding() {
     m.ui.show(Overlay::Help, true);
     for (w, h) in [(80, 24), (160, 48)] {
         let text = screen(&m, w, h).to_string();
-        for b in crate::keymap::BINDINGS {
-            assert!(text.contains(b.label), "{} missing from help at {w}x{h}", b.label);
+        for b in m.keymap.bindings() {
+            assert!(text.contains(b.label.as_str()), "{} missing from help at {w}x{h}", b.label);
             assert!(text.contains(b.desc), "{} missing from help at {w}x{h}:\n{text}", b.desc);
         }
     }
@@ -314,7 +314,22 @@ fn hint_bar_follows_the_keymap() {
     let text = screen(&m, 160, 10).to_string();
     let last = text.lines().last().unwrap_or_default();
     assert!(last.contains("nothing to roll back"), "{last}");
-    for b in crate::keymap::BINDINGS {
+    for b in m.keymap.bindings() {
         assert_eq!(last.contains(b.desc), b.hint, "{} in {last}", b.desc);
     }
+}
+
+/// With `[keys]` moving promote, help and quit, the help and the hint bar show the new keys.
+#[test]
+fn rebound_keys_show_in_help_and_hints() {
+    let mut m = gen_demo_model();
+    m.keymap = crate::keymap::gen_keymap("promote = \"ctrl-p\"\nhelp = \"f1\"\nquit = [\"Q\", \"f10\"]\n");
+    let bar = screen(&m, 80, 24).to_string();
+    let last = bar.lines().last().unwrap_or_default();
+    assert!(last.contains("Ctrl-p promote") && last.contains("F1 help") && last.contains("Q/F10 quit"), "{last}");
+    assert_snapshot!("status_bar_rebound_80x24", last);
+    m.ui.show(Overlay::Help, true);
+    let help = screen(&m, 80, 24).to_string();
+    assert!(help.contains("Ctrl-p  promote into") && help.contains("Q/F10   quit"), "{help}");
+    assert_snapshot!("help_rebound_80x24", help);
 }

@@ -2,7 +2,7 @@
 //! selection or overlay. Nothing on this path does I/O.
 
 use super::{approvals, audit, container, health_chart, logs};
-use crate::keymap::{action_for, Action};
+use crate::keymap::Action;
 use crate::model::{Model, Overlay, OverlayKind, Pane};
 use crate::msg::Cmd;
 use crossterm::event::{KeyEvent, KeyEventKind};
@@ -29,7 +29,7 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
         Some(OverlayKind::Audit) if model.ui.audit.editing => return audit::on_edit_key(model, key),
         _ => {}
     }
-    let Some(action) = action_for(&key) else {
+    let Some(action) = model.keymap.action_for(&key) else {
         return Vec::new();
     };
     model.ui.notice = None;
@@ -66,6 +66,8 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
         // Help was taken above, before the overlays.
         Action::Close | Action::Confirm | Action::Help => {}
         Action::Runbooks => return super::runbook::open_list(model),
+        Action::Copy => return super::copy::copy(model, false),
+        Action::CopyCommand => return super::copy::copy(model, true),
         Action::Promote => return super::confirm::ask(model, ActionKind::Promote),
         Action::Canary => return super::confirm::ask(model, ActionKind::Canary),
         Action::Rollback => return super::confirm::ask(model, ActionKind::Rollback),

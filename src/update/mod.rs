@@ -6,6 +6,7 @@ mod approvals;
 mod audit;
 mod confirm;
 mod container;
+mod copy;
 mod filter;
 mod health_chart;
 mod keys;

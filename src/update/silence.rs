@@ -2,7 +2,7 @@
 //! silences list (`x` expires the selected one, after a y).
 
 use super::keys::step;
-use crate::keymap::{action_for, Action};
+use crate::keymap::Action;
 use crate::model::silence::{FormField, SilenceForm, MAX_COMMENT, MAX_DURATION_TEXT};
 use crate::model::{Model, Pane};
 use crate::msg::Cmd;
@@ -143,7 +143,7 @@ pub(super) fn on_list_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
         }
         _ => {}
     }
-    match action_for(&key) {
+    match model.keymap.action_for(&key) {
         Some(Action::Quit) if key.modifiers.contains(KeyModifiers::CONTROL) => {
             model.should_quit = true;
             return vec![Cmd::Quit];

@@ -85,3 +85,29 @@ fn new_running_slots_are_probed_once_and_not_piled_up() {
     let later = m.world.now + chrono::Duration::seconds(60);
     assert!(update(&mut m, Msg::Tick(later)).is_empty());
 }
+
+/// A rebound key does its action, and the key it replaced does nothing any more.
+#[test]
+fn a_rebound_key_acts_and_the_old_one_no_longer_does() {
+    let mut m = crate::test_support::gen_demo_model();
+    m.keymap = crate::keymap::gen_keymap("next_pane = \"n\"\nquit = \"Q\"\npromote = \"f5\"\n");
+    update(&mut m, key(KeyCode::Tab));
+    assert_eq!(m.ui.focus, Pane::Environments);
+    update(&mut m, key(KeyCode::Char('n')));
+    assert_eq!(m.ui.focus, Pane::Images);
+    (m.ui.focus, m.ui.env_col) = (Pane::Environments, 2);
+    let before = m.ui.clone();
+    update(&mut m, key(KeyCode::Char('p')));
+    assert_eq!(m.ui, before, "p no longer promotes");
+    // F5 does what p does with the default keys.
+    let mut default_keys = crate::test_support::gen_demo_model();
+    default_keys.ui = before.clone();
+    update(&mut default_keys, key(KeyCode::Char('p')));
+    update(&mut m, key(KeyCode::F(5)));
+    assert_ne!(m.ui, before);
+    assert_eq!(m.ui, default_keys.ui);
+    update(&mut m, key(KeyCode::Esc));
+    assert!(update(&mut m, key(KeyCode::Char('q'))).is_empty());
+    assert!(!m.should_quit);
+    assert_eq!(update(&mut m, key(KeyCode::Char('Q'))), vec![Cmd::Quit]);
+}

@@ -133,10 +133,11 @@ pub fn load_file(path: &Path) -> Result<Config, ConfigError> {
 
 /// Parses and validates config text; every problem found is returned, located.
 pub fn parse(text: &str) -> Result<Config, Vec<ConfigProblem>> {
-    let config: Config = toml::from_str(text).map_err(|e| {
+    let mut config: Config = toml::from_str(text).map_err(|e| {
         let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
         vec![ConfigProblem { line, column, message: e.message().trim().replace('\n', " ") }]
     })?;
+    config.keys.locate(text);
     let problems = validate::check(&config, text);
     if problems.is_empty() {
         Ok(config)

@@ -7,6 +7,7 @@ mod bounded_command;
 mod canary;
 pub mod docker_hosts;
 mod env;
+pub mod keys;
 mod load;
 mod logs;
 pub mod notify;
@@ -18,6 +19,7 @@ mod validate;
 pub use approval::{Approval, ApprovalPolicy, RollbackApproval};
 pub use canary::CanaryConfig;
 pub use env::{is_secret_name, EnvValue, SecretSource};
+pub use keys::KeysConfig;
 pub use load::{default_state_path, find_config_path, load, load_file, parse as parse_str, ConfigError, ConfigProblem};
 pub use logs::LogsConfig;
 pub use notify::{NotifyConfig, NotifyEvent, NotifyFormat};
@@ -57,6 +59,9 @@ pub struct Config {
     /// Webhooks told of actions and approvals (`[[notify]]`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notify: Vec<NotifyConfig>,
+    /// The console's key rebindings (`[keys]`), checked by the console ([`keys`] says why).
+    #[serde(default, skip_serializing_if = "KeysConfig::is_empty")]
+    pub keys: KeysConfig,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
