@@ -9,6 +9,7 @@ pub mod docker_hosts;
 mod env;
 mod load;
 mod logs;
+mod look;
 pub mod notify;
 pub mod registry_auth;
 pub mod secret_source;
@@ -20,6 +21,7 @@ pub use canary::CanaryConfig;
 pub use env::{is_secret_name, EnvValue, SecretSource};
 pub use load::{default_state_path, find_config_path, load, load_file, parse as parse_str, ConfigError, ConfigProblem};
 pub use logs::LogsConfig;
+pub use look::{is_theme_path, EnvColor, BUILTIN_THEMES};
 pub use notify::{NotifyConfig, NotifyEvent, NotifyFormat};
 pub use servers::{fits_server_name, SLOTS};
 
@@ -57,6 +59,10 @@ pub struct Config {
     /// Webhooks told of actions and approvals (`[[notify]]`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notify: Vec<NotifyConfig>,
+    /// The console's theme: a built-in name ([`BUILTIN_THEMES`]) or a theme file (relative to
+    /// the config file). Left out, `default`; `NO_COLOR` overrides it with `mono`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub theme: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
@@ -240,6 +246,10 @@ pub struct EnvironmentConfig {
     /// The error gate of every switch here, and how a canary walks (`[environments.canary]`).
     #[serde(default)]
     pub canary: CanaryConfig,
+    /// The environment's colour (`color = "red"` for prod): its column header, the frame of
+    /// every confirmation and overlay acting on it, and the title line while it is selected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub color: Option<EnvColor>,
 }
 
 /// The platforms an environment can run on: each is one implementation of
