@@ -1,6 +1,12 @@
-//! Colours and styles: one plain struct of [`Style`]s that every pane reads, so a theme file can
-//! later replace any of them without touching drawing code.
+//! Colours and styles: one plain struct of [`Style`]s that every pane reads, filled from a theme
+//! (built in, or a file: [`load`]), and how an environment's own colour shows on it.
 
+mod load;
+pub mod parse;
+
+pub use load::{builtin_text, choose, from_text, no_color, BUILTIN};
+
+use opsdeck_core::config::EnvColor;
 use ratatui::style::{Color, Modifier, Style};
 
 /// Every style the screen uses, by meaning rather than by colour.
@@ -36,6 +42,8 @@ pub struct Theme {
     pub notice: Style,
     /// The product name in the title line.
     pub brand: Style,
+    /// Whether environments' colours (`color = "red"`) show; a theme without colour says no.
+    pub env_colors: bool,
 }
 
 impl Default for Theme {
@@ -59,6 +67,77 @@ impl Default for Theme {
             key: Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
             notice: Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
             brand: Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
+            env_colors: true,
         }
+    }
+}
+
+impl Theme {
+    /// The style a role names ([`parse::ROLES`]), to fill from a theme file.
+    fn role_mut(&mut self, role: &str) -> Option<&mut Style> {
+        Some(match role {
+            "text" => &mut self.text,
+            "ok" => &mut self.ok,
+            "warn" => &mut self.warn,
+            "crit" => &mut self.crit,
+            "dim" => &mut self.dim,
+            "border" => &mut self.border,
+            "focus_border" => &mut self.focus_border,
+            "title" => &mut self.title,
+            "focus_title" => &mut self.focus_title,
+            "header" => &mut self.header,
+            "selected" => &mut self.selected,
+            "selected_blur" => &mut self.selected_blur,
+            "key" => &mut self.key,
+            "notice" => &mut self.notice,
+            "brand" => &mut self.brand,
+            _ => return None,
+        })
+    }
+
+    /// An environment's colour as this theme shows it: none when the theme has no colours.
+    pub fn env_color(&self, color: Option<EnvColor>) -> Option<Color> {
+        color.filter(|_| self.env_colors).map(terminal_color)
+    }
+
+    /// This theme with the frame of overlays (their `focus_border`) in an environment's colour:
+    /// what a confirmation or view acting on that environment is drawn with.
+    pub fn framed_for(&self, color: Option<EnvColor>) -> Theme {
+        match self.env_color(color) {
+            Some(c) => Theme { focus_border: self.focus_border.fg(c), ..*self },
+            None => *self,
+        }
+    }
+
+    /// An environment's name in its colour, as a block of colour (reversed), in the title line:
+    /// reversed and bold still set it apart on a theme without colours.
+    pub fn env_tag(&self, color: Option<EnvColor>) -> Style {
+        let style = Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD);
+        match self.env_color(color) {
+            Some(c) => style.fg(c),
+            None => style,
+        }
+    }
+}
+
+/// The 16-colour terminal colour of a config colour name.
+pub fn terminal_color(color: EnvColor) -> Color {
+    match color {
+        EnvColor::Black => Color::Black,
+        EnvColor::Red => Color::Red,
+        EnvColor::Green => Color::Green,
+        EnvColor::Yellow => Color::Yellow,
+        EnvColor::Blue => Color::Blue,
+        EnvColor::Magenta => Color::Magenta,
+        EnvColor::Cyan => Color::Cyan,
+        EnvColor::Gray => Color::Gray,
+        EnvColor::DarkGray => Color::DarkGray,
+        EnvColor::LightRed => Color::LightRed,
+        EnvColor::LightGreen => Color::LightGreen,
+        EnvColor::LightYellow => Color::LightYellow,
+        EnvColor::LightBlue => Color::LightBlue,
+        EnvColor::LightMagenta => Color::LightMagenta,
+        EnvColor::LightCyan => Color::LightCyan,
+        EnvColor::White => Color::White,
     }
 }
