@@ -100,6 +100,11 @@ impl Theme {
         color.filter(|_| self.env_colors).map(terminal_color)
     }
 
+    /// An environment's name in its colour (its column header); plain without one.
+    pub fn env_name(&self, color: Option<EnvColor>) -> Style {
+        self.env_color(color).map_or(Style::new(), |c| Style::new().fg(c))
+    }
+
     /// This theme with the frame of overlays (their `focus_border`) in an environment's colour:
     /// what a confirmation or view acting on that environment is drawn with.
     pub fn framed_for(&self, color: Option<EnvColor>) -> Theme {

@@ -90,7 +90,8 @@ pub fn file(text: &str) -> Result<ThemeFile, Vec<String>> {
             continue;
         }
         if !ROLES.contains(&role.as_str()) {
-            problems.push(format!("{line}:{col}: unknown role `{role}` (roles: {})", ROLES.join(", ")));
+            problems
+                .push(format!("{line}:{col}: unknown role `{role}` (roles: {}; and {ENV_COLORS})", ROLES.join(", ")));
             continue;
         }
         let Some(words) = value.as_str() else {
