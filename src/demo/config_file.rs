@@ -40,6 +40,10 @@ pub fn config_text(info: &DemoInfo, approvers: &[String]) -> String {
             quote(&socket),
             hosts.join(", "),
         );
+        // prod in red: the demo shows where keys act (see the README's Themes).
+        if env == "prod" {
+            out.push_str("color = \"red\"\n");
+        }
         if env == "prod" && !approvers.is_empty() {
             let list: Vec<String> = approvers.iter().map(|a| quote(a)).collect();
             let _ = write!(out, "approval = \"required\"\napprovers = [{}]\n", list.join(", "));
@@ -114,6 +118,7 @@ mod tests {
         let config = opsdeck_core::config::load(&path).expect("loads");
         assert_eq!(config.environments.len(), 3);
         assert_eq!(config.environments[2].approval, opsdeck_core::config::ApprovalPolicy::None);
+        assert_eq!(config.environments[2].color, Some(opsdeck_core::config::EnvColor::Red));
         assert_eq!(config.services[0].environments["prod"].backend, "api_prod");
         assert_eq!(config.state_path, dir.path().join("state.db"));
         assert!(config.environments[0].haproxy.ends_with("/haproxy.sock"));

@@ -99,6 +99,8 @@ pub struct Model {
     pub should_quit: bool,
     /// When `/health` was last scheduled, and which probes have not answered yet.
     pub probes: ProbeSchedule,
+    /// What the screen is drawn with, chosen once at start ([`crate::theme::choose`]).
+    pub theme: crate::theme::Theme,
 }
 
 /// Bookkeeping that keeps `/health` probes from piling up on a slow service.
@@ -117,12 +119,18 @@ impl Model {
             keymap: crate::keymap::Keymap::default(),
             should_quit: false,
             probes: ProbeSchedule::default(),
+            theme: crate::theme::Theme::default(),
         }
     }
 
     /// The service selected in the Environments pane.
     pub fn selected_service(&self) -> Option<&str> {
         self.world.config.services.get(self.ui.service_row).map(|s| s.name.as_str())
+    }
+
+    /// The colour `env` carries in the config, if any.
+    pub fn env_color(&self, env: &str) -> Option<opsdeck_core::config::EnvColor> {
+        self.world.config.environment(env).and_then(|e| e.color)
     }
 
     /// The environment selected in the Environments pane.

@@ -41,6 +41,9 @@ pub async fn run(config: Arc<Config>, user: String) -> color_eyre::Result<()> {
         let lines: Vec<String> = problems.iter().map(|p| format!("{}:{}: {}", p.line, p.column, p.message)).collect();
         color_eyre::eyre::eyre!("the config's [keys]: {}", lines.join("; "))
     })?;
+    // Read before the terminal is taken, so a broken theme file is reported like a config error.
+    let no_color = crate::theme::no_color(std::env::var_os("NO_COLOR").as_deref());
+    let theme = crate::theme::choose(config.theme.as_deref(), no_color).map_err(|e| color_eyre::eyre::eyre!(e))?;
     // The watchers' facts and the log followers' news come on their own channels (they know
     // nothing of the console's messages); the inbox hands them to `update` as messages.
     let (mut inbox, senders) = inbox::Inbox::new();
@@ -57,6 +60,7 @@ pub async fn run(config: Arc<Config>, user: String) -> color_eyre::Result<()> {
 
     let mut model = Model::new(config.clone(), user, chrono::Utc::now());
     model.keymap = keymap;
+    model.theme = theme;
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(TICK);
     let (mut dirty, mut forced) = (true, true);

@@ -121,10 +121,11 @@ fn down_hosts<'a>(model: &'a Model, env: &str) -> Vec<(&'a str, String)> {
         .collect()
 }
 
-/// The environment's name, and under it any host that does not answer ("✗ prod-2 42s").
+/// The environment's name, in its colour when it has one, and under it any host that does not
+/// answer ("✗ prod-2 42s").
 fn env_header<'a>(model: &Model, theme: &Theme, env: &str) -> Text<'a> {
     let down = down_hosts(model, env);
-    let mut lines = vec![Line::from(env.to_string())];
+    let mut lines = vec![Line::styled(env.to_string(), theme.env_name(model.env_color(env)))];
     if let Some((first, age)) = down.first() {
         let more = if down.len() > 1 { format!(" +{}", down.len() - 1) } else { String::new() };
         lines.push(Line::styled(format!("✗ {first}{more} {age}"), theme.warn));

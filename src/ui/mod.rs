@@ -37,6 +37,8 @@ mod spark;
 mod status_bar;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod theme_tests;
 mod title_bar;
 
 use crate::model::{Model, Overlay, OverlayKind, Pane};
@@ -52,10 +54,10 @@ pub const WIDE: u16 = 120;
 /// and Alerts.
 pub const THREE_ACROSS: u16 = 140;
 
-/// Draws the whole screen for `model` with the default theme.
+/// Draws the whole screen for `model` with its theme.
 pub fn render(model: &Model, frame: &mut Frame) {
     let area = frame.area();
-    render_with(model, &Theme::default(), area, frame.buffer_mut());
+    render_with(model, &model.theme, area, frame.buffer_mut());
 }
 
 /// Draws the whole screen into `buf` (no terminal needed): `status` and the screenshot
@@ -63,7 +65,7 @@ pub fn render(model: &Model, frame: &mut Frame) {
 pub fn render_to_buffer(model: &Model, width: u16, height: u16) -> Buffer {
     let area = Rect::new(0, 0, width, height);
     let mut buf = Buffer::empty(area);
-    render_with(model, &Theme::default(), area, &mut buf);
+    render_with(model, &model.theme, area, &mut buf);
     buf
 }
 
@@ -105,7 +107,10 @@ fn render_panes(model: &Model, theme: &Theme, middle: Rect, buf: &mut Buffer) {
 }
 
 /// One overlay: the views in place of the panes (`middle`), the dialogs over the whole screen.
+/// One that acts on an environment is framed in that environment's colour.
 fn render_overlay(model: &Model, overlay: &Overlay, theme: &Theme, [area, middle]: [Rect; 2], buf: &mut Buffer) {
+    let framed = theme.framed_for(overlay_env(model, overlay).and_then(|env| model.env_color(env)));
+    let theme = &framed;
     match overlay {
         Overlay::Logs => logs::render(model, theme, middle, buf),
         Overlay::Audit => audit::render(model, theme, middle, buf),
@@ -121,6 +126,19 @@ fn render_overlay(model: &Model, overlay: &Overlay, theme: &Theme, [area, middle
         Overlay::Approval(view) => request_view::render_approval(model, view, theme, area, buf),
         Overlay::Reject(input) => request_view::render_reject(model, input, theme, area, buf),
         Overlay::Help => help::render(&model.keymap, theme, area, buf),
+    }
+}
+
+/// The environment an overlay acts on or shows, if one.
+fn overlay_env<'a>(model: &'a Model, overlay: &'a Overlay) -> Option<&'a str> {
+    match overlay {
+        Overlay::Confirm(c) => Some(&c.plan.env),
+        Overlay::Abort(a) => Some(&a.env),
+        Overlay::Approval(view) => Some(&view.plan.env),
+        Overlay::Reject(input) => model.world.approvals.get(input.id).map(|r| r.env.as_str()),
+        Overlay::Container(view) => Some(&view.slot.env),
+        Overlay::HealthChart(slot) => Some(&slot.env),
+        _ => None,
     }
 }
 

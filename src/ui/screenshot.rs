@@ -17,15 +17,33 @@ const FONT_FAMILY: &str = "ui-monospace, 'DejaVu Sans Mono', Menlo, Consolas, mo
 const FONT_SIZE: f32 = 14.0;
 /// Distance from a line's top to the text baseline.
 const BASELINE: f32 = 13.5;
-/// The terminal's own colours, for cells that use `Color::Reset`.
-const DEFAULT_FG: &str = "#cccccc";
-const DEFAULT_BG: &str = "#1e1e1e";
+/// A terminal's own colours (for cells that use `Color::Reset`) and its 16 ANSI colours: themes
+/// for light backgrounds are shown on a light terminal.
+pub struct TerminalColors {
+    pub fg: &'static str,
+    pub bg: &'static str,
+    pub ansi: [&'static str; 16],
+}
 
-/// The 16 ANSI colours as a common dark terminal palette shows them.
-const ANSI: [&str; 16] = [
-    "#000000", "#cd3131", "#0dbc79", "#e5e510", "#2472c8", "#bc3fbc", "#11a8cd", "#e5e5e5", "#666666", "#f14c4c",
-    "#23d18b", "#f5f543", "#3b8eea", "#d670d6", "#29b8db", "#ffffff",
-];
+/// A common dark terminal palette.
+pub const DARK: TerminalColors = TerminalColors {
+    fg: "#cccccc",
+    bg: "#1e1e1e",
+    ansi: [
+        "#000000", "#cd3131", "#0dbc79", "#e5e510", "#2472c8", "#bc3fbc", "#11a8cd", "#e5e5e5", "#666666", "#f14c4c",
+        "#23d18b", "#f5f543", "#3b8eea", "#d670d6", "#29b8db", "#ffffff",
+    ],
+};
+
+/// A common light terminal palette (the same ANSI colours as a light editor theme shows them).
+pub const LIGHT: TerminalColors = TerminalColors {
+    fg: "#333333",
+    bg: "#ffffff",
+    ansi: [
+        "#000000", "#cd3131", "#00bc00", "#949800", "#0451a5", "#bc05bc", "#0598bc", "#555555", "#666666", "#cd3131",
+        "#14ce14", "#b5ba00", "#0451a5", "#bc05bc", "#0598bc", "#a5a5a5",
+    ],
+};
 
 /// The look of one run of cells, after REVERSED has swapped the colours.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,18 +61,23 @@ struct Run {
     look: Look,
 }
 
-/// Renders `buf` as a standalone SVG document.
+/// Renders `buf` as a standalone SVG document, as a dark terminal shows it.
 pub fn buffer_to_svg(buf: &Buffer) -> String {
+    buffer_to_svg_on(buf, &DARK)
+}
+
+/// Renders `buf` as a standalone SVG document, as a terminal with colours `term` shows it.
+pub fn buffer_to_svg_on(buf: &Buffer, term: &TerminalColors) -> String {
     let area = buf.area;
     let (w, h) = (f32::from(area.width) * CELL_WIDTH, f32::from(area.height) * CELL_HEIGHT);
     let mut out = String::new();
     let _ = write!(out, r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w:.1}" height="{h:.1}" "#);
     let _ = writeln!(out, r#"viewBox="0 0 {w:.1} {h:.1}" font-family="{FONT_FAMILY}" font-size="{FONT_SIZE}">"#);
-    let _ = writeln!(out, r#"<rect width="100%" height="100%" fill="{DEFAULT_BG}"/>"#);
-    let lines: Vec<Vec<Run>> = (0..area.height).map(|y| runs(buf, area.y + y)).collect();
+    let _ = writeln!(out, r#"<rect width="100%" height="100%" fill="{}"/>"#, term.bg);
+    let lines: Vec<Vec<Run>> = (0..area.height).map(|y| runs(buf, area.y + y, term)).collect();
     out.push_str("<g shape-rendering=\"crispEdges\">\n");
     for (row, runs) in lines.iter().enumerate() {
-        for run in runs.iter().filter(|r| r.look.bg != DEFAULT_BG) {
+        for run in runs.iter().filter(|r| r.look.bg != term.bg) {
             let _ = writeln!(
                 out,
                 r#"<rect x="{:.1}" y="{:.1}" width="{:.1}" height="{CELL_HEIGHT:.1}" fill="{}"/>"#,
@@ -111,7 +134,7 @@ fn write_tspan(out: &mut String, run: &Run) {
 }
 
 /// The runs of line `y`: cells hidden behind a wide symbol are skipped, as a terminal does.
-fn runs(buf: &Buffer, y: u16) -> Vec<Run> {
+fn runs(buf: &Buffer, y: u16, term: &TerminalColors) -> Vec<Run> {
     let area = buf.area;
     let mut runs: Vec<Run> = Vec::new();
     let mut x = area.x;
@@ -119,7 +142,7 @@ fn runs(buf: &Buffer, y: u16) -> Vec<Run> {
         let cell = &buf[(x, y)];
         let symbol = cell.symbol();
         let cells = (Span::raw(symbol).width() as u16).clamp(1, area.right() - x);
-        let look = look(cell.fg, cell.bg, cell.modifier);
+        let look = look(cell.fg, cell.bg, cell.modifier, term);
         match runs.last_mut() {
             Some(run) if run.look == look => {
                 run.text.push_str(symbol);
@@ -132,15 +155,15 @@ fn runs(buf: &Buffer, y: u16) -> Vec<Run> {
     runs
 }
 
-fn look(fg: Color, bg: Color, modifier: Modifier) -> Look {
-    let (fg, bg) = (hex(fg, DEFAULT_FG), hex(bg, DEFAULT_BG));
+fn look(fg: Color, bg: Color, modifier: Modifier, term: &TerminalColors) -> Look {
+    let (fg, bg) = (hex(fg, term.fg, &term.ansi), hex(bg, term.bg, &term.ansi));
     let (fg, bg) = if modifier.contains(Modifier::REVERSED) { (bg, fg) } else { (fg, bg) };
     Look { fg, bg, modifier: modifier - Modifier::REVERSED }
 }
 
 /// `#rrggbb` for a ratatui colour; `reset` is the terminal's own colour for that layer.
-pub fn hex(color: Color, reset: &str) -> String {
-    let ansi = |i: usize| ANSI[i].to_string();
+pub fn hex(color: Color, reset: &str, palette: &[&str; 16]) -> String {
+    let ansi = |i: usize| palette[i].to_string();
     match color {
         Color::Reset => reset.to_string(),
         Color::Black => ansi(0),
@@ -160,14 +183,14 @@ pub fn hex(color: Color, reset: &str) -> String {
         Color::LightCyan => ansi(14),
         Color::White => ansi(15),
         Color::Rgb(r, g, b) => format!("#{r:02x}{g:02x}{b:02x}"),
-        Color::Indexed(i) => indexed(i),
+        Color::Indexed(i) => indexed(i, palette),
     }
 }
 
 /// xterm's 256-colour table: the 16 ANSI colours, a 6x6x6 cube, then 24 greys.
-fn indexed(i: u8) -> String {
+fn indexed(i: u8, palette: &[&str; 16]) -> String {
     match i {
-        0..=15 => ANSI[usize::from(i)].to_string(),
+        0..=15 => palette[usize::from(i)].to_string(),
         16..=231 => {
             let level = |v: u8| if v == 0 { 0 } else { 55 + v * 40 };
             let i = i - 16;
@@ -225,19 +248,22 @@ mod tests {
         buf.set_string(0, 0, "ok", Style::new().fg(Color::Green));
         buf.set_string(3, 0, "bad", Style::new().fg(Color::Rgb(255, 0, 0)).add_modifier(Modifier::REVERSED));
         let svg = buffer_to_svg(&buf);
-        assert!(svg.contains(&format!(r#"fill="{}">ok</tspan>"#, ANSI[2])), "{svg}");
+        assert!(svg.contains(&format!(r#"fill="{}">ok</tspan>"#, DARK.ansi[2])), "{svg}");
         // Reversed: the red becomes the background, the default background the text colour.
         assert!(svg.contains(r##"fill="#ff0000"/>"##), "{svg}");
-        assert!(svg.contains(&format!(r#"fill="{DEFAULT_BG}">bad</tspan>"#)), "{svg}");
+        assert!(svg.contains(&format!(r#"fill="{}">bad</tspan>"#, DARK.bg)), "{svg}");
+        let light = buffer_to_svg_on(&buf, &LIGHT);
+        assert!(light.contains(&format!(r#"fill="{}">bad</tspan>"#, LIGHT.bg)), "{light}");
     }
 
     #[test]
     fn indexed_colours_follow_xterm() {
-        assert_eq!(indexed(1), ANSI[1]);
-        assert_eq!(indexed(16), "#000000");
-        assert_eq!(indexed(196), "#ff0000");
-        assert_eq!(indexed(231), "#ffffff");
-        assert_eq!(indexed(232), "#080808");
-        assert_eq!(indexed(255), "#eeeeee");
+        let p = &DARK.ansi;
+        assert_eq!(indexed(1, p), DARK.ansi[1]);
+        assert_eq!(indexed(16, p), "#000000");
+        assert_eq!(indexed(196, p), "#ff0000");
+        assert_eq!(indexed(231, p), "#ffffff");
+        assert_eq!(indexed(232, p), "#080808");
+        assert_eq!(indexed(255, p), "#eeeeee");
     }
 }

@@ -2,7 +2,7 @@
 //! SVGs must equal what the code draws now. Regenerate them with
 //! `UPDATE_SCREENSHOTS=1 cargo test -p opsdeck --lib screenshots`.
 
-use super::screenshot::buffer_to_svg;
+use super::screenshot::{buffer_to_svg_on, TerminalColors, DARK, LIGHT};
 use super::tests::focused;
 use super::*;
 use crate::test_support::{
@@ -72,12 +72,33 @@ fn shots() -> Vec<(&'static str, Model, u16, u16)> {
     ]
 }
 
+/// The console in each built-in theme, prod coloured red and selected, and a prod confirmation
+/// framed in prod's colour; the light theme as a light terminal shows it.
+fn theme_shots() -> Vec<(String, Model, u16, u16, &'static TerminalColors)> {
+    use super::theme_tests::{themed, with_env_color};
+    use opsdeck_core::config::EnvColor;
+    let mut shots: Vec<_> = crate::theme::BUILTIN
+        .iter()
+        .map(|(name, _)| {
+            let mut m = with_env_color(focused(Pane::Environments), "prod", EnvColor::Red);
+            m.ui.env_col = 2;
+            let term = if *name == "light" { &LIGHT } else { &DARK };
+            (format!("theme-{name}-80x24"), themed(m, name), 80, 24, term)
+        })
+        .collect();
+    let mut confirm = with_env_color(gen_demo_model_all_up(), "prod", EnvColor::Red);
+    confirm.ui.set_confirm(Some(gen_confirm(ActionKind::Promote, "api", "prod", "pr")));
+    shots.push(("env-color-confirm-80x24".into(), confirm, 80, 24, &DARK));
+    shots
+}
+
 #[test]
 fn screenshots_match_the_code() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("screenshots");
     let update = std::env::var("UPDATE_SCREENSHOTS").is_ok_and(|v| v == "1");
-    for (name, model, w, h) in shots() {
-        let svg = buffer_to_svg(&render_to_buffer(&model, w, h));
+    let all = shots().into_iter().map(|(name, m, w, h)| (name.to_string(), m, w, h, &DARK)).chain(theme_shots());
+    for (name, model, w, h, term) in all {
+        let svg = buffer_to_svg_on(&render_to_buffer(&model, w, h), term);
         let path = dir.join(format!("{name}.svg"));
         if update {
             std::fs::create_dir_all(&dir).expect("screenshots dir");

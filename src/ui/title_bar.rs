@@ -5,6 +5,7 @@ use super::common::{fit_line, PENDING};
 use crate::model::{short_age, Model, Reach};
 use crate::theme::Theme;
 use chrono::{DateTime, Utc};
+use opsdeck_core::text::clean;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -42,6 +43,7 @@ fn line<'a>(model: &Model, theme: &Theme, width: u16) -> Line<'a> {
     let mut last = Line::default();
     for (user, long, sep) in candidates {
         let mut spans = vec![Span::styled(" opsdeck", theme.brand)];
+        spans.extend(env_tag(model, theme).into_iter().flatten());
         if user {
             spans.push(Span::styled(" · ", theme.dim));
             spans.push(Span::styled(model.world.user.clone(), theme.text));
@@ -65,6 +67,14 @@ fn line<'a>(model: &Model, theme: &Theme, width: u16) -> Line<'a> {
         last = candidate;
     }
     fit_line(last, width)
+}
+
+/// The selected environment's name in its colour, when it has one: where keys will act, in the
+/// colour the operator gave it ("prod" in red), before anything else on the line.
+fn env_tag<'a>(model: &Model, theme: &Theme) -> Option<[Span<'a>; 2]> {
+    let env = model.selected_env()?;
+    let color = model.env_color(env)?;
+    Some([Span::raw(" "), Span::styled(format!(" {} ", clean(env)), theme.env_tag(Some(color)))])
 }
 
 fn system_spans<'a>(model: &Model, theme: &Theme, system: &System, long: bool) -> Vec<Span<'a>> {

@@ -16,11 +16,19 @@ pub struct Console {
 impl Console {
     /// Starts `opsdeck ARGS` in a `cols`x`rows` terminal.
     pub fn spawn(args: &[&str], cols: u16, rows: u16) -> Console {
+        Console::spawn_with_env(args, &[], cols, rows)
+    }
+
+    /// Starts `opsdeck ARGS` in a `cols`x`rows` terminal with `env` added to its environment.
+    pub fn spawn_with_env(args: &[&str], env: &[(&str, &str)], cols: u16, rows: u16) -> Console {
         let pair =
             native_pty_system().openpty(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 }).expect("open a pty");
         let mut cmd = CommandBuilder::new(super::opsdeck_bin());
         cmd.args(args);
         cmd.env("TERM", "xterm-256color");
+        for (name, value) in env {
+            cmd.env(name, value);
+        }
         let child = pair.slave.spawn_command(cmd).expect("spawn opsdeck in the pty");
         drop(pair.slave);
         let mut reader = pair.master.try_clone_reader().expect("pty reader");
@@ -47,6 +55,30 @@ impl Console {
 
     pub fn screen(&self) -> String {
         self.parser.lock().map(|p| p.screen().contents()).unwrap_or_default()
+    }
+
+    /// Every cell's foreground and background colour, with the cell's text.
+    pub fn colours(&self) -> Vec<(String, vt100::Color, vt100::Color)> {
+        let Ok(p) = self.parser.lock() else { return Vec::new() };
+        let (rows, cols) = p.screen().size();
+        (0..rows)
+            .flat_map(|r| (0..cols).map(move |c| (r, c)))
+            .filter_map(|(r, c)| {
+                p.screen().cell(r, c).map(|cell| (cell.contents().to_string(), cell.fgcolor(), cell.bgcolor()))
+            })
+            .collect()
+    }
+
+    /// The text of the underlined cells, row after row.
+    pub fn underlined(&self) -> String {
+        let Ok(p) = self.parser.lock() else { return String::new() };
+        let (rows, cols) = p.screen().size();
+        (0..rows)
+            .flat_map(|r| (0..cols).map(move |c| (r, c)))
+            .filter_map(|(r, c)| {
+                p.screen().cell(r, c).filter(|cell| cell.underline()).map(|cell| cell.contents().to_string())
+            })
+            .collect()
     }
 
     pub fn raw_output(&self) -> Vec<u8> {

@@ -121,6 +121,12 @@ pub fn load_file(path: &Path) -> Result<Config, ConfigError> {
         config.runbooks.push(base.join("runbooks"));
     }
     config.runbooks = config.runbooks.iter().map(|p| if p.is_relative() { base.join(p) } else { p.clone() }).collect();
+    // A theme file, like a runbook folder, is found beside the config wherever opsdeck starts.
+    if let Some(theme) = config.theme.as_mut().filter(|t| super::look::is_theme_path(t)) {
+        if Path::new(theme.as_str()).is_relative() {
+            *theme = base.join(theme.as_str()).display().to_string();
+        }
+    }
     super::docker_hosts::resolve_all(&mut config, base)
         .map_err(|problems| ConfigError::Unresolved { path: path.to_path_buf(), problems })?;
     super::registry_auth::resolve(&mut config, base)
@@ -156,7 +162,7 @@ pub(super) fn line_col(text: &str, offset: usize) -> (usize, usize) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     pub(crate) const GOOD: &str = r#"

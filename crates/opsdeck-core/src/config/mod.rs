@@ -10,7 +10,9 @@ mod env;
 pub mod keys;
 mod load;
 mod logs;
+mod look;
 pub mod notify;
+mod probe_address;
 pub mod registry_auth;
 pub mod secret_source;
 mod servers;
@@ -22,6 +24,7 @@ pub use env::{is_secret_name, EnvValue, SecretSource};
 pub use keys::KeysConfig;
 pub use load::{default_state_path, find_config_path, load, load_file, parse as parse_str, ConfigError, ConfigProblem};
 pub use logs::LogsConfig;
+pub use look::{is_theme_path, EnvColor, BUILTIN_THEMES};
 pub use notify::{NotifyConfig, NotifyEvent, NotifyFormat};
 pub use servers::{fits_server_name, SLOTS};
 
@@ -62,6 +65,10 @@ pub struct Config {
     /// The console's key rebindings (`[keys]`), checked by the console ([`keys`] says why).
     #[serde(default, skip_serializing_if = "KeysConfig::is_empty")]
     pub keys: KeysConfig,
+    /// The console's theme: a built-in name ([`BUILTIN_THEMES`]) or a theme file (relative to
+    /// the config file). Left out, `default`; `NO_COLOR` overrides it with `mono`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub theme: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
@@ -245,6 +252,10 @@ pub struct EnvironmentConfig {
     /// The error gate of every switch here, and how a canary walks (`[environments.canary]`).
     #[serde(default)]
     pub canary: CanaryConfig,
+    /// The environment's colour (`color = "red"` for prod): its column header, the frame of
+    /// every confirmation and overlay acting on it, and the title line while it is selected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub color: Option<EnvColor>,
 }
 
 /// The platforms an environment can run on: each is one implementation of
@@ -349,44 +360,5 @@ impl ServiceConfig {
             .iter()
             .filter(|(k, v)| v.secret || is_secret_name(k) || env::is_secret_value(&v.value))
             .map(|(_, v)| v.value.as_str())
-    }
-}
-
-impl HostConfig {
-    /// Where this host's published ports are reached from the bastion.
-    pub fn probe_address(&self) -> String {
-        if let Some(a) = &self.address {
-            return a.clone();
-        }
-        let rest = self.url.split_once("://").map(|(_, r)| r).unwrap_or(&self.url);
-        if self.url.starts_with("unix://") || rest.is_empty() {
-            return "127.0.0.1".into();
-        }
-        let host_port = rest.rsplit_once('@').map(|(_, h)| h).unwrap_or(rest);
-        let host_port = host_port.split('/').next().unwrap_or(host_port);
-        match host_port.rsplit_once(':') {
-            Some((h, p)) if p.chars().all(|c| c.is_ascii_digit()) => h.to_string(),
-            _ => host_port.to_string(),
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn host(url: &str) -> HostConfig {
-        HostConfig { name: "h".into(), url: url.into(), context: None, address: None, tls: None }
-    }
-
-    #[test]
-    fn probe_address_follows_the_engine_url() {
-        assert_eq!(host("unix:///var/run/docker.sock").probe_address(), "127.0.0.1");
-        assert_eq!(host("tcp://10.0.0.5:2376").probe_address(), "10.0.0.5");
-        assert_eq!(host("ssh://deploy@prod-1").probe_address(), "prod-1");
-        assert_eq!(host("ssh://deploy@prod-1:2222").probe_address(), "prod-1");
-        let mut h = host("ssh://deploy@prod-1");
-        h.address = Some("127.0.0.1".into());
-        assert_eq!(h.probe_address(), "127.0.0.1");
     }
 }

@@ -68,6 +68,7 @@ mod tests {
             approval: Default::default(),
             approvers: vec![],
             canary: Default::default(),
+            color: None,
         }
     }
 

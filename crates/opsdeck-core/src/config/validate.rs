@@ -25,6 +25,11 @@ pub(super) fn check(config: &Config, text: &str) -> Vec<ConfigProblem> {
             report(&hook.url, problem);
         }
     }
+    if let Some(theme) = &config.theme {
+        if let Some(problem) = super::look::theme_problem(theme) {
+            report(&quoted(theme), problem);
+        }
+    }
     if config.environments.is_empty() {
         report("[[environments]]", "at least one [[environments]] is needed".into());
     }
