@@ -38,6 +38,10 @@ pub struct Config {
     /// out, the user's state folder ([`default_state_path`]), filled in when the file is loaded.
     #[serde(default)]
     pub state_path: PathBuf,
+    /// The console takes the mouse (click to focus and select, wheel to scroll); `mouse = false`
+    /// leaves it to the terminal, for selecting text.
+    #[serde(default = "mouse_default", skip_serializing_if = "is_true")]
+    pub mouse: bool,
     pub registry: RegistryConfig,
     pub alertmanager: Option<AlertmanagerConfig>,
     #[serde(default)]
@@ -369,6 +373,14 @@ impl HostConfig {
             _ => host_port.to_string(),
         }
     }
+}
+
+fn mouse_default() -> bool {
+    true
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
 }
 
 #[cfg(test)]
