@@ -70,9 +70,20 @@ fn wheel(model: &mut Model, delta: i64, x: u16, y: u16, hits: &Hits) -> Vec<Cmd>
         Some(OverlayKind::HealthChart) => super::health_chart::on_action(model, action),
         // Where text is typed the arrows mean nothing to scroll, and help has nothing to scroll.
         Some(OverlayKind::Confirm | OverlayKind::SilenceForm | OverlayKind::Reject | OverlayKind::Help) => Vec::new(),
-        // The lists (silences, runbooks, the palette, prune, an approval view) move as on ↑ ↓.
+        // The silences list reads its keys through the keymap: the key bound to ↑ / ↓ there.
+        Some(OverlayKind::Silences) => {
+            let key = bound(model, action).unwrap_or_else(|| KeyEvent::from(code));
+            keys::on_key(model, key)
+        }
+        // The runbook and the palette read the arrows as such.
         Some(_) => keys::on_key(model, KeyEvent::from(code)),
     }
+}
+
+/// A key the keymap in force binds to `action` (`[keys]` may have moved it off the arrows).
+fn bound(model: &Model, action: Action) -> Option<KeyEvent> {
+    let binding = model.keymap.bindings().iter().find(|b| b.action == action)?;
+    binding.keys.first().map(|k| KeyEvent::new(k.code, k.mods))
 }
 
 /// The focused selection of `pane`, as `keys::move_row` moves it.

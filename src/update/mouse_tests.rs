@@ -143,3 +143,14 @@ fn mouse_off_in_the_config_ignores_the_mouse() {
     mouse(&mut m, MouseEventKind::ScrollDown, rows.area.x + 1, rows.area.y);
     assert_eq!((m.ui.focus, m.ui.health_row), (Pane::Environments, 0));
 }
+
+#[test]
+fn the_wheel_moves_the_silences_list() {
+    let mut m = crate::test_support::gen_silences_model();
+    assert!(m.world.silences.silences.len() > 1);
+    let before = m.ui.silences.row;
+    mouse(&mut m, MouseEventKind::ScrollDown, 10, 10);
+    assert_eq!(m.ui.silences.row, before + 1);
+    mouse(&mut m, MouseEventKind::ScrollUp, 10, 10);
+    assert_eq!(m.ui.silences.row, before);
+}
