@@ -52,7 +52,15 @@ fn start(mouse: bool) -> (tempfile::TempDir, Console) {
     let path = dir.path().join("opsdeck.toml");
     std::fs::write(&path, config(mouse)).expect("write config");
     let console = Console::spawn(&["--config", path.to_str().expect("utf-8 path")], 100, 30);
-    console.wait_text("┏ Environments", Duration::from_secs(5));
+    // The layout settles once every system has answered or failed: a host down adds a header
+    // line to Environments, the registry down a line to Images, and the panes below move down.
+    console.wait_for("every system's first answer", Duration::from_secs(5), |s| {
+        s.contains("┏ Environments")
+            && s.contains("✗ staging-1")
+            && s.contains("✗ prod-1")
+            && s.contains("registry: ")
+            && s.contains("staging-1 ✗ unreachable")
+    });
     (dir, console)
 }
 
