@@ -3,7 +3,7 @@
 
 use crate::model::{HostId, SlotId};
 use chrono::{DateTime, Utc};
-use crossterm::event::KeyEvent;
+use crossterm::event::{KeyEvent, MouseEvent};
 use opsdeck_backends::types::ContainerDetail;
 use opsdeck_backends::BackendError;
 use opsdeck_core::actions::{ActionEvent, ActionPlan};
@@ -15,6 +15,8 @@ use opsdeck_core::world::Fact;
 #[derive(Debug, Clone)]
 pub enum Msg {
     Key(KeyEvent),
+    /// A click or a turn of the wheel, with the layout of the frame it landed on.
+    Mouse(MouseEvent, std::sync::Arc<crate::ui::hits::Hits>),
     /// The terminal was resized: redraw.
     Resize,
     /// The clock moved: ages on screen change, and scheduled probes may be due.

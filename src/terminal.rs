@@ -1,7 +1,9 @@
 //! The terminal: raw mode and the alternate screen on the way in, and a restore that runs on
 //! every way out (normal quit, error, panic; signals arrive as messages and end the loop
-//! normally), so an operator's shell is never left broken.
+//! normally), so an operator's shell is never left broken. The mouse is taken only when the
+//! config allows it, and always given back.
 
+use crossterm::event::DisableMouseCapture;
 use crossterm::{cursor, execute, terminal};
 use ratatui::backend::CrosstermBackend;
 use ratatui::{Terminal, TerminalOptions, Viewport};
@@ -15,11 +17,18 @@ pub struct TerminalGuard {
 }
 
 impl TerminalGuard {
-    pub fn enter() -> color_eyre::Result<TerminalGuard> {
+    /// Raw mode and the alternate screen; with `mouse`, clicks and the wheel come as events.
+    pub fn enter(mouse: bool) -> color_eyre::Result<TerminalGuard> {
         terminal::enable_raw_mode()?;
         if let Err(e) = execute!(stdout(), terminal::EnterAlternateScreen, cursor::Hide) {
             restore();
             return Err(e.into());
+        }
+        if mouse {
+            if let Err(e) = execute!(stdout(), ClicksAndWheel) {
+                restore();
+                return Err(e.into());
+            }
         }
         // A fixed viewport: its size changes only on resize events (the runtime's), never by a
         // size query at every frame.
@@ -36,10 +45,22 @@ impl Drop for TerminalGuard {
     }
 }
 
-/// Leaves raw mode and the alternate screen; safe to call more than once.
+/// Leaves raw mode and the alternate screen and gives the mouse back (whether or not it was
+/// taken: turning a mode off that is off is harmless); safe to call more than once.
 pub fn restore() {
     let _ = terminal::disable_raw_mode();
-    let _ = execute!(stdout(), terminal::LeaveAlternateScreen, cursor::Show);
+    let _ = execute!(stdout(), DisableMouseCapture, terminal::LeaveAlternateScreen, cursor::Show);
+}
+
+/// Mouse reporting of presses, releases and the wheel (1000) in SGR form (1006), and nothing
+/// more: crossterm's `EnableMouseCapture` also asks for every move of the pointer (1003), a
+/// flood of events the console would only throw away.
+struct ClicksAndWheel;
+
+impl crossterm::Command for ClicksAndWheel {
+    fn write_ansi(&self, f: &mut impl std::fmt::Write) -> std::fmt::Result {
+        f.write_str("\x1b[?1000h\x1b[?1006h")
+    }
 }
 
 /// color-eyre's report and panic hooks, with the terminal restored before a panic is printed

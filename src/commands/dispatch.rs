@@ -155,6 +155,7 @@ async fn demo(action: Option<DemoAction>, opts: DemoArgs, user: String, level: O
 }
 
 async fn demo_up(opts: &DemoArgs) -> color_eyre::Result<Arc<Config>> {
+    crate::demo::install_run::prepare(opts.yes, usize::from(opts.prod_hosts)).await?;
     let options = crate::demo::DemoOptions {
         dir: opts.dir.clone(),
         approvers: opts.approvers.clone(),

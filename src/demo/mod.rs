@@ -20,6 +20,8 @@ mod config_file;
 mod haproxy_cfg;
 mod hosts;
 mod images;
+pub mod install;
+pub mod install_run;
 mod plan;
 mod slots;
 mod state;

@@ -50,7 +50,7 @@ pub async fn run(config: Arc<Config>, user: String) -> color_eyre::Result<()> {
     let Senders { msgs: tx, facts: fact_tx, logs: log_tx } = senders;
     let cancel = CancellationToken::new();
     spawn_signal_listener(&tx)?;
-    let mut guard = TerminalGuard::enter()?;
+    let mut guard = TerminalGuard::enter(config.mouse)?;
     spawn_watchers(&config, &fact_tx, &cancel);
     let store_wake = spawn_store_watcher(config.state_path.clone(), &fact_tx, &cancel);
     let mut actions = ActionRunner::start(config.clone(), &user, &tx);
@@ -86,6 +86,9 @@ pub async fn run(config: Arc<Config>, user: String) -> color_eyre::Result<()> {
             biased;
             event = events.next() => match event {
                 Some(Ok(Event::Key(key))) => Msg::Key(key),
+                // Clicks and the wheel only: moves and drags change nothing (nor are they asked
+                // for, see `terminal`).
+                Some(Ok(Event::Mouse(mouse))) if wanted(&mouse) => Msg::Mouse(mouse, screen.hits()),
                 Some(Ok(Event::Resize(width, height))) => {
                     screen.resize(width, height);
                     if let Err(e) = guard.terminal.resize(ratatui::layout::Rect::new(0, 0, width, height)) {
@@ -112,7 +115,7 @@ pub async fn run(config: Arc<Config>, user: String) -> color_eyre::Result<()> {
             probes: &probes,
             out: guard.terminal.backend_mut(),
         };
-        let key = matches!(msg, Msg::Key(_) | Msg::Resize);
+        let key = matches!(msg, Msg::Key(_) | Msg::Mouse(..) | Msg::Resize);
         forced |= key;
         apply(&mut model, msg, &mut cx);
         // Fold in everything already queued before drawing once; but a key is drawn at once, and
@@ -133,6 +136,12 @@ pub async fn run(config: Arc<Config>, user: String) -> color_eyre::Result<()> {
     runbooks.settle().await;
     actions.settle().await;
     result
+}
+
+/// The mouse events the console acts on: a left click and the wheel.
+fn wanted(mouse: &crossterm::event::MouseEvent) -> bool {
+    use crossterm::event::{MouseButton, MouseEventKind as K};
+    matches!(mouse.kind, K::Down(MouseButton::Left) | K::ScrollUp | K::ScrollDown)
 }
 
 /// What carrying out a command needs.

@@ -5,18 +5,22 @@
 //! comes from resize events, never from a query per frame.
 
 use crate::model::Model;
+use crate::ui::hits::Hits;
 use ratatui::buffer::Buffer;
+use std::sync::Arc;
 
 pub struct Screen {
     width: u16,
     height: u16,
     /// The last frame drawn; `None` until the first and after a resize.
     shown: Option<Buffer>,
+    /// Where the last frame drew what a click can land on: a mouse event is looked up in it.
+    hits: Arc<Hits>,
 }
 
 impl Screen {
     pub fn new(width: u16, height: u16) -> Screen {
-        Screen { width, height, shown: None }
+        Screen { width, height, shown: None, hits: Arc::default() }
     }
 
     /// The terminal is now `width` x `height`: the next frame is drawn whatever it holds.
@@ -27,12 +31,20 @@ impl Screen {
     /// Draws `model` into memory; the frame when it differs from the last one drawn (which it then
     /// becomes), else `None`.
     pub fn changed(&mut self, model: &Model) -> Option<&Buffer> {
-        let now = crate::ui::render_to_buffer(model, self.width, self.height);
+        let (now, hits) = crate::ui::render_frame(model, self.width, self.height);
+        if *self.hits != hits {
+            self.hits = Arc::new(hits);
+        }
         if self.shown.as_ref() == Some(&now) {
             return None;
         }
         self.shown = Some(now);
         self.shown.as_ref()
+    }
+
+    /// The layout of the last frame drawn.
+    pub fn hits(&self) -> Arc<Hits> {
+        self.hits.clone()
     }
 
     /// The last frame drawn.

@@ -18,7 +18,7 @@ mod registry;
 pub use alertmanager::Alertmanager;
 pub use engine::{stop_engine_in, Engine, ENGINE_STOP_GRACE};
 pub use haproxy::Haproxy;
-pub use process::{is_alive, stop_recorded, SETUP_HINT};
+pub use process::{is_alive, spawn_detached, stop_recorded, SETUP_HINT};
 pub use ready::{loopback_client, runtime_client};
 pub use registry::Registry;
 

@@ -5,6 +5,7 @@ use super::columns::{self, Column};
 use super::common::{outage_line, pane_block, pane_title, PENDING};
 use crate::model::{short_age, Model, Reach};
 use crate::theme::Theme;
+use crate::ui::hits::Rows;
 use opsdeck_backends::types::Alert;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -19,7 +20,7 @@ const STATE: usize = 4;
 /// Labels already shown in their own columns, left out of the "labels" column.
 const SHOWN_LABELS: [&str; 4] = ["alertname", "severity", "service", "env"];
 
-pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, focused: bool) {
+pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, focused: bool) -> Option<Rows> {
     // An unconfigured Alertmanager has no alerts to count, whatever is left in the model.
     let rows = if model.world.alerts.configured { model.world.alert_rows() } else { Vec::new() };
     let firing = rows.iter().filter(|a| is_active(a)).count();
@@ -35,7 +36,7 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, focuse
 
     if !model.world.alerts.configured {
         Paragraph::new(Line::styled("no alertmanager configured", theme.dim)).render(inner, buf);
-        return;
+        return None;
     }
     if let Some(line) = outage_line(model, theme, "alertmanager", &model.world.alerts.reach) {
         let [top, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
@@ -49,7 +50,7 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, focuse
             Reach::Down { .. } => Line::default(),
         };
         Paragraph::new(text).render(inner, buf);
-        return;
+        return None;
     }
 
     let selected = model.ui.alert_row.min(rows.len() - 1);
@@ -63,8 +64,10 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, focuse
     let table_rows: Vec<_> = fitted.rows.into_iter().zip(styles).map(|(row, s)| row.style(s)).collect();
     let highlight = if focused { theme.selected } else { theme.selected_blur };
     let mut state = TableState::default().with_selected(Some(selected - window.start));
+    let hits = Rows::new(inner, fitted.header_height, window.start, window.end);
     let table = Table::new(table_rows, fitted.widths).header(fitted.header).row_highlight_style(highlight);
     StatefulWidget::render(table, inner, buf, &mut state);
+    Some(Rows { first: hits.first + state.offset(), ..hits })
 }
 
 fn is_active(alert: &Alert) -> bool {

@@ -8,6 +8,7 @@ use super::common::{fit_line, pane_block, pane_title};
 use crate::model::approvals::shown_state;
 use crate::model::{short_age, Model};
 use crate::theme::Theme;
+use crate::ui::hits::Rows;
 use opsdeck_core::store::{Request, RequestState};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -26,7 +27,7 @@ pub fn wanted_height(model: &Model) -> u16 {
     rows + 1 + 2 * DETAIL + 2 + u16::from(model.world.approvals.error.is_some())
 }
 
-pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, focused: bool) {
+pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, focused: bool) -> Option<Rows> {
     let rows = model.world.request_rows();
     let pending = model.world.pending_requests();
     let subject = (pending > 0).then(|| format!("{pending} pending"));
@@ -47,7 +48,7 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, focuse
             "no approval requests: p or r where approval is required files one"
         };
         Paragraph::new(fit_line(Line::styled(text, theme.dim), usize::from(inner.width))).render(inner, buf);
-        return;
+        return None;
     }
     let selected = model.ui.approval_row.min(rows.len() - 1);
     let width = usize::from(inner.width);
@@ -62,8 +63,10 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, focuse
     let fitted = columns::fit(request_columns(model, theme, &rows), list_area.width, theme);
     let highlight = if focused { theme.selected } else { theme.selected_blur };
     let mut state = TableState::default().with_selected(Some(selected));
+    let header_height = fitted.header_height;
     let table = Table::new(fitted.rows, fitted.widths).header(fitted.header).row_highlight_style(highlight);
     StatefulWidget::render(table, list_area, buf, &mut state);
+    let hits = Rows::new(list_area, header_height, state.offset(), rows.len());
     let shown = usize::from(detail_area.height);
     let mut lines = lines;
     if lines.len() > shown && shown > 0 {
@@ -74,6 +77,7 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, focuse
         }
     }
     Paragraph::new(lines).render(detail_area, buf);
+    Some(hits)
 }
 
 /// A request's state as a word, in its colour: pending asks for attention, done is ok, failed is

@@ -81,6 +81,8 @@ pub struct Fitted<'a> {
     pub kept: Vec<usize>,
     pub widths: Vec<Constraint>,
     pub header: Row<'a>,
+    /// Lines the header takes (where the rows start, for hit testing).
+    pub header_height: u16,
     pub rows: Vec<Row<'a>>,
 }
 
@@ -126,6 +128,7 @@ pub fn fit<'a>(columns: Vec<Column<'a>>, width: u16, theme: &Theme) -> Fitted<'a
         widths: widths.iter().flatten().map(|w| Constraint::Length(*w)).collect(),
         kept,
         header: Row::new(header).height(header_height).style(theme.header),
+        header_height,
         rows: rows.into_iter().map(Row::new).collect(),
     }
 }

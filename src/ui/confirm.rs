@@ -5,6 +5,7 @@
 //! action needs another person's approval, for a reason: Enter then files a request.
 
 use super::common::{centered, text_width};
+use super::hits::{buttons, Button};
 use crate::model::actions::{Confirm, RequestDraft};
 use crate::theme::Theme;
 
@@ -16,12 +17,19 @@ use ratatui::widgets::{Block, BorderType, Clear, Padding, Paragraph, Widget};
 /// Widest the box gets: it must fit 80 columns with a margin, and stay readable on wide screens.
 const MAX_WIDTH: u16 = 76;
 
-pub fn render(confirm: &Confirm, theme: &Theme, area: Rect, buf: &mut Buffer) {
+/// Draws the box; returns where its Enter and Esc hints are, which a click presses.
+pub fn render(confirm: &Confirm, theme: &Theme, area: Rect, buf: &mut Buffer) -> Vec<Button> {
     let width = MAX_WIDTH.min(area.width);
     // Borders and one column of padding each side.
     let lines = lines(confirm, theme, usize::from(width.saturating_sub(4)));
     let rect = centered(area, width, lines.len() as u16 + 2);
     Clear.render(rect, buf);
+    // The hints are the last line, inside the border and the padding.
+    let last = rect.y + lines.len() as u16;
+    let buttons = match lines.last() {
+        Some(line) if last + 1 < rect.bottom() => buttons(line, rect.x + 2, last, rect.width.saturating_sub(4)),
+        _ => Vec::new(),
+    };
     let title = confirm.plan.kind.title();
     let request = if confirm.request.is_some() { ": request approval" } else { "" };
     let block = Block::bordered()
@@ -30,6 +38,7 @@ pub fn render(confirm: &Confirm, theme: &Theme, area: Rect, buf: &mut Buffer) {
         .title(Line::styled(format!(" {title} {}{request} ", confirm.plan.subject()), theme.focus_title))
         .padding(Padding::horizontal(1));
     Paragraph::new(lines).block(block).render(rect, buf);
+    buttons
 }
 
 /// Everything the box says, in lines of at most `width` cells: the facts, then how to go on.

@@ -30,7 +30,7 @@ pub fn wanted_height(model: &Model) -> u16 {
     2 + header + model.world.config.services.len() as u16 + DETAIL_LINES
 }
 
-pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, focused: bool) {
+pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, focused: bool) -> Option<super::hits::Rows> {
     let envs: Vec<&str> = model.world.config.environments.iter().map(|e| e.name.as_str()).collect();
     let services: Vec<&str> = model.world.config.services.iter().map(|s| s.name.as_str()).collect();
     let env_col = model.ui.env_col.min(envs.len().saturating_sub(1));
@@ -54,17 +54,19 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, focuse
 
     if services.is_empty() {
         Paragraph::new(Line::styled("no services configured", theme.dim)).render(table_area, buf);
-        return;
+        return None;
     }
     let selected_col = fitted.position(env_col + 1);
     let mut state = TableState::default().with_selected_cell(selected_col.map(|c| (row - window.start, c)));
     let highlight = if focused { theme.selected } else { theme.selected_blur };
-    let table = Table::new(fitted.rows, fitted.widths).header(fitted.header).cell_highlight_style(highlight);
+    let table = Table::new(fitted.rows, fitted.widths.clone()).header(fitted.header).cell_highlight_style(highlight);
     StatefulWidget::render(table, table_area, buf, &mut state);
 
     if let (Some(service), Some(env)) = (services.get(row), envs.get(env_col)) {
         detail(model, theme, env, service, detail_area.width).render(detail_area, buf);
     }
+    let rows = super::hits::Rows::new(table_area, fitted.header_height, window.start + state.offset(), window.end);
+    Some(rows.with_columns(&fitted.widths, &fitted.kept))
 }
 
 /// The service column, then one column per environment, all at the same level of detail.

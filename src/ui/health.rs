@@ -6,6 +6,7 @@ use super::common::{self, health_glyph, health_style, pane_block, reason_age, PE
 use crate::model::views::{Health, SlotRow};
 use crate::model::{HostId, Model, Reach};
 use crate::theme::Theme;
+use crate::ui::hits::Rows;
 use opsdeck_backends::types::{AdminState, DockerHealth};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -14,7 +15,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, StatefulWidget, Table, TableState, Widget};
 use std::collections::HashSet;
 
-pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, focused: bool) {
+pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, focused: bool) -> Option<Rows> {
     let env = model.selected_env();
     let keys = model.world.slot_keys(env);
     let problems = env.map(|e| model.world.live_problems(e)).unwrap_or_default();
@@ -28,7 +29,7 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, focuse
     block.render(area, buf);
     if keys.is_empty() {
         Paragraph::new(Line::styled("no slots in this environment", theme.dim)).render(inner, buf);
-        return;
+        return None;
     }
 
     let selected = model.ui.health_row.min(keys.len() - 1);
@@ -43,11 +44,13 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, focuse
     let table_rows: Vec<_> = fitted.rows.into_iter().zip(styles).map(|(row, s)| row.style(s)).collect();
     let highlight = if focused { theme.selected } else { theme.selected_blur };
     let mut state = TableState::default().with_selected(Some(selected - shown.start));
+    let hits = Rows::new(table_area, fitted.header_height, shown.start, shown.end);
     let table = Table::new(table_rows, fitted.widths).header(fitted.header).row_highlight_style(highlight);
     StatefulWidget::render(table, table_area, buf, &mut state);
 
     let line = detail_line(model, theme, &rows[selected - shown.start]);
     Paragraph::new(common::fit_line(line, usize::from(detail_area.width))).render(detail_area, buf);
+    Some(Rows { first: hits.first + state.offset(), ..hits })
 }
 
 /// Everything about the selected slot on one line:

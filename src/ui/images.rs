@@ -7,6 +7,7 @@ use super::common::{outage_line, pane_block, pane_title, PENDING};
 use crate::model::views::{short_digest, ImageRow};
 use crate::model::{short_age, Model, Reach};
 use crate::theme::Theme;
+use crate::ui::hits::Rows;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -18,7 +19,7 @@ pub fn wanted_height(model: &Model) -> u16 {
     2 + 1 + images as u16 + u16::from(model.world.registry.reach.is_down())
 }
 
-pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, focused: bool) {
+pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, focused: bool) -> Option<Rows> {
     let service = model.selected_service();
     let block = pane_block(pane_title("Images", service), theme, focused);
     let mut inner = block.inner(area);
@@ -31,7 +32,7 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, focuse
     }
     let Some(service) = service else {
         Paragraph::new(Line::styled("no services configured", theme.dim)).render(inner, buf);
-        return;
+        return None;
     };
     let rows = model.world.image_rows(service);
     if rows.is_empty() {
@@ -41,16 +42,18 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, focuse
             Reach::Down { .. } => Line::default(),
         };
         Paragraph::new(text).render(inner, buf);
-        return;
+        return None;
     }
 
     let fitted = columns::fit(image_columns(model, theme, &rows), inner.width, theme);
+    let header_height = fitted.header_height;
     let styles = rows.iter().map(|r| if r.kept { theme.text } else { theme.dim });
     let table_rows: Vec<_> = fitted.rows.into_iter().zip(styles).map(|(row, style)| row.style(style)).collect();
     let highlight = if focused { theme.selected } else { theme.selected_blur };
     let mut state = TableState::default().with_selected(Some(model.ui.image_row.min(rows.len() - 1)));
     let table = Table::new(table_rows, fitted.widths).header(fitted.header).row_highlight_style(highlight);
     StatefulWidget::render(table, inner, buf, &mut state);
+    Some(Rows::new(inner, header_height, state.offset(), rows.len()))
 }
 
 fn image_columns<'a>(model: &Model, theme: &Theme, rows: &[ImageRow]) -> Vec<Column<'a>> {

@@ -21,6 +21,7 @@ mod health_trend;
 #[cfg(test)]
 mod health_view_tests;
 mod help;
+pub mod hits;
 mod images;
 mod logs;
 mod palette;
@@ -43,6 +44,7 @@ mod title_bar;
 
 use crate::model::{Model, Overlay, OverlayKind, Pane};
 use crate::theme::Theme;
+use hits::{Hits, PaneHit};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::Frame;
@@ -63,14 +65,20 @@ pub fn render(model: &Model, frame: &mut Frame) {
 /// Draws the whole screen into `buf` (no terminal needed): `status` and the screenshot
 /// generator use this, and so do the tests.
 pub fn render_to_buffer(model: &Model, width: u16, height: u16) -> Buffer {
-    let area = Rect::new(0, 0, width, height);
-    let mut buf = Buffer::empty(area);
-    render_with(model, &model.theme, area, &mut buf);
-    buf
+    render_frame(model, width, height).0
 }
 
-/// Draws the whole screen for `model` with `theme` into `area` of `buf`.
-pub fn render_with(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
+/// Draws the whole screen into a buffer, and says where everything a click can land on went.
+pub fn render_frame(model: &Model, width: u16, height: u16) -> (Buffer, Hits) {
+    let area = Rect::new(0, 0, width, height);
+    let mut buf = Buffer::empty(area);
+    let hits = render_with(model, &model.theme, area, &mut buf);
+    (buf, hits)
+}
+
+/// Draws the whole screen for `model` with `theme` into `area` of `buf`; returns the frame's
+/// layout for hit testing.
+pub fn render_with(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) -> Hits {
     let [title, middle, hints] =
         Layout::vertical([Constraint::Length(1), Constraint::Min(0), Constraint::Length(1)]).areas(area);
     title_bar::render(model, theme, title, buf);
@@ -78,40 +86,56 @@ pub fn render_with(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     // The Logs view takes the panes' place, and nothing under it is drawn: a flood of lines
     // redraws often, and should cost only the view.
     let logs_at = stack.iter().rposition(|o| o.kind() == OverlayKind::Logs);
+    let mut hits = Hits { covered: !stack.is_empty(), ..Hits::default() };
     if logs_at.is_none() {
-        render_panes(model, theme, middle, buf);
+        hits.panes = render_panes(model, theme, middle, buf);
     }
     status_bar::render(model, theme, hints, buf);
     // Overlays last, bottom to top as they were opened (the top one gets the keys), so they
     // cover the panes and each other in the order the operator sees them.
     for overlay in &stack[logs_at.unwrap_or(0)..] {
-        render_overlay(model, overlay, theme, [area, middle], buf);
+        // Only the top dialog's buttons can be pressed.
+        hits.buttons = render_overlay(model, overlay, theme, [area, middle], buf);
     }
+    hits
 }
 
-fn render_panes(model: &Model, theme: &Theme, middle: Rect, buf: &mut Buffer) {
+fn render_panes(model: &Model, theme: &Theme, middle: Rect, buf: &mut Buffer) -> Vec<PaneHit> {
     let panes = PaneAreas::new(model, middle);
     let focus = model.ui.focus;
-    envs::render(model, theme, panes.envs, buf, focus == Pane::Environments);
-    images::render(model, theme, panes.images, buf, focus == Pane::Images);
-    health::render(model, theme, panes.health, buf, focus == Pane::Health);
-    if let Some(area) = panes.alerts {
-        alerts::render(model, theme, area, buf, focus == Pane::Alerts);
-    }
-    if let Some(area) = panes.actions {
-        actions::render(model, theme, area, buf, focus == Pane::Actions);
-    }
-    if let Some(area) = panes.approvals {
-        approvals::render(model, theme, area, buf, focus == Pane::Approvals);
-    }
+    let mut hits = Vec::new();
+    let mut draw = |pane: Pane, area: Option<Rect>, render: PaneRender| {
+        if let Some(area) = area {
+            let rows = render(model, theme, area, buf, focus == pane);
+            hits.push(PaneHit { pane, area, rows });
+        }
+    };
+    draw(Pane::Environments, Some(panes.envs), envs::render);
+    draw(Pane::Images, Some(panes.images), images::render);
+    draw(Pane::Health, Some(panes.health), health::render);
+    draw(Pane::Alerts, panes.alerts, alerts::render);
+    draw(Pane::Actions, panes.actions, actions::render);
+    draw(Pane::Approvals, panes.approvals, approvals::render);
+    hits
 }
 
+/// A pane's drawing: its table's rows as drawn, for hit testing, when it shows one.
+type PaneRender = fn(&Model, &Theme, Rect, &mut Buffer, bool) -> Option<hits::Rows>;
+
 /// One overlay: the views in place of the panes (`middle`), the dialogs over the whole screen.
-/// One that acts on an environment is framed in that environment's colour.
-fn render_overlay(model: &Model, overlay: &Overlay, theme: &Theme, [area, middle]: [Rect; 2], buf: &mut Buffer) {
+/// One that acts on an environment is framed in that environment's colour. Returns its buttons,
+/// if it has any.
+fn render_overlay(
+    model: &Model,
+    overlay: &Overlay,
+    theme: &Theme,
+    [area, middle]: [Rect; 2],
+    buf: &mut Buffer,
+) -> Vec<hits::Button> {
     let framed = theme.framed_for(overlay_env(model, overlay).and_then(|env| model.env_color(env)));
     let theme = &framed;
     match overlay {
+        Overlay::Confirm(c) => return confirm::render(c, theme, area, buf),
         Overlay::Logs => logs::render(model, theme, middle, buf),
         Overlay::Audit => audit::render(model, theme, middle, buf),
         Overlay::HealthChart(slot) => health_chart::render(model, slot, theme, middle, buf),
@@ -119,7 +143,6 @@ fn render_overlay(model: &Model, overlay: &Overlay, theme: &Theme, [area, middle
         Overlay::Silences => silences::render(model, theme, middle, buf),
         Overlay::Runbook(_) => runbook::render(model, theme, middle, buf),
         Overlay::Palette(state) => palette::render(model, state, theme, middle, buf),
-        Overlay::Confirm(c) => confirm::render(c, theme, area, buf),
         Overlay::SilenceForm(form) => silence::render_form(model, form, theme, area, buf),
         Overlay::Abort(abort) => abort::render(abort, theme, area, buf),
         Overlay::Prune(view) => prune::render(view, theme, area, buf),
@@ -127,6 +150,7 @@ fn render_overlay(model: &Model, overlay: &Overlay, theme: &Theme, [area, middle
         Overlay::Reject(input) => request_view::render_reject(model, input, theme, area, buf),
         Overlay::Help => help::render(&model.keymap, theme, area, buf),
     }
+    Vec::new()
 }
 
 /// The environment an overlay acts on or shows, if one.

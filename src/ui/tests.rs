@@ -21,11 +21,15 @@ pub(super) fn pane(
     model: &Model,
     width: u16,
     height: u16,
-    draw: fn(&Model, &Theme, Rect, &mut Buffer, bool),
+    draw: fn(&Model, &Theme, Rect, &mut Buffer, bool) -> Option<super::hits::Rows>,
     focused: bool,
 ) -> TestBackend {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
-    terminal.draw(|f| draw(model, &Theme::default(), f.area(), f.buffer_mut(), focused)).expect("draw");
+    terminal
+        .draw(|f| {
+            draw(model, &Theme::default(), f.area(), f.buffer_mut(), focused);
+        })
+        .expect("draw");
     terminal.backend().clone()
 }
 

@@ -103,7 +103,7 @@ pub(super) fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
 }
 
 /// Moves the focused pane's selection by `delta`, clamped to its rows.
-fn move_row(model: &mut Model, delta: i64) {
+pub(super) fn move_row(model: &mut Model, delta: i64) {
     match model.ui.focus {
         Pane::Environments => {
             let n = model.world.config.services.len();

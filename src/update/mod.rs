@@ -10,6 +10,7 @@ mod copy;
 mod filter;
 mod health_chart;
 mod keys;
+mod mouse;
 mod silence;
 mod steer;
 
@@ -35,6 +36,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
 fn fold(model: &mut Model, msg: Msg) -> Vec<Cmd> {
     match msg {
         Msg::Key(key) => keys::on_key(model, key),
+        Msg::Mouse(event, hits) => mouse::on_mouse(model, event, &hits),
         Msg::Resize => Vec::new(),
         Msg::Tick(now) => {
             model.world.tick(now);

@@ -6,6 +6,7 @@ use super::columns::{self, Column};
 use super::common::{self, fit_line, pane_block, pane_title};
 use crate::model::{short_age, Model};
 use crate::theme::Theme;
+use crate::ui::hits::Rows;
 use chrono::{DateTime, Duration, Utc};
 use opsdeck_core::actions::ActionPlan;
 use opsdeck_core::store::{ActionOutcome, JournalEntry, LockInfo, StepPhase};
@@ -29,7 +30,7 @@ pub fn rows(model: &Model) -> Vec<&JournalEntry> {
     recent.iter().filter(|e| e.finish.is_none()).chain(recent.iter().filter(|e| e.finish.is_some())).collect()
 }
 
-pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, focused: bool) {
+pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, focused: bool) -> Option<Rows> {
     let rows = rows(model);
     let running = rows.iter().filter(|e| e.finish.is_none()).count();
     let subject = (running > 0).then(|| format!("{running} running"));
@@ -51,7 +52,7 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, focuse
     if rows.is_empty() {
         let text = if model.world.actions.error.is_some() { "" } else { "no actions yet: p promotes, r rolls back" };
         Paragraph::new(fit_line(Line::styled(text, theme.dim), usize::from(inner.width))).render(inner, buf);
-        return;
+        return None;
     }
 
     let selected = model.ui.action_row.min(rows.len() - 1);
@@ -73,8 +74,10 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, focuse
     let fitted = columns::fit(action_columns(model, theme, &rows), list_area.width, theme);
     let highlight = if focused { theme.selected } else { theme.selected_blur };
     let mut state = TableState::default().with_selected(Some(selected));
+    let header_height = fitted.header_height;
     let table = Table::new(fitted.rows, fitted.widths).header(fitted.header).row_highlight_style(highlight);
     StatefulWidget::render(table, list_area, buf, &mut state);
+    let hits = Rows::new(list_area, header_height, state.offset(), rows.len());
 
     // On top of the detail, what the operator watches while it lasts: the old server's sessions
     // while it drains; a canary's ladder and figures while it holds a stage.
@@ -85,6 +88,7 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, focuse
     let steps_area =
         on_top(steps_area, super::canary::HEIGHT, stage, |s, area| super::canary::render(s, theme, area, buf));
     render_detail(model, theme, entry, &steps, steps_area, buf);
+    Some(hits)
 }
 
 /// `area` less `height` lines at its top, where `draw` draws `what`, when there is one and room

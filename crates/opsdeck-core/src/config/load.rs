@@ -219,6 +219,9 @@ url = "http://127.0.0.1:8002"
         assert_eq!(c.timeouts.registry, std::time::Duration::from_secs(5));
         assert_eq!(c.services[0].health_path, "/health");
         assert_eq!(c.services[0].repository(), "api");
+        assert!(c.mouse, "the console takes the mouse unless told not to");
+        let off = parse(&format!("mouse = false\n{GOOD}")).expect("valid");
+        assert!(!off.mouse);
     }
 
     #[test]

@@ -41,6 +41,10 @@ pub struct Config {
     /// out, the user's state folder ([`default_state_path`]), filled in when the file is loaded.
     #[serde(default)]
     pub state_path: PathBuf,
+    /// The console takes the mouse (click to focus and select, wheel to scroll); `mouse = false`
+    /// leaves it to the terminal, for selecting text.
+    #[serde(default = "mouse_default", skip_serializing_if = "is_true")]
+    pub mouse: bool,
     pub registry: RegistryConfig,
     pub alertmanager: Option<AlertmanagerConfig>,
     #[serde(default)]
@@ -361,4 +365,12 @@ impl ServiceConfig {
             .filter(|(k, v)| v.secret || is_secret_name(k) || env::is_secret_value(&v.value))
             .map(|(_, v)| v.value.as_str())
     }
+}
+
+fn mouse_default() -> bool {
+    true
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
 }
