@@ -25,7 +25,6 @@ impl HostConfig {
 #[cfg(test)]
 mod tests {
     use super::HostConfig;
-    use super::*;
 
     fn host(url: &str) -> HostConfig {
         HostConfig { name: "h".into(), url: url.into(), context: None, address: None, tls: None }
