@@ -5,6 +5,7 @@
 
 use super::columns::{self, Column};
 use super::common::{fit_line, pane_block, pane_title};
+use crate::keymap::Action;
 use crate::model::approvals::shown_state;
 use crate::model::{short_age, Model};
 use crate::theme::Theme;
@@ -179,17 +180,19 @@ fn standing<'a>(model: &Model, theme: &Theme, r: &Request) -> Line<'a> {
                 short_age(model.world.now, r.expires_at)
             );
             let mut spans = vec![Span::styled(until, theme.notice)];
-            let keys: &[(&str, &str)] = if r.requested_by == model.world.user {
-                &[("x", " withdraws it")]
+            // Named by the keys the keymap binds now, not the defaults.
+            let (approve, reject) = (model.keymap.label(Action::Approve), model.keymap.label(Action::Reject));
+            let keys: Vec<(&str, &str)> = if r.requested_by == model.world.user {
+                vec![(reject, " withdraws it")]
             } else if deciders.iter().any(|d| d == &model.world.user) {
-                &[("a", " approve"), ("x", " reject")]
+                vec![(approve, " approve"), (reject, " reject")]
             } else {
-                &[]
+                Vec::new()
             };
             for (key, what) in keys {
                 spans.push(Span::styled(" · ", theme.dim));
-                spans.push(Span::styled(*key, theme.key));
-                spans.push(Span::styled(*what, theme.text));
+                spans.push(Span::styled(key.to_string(), theme.key));
+                spans.push(Span::styled(what, theme.text));
             }
             Line::from(spans)
         }
@@ -286,5 +289,11 @@ mod tests {
         assert!(text("carol").contains("x withdraws it"));
         let other = text("mallory");
         assert!(!other.contains("a approve") && !other.contains("withdraws"), "{other}");
+        // Rebound keys are the ones offered.
+        let mut m = focused(0);
+        m.world.user = "bob".into();
+        m.keymap = crate::keymap::gen_keymap("approve = \"ctrl-a\"\nreject = \"ctrl-r\"");
+        let rebound = pane(&m, 120, 20, render, true).to_string();
+        assert!(rebound.contains("Ctrl-a approve · Ctrl-r reject"), "{rebound}");
     }
 }

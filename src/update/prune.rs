@@ -13,7 +13,8 @@ use opsdeck_core::text::cleaned;
 /// `P`: the plan for the selected service, or a notice when there is nothing to ask.
 pub(super) fn open(model: &mut Model) -> Vec<Cmd> {
     if model.ui.focus != Pane::Images {
-        model.ui.notice = Some("P prunes from the Images pane (Tab to it)".into());
+        let key = model.keymap.label(crate::keymap::Action::Prune);
+        model.ui.notice = Some(format!("{key} prunes from the Images pane (Tab to it)"));
         return Vec::new();
     }
     let Some(service) = model.selected_service().map(str::to_string) else {

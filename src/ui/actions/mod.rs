@@ -4,6 +4,7 @@
 
 use super::columns::{self, Column};
 use super::common::{self, fit_line, pane_block, pane_title};
+use crate::keymap::Action;
 use crate::model::{short_age, Model};
 use crate::theme::Theme;
 use crate::ui::hits::Rows;
@@ -50,7 +51,14 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, focuse
         inner = rest;
     }
     if rows.is_empty() {
-        let text = if model.world.actions.error.is_some() { "" } else { "no actions yet: p promotes, r rolls back" };
+        // Named by the keys the keymap binds now, not the defaults.
+        let keys = &model.keymap;
+        let (promote, rollback) = (keys.label(Action::Promote), keys.label(Action::Rollback));
+        let text = if model.world.actions.error.is_some() {
+            String::new()
+        } else {
+            format!("no actions yet: {promote} promotes, {rollback} rolls back")
+        };
         Paragraph::new(fit_line(Line::styled(text, theme.dim), usize::from(inner.width))).render(inner, buf);
         return None;
     }
