@@ -1,4 +1,4 @@
-//! `[[notify]]` on the demo stack: a webhook receiver started here is told of a real rollback
+//! `[[notify]]` (and `--json`) on the demo stack: a webhook receiver started here is told of a real rollback
 //! (started, succeeded) and of a canary that rolled back by itself, after the command's own
 //! outcome and before the command exits; a Slack-format hook that wants only auto-rollbacks gets
 //! only that; no body carries the demo's secret value or the hook's token.
@@ -78,15 +78,22 @@ fn a_real_rollback_and_an_auto_rollback_reach_the_webhooks_without_secrets() {
     ));
     std::fs::write(demo.config(), config).expect("write config");
 
-    // A rollback: told when it starts and when it succeeds, by the time the command has exited.
-    let (st, _, err) = demo.opsdeck(&["rollback", "api", "--env", "prod", "--yes", "--watch", "0s"]);
+    // A rollback: told when it starts and when it succeeds, by the time the command has exited;
+    // its `--json` outcome is one line naming the same action.
+    let (st, out, err) = demo.opsdeck(&["rollback", "api", "--env", "prod", "--yes", "--watch", "0s", "--json"]);
     assert!(st.success(), "{err}");
+    let outcome: serde_json::Value = serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("{e}: {out}"));
+    assert_eq!(
+        (outcome["action"].as_str(), outcome["outcome"].as_str()),
+        (Some("rollback"), Some("succeeded")),
+        "{out}"
+    );
     let json = bodies(&received, "/json");
     let events: Vec<&str> = json.iter().filter_map(|b| b["event"].as_str()).collect();
     assert_eq!(events, ["action_started", "action_succeeded"], "{json:?}");
     for body in &json {
         assert_eq!((body["service"].as_str(), body["env"].as_str()), (Some("api"), Some("prod")), "{body}");
-        assert!(body["action_id"].as_u64().is_some(), "{body}");
+        assert_eq!(body["action_id"], outcome["id"], "{body}");
     }
     assert!(bodies(&received, "/slack").is_empty(), "the Slack hook wants only auto-rollbacks");
 
