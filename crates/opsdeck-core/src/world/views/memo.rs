@@ -4,18 +4,24 @@
 //! forgets them, so they are never older than the world.
 
 use super::{Health, SlotKey, World};
-use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 
-/// The derived views, each made on first use after a change.
+/// The derived views, each made on first use after a change, per environment (and per service
+/// for the live slot): a frame pays only for what it shows.
 #[derive(Debug, Clone, Default)]
 pub struct Memo {
-    /// env -> service -> the live slot.
-    live: OnceLock<BTreeMap<String, BTreeMap<String, Option<String>>>>,
-    /// env -> its slots in the Health pane's order.
-    keys: OnceLock<BTreeMap<String, Arc<Vec<SlotKey>>>>,
-    /// env -> how many of its live slots are not healthy.
-    problems: OnceLock<BTreeMap<String, usize>>,
+    /// One per environment, in the config's order.
+    envs: OnceLock<Vec<EnvMemo>>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct EnvMemo {
+    /// The live slot of each service, in the config's order.
+    live: Vec<OnceLock<Option<String>>>,
+    /// The environment's slots in the Health pane's order.
+    keys: OnceLock<Arc<Vec<SlotKey>>>,
+    /// How many of its live slots are not healthy.
+    problems: OnceLock<usize>,
 }
 
 impl Memo {
@@ -26,38 +32,35 @@ impl Memo {
 }
 
 impl World {
+    /// The memo of environment `env`, if the config has it.
+    fn env_memo(&self, env: &str) -> Option<&EnvMemo> {
+        let envs = self.memo.envs.get_or_init(|| {
+            let services = self.config.services.len();
+            let empty = || EnvMemo { live: (0..services).map(|_| OnceLock::new()).collect(), ..Default::default() };
+            self.config.environments.iter().map(|_| empty()).collect()
+        });
+        envs.get(self.config.environments.iter().position(|e| e.name == env)?)
+    }
+
     /// The slot taking `service`'s traffic in `env` (see [`World::derive_live_slot`]), derived
     /// once per change of the world.
     pub fn live_slot(&self, env: &str, service: &str) -> Option<String> {
-        let live = self.memo.live.get_or_init(|| {
-            let mut all: BTreeMap<String, BTreeMap<String, Option<String>>> = BTreeMap::new();
-            for e in &self.config.environments {
-                let services = all.entry(e.name.clone()).or_default();
-                for svc in self.config.services.iter().filter(|s| s.environments.contains_key(&e.name)) {
-                    services.insert(svc.name.clone(), self.derive_live_slot(&e.name, &svc.name));
-                }
-            }
-            all
-        });
-        live.get(env)?.get(service)?.clone()
+        let at = self.config.services.iter().position(|s| s.name == service)?;
+        let cell = self.env_memo(env)?.live.get(at)?;
+        cell.get_or_init(|| self.derive_live_slot(env, service)).clone()
     }
 
     /// Every slot of `env` (all environments when None), live ones first per service, derived
     /// once per change of the world.
     pub fn slot_keys(&self, env: Option<&str>) -> Arc<Vec<SlotKey>> {
-        let keys = self.memo.keys.get_or_init(|| {
-            let envs = self.config.environments.iter();
-            envs.map(|e| (e.name.clone(), Arc::new(self.derive_slot_keys(&e.name)))).collect()
-        });
+        let of = |name: &str| match self.env_memo(name) {
+            Some(m) => m.keys.get_or_init(|| Arc::new(self.derive_slot_keys(name))).clone(),
+            None => Arc::default(),
+        };
         match env {
-            Some(e) => keys.get(e).cloned().unwrap_or_default(),
+            Some(e) => of(e),
             None => Arc::new(
-                self.config
-                    .environments
-                    .iter()
-                    .filter_map(|e| keys.get(&e.name))
-                    .flat_map(|k| k.iter().cloned())
-                    .collect(),
+                self.config.environments.iter().flat_map(|e| of(&e.name).iter().cloned().collect::<Vec<_>>()).collect(),
             ),
         }
     }
@@ -65,16 +68,11 @@ impl World {
     /// How many live slots of `env` are not healthy (the Health pane's title), derived once per
     /// change of the world.
     pub fn live_problems(&self, env: &str) -> usize {
-        let problems = self.memo.problems.get_or_init(|| {
-            let envs = self.config.environments.iter();
-            envs.map(|e| {
-                let keys = self.slot_keys(Some(&e.name));
-                let n = keys.iter().filter(|k| k.live && self.slot_key_health(k) != Health::Healthy).count();
-                (e.name.clone(), n)
-            })
-            .collect()
-        });
-        problems.get(env).copied().unwrap_or_default()
+        let Some(memo) = self.env_memo(env) else { return 0 };
+        *memo.problems.get_or_init(|| {
+            let keys = self.slot_keys(Some(env));
+            keys.iter().filter(|k| k.live && self.slot_key_health(k) != Health::Healthy).count()
+        })
     }
 
     /// Forgets the derived views: for code (tests, mostly) that changes the world's fields
