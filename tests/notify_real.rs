@@ -108,7 +108,9 @@ fn a_real_rollback_and_an_auto_rollback_reach_the_webhooks_without_secrets() {
         bodies(&received, "/json").into_iter().filter(|b| b["event"] == "auto_rollback").collect();
     assert_eq!(auto.len(), 1, "{:?}", bodies(&received, "/json"));
     let reason = auto[0]["reason"].as_str().unwrap_or_default();
-    assert!(reason.contains("rolled back by itself at 10 %"), "{}", auto[0]);
+    // Which stage it rolls back at depends on which requests happen to fail (10 % of a 10 % share
+    // may show no 500 in the first stage's hold): that it rolled back by itself is the point here.
+    assert!(reason.contains("rolled back by itself at ") && reason.contains("% 5xx ("), "{}", auto[0]);
     let slack = bodies(&received, "/slack");
     assert_eq!(slack.len(), 1, "{slack:?}");
     let text = slack[0]["text"].as_str().expect("slack text");
