@@ -10,6 +10,7 @@ pub mod health;
 mod http;
 pub mod platform;
 pub mod registry;
+pub mod swarm;
 pub mod types;
 
 pub use error::{BackendError, BackendResult};

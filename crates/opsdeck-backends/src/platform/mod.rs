@@ -58,6 +58,17 @@ pub struct SlotHealth {
     pub reason: String,
 }
 
+/// Where one replica of a slot answers, on a platform that runs a slot as several replicas at
+/// addresses it picks itself (Swarm's tasks, each publishing a port of its own).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Endpoint {
+    /// The node's address, where the replica's published port answers.
+    pub address: String,
+    pub port: u16,
+    /// The replica as the platform names it (`api-prod-blue.1 on node-1`), for messages.
+    pub name: String,
+}
+
 /// What following one host's slots says.
 #[derive(Debug)]
 pub enum SlotNews {
@@ -105,6 +116,15 @@ pub trait Platform: Send + Sync + std::fmt::Debug {
     async fn inspect(&self, host: &str, slot: &str) -> BackendResult<ContainerDetail>;
     /// A connection to `host` for following logs, kept between streams.
     async fn log_session(&self, host: &str) -> BackendResult<Box<dyn LogSession>>;
+
+    /// Where the slot's running replicas answer, on a platform whose slots are several replicas
+    /// at addresses it picks (Swarm): `Some`, and the traffic switch's servers of the slot follow
+    /// these endpoints, and `/health` is probed on each. `None` (the default): the slot is one
+    /// container on `host` publishing `SlotSpec::host_port`, its server fixed in the switch's
+    /// configuration.
+    async fn slot_endpoints(&self, _host: &str, _slot: &str) -> OpsResult<Option<Vec<Endpoint>>> {
+        Ok(None)
+    }
 }
 
 /// Logs of one host's slots.

@@ -36,6 +36,16 @@ pub trait TrafficSwitch: Send + Sync + std::fmt::Debug {
     async fn set_share(&self, _backend: &str, _server: &str, _percent: u8) -> OpsResult<()> {
         Err("this traffic switch cannot weigh traffic (a canary needs weights)".into())
     }
+    /// Points a server at `address:port` (a replica that moved: servers follow a platform's
+    /// replicas, see [`super::Platform::slot_endpoints`]).
+    async fn set_address(&self, _backend: &str, _server: &str, _address: &str, _port: u16) -> OpsResult<()> {
+        Err("this traffic switch cannot readdress servers (replicated slots need it)".into())
+    }
+    /// Sets a server's weight as an absolute number (a server taking a replica's place gets the
+    /// weight its slot's other servers have).
+    async fn set_weight(&self, _backend: &str, _server: &str, _weight: u32) -> OpsResult<()> {
+        Err("this traffic switch cannot weigh traffic".into())
+    }
     /// Closes the sessions still open on a server.
     async fn shutdown_sessions(&self, backend: &str, server: &str) -> OpsResult<()>;
     /// Every server of every backend, for the screen.

@@ -26,7 +26,7 @@ pub use load::{default_state_path, find_config_path, load, load_file, parse as p
 pub use logs::LogsConfig;
 pub use look::{is_theme_path, EnvColor, BUILTIN_THEMES};
 pub use notify::{NotifyConfig, NotifyEvent, NotifyFormat};
-pub use servers::{fits_server_name, SLOTS};
+pub use servers::{fits_server_name, replica_number, SLOTS};
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -207,6 +207,9 @@ pub const DEFAULT_KEEP_WARM: Duration = Duration::from_secs(3600);
 /// long enough for a bad release's errors to show at ordinary traffic.
 pub const DEFAULT_WATCH: Duration = Duration::from_secs(300);
 
+/// The most tasks a slot may run: each needs a numbered HAProxy server (`server-template`).
+pub const MAX_REPLICAS: u32 = 64;
+
 /// A request nobody decided within an hour is likely forgotten; asking again is cheap.
 pub const DEFAULT_APPROVAL_TTL: Duration = Duration::from_secs(3600);
 
@@ -270,6 +273,10 @@ pub enum PlatformKind {
     /// Docker hosts, each reached by its `url`.
     #[default]
     Docker,
+    /// A Docker Swarm cluster: the environment's one host is a manager; each slot is a Swarm
+    /// service (`<service>-<env>-<slot>`) of `replicas` tasks publishing their port in host
+    /// mode, HAProxy's servers `<slot>1`, `<slot>2`, ... following the tasks.
+    Swarm,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
@@ -328,6 +335,13 @@ pub struct ServiceRoute {
     pub backend: String,
     /// The service's address through the load balancer (for smoke checks and `status`).
     pub url: String,
+    /// Swarm only: how many tasks each slot runs (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replicas: Option<u32>,
+    /// Swarm only: placement constraints of the slots' tasks (`node.role==worker`,
+    /// `node.labels.zone==a`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub constraints: Vec<String>,
 }
 
 fn default_health_path() -> String {

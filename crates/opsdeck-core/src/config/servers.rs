@@ -1,6 +1,8 @@
 //! How an environment's slots are named in its traffic switch: one server per slot and host, so
 //! every host of an environment takes traffic. With one host a slot's server is the slot itself
-//! (`blue`, `green`); with several it is `<slot>-<host>` (`blue-prod-1`, `green-prod-2`).
+//! (`blue`, `green`); with several it is `<slot>-<host>` (`blue-prod-1`, `green-prod-2`). On a
+//! platform of replicas (Swarm) a slot has a numbered server per replica, `<slot>1`, `<slot>2`,
+//! ... (HAProxy's `server-template blue 1-8 ...`), addressed as the replicas come and go.
 
 use super::EnvironmentConfig;
 
@@ -8,9 +10,17 @@ use super::EnvironmentConfig;
 pub const SLOTS: [&str; 2] = ["blue", "green"];
 
 impl EnvironmentConfig {
-    /// The traffic switch's server for `slot` on `host`.
+    /// Whether the slots here are replicas at moving addresses, their servers numbered and
+    /// following them (Swarm), rather than one fixed server per host.
+    pub fn replicated(&self) -> bool {
+        self.platform == super::PlatformKind::Swarm
+    }
+
+    /// The traffic switch's server for `slot` on `host` (replicated: the slot's first server).
     pub fn server_name(&self, slot: &str, host: &str) -> String {
-        if self.hosts.len() <= 1 {
+        if self.replicated() {
+            [slot, "1"].concat()
+        } else if self.hosts.len() <= 1 {
             slot.to_string()
         } else {
             // Not `format!`: drawing a large fleet asks for thousands of these a frame.
@@ -25,6 +35,10 @@ impl EnvironmentConfig {
 
     /// Which slot and host a server of this environment stands for (None: not one of opsdeck's).
     pub fn server_slot(&self, server: &str) -> Option<(&'static str, &str)> {
+        if self.replicated() {
+            let host = self.hosts.first()?.name.as_str();
+            return SLOTS.iter().find(|slot| replica_number(slot, server).is_some()).map(|slot| (*slot, host));
+        }
         SLOTS.iter().find_map(|slot| {
             self.hosts.iter().find(|h| self.server_name(slot, &h.name) == server).map(|h| (*slot, h.name.as_str()))
         })
@@ -32,12 +46,23 @@ impl EnvironmentConfig {
 
     /// How the servers are named here, for messages: `blue and green`, or `blue-<host> and green-<host>`.
     pub fn server_naming(&self) -> &'static str {
-        if self.hosts.len() <= 1 {
+        if self.replicated() {
+            "blue1.. and green1.., one per replica (server-template)"
+        } else if self.hosts.len() <= 1 {
             "blue and green"
         } else {
             "blue-<host> and green-<host>, one per host"
         }
     }
+}
+
+/// Which of `slot`'s numbered servers `server` is (`blue3` is blue's 3rd; None: not one).
+pub fn replica_number(slot: &str, server: &str) -> Option<u32> {
+    let digits = server.strip_prefix(slot)?;
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok().filter(|n| *n > 0)
 }
 
 /// Whether a host name can be part of an HAProxy server name (letters, digits, `-_.:`).

@@ -53,6 +53,13 @@ pub(super) fn check(config: &Config, text: &str) -> Vec<ConfigProblem> {
         if env.hosts.is_empty() {
             report(&quoted(&env.name), format!("environment `{}` has no hosts", env.name));
         }
+        // A swarm is reached through one manager; its nodes are Swarm's business.
+        if env.platform == super::PlatformKind::Swarm && env.hosts.len() != 1 {
+            report(
+                &quoted(&env.name),
+                format!("environment `{}`: platform = \"swarm\" takes exactly one host, a manager", env.name),
+            );
+        }
         let mut host_names = BTreeSet::new();
         for host in &env.hosts {
             if !host_names.insert(host.name.as_str()) {
@@ -81,11 +88,26 @@ pub(super) fn check(config: &Config, text: &str) -> Vec<ConfigProblem> {
         if !service_names.insert(service.name.as_str()) {
             report(&quoted(&service.name), format!("service `{}` is defined twice", service.name));
         }
-        for env in service.environments.keys() {
+        for (env, route) in &service.environments {
             if !env_names.contains(env.as_str()) {
                 report(
                     &format!("environments.{env}]"),
                     format!("service `{}`: no environment named `{env}`", service.name),
+                );
+                continue;
+            }
+            let swarm = config.environment(env).is_some_and(|e| e.platform == super::PlatformKind::Swarm);
+            let placed = route.replicas.is_some() || !route.constraints.is_empty();
+            if placed && !swarm {
+                report(
+                    &format!("environments.{env}]"),
+                    format!("service `{}`: replicas and constraints are for platform = \"swarm\" only", service.name),
+                );
+            }
+            if route.replicas == Some(0) || route.replicas.is_some_and(|r| r > super::MAX_REPLICAS) {
+                report(
+                    &format!("environments.{env}]"),
+                    format!("service `{}`: replicas must be 1 to {}", service.name, super::MAX_REPLICAS),
                 );
             }
         }

@@ -10,6 +10,7 @@ use opsdeck_backends::docker::{DockerEndpoint, DockerTls};
 use opsdeck_backends::haproxy::HaproxyClient;
 use opsdeck_backends::health::HealthProber;
 use opsdeck_backends::registry::{RegistryClient, RegistryOptions};
+use opsdeck_backends::swarm::{Placement, SwarmCluster, SwarmManager};
 use opsdeck_backends::BackendResult;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -23,6 +24,29 @@ pub fn platform_for(config: &Config, env: &EnvironmentConfig) -> Arc<dyn Platfor
             // Pulls from the config's registry send its credentials.
             hosts.registry_auth = config.registry.credentials().map(|c| (config.registry.host().to_string(), c));
             Arc::new(hosts)
+        }
+        PlatformKind::Swarm => {
+            let placement = config
+                .services
+                .iter()
+                .filter_map(|svc| {
+                    let route = svc.environments.get(&env.name)?;
+                    let placement =
+                        Placement { replicas: route.replicas.unwrap_or(1), constraints: route.constraints.clone() };
+                    Some((svc.name.clone(), placement))
+                })
+                .collect();
+            // Validation makes sure there is exactly one host, the manager.
+            let manager = env.hosts.first().map(|h| docker_host(config, h)).unwrap_or_else(|| DockerHost {
+                name: String::new(),
+                endpoint: DockerEndpoint { url: String::new(), tls: None, timeout: config.timeouts.docker },
+                probe_address: "127.0.0.1".into(),
+            });
+            let manager =
+                SwarmManager { name: manager.name, endpoint: manager.endpoint, probe_address: manager.probe_address };
+            let mut cluster = SwarmCluster::new(manager, placement);
+            cluster.registry_auth = config.registry.credentials().map(|c| (config.registry.host().to_string(), c));
+            Arc::new(cluster)
         }
     }
 }
