@@ -94,8 +94,10 @@ async fn cool(ops: &Outside, store: &Mutex<Store>, holder: &Holder, warm: &Warm)
     // Never stop a slot that takes traffic (a change made by hand, a re-apply since).
     let servers = ops.servers(&warm.env).await?;
     let env = ops.config().environment(&warm.env).ok_or("no such environment")?;
-    let names: Vec<String> = env.slot_servers(&warm.slot).into_iter().map(|(_, s)| s).collect();
-    if servers.iter().any(|s| s.backend == warm.backend && names.contains(&s.server) && s.admin != AdminState::Maint) {
+    if servers
+        .iter()
+        .any(|s| s.backend == warm.backend && env.is_slot_server(&warm.slot, &s.server) && s.admin != AdminState::Maint)
+    {
         return Err(format!("HAProxy has {} out of maint: left running", warm.slot));
     }
     let lock = {

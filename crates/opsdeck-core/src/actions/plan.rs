@@ -194,6 +194,10 @@ fn plan_switch(world: &World, target: &Target, timing: Timing, image: Option<Ima
     }
     // Each host's slot is its own server; its address says which port the slot publishes there.
     let port_of = |slot: &str, host: &str| -> Result<u16, String> {
+        if env.replicated() {
+            // Replicas publish ports the platform picks; their servers follow them.
+            return Ok(0);
+        }
         let server = env.server_name(slot, host);
         world
             .lbs

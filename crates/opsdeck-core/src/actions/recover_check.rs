@@ -100,16 +100,12 @@ pub async fn images_known(ops: &Outside, config: &Config, plan: &ActionPlan) -> 
 /// Before the switch recovery undoes what the action made in its idle slot: refused when HAProxy
 /// sends that slot traffic (a real action's idle slot never has it; a forged one's might).
 pub async fn target_is_idle(ops: &Outside, plan: &ActionPlan) -> Result<(), String> {
-    let names: Vec<String> = ops
-        .config()
-        .environment(&plan.env)
-        .map(|e| e.slot_servers(&plan.to_slot).into_iter().map(|(_, s)| s).collect())
-        .unwrap_or_default();
+    let env = ops.config().environment(&plan.env).ok_or_else(|| format!("no environment named {}", plan.env))?;
     let servers = ops.servers(&plan.env).await?;
     // Any of the slot's servers (one per host) ready and up means it takes traffic somewhere.
     let live = servers.iter().find(|s| {
         s.backend == plan.backend
-            && names.contains(&s.server)
+            && env.is_slot_server(&plan.to_slot, &s.server)
             && s.admin == AdminState::Ready
             && s.status.starts_with("UP")
     });

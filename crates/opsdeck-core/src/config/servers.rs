@@ -44,6 +44,11 @@ impl EnvironmentConfig {
         })
     }
 
+    /// Whether `server` is one of `slot`'s servers here (any host; replicated: any number).
+    pub fn is_slot_server(&self, slot: &str, server: &str) -> bool {
+        self.server_slot(server).is_some_and(|(s, _)| s == slot)
+    }
+
     /// How the servers are named here, for messages: `blue and green`, or `blue-<host> and green-<host>`.
     pub fn server_naming(&self) -> &'static str {
         if self.replicated() {

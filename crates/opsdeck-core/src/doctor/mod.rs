@@ -195,6 +195,21 @@ fn haproxies(world: &World) -> Vec<Check> {
         for s in &world.config.services {
             let Some(route) = s.environments.get(&env.name) else { continue };
             for slot in crate::config::SLOTS {
+                if env.replicated() {
+                    // One numbered server per replica, at least (a replaced task needs one more
+                    // for a moment).
+                    let wanted = route.replicas.unwrap_or(1) as usize;
+                    let numbered = servers
+                        .iter()
+                        .filter(|v| {
+                            v.backend == route.backend && crate::config::replica_number(slot, &v.server).is_some()
+                        })
+                        .count();
+                    if numbered < wanted {
+                        missing.push(format!("{}/{slot}1..{slot}{wanted}", route.backend));
+                    }
+                    continue;
+                }
                 for (_, server) in env.slot_servers(slot) {
                     if !servers.iter().any(|v| v.backend == route.backend && v.server == server) {
                         missing.push(format!("{}/{server}", route.backend));

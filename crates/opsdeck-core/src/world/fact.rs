@@ -135,6 +135,8 @@ impl World {
     fn record_lb(&mut self, env: &str, servers: &[ServerStat]) {
         let now = self.now;
         let Some(env_config) = self.config.environment(env).cloned() else { return };
+        // Replicated slots have several servers under one key: their counters add up.
+        let mut totals: std::collections::BTreeMap<super::history::ServerKey, (u64, u64)> = Default::default();
         for s in servers {
             let Some((slot, host)) = env_config.server_slot(&s.server) else { continue };
             let service = self
@@ -149,7 +151,12 @@ impl World {
                 slot: slot.to_string(),
                 host: host.to_string(),
             };
-            self.history.record_counters(key, now, s.requests, s.http_5xx);
+            let total = totals.entry(key).or_default();
+            total.0 += s.requests;
+            total.1 += s.http_5xx;
+        }
+        for (key, (requests, errors)) in totals {
+            self.history.record_counters(key, now, requests, errors);
         }
     }
 }

@@ -12,9 +12,18 @@ impl World {
         self.lbs.get(env)?.server(backend, &name)
     }
 
-    /// Every server of `slot` in `env` that HAProxy has, in the config's host order.
+    /// Every server of `slot` in `env` that HAProxy has, in the config's host order (replicated:
+    /// every numbered server of the slot, free ones in maint included).
     pub(crate) fn slot_servers(&self, env: &str, backend: &str, slot: &str) -> Vec<&ServerStat> {
         let Some(e) = self.config.environment(env) else { return Vec::new() };
+        if e.replicated() {
+            let Some(lb) = self.lbs.get(env) else { return Vec::new() };
+            return lb
+                .servers()
+                .iter()
+                .filter(|s| s.backend == backend && crate::config::replica_number(slot, &s.server).is_some())
+                .collect();
+        }
         e.hosts.iter().filter_map(|h| self.server(env, backend, slot, &h.name)).collect()
     }
 
@@ -79,8 +88,14 @@ impl World {
             .filter(is_ready)
             .map(|s| s.server.clone())
             .collect();
+        let replicated = self.config.environment(env).is_some_and(|e| e.replicated());
         let hosts = self.config.environment(env).map(|e| e.hosts.len()).unwrap_or(1);
-        let running_servers = self.slot_servers(env, backend, running);
+        let mut running_servers = self.slot_servers(env, backend, running);
+        if replicated {
+            // Free numbered servers wait in maint for a replica: only the ones in use count.
+            running_servers.retain(|s| s.admin != AdminState::Maint);
+        }
+        let hosts = if replicated { running_servers.len().max(1) } else { hosts };
         let agrees = running_servers.len() == hosts
             && running_servers.iter().all(is_ready)
             && ready.len() == running_servers.len();
