@@ -254,6 +254,10 @@ pub struct DemoArgs {
     /// own that the demo starts in DIR (its own dockerd, socket, data root and bridge); 1 to 3.
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=3))]
     pub prod_hosts: u8,
+    /// Run prod on a Docker Swarm: the local engine made a single-node swarm (left again by
+    /// `demo down` unless it was one before), 2 tasks per slot.
+    #[arg(long, conflicts_with = "prod_hosts")]
+    pub swarm: bool,
     /// Install what the demo needs without asking (as root on Debian: the missing Debian
     /// packages); without it and without a terminal, only the command is printed.
     #[arg(long, short = 'y')]

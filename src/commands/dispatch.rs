@@ -161,6 +161,7 @@ async fn demo_up(opts: &DemoArgs) -> color_eyre::Result<Arc<Config>> {
         approvers: opts.approvers.clone(),
         demo_binary: None,
         prod_hosts: usize::from(opts.prod_hosts),
+        swarm: opts.swarm,
     };
     let info = crate::demo::up(&options).await?;
     let config = config::load(&info.config_path)?;

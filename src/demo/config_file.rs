@@ -40,6 +40,9 @@ pub fn config_text(info: &DemoInfo, approvers: &[String]) -> String {
             quote(&socket),
             hosts.join(", "),
         );
+        if info.swarm.is_some() && env == super::swarm::SWARM_ENV {
+            out.push_str("platform = \"swarm\"\n");
+        }
         // prod in red: the demo shows where keys act (see the README's Themes).
         if env == "prod" {
             out.push_str("color = \"red\"\n");
@@ -70,6 +73,9 @@ pub fn config_text(info: &DemoInfo, approvers: &[String]) -> String {
                     quote(&fe.backend),
                     quote(&fe.url)
                 );
+                if info.swarm.is_some() && env == super::swarm::SWARM_ENV {
+                    let _ = writeln!(out, "replicas = {}", super::swarm::REPLICAS);
+                }
             }
         }
     }
@@ -179,5 +185,22 @@ mod tests {
             config.environment("staging").expect("staging").approval,
             opsdeck_core::config::ApprovalPolicy::None
         );
+    }
+
+    #[test]
+    fn swarm_puts_prod_on_the_swarm_with_two_replicas() {
+        let dir = opsdeck_core::store::permissions::private_tempdir();
+        let mut info = info(dir.path());
+        info.swarm = Some(crate::demo::swarm::SwarmRecord { created: true });
+        let path = dir.path().join("opsdeck.toml");
+        std::fs::write(&path, config_text(&info, &[])).expect("write");
+        let config = opsdeck_core::config::load(&path).expect("loads");
+        let prod = config.environment("prod").expect("prod");
+        assert_eq!(prod.platform, opsdeck_core::config::PlatformKind::Swarm);
+        assert!(prod.replicated());
+        assert_eq!(config.service("api").expect("api").environments["prod"].replicas, Some(2));
+        let dev = config.environment("dev").expect("dev");
+        assert_eq!(dev.platform, opsdeck_core::config::PlatformKind::Docker);
+        assert_eq!(config.service("api").expect("api").environments["dev"].replicas, None);
     }
 }

@@ -8,7 +8,7 @@ use super::state::{FrontendRecord, SlotRecord};
 use std::fmt::Write;
 
 /// Everything after `global` (which [`crate::stack::Haproxy::start`] writes).
-pub fn config_text(frontends: &[FrontendRecord], slots: &[SlotRecord]) -> String {
+pub fn config_text(frontends: &[FrontendRecord], slots: &[SlotRecord], swarm: bool) -> String {
     let mut out = String::from(
         "defaults\n    \
          mode http\n    \
@@ -30,6 +30,18 @@ pub fn config_text(frontends: &[FrontendRecord], slots: &[SlotRecord]) -> String
             port = fe.port
         );
         let _ = writeln!(out, "\nbackend {}", fe.backend);
+        if swarm && fe.env == super::swarm::SWARM_ENV {
+            // Numbered servers per slot, all in maint at an address nothing answers on, until
+            // opsdeck points them at the slot's tasks.
+            for slot in ["blue", "green"] {
+                let _ = writeln!(
+                    out,
+                    "    server-template {slot} 1-{} 127.0.0.1:1 check inter 1s disabled",
+                    super::swarm::TEMPLATE_SERVERS
+                );
+            }
+            continue;
+        }
         for slot in slots.iter().filter(|s| s.service == fe.service && s.env == fe.env) {
             // `disabled` starts the server in maint: the idle slot takes nothing until promoted.
             let maint = if slot.live { "" } else { " disabled" };
@@ -85,7 +97,7 @@ mod tests {
     #[test]
     fn one_frontend_and_backend_with_the_idle_server_in_maint() {
         let fe = frontend();
-        let text = config_text(&[fe], &[slot("blue", 9001, true), slot("green", 9002, false)]);
+        let text = config_text(&[fe], &[slot("blue", 9001, true), slot("green", 9002, false)], false);
         assert!(
             text.contains("frontend fe_api_prod\n    bind 127.0.0.1:9000\n    default_backend api_prod\n"),
             "{text}"
@@ -98,9 +110,17 @@ mod tests {
     fn several_hosts_get_a_server_each() {
         let fe = frontend();
         let on_two = SlotRecord { host: "prod-2".into(), host_port: 9003, ..slot("blue", 0, true) };
-        let text = config_text(&[fe], &[slot("blue", 9001, true), slot("green", 9002, false), on_two]);
+        let text = config_text(&[fe], &[slot("blue", 9001, true), slot("green", 9002, false), on_two], false);
         assert!(text.contains("    server blue-prod-1 127.0.0.1:9001 check inter 1s\n"), "{text}");
         assert!(text.contains("    server green-prod-1 127.0.0.1:9002 check inter 1s disabled\n"), "{text}");
         assert!(text.contains("    server blue-prod-2 127.0.0.1:9003 check inter 1s\n"), "{text}");
+    }
+
+    #[test]
+    fn prod_on_a_swarm_gets_numbered_servers_per_slot() {
+        let text = config_text(&[frontend()], &[slot("blue", 0, true), slot("green", 0, false)], true);
+        assert!(text.contains("    server-template blue 1-8 127.0.0.1:1 check inter 1s disabled\n"), "{text}");
+        assert!(text.contains("    server-template green 1-8 127.0.0.1:1 check inter 1s disabled\n"), "{text}");
+        assert!(!text.contains("    server blue "), "{text}");
     }
 }

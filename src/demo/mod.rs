@@ -25,6 +25,7 @@ pub mod install_run;
 mod plan;
 mod slots;
 mod state;
+pub mod swarm;
 
 pub use plan::MAX_PROD_HOSTS;
 pub use slots::DEMO_LABEL;
@@ -48,11 +49,19 @@ pub struct DemoOptions {
     /// How many hosts prod runs on: `prod-1` on the local engine, each other on a Docker engine
     /// the demo starts (1 to [`MAX_PROD_HOSTS`]).
     pub prod_hosts: usize,
+    /// Run prod on a single-node swarm of the local engine, [`swarm::REPLICAS`] tasks per slot.
+    pub swarm: bool,
 }
 
 impl Default for DemoOptions {
     fn default() -> Self {
-        DemoOptions { dir: PathBuf::from(".demo"), approvers: Vec::new(), demo_binary: None, prod_hosts: 1 }
+        DemoOptions {
+            dir: PathBuf::from(".demo"),
+            approvers: Vec::new(),
+            demo_binary: None,
+            prod_hosts: 1,
+            swarm: false,
+        }
     }
 }
 
@@ -89,6 +98,9 @@ pub async fn up(opts: &DemoOptions) -> Result<DemoInfo> {
             "--prod-hosts takes 1 to {MAX_PROD_HOSTS} (each host past the first is a dockerd of its own)"
         ));
     }
+    if opts.swarm && opts.prod_hosts > 1 {
+        return Err(eyre!("--swarm runs prod on the local engine's swarm: it does not go with --prod-hosts"));
+    }
     std::fs::create_dir_all(&opts.dir).wrap_err_with(|| format!("cannot create {}", opts.dir.display()))?;
     let dir = opts.dir.canonicalize().wrap_err_with(|| format!("cannot resolve {}", opts.dir.display()))?;
     close_to_others(&dir)?;
@@ -123,6 +135,10 @@ pub async fn up(opts: &DemoOptions) -> Result<DemoInfo> {
             say!("demo up failed; cleaning up");
             let _ = slots::remove_all(&docker, &dir).await;
             let _ = hosts::stop_engines(&dir, Some(&info)).await;
+            let _ = swarm::remove_services(&docker, &dir).await;
+            if let Some(record) = info.swarm {
+                let _ = swarm::leave(&docker, record).await;
+            }
             let _ = DemoInfo::remove(&dir);
             Err(e)
         }
@@ -171,8 +187,19 @@ async fn start_all(
         }
     }
     hosts::pull_releases(&clients, info).await?;
-    slots::create_all(&clients, &info.slots, &dir).await?;
-    slots::wait_live_healthy(&info.slots).await?;
+    let on_swarm = |s: &&SlotRecord| opts.swarm && s.env == swarm::SWARM_ENV;
+    let containers: Vec<SlotRecord> = info.slots.iter().filter(|s| !on_swarm(s)).cloned().collect();
+    let cluster = swarm::cluster(&dir);
+    if opts.swarm {
+        info.swarm = Some(swarm::join(docker).await?);
+        info.write()?;
+        swarm::create_slots(&cluster, &info.slots).await?;
+    }
+    slots::create_all(&clients, &containers, &dir).await?;
+    slots::wait_live_healthy(&containers).await?;
+    if opts.swarm {
+        swarm::wait_live_healthy(&cluster, &info.slots).await?;
+    }
     say!(
         "slots: {} containers ({} live) on {} hosts",
         info.slots.len(),
@@ -181,7 +208,7 @@ async fn start_all(
     );
 
     info.frontends = frontends()?;
-    let haproxy_text = haproxy_cfg::config_text(&info.frontends, &info.slots);
+    let haproxy_text = haproxy_cfg::config_text(&info.frontends, &info.slots, opts.swarm);
     let haproxy = Haproxy::start_shared(&dir, &haproxy_text, shared.map(|g| g.gid)).await?;
     info.haproxy = Some(Component {
         pid: haproxy.pid(),
@@ -189,7 +216,7 @@ async fn start_all(
         marker: haproxy.marker(),
     });
     info.write()?;
-    wait_live_servers_up(&haproxy, &info.slots).await?;
+    wait_live_servers_up(&haproxy, &containers).await?;
     say!("haproxy on {}", haproxy.socket().display());
 
     std::fs::write(&info.config_path, config_file::config_text(info, &opts.approvers))
@@ -206,6 +233,10 @@ async fn start_all(
         access::share_store(&dir.join(config_file::STATE_DB), group)?;
     }
     record_policy(&info.config_path)?;
+    if opts.swarm {
+        // The config is written: opsdeck's own switch addresses the live tasks' servers.
+        swarm::route_live(&info.config_path, &info.slots).await?;
+    }
     say!("wrote {} ({:.1}s)", info.config_path.display(), started.elapsed().as_secs_f64());
     Ok((registry, alertmanager, haproxy, engines))
 }
@@ -310,6 +341,13 @@ pub async fn down(dir: &Path) -> Result<()> {
     problems.extend(hosts::stop_engines(&dir, info.as_ref()).await);
     let docker = docker().await?;
     let removed = slots::remove_all(&docker, &dir).await?;
+    let services = swarm::remove_services(&docker, &dir).await.unwrap_or_else(|e| {
+        problems.push(e.to_string());
+        0
+    });
+    if let Some(record) = info.as_ref().and_then(|i| i.swarm) {
+        problems.extend(swarm::leave(&docker, record).await);
+    }
     if let Some(info) = &info {
         for reference in &info.pushed_refs {
             // Only a name is removed: the cached build keeps the image itself.
@@ -324,7 +362,9 @@ pub async fn down(dir: &Path) -> Result<()> {
     }
     DemoInfo::remove(&dir)?;
     match info {
-        Some(_) => say!("demo down: {} stopped, {removed} containers removed", dir.display()),
+        Some(_) => {
+            say!("demo down: {} stopped, {removed} containers and {services} swarm services removed", dir.display())
+        }
         None => say!("no demo was up in {} ({removed} containers removed)", dir.display()),
     }
     Ok(())

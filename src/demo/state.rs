@@ -28,6 +28,9 @@ pub struct DemoInfo {
     /// `dockerd` with its files in the demo directory.
     #[serde(default)]
     pub engines: Vec<EngineRecord>,
+    /// Set when prod runs on a swarm of the local engine (`demo up --swarm`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub swarm: Option<super::swarm::SwarmRecord>,
 }
 
 /// A Docker engine the demo started for one host.

@@ -3,12 +3,14 @@
 //! service's port in host mode on a port Swarm picks. The traffic switch's servers follow the
 //! tasks through [`Platform::slot_endpoints`].
 
+pub mod admin;
+
 use crate::docker::DockerEndpoint;
 use crate::platform::{LogSession, OpsResult, Platform, SlotNews, SlotSpec};
 use crate::types::{ContainerDetail, ContainerInfo};
 use crate::BackendResult;
 use futures::stream::BoxStream;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 /// Where a service's slots run: how many tasks, and on which nodes.
@@ -43,12 +45,14 @@ pub struct SwarmCluster {
     pub placement: HashMap<String, Placement>,
     /// The registry's host and credentials, handed to Swarm for its nodes' pulls.
     pub registry_auth: Option<(String, crate::registry::RegistryCredentials)>,
+    /// Labels every service made here carries besides opsdeck's own (the demo's directory).
+    pub extra_labels: BTreeMap<String, String>,
 }
 
 impl SwarmCluster {
     /// A client for the swarm `manager`; nothing is contacted yet.
     pub fn new(manager: SwarmManager, placement: HashMap<String, Placement>) -> SwarmCluster {
-        SwarmCluster { manager, placement, registry_auth: None }
+        SwarmCluster { manager, placement, registry_auth: None, extra_labels: BTreeMap::new() }
     }
 }
 
