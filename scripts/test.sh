@@ -56,6 +56,7 @@ remove_stale_test_demos() {
         case "$dir" in "${tmp%/}"/opsdeck-demo-*) ;; *) continue ;; esac
         say "removing a demo a killed test run left behind ($dir)"
         [ -x target/debug/opsdeck ] && timeout 120 target/debug/opsdeck demo down --dir "$dir" >/dev/null 2>&1 || true
+        /usr/bin/docker service ls -q --filter "label=opsdeck.demo=$dir" 2>/dev/null | xargs -r /usr/bin/docker service rm >/dev/null || true
         /usr/bin/docker ps -aq --filter "label=opsdeck.demo=$dir" | xargs -r /usr/bin/docker rm -f >/dev/null
     done
 }
