@@ -69,7 +69,13 @@ fn servers_follow_tasks(demo: &Demo, what: &str) {
 fn no_failures(what: &str, ok: bool, out: &str, tally: &support::load::Tally) {
     eprintln!("{what}: {} requests, {} failed, versions {:?}", tally.sent, tally.failures.len(), tally.hosts);
     assert!(ok, "{what}: {out}");
-    assert!(tally.failures.is_empty(), "{what}: {} of {} failed: {:?}", tally.failures.len(), tally.sent, tally.failures);
+    assert!(
+        tally.failures.is_empty(),
+        "{what}: {} of {} failed: {:?}",
+        tally.failures.len(),
+        tally.sent,
+        tally.failures
+    );
     assert!(tally.sent >= 20, "{what}: too little load: {}", tally.sent);
 }
 
@@ -143,10 +149,16 @@ fn a_swarm_prod_promotes_rolls_back_and_canaries_under_load() {
 
     // A task of the new slot killed by hand while the promote waits for it: Swarm replaces it,
     // and the action ends consistent (done, or undone).
-    let mut child = spawn_until(&demo, &["promote", "api", "--to", "prod", "--yes", "--watch", "3s"], "switch");
-    let victim = docker(&["ps", "-q", "--filter", "label=com.docker.swarm.service.name=api-prod-green"]);
-    let victim = victim.lines().next().unwrap_or_default().to_string();
-    assert!(!victim.is_empty(), "green has a task to kill");
+    let mut child = spawn_until(&demo, &["promote", "api", "--to", "prod", "--yes", "--watch", "3s"], "wait for green");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let victim = loop {
+        let ids = docker(&["ps", "-q", "--filter", "label=com.docker.swarm.service.name=api-prod-green"]);
+        if let Some(id) = ids.lines().next() {
+            break id.to_string();
+        }
+        assert!(Instant::now() < deadline, "green never had a task to kill");
+        std::thread::sleep(Duration::from_millis(100));
+    };
     docker(&["kill", &victim]);
     let status = child.wait().expect("promote ends");
     eprintln!("promote with a task killed: exit {:?}", status.code());
@@ -168,7 +180,7 @@ fn a_swarm_prod_promotes_rolls_back_and_canaries_under_load() {
     servers_follow_tasks(&demo, "after a task was killed");
 
     // kill -9 of opsdeck mid-promote: the next start leaves one healthy slot taking traffic.
-    let mut child = spawn_until(&demo, &["promote", "api", "--to", "prod", "--yes", "--watch", "30s"], "watch");
+    let mut child = spawn_until(&demo, &["promote", "api", "--to", "prod", "--yes", "--watch", "30s"], "watch ");
     child.kill().expect("kill -9");
     let _ = child.wait();
     let (st, _, err) = demo.opsdeck(&["status"]);
