@@ -17,3 +17,4 @@ mod haproxy;
 mod health;
 mod private_registry;
 mod registry;
+mod replicas;

@@ -1,6 +1,7 @@
 //! HAProxy's runtime API (the stats socket, unix or tcp): one connection per command in
 //! non-interactive mode, the server list merged from `show stat` and `show servers state`, and
-//! the three switches opsdeck pulls: a server's admin state, its weight, and killing its sessions.
+//! the switches opsdeck pulls: a server's admin state, its weight, killing its sessions, and
+//! (for servers following a platform's replicas) its address.
 
 mod socket;
 mod stat;
@@ -139,6 +140,60 @@ impl HaproxyClient {
         self.silent_command(&format!("set weight {target} {}%", percent.min(100))).await
     }
 
+    /// `set server <backend>/<server> addr <ip> port <port>`: points the server at another
+    /// replica. `address` must be an IP address (HAProxy would try to resolve a name, and a name
+    /// could carry more words into the command line).
+    pub async fn set_address(&self, backend: &str, server: &str, address: &str, port: u16) -> BackendResult<()> {
+        let target = server_ref(backend, server)?;
+        let ip: std::net::IpAddr = address.parse().map_err(|_| BackendError::Other {
+            system: SYSTEM,
+            reason: format!("{address:?} for {target} is not an IP address"),
+        })?;
+        if port == 0 {
+            return Err(BackendError::Other { system: SYSTEM, reason: format!("port 0 for {target}") });
+        }
+        let cmd = format!("set server {target} addr {ip} port {port}");
+        let answer = self.raw_command(&cmd).await?;
+        if address_changed(&answer) {
+            Ok(())
+        } else {
+            Err(BackendError::Protocol { system: SYSTEM, reason: format!("{cmd}: {}", first_line(answer.trim())) })
+        }
+    }
+
+    /// Readies a server that must not take traffic before a check of it passes (a replica that
+    /// just started, at an address HAProxy has not checked yet). A server leaving maintenance
+    /// comes back `UP` one check from DOWN and takes traffic at once (recorded on 2.6.12), and
+    /// `health down` before `ready` is undone by leaving maintenance; so the server goes through
+    /// drain (no new traffic), is marked down there, and only then readied: it stays DOWN until
+    /// `rise` checks pass, or opsdeck says it is up ([`Self::mark_up`]). A server without an
+    /// enabled check is readied as is: marked down, nothing would ever bring it up again.
+    pub async fn ready_when_checked(&self, backend: &str, server: &str) -> BackendResult<()> {
+        let target = server_ref(backend, server)?;
+        let text = self.command(&format!("show servers state {backend}")).await?;
+        let row = parse_servers_state(&text)?.into_iter().find(|r| r.server == server).ok_or_else(|| {
+            BackendError::Protocol {
+                system: SYSTEM,
+                reason: format!("show servers state {backend}: no server {server}"),
+            }
+        })?;
+        match row.checked() {
+            // One line, so that an interrupted caller cannot leave it halfway (HAProxy runs what
+            // it has read): the worst left behind is drain, which takes no new traffic.
+            Some(true) => {
+                self.silent_command(&format!(
+                    "set server {target} state drain; set server {target} health down; set server {target} state ready"
+                ))
+                .await
+            }
+            Some(false) => self.set_state(backend, server, AdminState::Ready).await,
+            None => Err(BackendError::Protocol {
+                system: SYSTEM,
+                reason: format!("show servers state {backend}: no srv_check_state for {server}"),
+            }),
+        }
+    }
+
     /// `shutdown sessions server <backend>/<server>`: cuts every session open on the server.
     pub async fn shutdown_sessions(&self, backend: &str, server: &str) -> BackendResult<()> {
         let target = server_ref(backend, server)?;
@@ -179,6 +234,22 @@ fn server_ref(backend: &str, server: &str) -> BackendResult<String> {
             reason: format!("invalid backend/server name {backend:?}/{server:?}"),
         })
     }
+}
+
+/// Whether `set server ... addr ... port ...` answered that it did it. Unlike the other `set`
+/// commands it always says something: `IP changed from 'a' to 'b', port changed from '1' to
+/// '2' by 'stats socket command'`, or `no need to change the addr` (sometimes capitalised), and
+/// a refusal (`Invalid addr`, `No such server.`) in the same place.
+pub(crate) fn address_changed(answer: &str) -> bool {
+    let text = answer.trim().to_ascii_lowercase();
+    let said = text.rsplit_once(" by '").map_or(text.as_str(), |(said, _)| said);
+    !said.is_empty()
+        && said.split(", ").all(|part| {
+            part.starts_with("ip changed from ")
+                || part.starts_with("port changed from ")
+                || part == "no need to change the addr"
+                || part == "no need to change the port"
+        })
 }
 
 /// The start of a text, for error lines.

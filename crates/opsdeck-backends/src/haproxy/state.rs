@@ -16,6 +16,9 @@ const ADMIN_MAINT_MASK: u32 = ADMIN_FORCED_MAINT | ADMIN_INHERITED_MAINT | ADMIN
 const ADMIN_FORCED_DRAIN: u32 = 0x08;
 const ADMIN_INHERITED_DRAIN: u32 = 0x10;
 const ADMIN_DRAIN_MASK: u32 = ADMIN_FORCED_DRAIN | ADMIN_INHERITED_DRAIN;
+/// `srv_check_state` bits (HAProxy `CHK_ST_*`): a health check is configured, and enabled.
+const CHECK_CONFIGURED: u32 = 0x02;
+const CHECK_ENABLED: u32 = 0x04;
 
 /// One line of `show servers state`: the fields opsdeck reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,6 +32,16 @@ pub struct ServerStateRow {
     pub op_state: u32,
     /// `srv_uweight`: the weight set by config or `set weight`.
     pub user_weight: u32,
+    /// `srv_check_state` (None: HAProxy did not say).
+    pub check_state: Option<u32>,
+}
+
+impl ServerStateRow {
+    /// Whether HAProxy health-checks the server (None: it did not say).
+    pub fn checked(&self) -> Option<bool> {
+        let both = CHECK_CONFIGURED | CHECK_ENABLED;
+        self.check_state.map(|bits| bits & both == both)
+    }
 }
 
 /// The admin state `srv_admin_state` bits mean: any maintenance bit wins over drain.
@@ -66,6 +79,7 @@ pub fn parse_servers_state(text: &str) -> BackendResult<Vec<ServerStateRow>> {
         required("srv_op_state")?,
         required("srv_uweight")?,
     );
+    let check = columns.get("srv_check_state").copied();
     let mut rows = Vec::new();
     for line in lines {
         let fields: Vec<&str> = line.split_whitespace().collect();
@@ -86,6 +100,10 @@ pub fn parse_servers_state(text: &str) -> BackendResult<Vec<ServerStateRow>> {
             admin: admin_from_bits(admin_bits),
             op_state: number("srv_op_state", op)?,
             user_weight: number("srv_uweight", weight)?,
+            check_state: match check {
+                Some(i) => Some(number("srv_check_state", i)?),
+                None => None,
+            },
         });
     }
     Ok(rows)

@@ -57,6 +57,18 @@ impl TrafficSwitch for HaproxyClient {
         set.map_err(|e| e.to_string())
     }
 
+    async fn set_address(&self, backend: &str, server: &str, address: &str, port: u16) -> OpsResult<()> {
+        HaproxyClient::set_address(self, backend, server, address, port).await.map_err(|e| e.to_string())
+    }
+
+    async fn set_weight(&self, backend: &str, server: &str, weight: u32) -> OpsResult<()> {
+        HaproxyClient::set_weight(self, backend, server, weight).await.map_err(|e| e.to_string())
+    }
+
+    async fn ready_when_checked(&self, backend: &str, server: &str) -> OpsResult<()> {
+        HaproxyClient::ready_when_checked(self, backend, server).await.map_err(|e| e.to_string())
+    }
+
     async fn shutdown_sessions(&self, backend: &str, server: &str) -> OpsResult<()> {
         HaproxyClient::shutdown_sessions(self, backend, server).await.map_err(|e| e.to_string())
     }

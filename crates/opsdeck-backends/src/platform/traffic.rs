@@ -46,6 +46,12 @@ pub trait TrafficSwitch: Send + Sync + std::fmt::Debug {
     async fn set_weight(&self, _backend: &str, _server: &str, _weight: u32) -> OpsResult<()> {
         Err("this traffic switch cannot weigh traffic".into())
     }
+    /// Readies a server so that it takes traffic only once a check of it passes: the switch's
+    /// own, or opsdeck's ([`Self::mark_up`]). For a server just pointed at a replica that may
+    /// not answer yet. A switch without checks of its own readies it as [`Self::set_server`] does.
+    async fn ready_when_checked(&self, backend: &str, server: &str) -> OpsResult<()> {
+        self.set_server(backend, server, AdminState::Ready).await
+    }
     /// Closes the sessions still open on a server.
     async fn shutdown_sessions(&self, backend: &str, server: &str) -> OpsResult<()>;
     /// Every server of every backend, for the screen.

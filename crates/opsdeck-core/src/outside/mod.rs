@@ -7,7 +7,9 @@
 //! values masked: the implementations do not know them.
 
 mod build;
+mod replicas;
 mod traffic;
+pub use replicas::SlotServers;
 pub use traffic::SlotTraffic;
 
 pub use build::{alert_manager, health_probe, platform_for, registry_client, switch_for};
@@ -184,17 +186,30 @@ impl Outside {
     }
 
     async fn raw_health(&self, spec: &SlotSpec) -> SlotHealth {
-        let (url, platform) = match self.health_url(spec).and_then(|url| Ok((url, self.platform(&spec.host)?))) {
-            Ok(found) => found,
+        let platform = match self.platform(&spec.host) {
+            Ok(p) => p,
             Err(reason) => return SlotHealth { healthy: false, reason },
         };
         let name = spec.container_name();
-        let (report, verdict) = tokio::join!(self.probe.probe(&url), platform.verdict(&spec.host, &name));
-        let http = match report.verdict {
-            HealthVerdict::Healthy => None,
-            _ if report.reason.is_empty() => Some(format!("{url}: unhealthy")),
-            _ => Some(format!("{url}: {}", report.reason)),
+        let http = async {
+            // A slot of replicas is probed on each; the switch's servers follow them, not a port.
+            match platform.slot_endpoints(&spec.host, &name).await {
+                Ok(Some(endpoints)) => self.replicas_health(&endpoints, self.health_path(spec)).await,
+                Ok(None) => match self.health_url(spec) {
+                    Ok(url) => {
+                        let report = self.probe.probe(&url).await;
+                        match report.verdict {
+                            HealthVerdict::Healthy => None,
+                            _ if report.reason.is_empty() => Some(format!("{url}: unhealthy")),
+                            _ => Some(format!("{url}: {}", report.reason)),
+                        }
+                    }
+                    Err(reason) => Some(reason),
+                },
+                Err(reason) => Some(format!("{name}: {reason}")),
+            }
         };
+        let (http, verdict) = tokio::join!(http, platform.verdict(&spec.host, &name));
         match (http, verdict) {
             (None, None) => SlotHealth { healthy: true, reason: String::new() },
             (Some(h), None) => SlotHealth { healthy: false, reason: h },
@@ -203,13 +218,15 @@ impl Outside {
         }
     }
 
+    /// The service's health path (`/health` when the service is not in the config).
+    fn health_path(&self, spec: &SlotSpec) -> &str {
+        self.config.service(&spec.service).map(|s| s.health_path.as_str()).unwrap_or("/health")
+    }
+
     /// `http://<host's probe address>:<slot port><service's health path>`.
     fn health_url(&self, spec: &SlotSpec) -> OpsResult<String> {
         let address = self.platform(&spec.host)?.probe_address(&spec.host)?;
-        let path = self.config.service(&spec.service).map(|s| s.health_path.as_str()).unwrap_or("/health");
-        let path = if path.starts_with('/') { path.to_string() } else { format!("/{path}") };
-        let address = if address.contains(':') && !address.starts_with('[') { format!("[{address}]") } else { address };
-        Ok(format!("http://{address}:{}{path}", spec.host_port))
+        Ok(replicas::url(&address, spec.host_port, self.health_path(spec)))
     }
 
     /// The digest `reference` (tag or digest) names in the registry's `repo`; an error when the

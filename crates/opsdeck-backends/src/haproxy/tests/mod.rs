@@ -1,6 +1,7 @@
 //! The runtime API client's unit tests, by scenario; the recorded answers here are shared.
 
 mod parse;
+mod replica;
 mod socket;
 
 /// `show stat` recorded from HAProxy 2.6.12 (Debian 12): api-prod-blue UP and checked,
