@@ -5,6 +5,7 @@
 mod alerts;
 mod anchors;
 mod haproxy;
+mod replicas;
 mod health;
 mod hosts;
 mod inspect;
@@ -48,6 +49,7 @@ pub fn spawn_watchers(config: &Arc<Config>, tx: &FactTx, cancel: &CancellationTo
     for envs in haproxy::by_haproxy(config) {
         tokio::spawn(haproxy::watch(envs, config.clone(), tx.clone(), cancel.clone()));
     }
+    tokio::spawn(replicas::watch(config.clone(), cancel.clone()));
     tokio::spawn(registry::watch(config.clone(), tx.clone(), cancel.clone()));
     tokio::spawn(anchors::watch(config.clone(), cancel.clone()));
     if config.alertmanager.is_some() {
