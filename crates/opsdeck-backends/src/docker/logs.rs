@@ -180,14 +180,26 @@ pub fn follow(
     container: &str,
     start: Start,
 ) -> impl Stream<Item = BackendResult<Vec<LogLine>>> + Send + 'static {
+    lines_of(docker.clone().logs(container, Some(follow_options(start))))
+}
+
+/// What [`follow`] asks Docker for: both streams, timestamped, followed from `start` on (a Swarm
+/// service's logs take the same).
+pub(crate) fn follow_options(start: Start) -> LogsOptions {
     let (tail, since) = match start {
         Start::Tail(n) => (n.to_string(), 0),
         // Past 2038 Docker's API (an i32 here) cannot say it; everything is asked for instead.
         Start::Since(at) => ("all".to_string(), i32::try_from(at.timestamp()).unwrap_or(0)),
     };
-    let options =
-        LogsOptions { follow: true, stdout: true, stderr: true, timestamps: true, tail, since, ..Default::default() };
-    let frames = docker.clone().logs(container, Some(options)).ready_chunks(READY_FRAMES);
+    LogsOptions { follow: true, stdout: true, stderr: true, timestamps: true, tail, since, ..Default::default() }
+}
+
+/// Docker's timestamped log frames (a container's, or a Swarm service's) as batches of lines.
+pub(crate) fn lines_of<S>(frames: S) -> impl Stream<Item = BackendResult<Vec<LogLine>>> + Send + 'static
+where
+    S: Stream<Item = Result<LogOutput, bollard::errors::Error>> + Send + 'static,
+{
+    let frames = frames.ready_chunks(READY_FRAMES);
     let state = Follow { frames: Box::pin(frames), splitter: SourceSplitters::new(true), error: None, done: false };
     futures::stream::unfold(state, |mut st| async move {
         loop {

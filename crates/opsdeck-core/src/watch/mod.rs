@@ -5,7 +5,6 @@
 mod alerts;
 mod anchors;
 mod haproxy;
-mod replicas;
 mod health;
 mod hosts;
 mod inspect;
@@ -13,6 +12,7 @@ pub mod log_text;
 mod logs;
 mod once;
 mod registry;
+mod replicas;
 mod silences;
 mod store;
 

@@ -160,7 +160,9 @@ pub async fn remove_image(docker: &Docker, reference: &str, timeout: Duration) -
 }
 
 /// What the engine sends to `server` for one pull or push.
-fn docker_credentials(auth: &(String, crate::registry::RegistryCredentials)) -> bollard::auth::DockerCredentials {
+pub(crate) fn docker_credentials(
+    auth: &(String, crate::registry::RegistryCredentials),
+) -> bollard::auth::DockerCredentials {
     let (server, c) = auth;
     bollard::auth::DockerCredentials {
         username: Some(c.username.clone()),

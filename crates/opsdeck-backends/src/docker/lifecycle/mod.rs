@@ -13,6 +13,7 @@ pub use build::{build_image, tar_context, BuildSpec, ContextFile};
 pub use containers::{
     create_container, list_containers_by_label, remove_container, start_container, stop_container, SlotSpec,
 };
+pub(crate) use images::docker_credentials;
 pub use images::{
     local_image, pull_image, pull_image_as, push_image, push_image_as, remove_image, repo_digest, tag_image, LocalImage,
 };

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 /// The labels opsdeck writes on a slot; every other label a slot carries (put there by whoever
 /// set the slot up, e.g. `opsdeck.demo`) is kept when the slot is made anew.
-const SLOT_LABELS: [&str; 5] = [labels::SERVICE, labels::ENV, labels::SLOT, labels::IMAGE, labels::DIGEST];
+pub(crate) const SLOT_LABELS: [&str; 5] = [labels::SERVICE, labels::ENV, labels::SLOT, labels::IMAGE, labels::DIGEST];
 
 impl DockerHosts {
     pub(super) async fn raw_has_image(&self, host: &str, image: &str) -> OpsResult<bool> {

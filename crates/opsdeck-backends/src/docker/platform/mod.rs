@@ -6,6 +6,8 @@
 //! caller's (it knows the secrets).
 
 mod acting;
+
+pub(crate) use acting::SLOT_LABELS;
 mod known;
 mod watching;
 
