@@ -191,7 +191,7 @@ mod tests {
     fn swarm_puts_prod_on_the_swarm_with_two_replicas() {
         let dir = opsdeck_core::store::permissions::private_tempdir();
         let mut info = info(dir.path());
-        info.swarm = Some(crate::demo::swarm::SwarmRecord { created: true });
+        info.swarm = Some(crate::demo::swarm::SwarmRecord { created: true, gwbridge_created: true });
         let path = dir.path().join("opsdeck.toml");
         std::fs::write(&path, config_text(&info, &[])).expect("write");
         let config = opsdeck_core::config::load(&path).expect("loads");

@@ -202,10 +202,17 @@ async fn start_all(
     }
     say!(
         "slots: {} containers ({} live) on {} hosts",
-        info.slots.len(),
-        info.slots.iter().filter(|s| s.live).count(),
+        containers.len(),
+        containers.iter().filter(|s| s.live).count(),
         clients.len()
     );
+    if opts.swarm {
+        say!(
+            "prod: {} swarm services, the live ones at {} tasks each",
+            info.slots.len() - containers.len(),
+            swarm::REPLICAS
+        );
+    }
 
     info.frontends = frontends()?;
     let haproxy_text = haproxy_cfg::config_text(&info.frontends, &info.slots, opts.swarm);
@@ -340,11 +347,13 @@ pub async fn down(dir: &Path) -> Result<()> {
     }
     problems.extend(hosts::stop_engines(&dir, info.as_ref()).await);
     let docker = docker().await?;
-    let removed = slots::remove_all(&docker, &dir).await?;
+    // Services first: their tasks' containers carry the demo's label too, and Swarm would make
+    // them again.
     let services = swarm::remove_services(&docker, &dir).await.unwrap_or_else(|e| {
         problems.push(e.to_string());
         0
     });
+    let removed = slots::remove_all(&docker, &dir).await?;
     if let Some(record) = info.as_ref().and_then(|i| i.swarm) {
         problems.extend(swarm::leave(&docker, record).await);
     }

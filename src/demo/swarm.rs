@@ -31,18 +31,22 @@ const HEALTHY_LIMIT: Duration = Duration::from_secs(60);
 pub struct SwarmRecord {
     /// The demo made the engine a swarm (and `down` leaves it again).
     pub created: bool,
+    /// Swarm's `docker_gwbridge` network came with the demo's swarm (and `down` removes it).
+    #[serde(default)]
+    pub gwbridge_created: bool,
 }
 
 /// Makes the local engine a single-node swarm unless it is one; says whether it did.
 pub async fn join(docker: &Client) -> Result<SwarmRecord> {
     if admin::is_member(docker, CALL_LIMIT).await? {
         say!("the engine is a swarm already: prod runs on it, and demo down leaves it a swarm");
-        return Ok(SwarmRecord { created: false });
+        return Ok(SwarmRecord { created: false, gwbridge_created: false });
     }
+    let had_gwbridge = admin::has_network(docker, admin::GWBRIDGE, CALL_LIMIT).await?;
     // Loopback only: the demo's swarm talks to nobody.
     admin::init_local(docker, stack::free_port()?, CALL_LIMIT).await?;
     say!("the engine is now a single-node swarm (demo down leaves it)");
-    Ok(SwarmRecord { created: true })
+    Ok(SwarmRecord { created: true, gwbridge_created: !had_gwbridge })
 }
 
 /// Leaves the swarm if the demo made it; a line per problem.
@@ -50,7 +54,15 @@ pub async fn leave(docker: &Client, record: SwarmRecord) -> Vec<String> {
     if !record.created {
         return Vec::new();
     }
-    admin::leave(docker, CALL_LIMIT).await.err().map(|e| e.to_string()).into_iter().collect()
+    if let Err(e) = admin::leave(docker, CALL_LIMIT).await {
+        return vec![e.to_string()];
+    }
+    if record.gwbridge_created {
+        if let Err(e) = admin::remove_network(docker, admin::GWBRIDGE, CALL_LIMIT).await {
+            return vec![e.to_string()];
+        }
+    }
+    Vec::new()
 }
 
 /// The swarm as opsdeck's platform sees it, the demo's label on every service it makes.

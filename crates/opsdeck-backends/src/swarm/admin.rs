@@ -69,3 +69,31 @@ pub async fn remove_labelled(docker: &Client, key: &str, value: &str, limit: Dur
     }
     Ok(removed)
 }
+
+/// The bridge Swarm makes for its tasks' host traffic on the first `swarm init` and leaves behind
+/// after `swarm leave`.
+pub const GWBRIDGE: &str = "docker_gwbridge";
+
+/// Whether the engine has a network named `name`.
+pub async fn has_network(docker: &Client, name: &str, limit: Duration) -> BackendResult<bool> {
+    let found = tokio::time::timeout(
+        limit,
+        docker.inspect_network(name, None::<bollard::query_parameters::InspectNetworkOptions>),
+    )
+    .await;
+    match found {
+        Err(_) => Err(other(format!("docker network inspect {name}: no answer within {}s", limit.as_secs()))),
+        Ok(Ok(_)) => Ok(true),
+        Ok(Err(bollard::errors::Error::DockerResponseServerError { status_code: 404, .. })) => Ok(false),
+        Ok(Err(e)) => Err(other(format!("docker network inspect {name}: {e}"))),
+    }
+}
+
+/// Removes the network `name`; one that is not there is gone already.
+pub async fn remove_network(docker: &Client, name: &str, limit: Duration) -> BackendResult<()> {
+    match tokio::time::timeout(limit, docker.remove_network(name)).await {
+        Err(_) => Err(other(format!("docker network rm {name}: no answer within {}s", limit.as_secs()))),
+        Ok(Ok(())) | Ok(Err(bollard::errors::Error::DockerResponseServerError { status_code: 404, .. })) => Ok(()),
+        Ok(Err(e)) => Err(other(format!("docker network rm {name}: {e}"))),
+    }
+}
