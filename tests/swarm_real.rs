@@ -79,8 +79,9 @@ fn no_failures(what: &str, ok: bool, out: &str, tally: &support::load::Tally) {
     assert!(tally.sent >= 20, "{what}: too little load: {}", tally.sent);
 }
 
-/// Starts `args` and returns the child once a stderr line contains `marker`.
-fn spawn_until(demo: &Demo, args: &[&str], marker: &str) -> std::process::Child {
+/// Starts `args` and returns the child once a stderr line contains `marker`, with a thread
+/// that goes on reading its stderr (a closed pipe would end it) and returns every line.
+fn spawn_until(demo: &Demo, args: &[&str], marker: &str) -> (std::process::Child, std::thread::JoinHandle<String>) {
     let mut child = Command::new(opsdeck_bin())
         .arg("--config")
         .arg(demo.config())
@@ -90,15 +91,25 @@ fn spawn_until(demo: &Demo, args: &[&str], marker: &str) -> std::process::Child 
         .spawn()
         .expect("spawn opsdeck");
     let stderr = child.stderr.take().expect("stderr");
-    let mut seen = Vec::new();
-    for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
-        let found = line.contains(marker);
-        seen.push(line);
-        if found {
-            return child;
+    let (found_tx, found_rx) = std::sync::mpsc::channel();
+    let marker = marker.to_string();
+    let reader = std::thread::spawn(move || {
+        let mut seen = String::new();
+        for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+            if line.contains(&marker) {
+                let _ = found_tx.send(());
+            }
+            seen.push_str(&line);
+            seen.push('\n');
         }
+        seen
+    });
+    if found_rx.recv_timeout(Duration::from_secs(120)).is_err() {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("no line with the marker: {}", reader.join().unwrap_or_default());
     }
-    panic!("no line with {marker:?}: {seen:?}");
+    (child, reader)
 }
 
 #[test]
@@ -149,7 +160,8 @@ fn a_swarm_prod_promotes_rolls_back_and_canaries_under_load() {
 
     // A task of the new slot killed by hand while the promote waits for it: Swarm replaces it,
     // and the action ends consistent (done, or undone).
-    let mut child = spawn_until(&demo, &["promote", "api", "--to", "prod", "--yes", "--watch", "3s"], "wait for green");
+    let (mut child, reader) =
+        spawn_until(&demo, &["promote", "api", "--to", "prod", "--yes", "--watch", "3s"], "wait for green");
     let deadline = Instant::now() + Duration::from_secs(30);
     let victim = loop {
         let ids = docker(&["ps", "-q", "--filter", "label=com.docker.swarm.service.name=api-prod-green"]);
@@ -161,7 +173,10 @@ fn a_swarm_prod_promotes_rolls_back_and_canaries_under_load() {
     };
     docker(&["kill", &victim]);
     let status = child.wait().expect("promote ends");
-    eprintln!("promote with a task killed: exit {:?}", status.code());
+    let said = reader.join().expect("stderr");
+    eprintln!("promote with a task killed: exit {:?}\n{said}", status.code());
+    // Done, or undone: either way it says how it ended.
+    assert!(said.contains(" succeeded") || said.contains(" failed") || said.contains(" rolled back"), "{said}");
     // Real time for Swarm to replace the task; the next command follows it.
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
@@ -180,9 +195,11 @@ fn a_swarm_prod_promotes_rolls_back_and_canaries_under_load() {
     servers_follow_tasks(&demo, "after a task was killed");
 
     // kill -9 of opsdeck mid-promote: the next start leaves one healthy slot taking traffic.
-    let mut child = spawn_until(&demo, &["promote", "api", "--to", "prod", "--yes", "--watch", "30s"], "watch ");
+    let (mut child, reader) =
+        spawn_until(&demo, &["promote", "api", "--to", "prod", "--yes", "--watch", "30s"], "watch ");
     child.kill().expect("kill -9");
     let _ = child.wait();
+    let _ = reader.join();
     let (st, _, err) = demo.opsdeck(&["status"]);
     assert!(st.success(), "{err}");
     let api = prod_api(&demo);
