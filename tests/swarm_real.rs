@@ -3,7 +3,7 @@
 //! request and HAProxy's numbered servers following the tasks; a canary of an image answering
 //! 10 % 500s rolls itself back; a task killed by hand mid-promote is replaced by Swarm and the
 //! action ends consistent; kill -9 of opsdeck mid-promote leaves, at the next start, one healthy
-//! slot taking traffic; `demo down` leaves the engine a swarm or not as it found it.
+//! slot taking traffic; a task Swarm cannot place fails the promote with Swarm's reason, undone; `demo down` leaves the engine a swarm or not as it found it.
 
 mod support;
 
@@ -142,6 +142,21 @@ fn a_swarm_prod_promotes_rolls_back_and_canaries_under_load() {
     assert_eq!(prod_api(&demo)["live_slot"], "blue");
     servers_follow_tasks(&demo, "after rollback");
 
+    // Cold: with keep_warm 0s the old slot is scaled to 0 after the switch; a rollback scales it
+    // up again, waits for its tasks, then switches.
+    let text = std::fs::read_to_string(demo.config()).expect("config");
+    std::fs::write(demo.config(), format!("{text}\n[actions]\nkeep_warm = \"0s\"\n")).expect("config");
+    let (ok, out, _, tally) = under_load(&demo, &url, &promote);
+    no_failures("promote, old slot scaled to 0", ok, &out, &tally);
+    assert_eq!(task_ports("api-prod-blue"), Vec::<u16>::new(), "blue scaled to 0");
+    let (ok, out, switch, tally) = under_load(&demo, &url, &rollback);
+    no_failures("cold rollback", ok, &out, &tally);
+    let switch = switch.unwrap_or_else(|| panic!("no switch step: {out}"));
+    eprintln!("cold rollback on the swarm: switch {} ms from the command's start", switch.as_millis());
+    assert_eq!(prod_api(&demo)["live_slot"], "blue");
+    servers_follow_tasks(&demo, "after a cold rollback");
+    std::fs::write(demo.config(), &text).expect("config");
+
     // A canary of the release candidate (10 % of its answers are 500) rolls itself back.
     let canary = ["canary", "api", "--to", "prod", "--image", "v1.4.0-rc.1", "--force", "--stages", "10,50,100"];
     let args: Vec<&str> = canary.iter().chain(["--hold", "3s", "--yes", "--watch", "0s"].iter()).copied().collect();
@@ -208,6 +223,21 @@ fn a_swarm_prod_promotes_rolls_back_and_canaries_under_load() {
     let live = api["live_slot"].as_str().expect("live");
     assert!(!ready.is_empty() && ready.iter().all(|(n, _, up)| n.starts_with(live) && *up), "{ready:?}");
     assert!(support::http_get(&url).starts_with("HTTP/1.1 200"));
+
+    // A task Swarm cannot place: the promote fails with Swarm's own reason and is undone.
+    let text = std::fs::read_to_string(demo.config()).expect("config");
+    let nowhere = text.replacen("replicas = 2\n", "replicas = 2\nconstraints = [\"node.labels.nowhere==1\"]\n", 1);
+    std::fs::write(demo.config(), format!("{nowhere}\n[actions]\nhealth_wait = \"8s\"\n")).expect("config");
+    let live_before = prod_api(&demo)["live_slot"].clone();
+    let (ok, out, _, tally) =
+        under_load(&demo, &url, &["promote", "api", "--to", "prod", "--image", "v1.0.0", "--force", "--yes"]);
+    eprintln!("unplaceable promote: {} requests, {} failed\n{out}", tally.sent, tally.failures.len());
+    assert!(!ok, "{out}");
+    assert!(out.contains("no suitable node"), "Swarm's reason: {out}");
+    assert!(tally.failures.is_empty(), "traffic never moved: {:?}", tally.failures);
+    assert_eq!(prod_api(&demo)["live_slot"], live_before);
+    servers_follow_tasks(&demo, "after an unplaceable promote");
+    std::fs::write(demo.config(), text).expect("config");
 
     let down = demo.down();
     assert!(down.status.success(), "{}", String::from_utf8_lossy(&down.stderr));

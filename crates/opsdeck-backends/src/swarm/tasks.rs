@@ -186,18 +186,21 @@ pub(super) fn target_port(service: &Service) -> Option<u16> {
     u16::try_from(port).ok()
 }
 
-/// Host ports the task publishes, by container port.
+/// Host ports the task publishes, by container port: the first one listed for each. Docker
+/// (20.10) binds a host-mode port twice, IPv4 (`0.0.0.0`, listed first) then IPv6 (`::`), each
+/// on a port of its own; the IPv6 one may even be another task's IPv4 port. Loopback and node
+/// addresses are IPv4, so the first is the one that answers.
 pub(super) fn published(task: &Task) -> BTreeMap<u16, u16> {
     let ports = task.status.as_ref().and_then(|s| s.port_status.as_ref()).and_then(|p| p.ports.as_ref());
-    ports
-        .into_iter()
-        .flatten()
-        .filter_map(|p| {
-            let target = u16::try_from(p.target_port?).ok()?;
-            let host = u16::try_from(p.published_port?).ok().filter(|p| *p > 0)?;
-            Some((target, host))
-        })
-        .collect()
+    let mut out = BTreeMap::new();
+    for p in ports.into_iter().flatten() {
+        let target = p.target_port.and_then(|t| u16::try_from(t).ok());
+        let host = p.published_port.and_then(|h| u16::try_from(h).ok()).filter(|h| *h > 0);
+        if let (Some(target), Some(host)) = (target, host) {
+            out.entry(target).or_insert(host);
+        }
+    }
+    out
 }
 
 /// Where the service's running tasks answer, by slot number: the node's address (`fallback`,

@@ -44,10 +44,12 @@ fn running(id: &str, service: &str, slot: i64, node: &str, port: u16, created: &
         slot,
         Some(node),
         ("running", "running"),
+        // As Docker 20.10 records it: the IPv4 binding first, then the IPv6 one on a port of
+        // its own (here one lower: another task's IPv4 port, as it happens on a real engine).
         json!({"Message": "started",
         "PortStatus": {"Ports": [
             {"Protocol": "tcp", "TargetPort": 8080, "PublishedPort": port, "PublishMode": "host"},
-            {"Protocol": "tcp", "TargetPort": 8080, "PublishedPort": port, "PublishMode": "host"}]}}),
+            {"Protocol": "tcp", "TargetPort": 8080, "PublishedPort": port - 1, "PublishMode": "host"}]}}),
         created,
     )
 }
