@@ -326,6 +326,18 @@ async fn exercise(swarm: &SwarmCluster, hostname: &str) {
     let (converged, healthy, _) = start_healthy(swarm, &name, 2).await;
     eprintln!("remade: 2 tasks running in {:.1}s, both /health 200 in {:.1}s", secs(converged), secs(healthy));
 
+    // The only node drained: Swarm takes its tasks off it and has nowhere else to put them; the
+    // verdict and the rows say why. Active again, the slot comes back by itself.
+    set_availability(swarm, hostname, "drain");
+    let (seen, after) =
+        wait_verdict(swarm, &name, |v| v.as_deref().is_some_and(|v| v.contains("no suitable node"))).await;
+    eprintln!("drained: {:?} (after {:.1}s)", seen.last(), secs(after));
+    let listed = swarm.list_slots(HOST).await.expect("list");
+    assert!(listed.iter().all(|r| r.state != "running"), "{listed:#?}");
+    set_availability(swarm, hostname, "active");
+    let (converged, _, _) = start_healthy(swarm, &name, 2).await;
+    eprintln!("node active again: 2 tasks running in {:.1}s", secs(converged));
+
     // A slot no node can take says so.
     let pinned = slot("pinned", "green", "sha256:pinned");
     let pinned_name = pinned.container_name();
@@ -349,6 +361,15 @@ async fn exercise(swarm: &SwarmCluster, hostname: &str) {
     }
     assert_eq!(swarm.list_slots(HOST).await.expect("list"), vec![]);
     assert_eq!(swarm.verdict(HOST, &name).await.as_deref(), Some("no service api-prod-blue"));
+}
+
+/// `docker node update --availability WHAT NODE` on the test's swarm.
+fn set_availability(swarm: &SwarmCluster, node: &str, what: &str) {
+    let out = std::process::Command::new("/usr/bin/docker")
+        .args(["-H", &swarm.manager.endpoint.url, "node", "update", "--availability", what, node])
+        .output()
+        .expect("docker node update");
+    assert!(out.status.success(), "node update: {}", String::from_utf8_lossy(&out.stderr));
 }
 
 fn secs(d: Duration) -> f64 {
