@@ -125,6 +125,7 @@ fn slot_of(host: &HostId, c: &opsdeck_backends::types::ContainerInfo) -> SlotId 
         service: label(opsdeck_backends::types::labels::SERVICE),
         slot: label(opsdeck_backends::types::labels::SLOT),
         host: host.host.clone(),
+        replica: String::new(),
     }
 }
 

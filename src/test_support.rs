@@ -218,7 +218,13 @@ pub fn gen_history_model() -> Model {
                 .hosts
                 .keys()
                 .filter(|h| h.env == env)
-                .map(|h| SlotId { env: env.into(), service: service.into(), slot: slot.into(), host: h.host.clone() })
+                .map(|h| SlotId {
+                    env: env.into(),
+                    service: service.into(),
+                    slot: slot.into(),
+                    host: h.host.clone(),
+                    replica: String::new(),
+                })
                 .collect();
             // Each host's server has its own counters (one server per slot and host).
             let keys: Vec<crate::model::history::ServerKey> =
@@ -257,6 +263,7 @@ pub fn gen_chart_model() -> Model {
         service: "api".into(),
         slot: "blue".into(),
         host: "prod-1".into(),
+        replica: String::new(),
     }));
     m
 }
@@ -267,7 +274,13 @@ pub fn gen_detail_model() -> Model {
     let mut m = gen_history_model();
     m.ui.focus = crate::model::Pane::Health;
     (m.ui.env_col, m.ui.health_row) = (2, 0);
-    let slot = SlotId { env: "prod".into(), service: "api".into(), slot: "blue".into(), host: "prod-1".into() };
+    let slot = SlotId {
+        env: "prod".into(),
+        service: "api".into(),
+        slot: "blue".into(),
+        host: "prod-1".into(),
+        replica: String::new(),
+    };
     let detail = gen_container_detail("prod", "api", "blue", "v1.2.0");
     let masked = crate::model::container::masked_detail(&m.world.config, "api", detail);
     m.ui.set_container(Some(crate::model::container::ContainerView {

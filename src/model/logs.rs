@@ -232,7 +232,13 @@ mod tests {
     use chrono::TimeZone;
 
     fn slot(name: &str) -> SlotId {
-        SlotId { env: "prod".into(), service: "api".into(), slot: name.into(), host: "prod-1".into() }
+        SlotId {
+            env: "prod".into(),
+            service: "api".into(),
+            slot: name.into(),
+            host: "prod-1".into(),
+            replica: String::new(),
+        }
     }
 
     fn t(s: u32) -> Option<DateTime<Utc>> {

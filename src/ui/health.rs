@@ -65,7 +65,13 @@ fn detail_line<'a>(model: &Model, theme: &Theme, row: &SlotRow) -> Line<'a> {
     } else {
         health_word(row, health).to_string()
     };
-    let mut spans = vec![Span::styled(format!("{} {}: {verdict}", row.id.host, row.id.slot), style)];
+    let who = if row.id.replica.is_empty() {
+        format!("{} {}", row.id.host, row.id.slot)
+    } else {
+        // The task's name says its service, environment and slot already.
+        format!("{} on {}", opsdeck_core::text::clean(&row.id.replica), host_shown(row))
+    };
+    let mut spans = vec![Span::styled(format!("{who}: {verdict}"), style)];
     let mut more = |text: String| spans.push(Span::styled(format!(" · {text}"), theme.dim));
     if row.container.is_some() {
         more(format!("docker {}", docker_variants(model, theme, row)[0]));
@@ -109,7 +115,18 @@ fn reason(model: &Model, row: &SlotRow) -> String {
     }
     let age = reason_age(model, &row.id.env, &row.reason).map(|a| format!(" ({a})")).unwrap_or_default();
     let prefix = format!("{}: ", row.id.host);
-    format!("{}{age}", row.reason.strip_prefix(&prefix).unwrap_or(&row.reason))
+    let task = format!("{}: ", row.id.replica);
+    let bare = row.reason.strip_prefix(&prefix).or_else(|| row.reason.strip_prefix(&task)).unwrap_or(&row.reason);
+    format!("{bare}{age}")
+}
+
+/// The host column: a task's node (Swarm places it), else the engine's host.
+fn host_shown(row: &SlotRow) -> String {
+    let node = row.container.as_ref().filter(|_| !row.id.replica.is_empty());
+    match node.and_then(|c| c.label(opsdeck_backends::swarm::NODE_LABEL)) {
+        Some(node) => opsdeck_core::text::clean(node).into_owned(),
+        None => row.id.host.clone(),
+    }
 }
 
 fn host_reach<'a>(model: &'a Model, row: &SlotRow) -> Option<&'a Reach> {
@@ -140,7 +157,7 @@ fn slot_columns<'a>(model: &Model, theme: &Theme, rows: &[SlotRow], live: &HashS
         } else {
             vec![Line::from(row.id.slot.clone())]
         });
-        host.push(vec![Line::from(row.id.host.clone())]);
+        host.push(vec![Line::from(host_shown(row))]);
         health.push(health_variants(row, h, style));
         haproxy.push(haproxy_variants(model, theme, row));
         docker.push(docker_variants(model, theme, row));
@@ -239,6 +256,15 @@ mod tests {
         m.ui.env_col = 1;
         m.ui.health_row = 2;
         assert_snapshot!(pane(&m, 160, 12, render, false));
+    }
+
+    /// Health pane at 160x14 for a replicated prod: a row per task with its node, web's second
+    /// task unhealthy and selected, the detail line naming it.
+    #[test]
+    fn health_swarm_tasks() {
+        let mut m = crate::model::Model { world: opsdeck_core::testing::gen_swarm_world(), ..gen_demo_model() };
+        (m.ui.env_col, m.ui.health_row) = (2, 4);
+        assert_snapshot!(pane(&m, 160, 14, render, true));
     }
 
     /// Colour: staging's unhealthy web slot is crit, a stopped idle slot is dim, not crit.

@@ -42,7 +42,15 @@ pub(super) fn selected_slot(model: &Model) -> Option<SlotId> {
 /// is down) is asked for by its slot name: the engine's answer, or its silence, is the story.
 fn open(model: &mut Model, slot: SlotId) -> Vec<Cmd> {
     let host = HostId { env: slot.env.clone(), host: slot.host.clone() };
-    let known = model.world.hosts.get(&host).and_then(|h| h.slot_container(&slot.service, &slot.env, &slot.slot));
+    let known = model.world.hosts.get(&host).and_then(|h| {
+        // A task row is about that task, not the slot's first one.
+        let mut all = h.slot_containers_all(&slot.service, &slot.env, &slot.slot);
+        if slot.replica.is_empty() {
+            all.next()
+        } else {
+            all.find(|c| c.name == slot.replica)
+        }
+    });
     let name = format!("{}-{}-{}", slot.service, slot.env, slot.slot);
     let (container_id, name) = match known {
         Some(c) => (c.id.clone(), c.name.clone()),

@@ -56,7 +56,13 @@ mod tests {
     }
 
     fn slot(host: &str) -> SlotId {
-        SlotId { env: "prod".into(), service: "api".into(), slot: "blue".into(), host: host.into() }
+        SlotId {
+            env: "prod".into(),
+            service: "api".into(),
+            slot: "blue".into(),
+            host: host.into(),
+            replica: String::new(),
+        }
     }
 
     #[test]

@@ -28,7 +28,13 @@ fn update_masks_every_outside_string_it_takes_in() {
     c.status = format!("Up 2 hours (token {LEAK})");
     c.labels.insert("note".into(), format!("env API_TOKEN={LEAK}"));
     update(&mut m, Msg::Fact(Fact::HostSnapshot(dev.clone(), Ok(vec![c]))));
-    let slot = SlotId { env: "dev".into(), service: "api".into(), slot: "blue".into(), host: "dev-1".into() };
+    let slot = SlotId {
+        env: "dev".into(),
+        service: "api".into(),
+        slot: "blue".into(),
+        host: "dev-1".into(),
+        replica: String::new(),
+    };
     let report = HealthReport {
         verdict: HealthVerdict::Unhealthy,
         reason: format!("HTTP 503: {{\"token\":\"{LEAK}\"}}"),

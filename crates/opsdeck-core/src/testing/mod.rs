@@ -5,11 +5,13 @@
 mod actions;
 mod approvals;
 mod detail;
+mod swarm;
 mod world;
 
 pub use actions::*;
 pub use approvals::*;
 pub use detail::*;
+pub use swarm::*;
 pub use world::*;
 
 use crate::config::Config;

@@ -103,8 +103,13 @@ pub fn gen_demo_world() -> World {
                     servers.push(gen_server(&backend, &server, live));
                 }
             }
-            let slot =
-                SlotId { env: env.into(), service: service.into(), slot: live_slot.into(), host: format!("{env}-1") };
+            let slot = SlotId {
+                env: env.into(),
+                service: service.into(),
+                slot: live_slot.into(),
+                host: format!("{env}-1"),
+                replica: String::new(),
+            };
             let healthy = !(env == "staging" && service == "web");
             m.health.insert(
                 slot,
@@ -179,7 +184,13 @@ pub fn gen_demo_world_all_up() -> World {
         }
     }
     for service in ["api", "web"] {
-        let slot = SlotId { env: "prod".into(), service: service.into(), slot: "blue".into(), host: "prod-2".into() };
+        let slot = SlotId {
+            env: "prod".into(),
+            service: service.into(),
+            slot: "blue".into(),
+            host: "prod-2".into(),
+            replica: String::new(),
+        };
         let at = now - chrono::Duration::seconds(2);
         m.health.insert(slot, HealthEntry { report: gen_report(true, 4 + service.len() as u64), at });
     }

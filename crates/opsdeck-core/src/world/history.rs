@@ -235,7 +235,13 @@ mod tests {
     #[test]
     fn prune_forgets_what_is_older_than_the_window_and_empty_slots() {
         let mut h = History::default();
-        let slot = SlotId { env: "prod".into(), service: "api".into(), slot: "blue".into(), host: "prod-1".into() };
+        let slot = SlotId {
+            env: "prod".into(),
+            service: "api".into(),
+            slot: "blue".into(),
+            host: "prod-1".into(),
+            replica: String::new(),
+        };
         h.record_latency(&slot, secs(0), 5.0);
         h.record_latency(&slot, secs(300), 6.0);
         h.prune(secs(0) + WINDOW + Duration::seconds(1));

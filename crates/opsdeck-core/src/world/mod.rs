@@ -41,6 +41,9 @@ pub struct SlotId {
     pub service: String,
     pub slot: String,
     pub host: String,
+    /// In a replicated environment, the one task of the slot (its container's name): each task
+    /// is probed and shown on its own. Empty elsewhere, and for a slot with no task at all.
+    pub replica: String,
 }
 
 /// The last `/health` probe of a slot.

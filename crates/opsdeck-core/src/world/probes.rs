@@ -20,12 +20,8 @@ impl World {
         let service = self.config.service(c.label(labels::SERVICE)?)?;
         let host = self.config.environment(&host_id.env)?.hosts.iter().find(|h| h.name == host_id.host)?;
         let port = c.ports.get(&service.container_port)?;
-        let slot = SlotId {
-            env: host_id.env.clone(),
-            service: service.name.clone(),
-            slot: c.label(labels::SLOT)?.to_string(),
-            host: host_id.host.clone(),
-        };
+        // In a replicated environment each task is probed and recorded on its own.
+        let slot = self.slot_id(host_id, &service.name, c.label(labels::SLOT)?, Some(c));
         let url = format!("http://{}:{port}{}", host.probe_address(), service.health_path);
         Some((slot, url))
     }

@@ -8,8 +8,8 @@ use super::Reach;
 use opsdeck_backends::types::{labels, ContainerInfo, ServerStat};
 use std::collections::{BTreeMap, HashMap};
 
-/// Container ids by service, environment and slot label.
-type SlotIndex = HashMap<String, HashMap<String, HashMap<String, String>>>;
+/// Container ids by service, environment and slot label, in id order.
+type SlotIndex = HashMap<String, HashMap<String, HashMap<String, Vec<String>>>>;
 
 /// What one Docker engine last told us.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -17,8 +17,8 @@ pub struct HostState {
     pub reach: Reach,
     /// Containers carrying opsdeck's labels, by container id.
     containers: BTreeMap<String, ContainerInfo>,
-    /// For each slot, the first of its containers in id order (there is one, unless someone
-    /// started a stray copy by hand).
+    /// For each slot, its containers in id order: one, unless someone started a stray copy by
+    /// hand, or the slot is a Swarm service with a task per replica.
     slots: SlotIndex,
 }
 
@@ -34,8 +34,19 @@ impl HostState {
 
     /// The container of `service`'s `slot` in `env` on this engine.
     pub fn slot_container(&self, service: &str, env: &str, slot: &str) -> Option<&ContainerInfo> {
-        let id = self.slots.get(service)?.get(env)?.get(slot)?;
-        self.containers.get(id)
+        self.slot_containers_all(service, env, slot).next()
+    }
+
+    /// Every container of `service`'s `slot` in `env` on this engine, in id order (a replicated
+    /// slot's tasks).
+    pub fn slot_containers_all<'a>(
+        &'a self,
+        service: &str,
+        env: &str,
+        slot: &str,
+    ) -> impl Iterator<Item = &'a ContainerInfo> + 'a {
+        let ids = self.slots.get(service).and_then(|e| e.get(env)).and_then(|s| s.get(slot));
+        ids.into_iter().flatten().filter_map(|id| self.containers.get(id))
     }
 
     /// A full list replaces what was known.
@@ -45,8 +56,8 @@ impl HostState {
         for c in self.containers.values() {
             if let Some((service, env, slot)) = slot_key(c) {
                 let ids = self.slots.entry(service.into()).or_default().entry(env.into()).or_default();
-                // Ids come in order, so the first one seen stays.
-                ids.entry(slot.into()).or_insert_with(|| c.id.clone());
+                // Ids come in order, so the list stays in id order.
+                ids.entry(slot.into()).or_default().push(c.id.clone());
             }
         }
     }
@@ -72,16 +83,22 @@ impl HostState {
         self.set_containers(list);
     }
 
-    /// Finds again the first container of `c`'s slot, by a scan of this engine's containers (a
-    /// few dozen: only an event pays it, never a frame).
+    /// Finds again the containers of `c`'s slot, by a scan of this engine's containers (a few
+    /// dozen: only an event pays it, never a frame).
     fn reindex(&mut self, c: &ContainerInfo) {
         let Some((service, env, slot)) = slot_key(c) else { return };
-        let first = self.containers.values().find(|o| slot_key(o) == Some((service, env, slot))).map(|o| o.id.clone());
+        let all: Vec<String> = self
+            .containers
+            .values()
+            .filter(|o| slot_key(o) == Some((service, env, slot)))
+            .map(|o| o.id.clone())
+            .collect();
         let ids = self.slots.entry(service.into()).or_default().entry(env.into()).or_default();
-        match first {
-            Some(id) => ids.insert(slot.into(), id),
-            None => ids.remove(slot),
-        };
+        if all.is_empty() {
+            ids.remove(slot);
+        } else {
+            ids.insert(slot.into(), all);
+        }
     }
 }
 
@@ -150,6 +167,8 @@ mod tests {
             container("c", "api", "green"),
         ]);
         assert_eq!(h.slot_container("api", "prod", "blue").map(|c| c.id.as_str()), Some("a"));
+        let all: Vec<&str> = h.slot_containers_all("api", "prod", "blue").map(|c| c.id.as_str()).collect();
+        assert_eq!(all, ["a", "b"]);
         h.remove("a");
         assert_eq!(h.slot_container("api", "prod", "blue").map(|c| c.id.as_str()), Some("b"));
         // A container whose labels changed leaves its old slot.

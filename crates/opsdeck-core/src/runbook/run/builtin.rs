@@ -11,7 +11,6 @@ use crate::actions::{ActionKind, ActionPlan, Target};
 use crate::config::{ApprovalPolicy, Config};
 use crate::runbook::OpsdeckAction;
 use crate::store::{HeartbeatKeeper, Holder, LockOutcome, Store};
-use crate::world::{HostId, SlotId};
 use opsdeck_backends::types::{HealthVerdict, Matcher};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -220,13 +219,15 @@ async fn health(ctx: &StepContext, service: &str, env: &str, sink: &mut LineSink
     let mut verdicts = Vec::new();
     for slot in ["blue", "green"] {
         let role = if live.as_deref() == Some(slot) { "live" } else { "idle" };
-        for (host, container) in world.slot_containers(env, service, slot) {
-            let HostId { host: host_name, .. } = host;
+        for (host, container) in world.slot_tasks(env, service, slot) {
+            let id = world.slot_id(host, service, slot, container);
+            // A task is named with its host: there are several per host.
+            let host_name =
+                if id.replica.is_empty() { host.host.clone() } else { format!("{} ({})", host.host, id.replica) };
             let Some(c) = container else {
                 sink.line(&format!("{slot} ({role}) on {host_name}: no container"));
                 continue;
             };
-            let id = SlotId { env: env.into(), service: service.into(), slot: slot.into(), host: host_name.clone() };
             let line = match world.health.get(&id) {
                 Some(entry) => {
                     let r = &entry.report;

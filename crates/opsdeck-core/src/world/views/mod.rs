@@ -184,30 +184,70 @@ impl World {
             .map(move |(id, host)| (id, host.slot_container(service, env, slot)))
     }
 
+    /// Whether `env`'s slots are Swarm services, each task its own probe and row.
+    pub(crate) fn replicated(&self, env: &str) -> bool {
+        self.config.environment(env).is_some_and(|e| e.replicated())
+    }
+
+    /// What is probed and shown of `slot` on `host`: in a replicated environment, one entry
+    /// per task (or one without a container when the slot has none); elsewhere, the one
+    /// container of each host, as [`World::slot_containers`] gives it.
+    pub(crate) fn slot_tasks<'a>(
+        &'a self,
+        env: &'a str,
+        service: &'a str,
+        slot: &'a str,
+    ) -> Vec<(&'a HostId, Option<&'a ContainerInfo>)> {
+        if !self.replicated(env) {
+            return self.slot_containers(env, service, slot).collect();
+        }
+        let mut out = Vec::new();
+        for (id, host) in self.hosts.iter().filter(|(id, _)| id.env == env) {
+            let before = out.len();
+            out.extend(host.slot_containers_all(service, env, slot).map(|c| (id, Some(c))));
+            if out.len() == before {
+                out.push((id, None));
+            }
+        }
+        out
+    }
+
+    /// The key of `slot`'s `container` on `host`: the task's name is part of it in a
+    /// replicated environment, so each task's `/health` is kept apart.
+    pub fn slot_id(&self, host: &HostId, service: &str, slot: &str, container: Option<&ContainerInfo>) -> SlotId {
+        let replica = match container {
+            Some(c) if self.replicated(&host.env) => c.name.clone(),
+            _ => String::new(),
+        };
+        SlotId { env: host.env.clone(), service: service.into(), slot: slot.into(), host: host.host.clone(), replica }
+    }
+
     /// The health of one slot on one host, and why.
     fn slot_health(&self, id: &SlotId, container: Option<&ContainerInfo>) -> (Health, String) {
         let host = self.hosts.get(&HostId { env: id.env.clone(), host: id.host.clone() });
         if let Some(reason) = host.and_then(|h| h.reach.down_reason()) {
             return (Health::Unreachable, format!("{}: {reason}", id.host));
         }
+        // A task's trouble is named by the task: the host is the same for all of them.
+        let who = if id.replica.is_empty() { &id.host } else { &id.replica };
         let Some(c) = container else {
             return match host.map(|h| &h.reach) {
-                Some(super::Reach::Up { .. }) => (Health::Unhealthy, format!("{}: no container", id.host)),
+                Some(super::Reach::Up { .. }) => (Health::Unhealthy, format!("{who}: no container")),
                 _ => (Health::Unknown, String::new()),
             };
         };
         if !c.is_running() {
-            return (Health::Unhealthy, format!("{}: container {}", id.host, c.state));
+            return (Health::Unhealthy, format!("{who}: container {}", c.state));
         }
         if c.health == DockerHealth::Unhealthy {
-            return (Health::Unhealthy, format!("{}: docker healthcheck failing", id.host));
+            return (Health::Unhealthy, format!("{who}: docker healthcheck failing"));
         }
         match self.health.get(id) {
             None => (Health::Unknown, String::new()),
             Some(e) => match e.report.verdict {
                 HealthVerdict::Healthy => (Health::Healthy, String::new()),
-                HealthVerdict::Unhealthy => (Health::Unhealthy, format!("{}: {}", id.host, e.report.reason)),
-                HealthVerdict::Unreachable => (Health::Unreachable, format!("{}: {}", id.host, e.report.reason)),
+                HealthVerdict::Unhealthy => (Health::Unhealthy, format!("{who}: {}", e.report.reason)),
+                HealthVerdict::Unreachable => (Health::Unreachable, format!("{who}: {}", e.report.reason)),
             },
         }
     }
@@ -221,19 +261,26 @@ impl World {
         let image = live_slot.as_deref().and_then(image_in);
         let idle_image = live_slot.as_deref().map(other_slot).and_then(image_in);
         let (mut health, mut reason) = (Health::Unknown, String::new());
-        let mut hosts = Vec::new();
+        let mut hosts: Vec<HostHealth> = Vec::new();
         if let Some(slot) = &live_slot {
             let mut first = true;
-            for (host, c) in self.slot_containers(env, service, slot) {
-                let id =
-                    SlotId { env: env.into(), service: service.into(), slot: slot.clone(), host: host.host.clone() };
-                let (h, r) = self.slot_health(&id, c);
+            for (host, c) in self.slot_tasks(env, service, slot) {
+                let (h, r) = self.slot_health(&self.slot_id(host, service, slot, c), c);
                 health = if first { h } else { health.worst(h) };
                 first = false;
                 if reason.is_empty() && !r.is_empty() {
                     reason = r.clone();
                 }
-                hosts.push(HostHealth { name: host.host.clone(), health: h, reason: r });
+                // A host with several tasks is as healthy as its worst one.
+                match hosts.last_mut() {
+                    Some(last) if last.name == host.host => {
+                        last.health = last.health.worst(h);
+                        if last.reason.is_empty() {
+                            last.reason = r;
+                        }
+                    }
+                    _ => hosts.push(HostHealth { name: host.host.clone(), health: h, reason: r }),
+                }
             }
         } else if let Some((_, r)) =
             self.hosts.iter().filter(|(id, _)| id.env == env).find_map(|(id, h)| h.reach.down_reason().map(|r| (id, r)))

@@ -5,6 +5,7 @@
 use super::{Health, SlotRow, World};
 use crate::config::SLOTS;
 use crate::world::SlotId;
+use opsdeck_backends::types::{ContainerInfo, ServerStat};
 
 /// One slot of one host in the Health pane's order, before its details are looked up.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,14 +26,23 @@ impl World {
                 let mut slots: Vec<&str> = SLOTS.to_vec();
                 slots.sort_by_key(|s| live.as_deref() != Some(*s));
                 for slot in slots {
+                    let is_live = live.as_deref() == Some(slot);
+                    if e.replicated() {
+                        // A row per task; a slot with none still has its row.
+                        for (host, c) in self.slot_tasks(&e.name, &svc.name, slot) {
+                            keys.push(SlotKey { id: self.slot_id(host, &svc.name, slot, c), live: is_live });
+                        }
+                        continue;
+                    }
                     for host in self.hosts.keys().filter(|h| h.env == e.name) {
                         let id = SlotId {
                             env: e.name.clone(),
                             service: svc.name.clone(),
                             slot: slot.into(),
                             host: host.host.clone(),
+                            replica: String::new(),
                         };
-                        keys.push(SlotKey { id, live: live.as_deref() == Some(slot) });
+                        keys.push(SlotKey { id, live: is_live });
                     }
                 }
             }
@@ -55,7 +65,7 @@ impl World {
         SlotRow {
             live: key.live,
             container: c.cloned(),
-            server: backend.and_then(|b| self.server(&id.env, b, &id.slot, &id.host)).cloned(),
+            server: backend.and_then(|b| self.row_server(id, b, c)).cloned(),
             health,
             reason,
             latency_ms: entry.map(|e| e.report.latency.as_millis()),
@@ -73,8 +83,24 @@ impl World {
         self.slot_keys(env).iter().map(|k| self.slot_row(k)).collect()
     }
 
-    fn container_of(&self, id: &SlotId) -> Option<&opsdeck_backends::types::ContainerInfo> {
+    fn container_of(&self, id: &SlotId) -> Option<&ContainerInfo> {
         let host = crate::world::HostId { env: id.env.clone(), host: id.host.clone() };
-        self.hosts.get(&host)?.slot_container(&id.service, &id.env, &id.slot)
+        let host = self.hosts.get(&host)?;
+        if id.replica.is_empty() {
+            return host.slot_container(&id.service, &id.env, &id.slot);
+        }
+        host.slot_containers_all(&id.service, &id.env, &id.slot).find(|c| c.name == id.replica)
+    }
+
+    /// The server of a row: a task's is the numbered server of its slot that HAProxy sends to
+    /// the task's published port (servers follow tasks, so the number says nothing by itself).
+    fn row_server(&self, id: &SlotId, backend: &str, c: Option<&ContainerInfo>) -> Option<&ServerStat> {
+        if id.replica.is_empty() {
+            return self.server(&id.env, backend, &id.slot, &id.host);
+        }
+        let container_port = self.config.service(&id.service)?.container_port;
+        let published = *c?.ports.get(&container_port)?;
+        let port_of = |s: &ServerStat| s.address.rsplit_once(':').and_then(|(_, p)| p.parse::<u16>().ok());
+        self.slot_servers(&id.env, backend, &id.slot).into_iter().find(|s| port_of(s) == Some(published))
     }
 }
