@@ -29,8 +29,13 @@ fn shots() -> Vec<(&'static str, Model, u16, u16)> {
     let mut two_hosts = gen_demo_model_all_up();
     two_hosts.ui.focus = Pane::Health;
     two_hosts.ui.env_col = 2;
+    // prod on a swarm: a Health row per task with its node.
+    let mut swarm = Model { world: opsdeck_core::testing::gen_swarm_world(), ..gen_demo_model() };
+    swarm.ui.focus = Pane::Health;
+    (swarm.ui.env_col, swarm.ui.health_row) = (2, 4);
     vec![
         ("console-80x24", focused(Pane::Environments), 80, 24),
+        ("swarm-160x48", swarm, 160, 48),
         ("console-160x48", focused(Pane::Environments), 160, 48),
         ("health-160x48", focused(Pane::Health), 160, 48),
         ("two-hosts-160x48", two_hosts, 160, 48),
