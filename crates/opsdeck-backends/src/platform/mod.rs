@@ -7,6 +7,7 @@
 //! The traits are object safe (through `async_trait`) because the config picks a platform per
 //! environment at run time.
 
+pub mod news;
 mod probes;
 mod traffic;
 

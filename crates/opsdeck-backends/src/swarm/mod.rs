@@ -164,7 +164,7 @@ impl Platform for SwarmCluster {
     fn follow(&self, host: &str, reconcile: Duration) -> BoxStream<'static, SlotNews> {
         match self.endpoint(host) {
             Ok(endpoint) => watching::follow(endpoint.clone(), reconcile),
-            Err(e) => Box::pin(futures::stream::once(async move { SlotNews::Snapshot(Err(e)) })),
+            Err(e) => crate::platform::news::failed(e),
         }
     }
     async fn inspect(&self, host: &str, slot: &str) -> BackendResult<ContainerDetail> {

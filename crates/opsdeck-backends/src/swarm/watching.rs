@@ -31,15 +31,7 @@ async fn list(docker: &Docker, timeout: Duration) -> BackendResult<Vec<Container
 
 /// Follows the swarm in a task of its own, which ends when the stream is dropped.
 pub(super) fn follow(endpoint: DockerEndpoint, reconcile: Duration) -> BoxStream<'static, SlotNews> {
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    tokio::spawn(async move {
-        let closed = tx.clone();
-        tokio::select! {
-            _ = closed.closed() => {}
-            _ = watch(endpoint, reconcile, tx) => {}
-        }
-    });
-    Box::pin(futures::stream::poll_fn(move |cx| rx.poll_recv(cx)))
+    crate::platform::news::spawned(move |tx| watch(endpoint, reconcile, tx))
 }
 
 /// Sends what the manager says until nobody listens.
