@@ -12,7 +12,6 @@ use opsdeck::stack::{self, Engine};
 use opsdeck_backends::docker::lifecycle::{self, BuildSpec, ContextFile, SlotSpec};
 use opsdeck_backends::docker::{connect, Client, DockerEndpoint};
 use std::collections::BTreeMap;
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -29,27 +28,7 @@ const SENTINEL_IMAGE: &str = "opsdeck-second-engine/probe:test";
 
 /// Whether the test can run here; panics under CI when it cannot.
 fn engine_available() -> bool {
-    let mut missing = Vec::new();
-    if !Path::new("/usr/sbin/dockerd").exists() {
-        missing.push("/usr/sbin/dockerd (package docker.io)".to_string());
-    }
-    if !["/usr/sbin/ip", "/usr/bin/ip", "/sbin/ip", "/bin/ip"].iter().any(|p| Path::new(p).exists()) {
-        missing.push("ip (package iproute2)".into());
-    }
-    // The owner of /proc/self is this process's effective user.
-    if std::fs::metadata("/proc/self").map(|m| m.uid()).unwrap_or(u32::MAX) != 0 {
-        missing.push("root (dockerd and a bridge need it)".into());
-    }
-    if !Path::new(stack::DOCKER_SOCKET).exists() {
-        missing.push("a Docker engine on /var/run/docker.sock (./scripts/test.sh starts dockerd)".into());
-    }
-    if missing.is_empty() {
-        return true;
-    }
-    let msg = format!("second engine test cannot run: {}; run ./scripts/test.sh", missing.join(", "));
-    assert!(!support::in_ci(), "{msg}");
-    eprintln!("SKIP: {msg}");
-    false
+    support::engines::second_engine_available("second engine test", true)
 }
 
 async fn client(socket: &Path) -> Client {

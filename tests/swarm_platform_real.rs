@@ -18,7 +18,6 @@ use opsdeck_backends::docker::{connect, Client, DockerEndpoint};
 use opsdeck_backends::platform::{Endpoint, Platform, SlotNews, SlotSpec};
 use opsdeck_backends::swarm::{Placement, SwarmCluster, SwarmManager, NODE_LABEL};
 use std::collections::{BTreeMap, HashMap};
-use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -36,23 +35,7 @@ const HOST: &str = "manager";
 
 /// Whether the test can run here; panics under CI when it cannot.
 fn engine_available() -> bool {
-    let mut missing = Vec::new();
-    if !Path::new("/usr/sbin/dockerd").exists() {
-        missing.push("/usr/sbin/dockerd (package docker.io)".to_string());
-    }
-    if !["/usr/sbin/ip", "/usr/bin/ip", "/sbin/ip", "/bin/ip"].iter().any(|p| Path::new(p).exists()) {
-        missing.push("ip (package iproute2)".into());
-    }
-    if std::fs::metadata("/proc/self").map(|m| m.uid()).unwrap_or(u32::MAX) != 0 {
-        missing.push("root (dockerd and a bridge need it)".into());
-    }
-    if missing.is_empty() {
-        return true;
-    }
-    let msg = format!("swarm platform test cannot run: {}; run ./scripts/test.sh", missing.join(", "));
-    assert!(!support::in_ci(), "{msg}");
-    eprintln!("SKIP: {msg}");
-    false
+    support::engines::second_engine_available("swarm platform test", false)
 }
 
 /// Swarm's gateway bridge, made by the test under a name of its own (Swarm's default,

@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod engines;
 pub mod load;
 pub mod pty;
 pub mod rechain;
