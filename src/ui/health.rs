@@ -120,6 +120,14 @@ fn reason(model: &Model, row: &SlotRow) -> String {
     format!("{bare}{age}")
 }
 
+/// The slot column: the slot, and a task's number in it (`blue.2`) where a slot has replicas.
+fn slot_shown(row: &SlotRow) -> String {
+    match row.id.replica.rsplit_once('.') {
+        Some((_, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => format!("{}.{n}", row.id.slot),
+        _ => row.id.slot.clone(),
+    }
+}
+
 /// The host column: a task's node (Swarm places it), else the engine's host.
 fn host_shown(row: &SlotRow) -> String {
     let node = row.container.as_ref().filter(|_| !row.id.replica.is_empty());
@@ -150,12 +158,13 @@ fn slot_columns<'a>(model: &Model, theme: &Theme, rows: &[SlotRow], live: &HashS
     for row in rows {
         let (h, style) = shown_health(theme, row);
         service.push(vec![Line::from(row.id.service.clone())]);
+        let name = slot_shown(row);
         slot.push(if row.live {
-            vec![Line::from(format!("{} live", row.id.slot)), Line::from(format!("{}*", row.id.slot))]
+            vec![Line::from(format!("{name} live")), Line::from(format!("{name}*"))]
         } else if has_live(row) {
-            vec![Line::from(format!("{} idle", row.id.slot)), Line::from(row.id.slot.clone())]
+            vec![Line::from(format!("{name} idle")), Line::from(name)]
         } else {
-            vec![Line::from(row.id.slot.clone())]
+            vec![Line::from(name)]
         });
         host.push(vec![Line::from(host_shown(row))]);
         health.push(health_variants(row, h, style));
