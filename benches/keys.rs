@@ -61,6 +61,10 @@ fn extra_services(dir: &std::path::Path) -> String {
     let image = docker(&["ps", "--filter", &filter, "--format", "{{.Image}}"]);
     let image = image.lines().next().expect("a demo container").to_string();
     let mut toml = String::new();
+    let healthcheck = match std::env::var("KEYS_HEALTHCHECK").as_deref() {
+        Ok("off") => ["--no-healthcheck", "--init=false"],
+        _ => ["--health-interval", "30s"],
+    };
     for n in 3..=SERVICES {
         let service = format!("svc{n:02}");
         toml.push_str(&format!("\n[[services]]\nname = \"{service}\"\ncontainer_port = 8080\n"));
@@ -81,9 +85,10 @@ fn extra_services(dir: &std::path::Path) -> String {
                     &format!("opsdeck.env={env}"),
                     "--label",
                     &format!("opsdeck.slot={slot}"),
-                    // As real services run their HEALTHCHECK: Docker's default interval.
-                    "--health-interval",
-                    "30s",
+                    // As real services run their HEALTHCHECK: Docker's default interval
+                    // (`KEYS_HEALTHCHECK=off` leaves it out, to tell its bursts' share).
+                    healthcheck[0],
+                    healthcheck[1],
                     "-p",
                     "127.0.0.1::8080",
                     &image,
@@ -118,6 +123,11 @@ fn run(dir: &std::path::Path) {
     let extra = extra_services(dir);
     let mut text = std::fs::read_to_string(&config).expect("config");
     text.push_str(&extra);
+    // `KEYS_PROBE_EVERY=60s`: opsdeck's own `/health` probes of the 180 slots less often, to
+    // tell their share of the slow keys.
+    if let Ok(every) = std::env::var("KEYS_PROBE_EVERY") {
+        text.push_str(&format!("\n[intervals]\nhealth = \"{every}\"\n"));
+    }
     std::fs::write(&config, text).expect("config");
     let containers = docker(&["ps", "-q"]).lines().count();
     eprintln!(
