@@ -17,6 +17,7 @@ mod access;
 mod alerts;
 pub mod binary;
 mod config_file;
+mod frontends;
 mod haproxy_cfg;
 mod hosts;
 mod images;
@@ -214,7 +215,7 @@ async fn start_all(
         );
     }
 
-    info.frontends = frontends()?;
+    info.frontends = frontends::plan()?;
     let haproxy_text = haproxy_cfg::config_text(&info.frontends, &info.slots, opts.swarm);
     let haproxy = Haproxy::start_shared(&dir, &haproxy_text, shared.map(|g| g.gid)).await?;
     info.haproxy = Some(Component {
@@ -223,7 +224,7 @@ async fn start_all(
         marker: haproxy.marker(),
     });
     info.write()?;
-    wait_live_servers_up(&haproxy, &containers).await?;
+    frontends::wait_live_servers_up(&haproxy, &containers).await?;
     say!("haproxy on {}", haproxy.socket().display());
 
     std::fs::write(&info.config_path, config_file::config_text(info, &opts.approvers))
@@ -258,55 +259,6 @@ fn close_to_others(dir: &Path) -> Result<()> {
     }
     let private = std::fs::Permissions::from_mode(opsdeck_core::store::permissions::DIR_MODE);
     std::fs::set_permissions(dir, private).wrap_err_with(|| format!("cannot close {} to other users", dir.display()))
-}
-
-/// One frontend per service and environment, each on a fresh port.
-fn frontends() -> Result<Vec<FrontendRecord>> {
-    let mut out = Vec::new();
-    for service in plan::SERVICES {
-        for env in plan::ENVS {
-            let port = stack::free_port()?;
-            out.push(FrontendRecord {
-                service: service.into(),
-                env: env.into(),
-                backend: format!("{service}_{env}"),
-                port,
-                url: format!("http://127.0.0.1:{port}"),
-            });
-        }
-    }
-    Ok(out)
-}
-
-/// Waits until HAProxy's checks see every live slot up, so traffic flows when `up` returns.
-async fn wait_live_servers_up(haproxy: &Haproxy, slots: &[SlotRecord]) -> Result<()> {
-    let started = Instant::now();
-    loop {
-        let stat = haproxy.command("show stat").await.unwrap_or_default();
-        let down: Vec<String> = slots
-            .iter()
-            .filter(|s| {
-                let server = haproxy_cfg::server_name(slots, s);
-                s.live && !server_is_up(&stat, &format!("{}_{}", s.service, s.env), &server)
-            })
-            .map(|s| format!("{} on {}", s.name, s.host))
-            .collect();
-        if down.is_empty() {
-            return Ok(());
-        }
-        if started.elapsed() > TRAFFIC_LIMIT {
-            return Err(eyre!("HAProxy does not see {} up after {}s", down.join(", "), TRAFFIC_LIMIT.as_secs()));
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
-/// Whether `show stat` CSV has `backend`/`server` with a status starting `UP`.
-fn server_is_up(stat: &str, backend: &str, server: &str) -> bool {
-    stat.lines().any(|line| {
-        let cols: Vec<&str> = line.split(',').collect();
-        cols.len() > 17 && cols[0] == backend && cols[1] == server && cols[17].starts_with("UP")
-    })
 }
 
 fn print_summary(info: &DemoInfo) {
@@ -400,16 +352,5 @@ mod tests {
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).expect("chmod");
         close_to_others(dir.path()).expect("close");
         assert_eq!(mode(dir.path()), 0o700, "a private directory is left as it is");
-    }
-
-    #[test]
-    fn stat_lines_name_up_servers() {
-        let stat =
-            "# pxname,svname,qcur,qmax,scur,smax,slim,stot,bin,bout,dreq,dresp,ereq,econ,eresp,wretr,wredis,status\n\
-                    api_prod,blue,0,0,0,0,,0,0,0,,0,,0,0,0,0,UP\n\
-                    api_prod,green,0,0,0,0,,0,0,0,,0,,0,0,0,0,MAINT\n";
-        assert!(server_is_up(stat, "api_prod", "blue"));
-        assert!(!server_is_up(stat, "api_prod", "green"));
-        assert!(!server_is_up(stat, "web_prod", "blue"));
     }
 }
