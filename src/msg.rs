@@ -48,8 +48,13 @@ pub enum Msg {
 /// What `update` asks the runtime to do.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cmd {
-    /// Probe these slots' `/health` (each: the slot and its URL).
-    ProbeHealth(Vec<(SlotId, String)>),
+    /// Probe these slots' `/health` (each: the slot and its URL), their starts spread evenly
+    /// `over` this long (zero: all at once), so a round of many slots is not one burst of
+    /// connections and answers.
+    ProbeHealth {
+        targets: Vec<(SlotId, String)>,
+        over: std::time::Duration,
+    },
     /// Run this plan on the executor (the operator confirmed it).
     RunAction(Box<ActionPlan>),
     /// File this plan as a request for approval, for this reason (the operator confirmed it on an

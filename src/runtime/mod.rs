@@ -1,6 +1,7 @@
 //! The console's loop: terminal events, background messages and a one-second tick go through
 //! `update`; commands are started; the screen is drawn only when something changed, after every
-//! queued message has been folded in. Nothing here waits on the outside world.
+//! queued message has been folded in: at once after a key, at most ten times a second for news
+//! from outside. Nothing here waits on the outside world.
 
 mod actions;
 mod approvals;
@@ -31,6 +32,10 @@ use tokio_util::sync::CancellationToken;
 pub type MsgTx = tokio::sync::mpsc::UnboundedSender<Msg>;
 
 const TICK: Duration = Duration::from_secs(1);
+
+/// The least time between two frames drawn for news from outside (keys are drawn at once): ten
+/// frames a second at most, however many answers arrive.
+const NEWS_FRAME: Duration = Duration::from_millis(100);
 
 /// Runs the console until the operator quits or a signal arrives; the terminal is restored on
 /// every way out.
@@ -66,8 +71,12 @@ pub async fn run(config: Arc<Config>, user: String) -> color_eyre::Result<()> {
     let (mut dirty, mut forced) = (true, true);
     let size = guard.terminal.size()?;
     let mut screen = screen::Screen::new(size.width, size.height);
+    let mut drawn_at = tokio::time::Instant::now();
     let result = loop {
-        if dirty {
+        // A key is drawn at once; news from outside at most every `NEWS_FRAME`, so a burst of
+        // answers (a round of probes, a poll of every engine) is folded into one frame.
+        if dirty && (forced || drawn_at.elapsed() >= NEWS_FRAME) {
+            drawn_at = tokio::time::Instant::now();
             // Drawn once, into memory; written when it changed, or after a key or a resize.
             let frame = match screen.changed(&model) {
                 Some(frame) => Some(frame),
@@ -101,6 +110,8 @@ pub async fn run(config: Arc<Config>, user: String) -> color_eyre::Result<()> {
                 None => break Ok(()),
             },
             Some(msg) = inbox.recv() => msg,
+            // News waiting to be drawn: its frame is due.
+            _ = tokio::time::sleep_until(drawn_at + NEWS_FRAME), if dirty => continue,
             _ = tick.tick() => Msg::Tick(chrono::Utc::now()),
         };
         let mut cx = Context {
@@ -119,7 +130,7 @@ pub async fn run(config: Arc<Config>, user: String) -> color_eyre::Result<()> {
         forced |= key;
         apply(&mut model, msg, &mut cx);
         // Fold in everything already queued before drawing once; but a key is drawn at once, and
-        // what queued meanwhile waits for the next turn.
+        // what queued meanwhile waits for the next turn (or the next news frame).
         if !key {
             while let Some(msg) = inbox.try_recv() {
                 apply(&mut model, msg, &mut cx);
@@ -163,7 +174,7 @@ struct Context<'a> {
 fn apply(model: &mut Model, msg: Msg, cx: &mut Context<'_>) {
     for cmd in update(model, msg) {
         match cmd {
-            Cmd::ProbeHealth(targets) => cx.probes.probe_all(targets, cx.fact_tx),
+            Cmd::ProbeHealth { targets, over } => cx.probes.probe_all(targets, over, cx.fact_tx),
             Cmd::RunAction(plan) => {
                 cx.actions.run(*plan, &model.world);
                 cx.store_wake.notify_one();

@@ -139,7 +139,9 @@ fn due_probes(model: &mut Model) -> Vec<Cmd> {
     model.probes.last = Some(model.world.now);
     let targets: Vec<_> =
         model.world.probe_targets(None).into_iter().filter(|(s, _)| !model.probes.in_flight.contains(s)).collect();
-    schedule(model, targets)
+    // Spread over half the interval: a round's connections and answers come a few at a time
+    // (a key never lands behind hundreds of them), and it still ends well before the next.
+    schedule(model, targets, model.world.config.intervals.health / 2)
 }
 
 /// Slots of `host` never probed yet: probe them now rather than at the next interval.
@@ -150,15 +152,15 @@ fn new_slot_probes(model: &mut Model, host: &HostId) -> Vec<Cmd> {
         .into_iter()
         .filter(|(s, _)| !model.world.health.contains_key(s) && !model.probes.in_flight.contains(s))
         .collect();
-    schedule(model, targets)
+    schedule(model, targets, std::time::Duration::ZERO)
 }
 
-fn schedule(model: &mut Model, targets: Vec<(SlotId, String)>) -> Vec<Cmd> {
+fn schedule(model: &mut Model, targets: Vec<(SlotId, String)>, over: std::time::Duration) -> Vec<Cmd> {
     if targets.is_empty() {
         return Vec::new();
     }
     model.probes.in_flight.extend(targets.iter().map(|(s, _)| s.clone()));
-    vec![Cmd::ProbeHealth(targets)]
+    vec![Cmd::ProbeHealth { targets, over }]
 }
 
 #[cfg(test)]

@@ -76,8 +76,9 @@ fn new_running_slots_are_probed_once_and_not_piled_up() {
     let host = m.world.hosts.keys().next().cloned().expect("host");
     let c = gen_container(&host.env, "api", "blue", "v1.0.0", true);
     let cmds = update(&mut m, Msg::Fact(Fact::HostSnapshot(host.clone(), Ok(vec![c.clone()]))));
-    let [Cmd::ProbeHealth(targets)] = cmds.as_slice() else { panic!("{cmds:?}") };
+    let [Cmd::ProbeHealth { targets, over }] = cmds.as_slice() else { panic!("{cmds:?}") };
     assert_eq!(targets.len(), 1);
+    assert_eq!(*over, std::time::Duration::ZERO, "a new slot is probed at once");
     assert!(targets[0].1.starts_with("http://127.0.0.1:"), "{targets:?}");
     assert!(targets[0].1.ends_with("/health"));
     // Still in flight: neither a repeated snapshot nor the interval tick probes it again.

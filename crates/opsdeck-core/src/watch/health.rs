@@ -21,9 +21,9 @@ impl Probes {
         Probes { prober: health_probe(timeout).map_err(|e| e.to_string()) }
     }
 
-    /// Starts one probe per target; each sends [`Fact::Health`] when it ends (the prober never
-    /// hangs past its timeout).
-    pub fn probe_all(&self, targets: Vec<(SlotId, String)>, tx: &FactTx) {
+    /// Starts one probe per target, their starts spread evenly `over` this long (zero: all at
+    /// once); each sends [`Fact::Health`] when it ends (the prober never hangs past its timeout).
+    pub fn probe_all(&self, targets: Vec<(SlotId, String)>, over: Duration, tx: &FactTx) {
         let prober = match &self.prober {
             Ok(p) => p,
             Err(e) => {
@@ -34,15 +34,28 @@ impl Probes {
                 return;
             }
         };
-        for (slot, url) in targets {
+        let count = targets.len();
+        for (i, (slot, url)) in targets.into_iter().enumerate() {
             let prober = prober.clone();
             let tx = tx.clone();
+            let delay = start_offset(i, count, over);
             tokio::spawn(async move {
+                if !delay.is_zero() {
+                    tokio::time::sleep(delay).await;
+                }
                 let report = prober.probe(&url).await;
                 let _ = tx.send(Fact::Health(slot, report));
             });
         }
     }
+}
+
+/// When the `i`th of `count` probes starts, spread evenly over `over`: the first at once.
+fn start_offset(i: usize, count: usize, over: Duration) -> Duration {
+    if count <= 1 {
+        return Duration::ZERO;
+    }
+    over.mul_f64(i as f64 / count as f64)
 }
 
 fn failed_report(reason: String) -> HealthReport {
@@ -54,5 +67,53 @@ fn failed_report(reason: String) -> HealthReport {
         status_field: None,
         services: Default::default(),
         uptime_secs: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn starts_are_spread_evenly_and_end_before_the_span() {
+        let over = Duration::from_millis(2500);
+        let offsets: Vec<_> = (0..5).map(|i| start_offset(i, 5, over)).collect();
+        assert_eq!(offsets, [0, 500, 1000, 1500, 2000].map(Duration::from_millis));
+        assert_eq!(start_offset(0, 1, over), Duration::ZERO, "a lone probe starts at once");
+        assert_eq!(start_offset(3, 4, Duration::ZERO), Duration::ZERO, "nothing to spread over");
+    }
+
+    #[tokio::test]
+    async fn a_spread_round_answers_a_few_at_a_time() {
+        // Probes of a port nothing listens on end at once, so the answers' times are the starts'
+        // (real time passes in the spread itself).
+        let probes = Probes::new(Duration::from_secs(1));
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!("http://{}/health", listener.local_addr().expect("addr"));
+        drop(listener);
+        let targets: Vec<_> = (0..4)
+            .map(|i| {
+                let slot = SlotId {
+                    env: "prod".into(),
+                    service: format!("svc{i}"),
+                    slot: "blue".into(),
+                    host: "local".into(),
+                    replica: String::new(),
+                };
+                (slot, url.clone())
+            })
+            .collect();
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let start = tokio::time::Instant::now();
+        probes.probe_all(targets, Duration::from_millis(400), &tx);
+        drop(tx);
+        let mut at = Vec::new();
+        while let Some(fact) = rx.recv().await {
+            assert!(matches!(fact, Fact::Health(..)));
+            at.push(start.elapsed());
+        }
+        assert_eq!(at.len(), 4);
+        assert!(at[0] < Duration::from_millis(250), "the first at once: {at:?}");
+        assert!(at[3] >= Duration::from_millis(300), "the last three quarters in: {at:?}");
     }
 }

@@ -36,7 +36,7 @@ pub async fn gather(config: Arc<Config>, user: String) -> World {
     }
     let probes = world.probe_targets(None);
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Fact>();
-    super::Probes::new(config.timeouts.health).probe_all(probes, &tx);
+    super::Probes::new(config.timeouts.health).probe_all(probes, std::time::Duration::ZERO, &tx);
     drop(tx);
     while let Some(fact) = rx.recv().await {
         world.apply(fact);
