@@ -139,8 +139,8 @@ fn due_probes(model: &mut Model) -> Vec<Cmd> {
     model.probes.last = Some(model.world.now);
     let targets: Vec<_> =
         model.world.probe_targets(None).into_iter().filter(|(s, _)| !model.probes.in_flight.contains(s)).collect();
-    // Spread over half the interval: a round's connections and answers come a few at a time
-    // (a key never lands behind hundreds of them), and it still ends well before the next.
+    // A large round is spread over half the interval, in batches: its connections and answers
+    // come a batch at a time, never hundreds at once, and it still ends well before the next.
     schedule(model, targets, model.world.config.intervals.health / 2)
 }
 

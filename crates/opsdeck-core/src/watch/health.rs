@@ -50,12 +50,18 @@ impl Probes {
     }
 }
 
-/// When the `i`th of `count` probes starts, spread evenly over `over`: the first at once.
+/// How many probes start together: a round of up to this many is one burst (one connection
+/// each, answers folded into one frame), as cheap as a round can be; a larger round (a fleet of
+/// hundreds of slots) goes in batches of this size, spread over the span.
+const BATCH: usize = 32;
+
+/// When the `i`th of `count` probes starts: its batch's share of `over`, the first batch at once.
 fn start_offset(i: usize, count: usize, over: Duration) -> Duration {
-    if count <= 1 {
+    if count <= BATCH {
         return Duration::ZERO;
     }
-    over.mul_f64(i as f64 / count as f64)
+    let batches = count.div_ceil(BATCH);
+    over.mul_f64((i / BATCH) as f64 / batches as f64)
 }
 
 fn failed_report(reason: String) -> HealthReport {
@@ -75,23 +81,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn starts_are_spread_evenly_and_end_before_the_span() {
+    fn small_rounds_start_at_once_and_large_ones_in_even_batches() {
         let over = Duration::from_millis(2500);
-        let offsets: Vec<_> = (0..5).map(|i| start_offset(i, 5, over)).collect();
-        assert_eq!(offsets, [0, 500, 1000, 1500, 2000].map(Duration::from_millis));
-        assert_eq!(start_offset(0, 1, over), Duration::ZERO, "a lone probe starts at once");
-        assert_eq!(start_offset(3, 4, Duration::ZERO), Duration::ZERO, "nothing to spread over");
+        assert!((0..BATCH).all(|i| start_offset(i, BATCH, over).is_zero()), "a small round is one burst");
+        // 180 slots: six batches, 32 each (the last 20), starting every 416 ms.
+        let starts: Vec<_> = (0..180).map(|i| start_offset(i, 180, over).as_millis()).collect();
+        assert_eq!(starts[0], 0);
+        assert_eq!(starts[31], 0);
+        assert_eq!(starts[32], 416);
+        assert_eq!(starts[179], 2083, "the last batch starts before the span ends");
+        assert_eq!(start_offset(100, 180, Duration::ZERO), Duration::ZERO, "nothing to spread over");
     }
 
     #[tokio::test]
-    async fn a_spread_round_answers_a_few_at_a_time() {
+    async fn a_large_round_answers_a_batch_at_a_time() {
         // Probes of a port nothing listens on end at once, so the answers' times are the starts'
         // (real time passes in the spread itself).
         let probes = Probes::new(Duration::from_secs(1));
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         let url = format!("http://{}/health", listener.local_addr().expect("addr"));
         drop(listener);
-        let targets: Vec<_> = (0..4)
+        let targets: Vec<_> = (0..2 * BATCH)
             .map(|i| {
                 let slot = SlotId {
                     env: "prod".into(),
@@ -112,8 +122,8 @@ mod tests {
             assert!(matches!(fact, Fact::Health(..)));
             at.push(start.elapsed());
         }
-        assert_eq!(at.len(), 4);
-        assert!(at[0] < Duration::from_millis(250), "the first at once: {at:?}");
-        assert!(at[3] >= Duration::from_millis(300), "the last three quarters in: {at:?}");
+        assert_eq!(at.len(), 2 * BATCH);
+        assert!(at[BATCH - 1] < Duration::from_millis(150), "the first batch at once: {at:?}");
+        assert!(at[BATCH] >= Duration::from_millis(200), "the second half way: {at:?}");
     }
 }
