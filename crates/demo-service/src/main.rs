@@ -1,6 +1,7 @@
 //! `demo-service`: the small HTTP service opsdeck's demo deploys. `demo-service` serves;
 //! `demo-service probe [--url URL]` is the image's HEALTHCHECK (a scratch image has no curl).
 
+mod access_log;
 mod clock;
 mod config;
 mod http;

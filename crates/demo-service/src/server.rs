@@ -1,6 +1,8 @@
 //! The accept loop: one thread per connection, and a graceful stop on SIGTERM/SIGINT (stop
-//! accepting, let in-flight requests finish within a bound, exit 0).
+//! accepting, let in-flight requests finish within a bound, exit 0). Log lines go through
+//! [`AccessLog`], so a connection is done the moment it is answered, whatever stderr does.
 
+use crate::access_log::AccessLog;
 use crate::clock;
 use crate::config::Config;
 use crate::http::{self, ParseError, Response};
@@ -20,6 +22,8 @@ const DRAIN_LIMIT: Duration = Duration::from_secs(25);
 const POLL: Duration = Duration::from_millis(200);
 /// A client that sends nothing (or reads nothing) for this long is dropped.
 const IO_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long the last log lines may take to leave at exit (stderr may be a pipe nobody reads).
+const LOG_CLOSE_LIMIT: Duration = Duration::from_secs(2);
 /// Past this many open connections, new ones get a 503 instead of a thread.
 const MAX_CONNECTIONS: usize = 512;
 
@@ -29,8 +33,16 @@ pub fn serve(config: Config) -> io::Result<()> {
     listener.set_nonblocking(true)?;
     let app = Arc::new(App::new(config));
     let in_flight = Arc::new(AtomicUsize::new(0));
+    let log = Arc::new(AccessLog::to_stderr());
     let c = &app.config;
-    eprintln!("{} {} {} ({}) listening on :{}", clock::now_rfc3339(), c.service, c.version, c.image_tag, c.port);
+    log.line(format!(
+        "{} {} {} ({}) listening on :{}",
+        clock::now_rfc3339(),
+        c.service,
+        c.version,
+        c.image_tag,
+        c.port
+    ));
     println!("{} {}", clock::now_rfc3339(), crate::logs::environment_line(std::env::vars()));
 
     while !signal::stop_requested() {
@@ -38,11 +50,11 @@ pub fn serve(config: Config) -> io::Result<()> {
             continue;
         }
         match listener.accept() {
-            Ok((stream, _)) => spawn_connection(stream, &app, &in_flight),
+            Ok((stream, _)) => spawn_connection(stream, &app, &in_flight, &log),
             Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted) => {}
             // Out of descriptors and the like: back off rather than spin.
             Err(e) => {
-                eprintln!("{} accept failed: {e}", clock::now_rfc3339());
+                log.line(format!("{} accept failed: {e}", clock::now_rfc3339()));
                 std::thread::sleep(POLL);
             }
         }
@@ -54,7 +66,8 @@ pub fn serve(config: Config) -> io::Result<()> {
         std::thread::sleep(Duration::from_millis(20));
     }
     let left = in_flight.load(Ordering::SeqCst);
-    eprintln!("{} stopped ({left} requests cut off)", clock::now_rfc3339());
+    log.line(format!("{} stopped ({left} requests cut off)", clock::now_rfc3339()));
+    log.close(LOG_CLOSE_LIMIT);
     Ok(())
 }
 
@@ -79,7 +92,7 @@ impl Drop for InFlight {
     }
 }
 
-fn spawn_connection(mut stream: TcpStream, app: &Arc<App>, in_flight: &Arc<AtomicUsize>) {
+fn spawn_connection(mut stream: TcpStream, app: &Arc<App>, in_flight: &Arc<AtomicUsize>, log: &Arc<AccessLog>) {
     let open = in_flight.fetch_add(1, Ordering::SeqCst);
     let guard = InFlight(Arc::clone(in_flight));
     let _ = stream.set_nonblocking(false);
@@ -89,17 +102,17 @@ fn spawn_connection(mut stream: TcpStream, app: &Arc<App>, in_flight: &Arc<Atomi
         http::write_response(&mut stream, &Response::text(503, "too many connections"));
         return;
     }
-    let app = Arc::clone(app);
+    let (app, thread_log) = (Arc::clone(app), Arc::clone(log));
     let spawned = std::thread::Builder::new().name("conn".into()).spawn(move || {
         let _guard = guard;
-        handle_connection(&mut stream, &app);
+        handle_connection(&mut stream, &app, &thread_log);
     });
     if let Err(e) = spawned {
-        eprintln!("{} cannot start a thread: {e}", clock::now_rfc3339());
+        log.line(format!("{} cannot start a thread: {e}", clock::now_rfc3339()));
     }
 }
 
-fn handle_connection(stream: &mut TcpStream, app: &App) {
+fn handle_connection(stream: &mut TcpStream, app: &App, log: &AccessLog) {
     let started = Instant::now();
     let request = match http::read_request(stream) {
         Ok(Some(r)) => r,
@@ -118,6 +131,6 @@ fn handle_connection(stream: &mut TcpStream, app: &App) {
     http::write_response(stream, &response);
     // Health checks arrive every second from HAProxy and Docker; logging them would bury the rest.
     if !line.ends_with(" /health") || response.status != 200 {
-        eprintln!("{} {line} {} {}ms", clock::now_rfc3339(), response.status, started.elapsed().as_millis());
+        log.line(format!("{} {line} {} {}ms", clock::now_rfc3339(), response.status, started.elapsed().as_millis()));
     }
 }
