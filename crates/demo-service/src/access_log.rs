@@ -73,7 +73,7 @@ impl AccessLog {
 /// The writer thread: each line as it comes, after how many were dropped before it, if any; at
 /// the end, how many were dropped after the last.
 fn write_all(mut out: impl Write, rx: &Receiver<Queued>, dropped: &AtomicU64) {
-    let mut notice = |out: &mut dyn Write, lost: u64| {
+    let notice = |out: &mut dyn Write, lost: u64| {
         if lost > 0 {
             let _ = writeln!(out, "{} {lost} log lines dropped: the output was not read", crate::clock::now_rfc3339());
         }
