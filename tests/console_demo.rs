@@ -73,6 +73,11 @@ fn the_console_shows_the_demo_stack() {
     console.wait_text("navigation", Duration::from_secs(2));
     console.send("?");
 
+    // Prod api's cell on screen (its host listed, HAProxy read) before planning on it: on two
+    // busy cores the first list of an engine can take seconds.
+    console.wait_for("prod api on v1.2.0 in Environments", Duration::from_secs(15), |s| {
+        s.lines().any(|l| l.contains("api") && l.contains("v1.3.0") && l.contains("v1.2.0"))
+    });
     // Roll prod api back, through the command palette (`:`, a few letters of each word, Enter:
     // the same confirmation as `r` on prod api): confirm, watch the steps, see the change.
     console.send(":");

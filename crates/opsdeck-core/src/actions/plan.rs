@@ -184,6 +184,14 @@ fn plan_switch(world: &World, target: &Target, timing: Timing, image: Option<Ima
             env.name, host.host
         ));
     }
+    // A host that has not answered yet (a console just started, an engine slow to list) says
+    // nothing of what its slots hold: no plan from half a picture.
+    if let Some(host) = env.hosts.iter().find(|h| {
+        let id = crate::world::HostId { env: env.name.clone(), host: h.name.clone() };
+        !world.hosts.get(&id).is_some_and(|s| matches!(s.reach, crate::world::Reach::Up { .. }))
+    }) {
+        return Err(format!("{}: host {} has not answered yet; try again in a moment", env.name, host.name));
+    }
     let to = match image {
         Some(image) => image,
         None => resolve_image(world, target, cell.idle_image.as_ref())?,

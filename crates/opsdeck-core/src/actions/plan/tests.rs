@@ -107,6 +107,13 @@ fn plans_are_refused_with_a_reason() {
         crate::world::Reach::Down { reason: "haproxy: cannot connect".into(), since };
     let e = plan(&lb_down, &target(ActionKind::Rollback, "api", "prod", None), Timing::default()).expect_err("lb");
     assert_eq!(e, "prod: HAProxy is not answering (haproxy: cannot connect); nothing switched");
+    // A host not heard from yet (a console just started): its slots are unknown, so no plan,
+    // rather than "the idle slot holds no previous release".
+    let mut pending = gen_demo_world_all_up();
+    pending.hosts.retain(|id, _| id.host != "prod-2");
+    pending.touched();
+    let e = plan(&pending, &target(ActionKind::Rollback, "api", "prod", None), Timing::default()).expect_err("pending");
+    assert_eq!(e, "prod: host prod-2 has not answered yet; try again in a moment");
 }
 
 #[test]
