@@ -1,7 +1,8 @@
 //! The console's loop: terminal events, background messages and a one-second tick go through
 //! `update`; commands are started; the screen is drawn only when something changed, after every
 //! queued message has been folded in: at once after a key, at most ten times a second for news
-//! from outside. Nothing here waits on the outside world.
+//! from outside, and for the clock only when no frame was drawn within the second. Nothing here
+//! waits on the outside world.
 
 mod actions;
 mod approvals;
@@ -36,6 +37,11 @@ const TICK: Duration = Duration::from_secs(1);
 /// The least time between two frames drawn for news from outside (keys are drawn at once): ten
 /// frames a second at most, however many answers arrive.
 const NEWS_FRAME: Duration = Duration::from_millis(100);
+
+/// A tick draws only when the last frame is at least this old: ages move on at least every
+/// second and a half, and a console whose news already draws it every second or two draws no
+/// extra frame per tick.
+const TICK_FRAME: Duration = Duration::from_millis(900);
 
 /// Runs the console until the operator quits or a signal arrives; the terminal is restored on
 /// every way out.
@@ -127,6 +133,9 @@ pub async fn run(config: Arc<Config>, user: String) -> color_eyre::Result<()> {
             out: guard.terminal.backend_mut(),
         };
         let key = matches!(msg, Msg::Key(_) | Msg::Mouse(..) | Msg::Resize);
+        // A tick only moves ages and clocks on: not worth a frame when one was drawn within the
+        // second anyway (news every second or two, on a watched fleet).
+        let mut worth_a_frame = !matches!(msg, Msg::Tick(_)) || drawn_at.elapsed() >= TICK_FRAME;
         forced |= key;
         apply(&mut model, msg, &mut cx);
         // Fold in everything already queued before drawing once; but a key is drawn at once, and
@@ -134,9 +143,10 @@ pub async fn run(config: Arc<Config>, user: String) -> color_eyre::Result<()> {
         if !key {
             while let Some(msg) = inbox.try_recv() {
                 apply(&mut model, msg, &mut cx);
+                worth_a_frame = true;
             }
         }
-        dirty = true;
+        dirty |= worth_a_frame;
         if model.should_quit {
             break Ok(());
         }
