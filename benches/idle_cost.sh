@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 SECS="${1:-30}"
 HZ=$(getconf CLK_TCK)
 DIR=$(mktemp -d /tmp/opsdeck-bench-XXXX)
-BIN=target/release/opsdeck
+BIN="${OPSDECK_BIN:-target/release/opsdeck}"
 
 cleanup() {
     tmux kill-session -t opsdeck-bench 2>/dev/null || true
