@@ -73,7 +73,13 @@ fn canaries_walk_roll_back_by_themselves_and_survive_kill_9() {
     let outcome = json_outcome(&out);
     assert_eq!(outcome["outcome"], "rolled_back", "{out}");
     let reason = outcome["reason"].as_str().expect("reason");
-    assert!(reason.contains("rolled back by itself at 10 %") && reason.contains("% 5xx ("), "{reason}");
+    // Almost always at the first stage; but at 10 % of the traffic its few dozen requests may, by
+    // chance (about 1 in 60), hold no 500 at all, and then the next stage catches it.
+    assert!(
+        (reason.contains("rolled back by itself at 10 %") || reason.contains("rolled back by itself at 50 %"))
+            && reason.contains("% 5xx ("),
+        "{reason}"
+    );
     // 10 % of the traffic x 10 % failing, give or take: never more than a few percent of it all.
     let share = tally.failures.len() as f64 / tally.sent as f64;
     assert!(share < 0.03, "{} of {} failed: more than the canary's share predicts", tally.failures.len(), tally.sent);
