@@ -155,8 +155,8 @@ pub const PENDING_GLYPH: &str = "◇";
 /// "◇" while a request for it waits for approval, "⇄" while HAProxy disagrees with the running
 /// slot.
 fn cell_variants<'a>(model: &Model, theme: &Theme, env: &str, service: &str) -> Vec<Line<'a>> {
-    let cell = model.world.service_cell(env, service);
-    let variants = cell_content(model, theme, env, cell.as_ref());
+    let cell = model.world.cell(env, service);
+    let variants = cell_content(model, theme, env, cell.as_deref());
     let mark = if model.world.actions.lock(service, env).is_some() {
         LOCK_GLYPH
     } else if model.world.pending_request(service, env).is_some() {
@@ -241,7 +241,7 @@ fn cell_content<'a>(model: &Model, theme: &Theme, env: &str, cell: Option<&Servi
 /// why it is not healthy, with for how long when a host is down, after who holds its lock.
 fn detail<'a>(model: &Model, theme: &Theme, env: &str, service: &str, width: u16) -> Paragraph<'a> {
     let fit = |line: Line<'a>| common::fit_line(line, usize::from(width));
-    let Some(cell) = model.world.service_cell(env, service) else {
+    let Some(cell) = model.world.cell(env, service) else {
         return Paragraph::new(fit(Line::styled(format!("{service} is not routed in {env}"), theme.dim)));
     };
     let what = summary(model, &cell);

@@ -132,8 +132,13 @@ impl World {
         }
     }
 
-    /// The clock moved: ages change, and history older than its window is dropped.
+    /// The clock moved: ages change, and history older than its window is dropped. A warm idle
+    /// slot whose window ended meanwhile is no longer shown warm (the only view that depends on
+    /// the clock), so the derived views are made again.
     pub fn tick(&mut self, now: DateTime<Utc>) {
+        if self.actions.warm.iter().any(|w| w.until > self.now && w.until <= now) {
+            self.memo.forget();
+        }
         self.now = now;
         self.history.prune(now);
     }

@@ -1,9 +1,9 @@
 //! Views derived once per change of the world instead of once per frame: which slot is live for
-//! every service in every environment, and the Health pane's slots and live problems per
-//! environment. A frame drawn after a key (the world unchanged) looks them up; [`World::apply`]
+//! every service in every environment, the Environments pane's cells, and the Health pane's slots
+//! and live problems per environment. A frame drawn after a key (the world unchanged) looks them up; [`World::apply`]
 //! forgets them, so they are never older than the world.
 
-use super::{Health, SlotKey, World};
+use super::{Health, ServiceCell, SlotKey, World};
 use std::sync::{Arc, OnceLock};
 
 /// The derived views, each made on first use after a change, per environment (and per service
@@ -18,6 +18,8 @@ pub struct Memo {
 struct EnvMemo {
     /// The live slot of each service, in the config's order.
     live: Vec<OnceLock<Option<String>>>,
+    /// The Environments pane's cell of each service, in the config's order.
+    cells: Vec<OnceLock<Option<Arc<ServiceCell>>>>,
     /// The environment's slots in the Health pane's order.
     keys: OnceLock<Arc<Vec<SlotKey>>>,
     /// How many of its live slots are not healthy.
@@ -36,7 +38,11 @@ impl World {
     fn env_memo(&self, env: &str) -> Option<&EnvMemo> {
         let envs = self.memo.envs.get_or_init(|| {
             let services = self.config.services.len();
-            let empty = || EnvMemo { live: (0..services).map(|_| OnceLock::new()).collect(), ..Default::default() };
+            let empty = || EnvMemo {
+                live: (0..services).map(|_| OnceLock::new()).collect(),
+                cells: (0..services).map(|_| OnceLock::new()).collect(),
+                ..Default::default()
+            };
             self.config.environments.iter().map(|_| empty()).collect()
         });
         envs.get(self.config.environments.iter().position(|e| e.name == env)?)
@@ -48,6 +54,14 @@ impl World {
         let at = self.config.services.iter().position(|s| s.name == service)?;
         let cell = self.env_memo(env)?.live.get(at)?;
         cell.get_or_init(|| self.derive_live_slot(env, service)).clone()
+    }
+
+    /// The Environments pane's cell for `service` in `env` (see [`World::service_cell`]), derived
+    /// once per change of the world (or of a warm slot's window, see [`World::tick`]).
+    pub fn cell(&self, env: &str, service: &str) -> Option<Arc<ServiceCell>> {
+        let at = self.config.services.iter().position(|s| s.name == service)?;
+        let cell = self.env_memo(env)?.cells.get(at)?;
+        cell.get_or_init(|| self.service_cell(env, service).map(Arc::new)).clone()
     }
 
     /// Every slot of `env` (all environments when None), live ones first per service, derived
@@ -115,5 +129,11 @@ mod tests {
             assert_eq!(world.live_problems(env), live_unhealthy(&world, env), "{env}");
         }
         assert_eq!(world.live_slot("prod", "nothing"), None);
+        for env in ["dev", "staging", "prod"] {
+            for service in ["api", "web", "nothing"] {
+                let cell = world.cell(env, service);
+                assert_eq!(cell.as_deref(), world.service_cell(env, service).as_ref(), "{service} in {env}");
+            }
+        }
     }
 }

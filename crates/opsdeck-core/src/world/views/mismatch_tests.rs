@@ -106,6 +106,13 @@ fn a_warm_idle_slot_is_shown_until_its_time_is_up() {
     moved.touched();
     let mismatch = moved.service_cell("prod", "api").and_then(|c| c.lb_mismatch).expect("mismatch");
     assert_eq!(mismatch.running_slot, "blue");
+    // The pane's memoized cell follows the clock: warm until its window ends, then not.
+    m.touched();
+    assert_eq!(m.cell("prod", "api").and_then(|c| c.idle_warm_until), Some(until));
+    m.tick(until - chrono::Duration::seconds(1));
+    assert_eq!(m.cell("prod", "api").and_then(|c| c.idle_warm_until), Some(until), "still warm");
+    m.tick(until + chrono::Duration::seconds(1));
+    assert_eq!(m.cell("prod", "api").and_then(|c| c.idle_warm_until), None, "its time is up, seen by the memo");
     m.now += chrono::Duration::hours(1);
     assert_eq!(m.service_cell("prod", "api").and_then(|c| c.idle_warm_until), None, "its time is up");
 }
