@@ -1,6 +1,7 @@
 //! Facts: what a watcher learned from one outside system, as owned data, and how each changes the
 //! world. [`World::apply`] is the only place the world changes.
 
+use super::views::memo::Scope;
 use super::{HealthEntry, HostId, Reach, SlotId, World};
 use crate::store::{AuditRecord, JournalEntry, LockInfo, Request};
 use crate::text::{cleaned, Sanitize};
@@ -38,9 +39,35 @@ impl World {
     /// Folds `fact` in. Every outside string taken in is cleaned of control characters and has
     /// the config's secret values masked (under [`crate::text::masking`]).
     pub fn apply(&mut self, fact: Fact) {
-        self.memo.forget();
+        let mut memo = std::mem::take(&mut self.memo);
+        memo.forget_in(&self.config, self.scope(&fact));
+        self.memo = memo;
         let secrets = self.secrets.clone();
         crate::text::masking(&secrets, || self.fold(fact))
+    }
+
+    /// What `fact` can change of the views derived from the world (see [`Memo`]).
+    ///
+    /// [`Memo`]: super::views::memo::Memo
+    fn scope<'a>(&'a self, fact: &'a Fact) -> Scope<'a> {
+        let service_of = |env: &'a str, c: &'a ContainerInfo| match c.label(opsdeck_backends::types::labels::SERVICE) {
+            Some(service) => Scope::Service { env, service },
+            None => Scope::Env(env),
+        };
+        match fact {
+            Fact::ContainerChanged(id, c) => service_of(&id.env, c),
+            Fact::ContainerRemoved(id, container_id) => {
+                let known = self.hosts.get(id).and_then(|h| h.containers().get(container_id));
+                known.map_or(Scope::Nothing, |c| service_of(&id.env, c))
+            }
+            Fact::HostSnapshot(id, _) => Scope::Env(&id.env),
+            Fact::Lb(env, _) => Scope::Env(env),
+            Fact::Health(slot, _) => Scope::Service { env: &slot.env, service: &slot.service },
+            Fact::Images(service, _) => Scope::Images(service),
+            Fact::Alerts(_) | Fact::Silences(_) | Fact::Requests(_) | Fact::Audit(_) => Scope::Nothing,
+            // The journal says which slot is live and which is warm; a lock hides a mismatch.
+            Fact::Store(_) => Scope::Everything,
+        }
     }
 
     fn fold(&mut self, fact: Fact) {

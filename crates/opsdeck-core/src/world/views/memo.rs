@@ -1,13 +1,16 @@
 //! Views derived once per change of the world instead of once per frame: which slot is live for
 //! every service in every environment, the Environments pane's cells, and the Health pane's slots
-//! and live problems per environment. A frame drawn after a key (the world unchanged) looks them up; [`World::apply`]
-//! forgets them, so they are never older than the world.
+//! and live problems per environment. A frame drawn after a key (the world unchanged) looks them
+//! up; [`World::apply`] forgets what its fact can have changed (one service in one environment,
+//! one environment, or everything), so they are never older than the world and a probe's answer
+//! costs the next frame one service's views, not the fleet's.
 
 use super::{Health, ServiceCell, SlotKey, World};
+use crate::config::Config;
 use std::sync::{Arc, OnceLock};
 
-/// The derived views, each made on first use after a change, per environment (and per service
-/// for the live slot): a frame pays only for what it shows.
+/// The derived views, each made on first use after a change, per environment and per service:
+/// a frame pays only for what it shows and what changed.
 #[derive(Debug, Clone, Default)]
 pub struct Memo {
     /// One per environment, in the config's order.
@@ -16,14 +19,40 @@ pub struct Memo {
 
 #[derive(Debug, Clone, Default)]
 struct EnvMemo {
-    /// The live slot of each service, in the config's order.
-    live: Vec<OnceLock<Option<String>>>,
-    /// The Environments pane's cell of each service, in the config's order.
-    cells: Vec<OnceLock<Option<Arc<ServiceCell>>>>,
-    /// The environment's slots in the Health pane's order.
+    /// One per service, in the config's order.
+    services: Vec<ServiceMemo>,
+    /// The environment's slots in the Health pane's order: every service's, one after another.
     keys: OnceLock<Arc<Vec<SlotKey>>>,
     /// How many of its live slots are not healthy.
     problems: OnceLock<usize>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct ServiceMemo {
+    live: OnceLock<Option<String>>,
+    /// The Environments pane's cell.
+    cell: OnceLock<Option<Arc<ServiceCell>>>,
+    /// The service's slots in the Health pane's order.
+    keys: OnceLock<Arc<Vec<SlotKey>>>,
+    /// How many of its live slots are not healthy.
+    problems: OnceLock<usize>,
+}
+
+/// What a fact can have changed of the derived views.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scope<'a> {
+    /// Nothing they derive from (alerts, silences, requests, the audit trail).
+    Nothing,
+    /// One service in one environment (a container, a probe's answer).
+    Service {
+        env: &'a str,
+        service: &'a str,
+    },
+    /// One service's images: its cells everywhere (their drift).
+    Images(&'a str),
+    /// One environment (a host's list or reach, its HAProxy).
+    Env(&'a str),
+    Everything,
 }
 
 impl Memo {
@@ -31,44 +60,100 @@ impl Memo {
     pub(crate) fn forget(&mut self) {
         *self = Memo::default();
     }
+
+    /// Forgets what a change within `scope` can have changed. A cell's drift compares its
+    /// environment with the one before it on the ladder, so a change in one environment also
+    /// forgets the same service's cells further up the ladder.
+    pub(crate) fn forget_in(&mut self, config: &Config, scope: Scope<'_>) {
+        let Some(envs) = self.envs.get_mut() else { return };
+        let env_at = |env: &str| config.environments.iter().position(|e| e.name == env);
+        let service_at = |service: &str| config.services.iter().position(|s| s.name == service);
+        match scope {
+            Scope::Nothing => {}
+            Scope::Everything => self.forget(),
+            Scope::Images(service) => {
+                let Some(k) = service_at(service) else { return self.forget() };
+                for env in envs.iter_mut() {
+                    if let Some(s) = env.services.get_mut(k) {
+                        s.cell = OnceLock::new();
+                    }
+                }
+            }
+            Scope::Env(env) => {
+                let Some(i) = env_at(env) else { return self.forget() };
+                for (j, e) in envs.iter_mut().enumerate().skip(i) {
+                    if j == i {
+                        *e = EnvMemo { services: vec![ServiceMemo::default(); e.services.len()], ..Default::default() };
+                    } else {
+                        e.services.iter_mut().for_each(|s| s.cell = OnceLock::new());
+                    }
+                }
+            }
+            Scope::Service { env, service } => {
+                let (Some(i), Some(k)) = (env_at(env), service_at(service)) else { return self.forget() };
+                for (j, e) in envs.iter_mut().enumerate().skip(i) {
+                    let Some(s) = e.services.get_mut(k) else { continue };
+                    if j == i {
+                        *s = ServiceMemo::default();
+                        (e.keys, e.problems) = (OnceLock::new(), OnceLock::new());
+                    } else {
+                        s.cell = OnceLock::new();
+                    }
+                }
+            }
+        }
+    }
 }
 
 impl World {
     /// The memo of environment `env`, if the config has it.
     fn env_memo(&self, env: &str) -> Option<&EnvMemo> {
         let envs = self.memo.envs.get_or_init(|| {
-            let services = self.config.services.len();
-            let empty = || EnvMemo {
-                live: (0..services).map(|_| OnceLock::new()).collect(),
-                cells: (0..services).map(|_| OnceLock::new()).collect(),
-                ..Default::default()
-            };
-            self.config.environments.iter().map(|_| empty()).collect()
+            let empty =
+                EnvMemo { services: vec![ServiceMemo::default(); self.config.services.len()], ..Default::default() };
+            vec![empty; self.config.environments.len()]
         });
         envs.get(self.config.environments.iter().position(|e| e.name == env)?)
     }
 
-    /// The slot taking `service`'s traffic in `env` (see [`World::derive_live_slot`]), derived
-    /// once per change of the world.
-    pub fn live_slot(&self, env: &str, service: &str) -> Option<String> {
+    /// The memo of `service` in `env`, if the config has both.
+    fn service_memo(&self, env: &str, service: &str) -> Option<&ServiceMemo> {
         let at = self.config.services.iter().position(|s| s.name == service)?;
-        let cell = self.env_memo(env)?.live.get(at)?;
-        cell.get_or_init(|| self.derive_live_slot(env, service)).clone()
+        self.env_memo(env)?.services.get(at)
+    }
+
+    /// The slot taking `service`'s traffic in `env` (see [`World::derive_live_slot`]), derived
+    /// once per change.
+    pub fn live_slot(&self, env: &str, service: &str) -> Option<String> {
+        self.service_memo(env, service)?.live.get_or_init(|| self.derive_live_slot(env, service)).clone()
     }
 
     /// The Environments pane's cell for `service` in `env` (see [`World::service_cell`]), derived
-    /// once per change of the world (or of a warm slot's window, see [`World::tick`]).
+    /// once per change (or of a warm slot's window, see [`World::tick`]).
     pub fn cell(&self, env: &str, service: &str) -> Option<Arc<ServiceCell>> {
-        let at = self.config.services.iter().position(|s| s.name == service)?;
-        let cell = self.env_memo(env)?.cells.get(at)?;
-        cell.get_or_init(|| self.service_cell(env, service).map(Arc::new)).clone()
+        let memo = self.service_memo(env, service)?;
+        memo.cell.get_or_init(|| self.service_cell(env, service).map(Arc::new)).clone()
+    }
+
+    /// `service`'s slots in `env` in the Health pane's order, derived once per change.
+    fn service_keys(&self, env: &str, service: &str) -> Arc<Vec<SlotKey>> {
+        match self.service_memo(env, service) {
+            Some(m) => m.keys.get_or_init(|| Arc::new(self.derive_service_keys(env, service))).clone(),
+            None => Arc::default(),
+        }
     }
 
     /// Every slot of `env` (all environments when None), live ones first per service, derived
-    /// once per change of the world.
+    /// once per change.
     pub fn slot_keys(&self, env: Option<&str>) -> Arc<Vec<SlotKey>> {
         let of = |name: &str| match self.env_memo(name) {
-            Some(m) => m.keys.get_or_init(|| Arc::new(self.derive_slot_keys(name))).clone(),
+            Some(m) => m
+                .keys
+                .get_or_init(|| {
+                    let services = self.config.services.iter();
+                    Arc::new(services.flat_map(|s| self.service_keys(name, &s.name).to_vec()).collect())
+                })
+                .clone(),
             None => Arc::default(),
         };
         match env {
@@ -80,12 +165,18 @@ impl World {
     }
 
     /// How many live slots of `env` are not healthy (the Health pane's title), derived once per
-    /// change of the world.
+    /// change, per service.
     pub fn live_problems(&self, env: &str) -> usize {
         let Some(memo) = self.env_memo(env) else { return 0 };
         *memo.problems.get_or_init(|| {
-            let keys = self.slot_keys(Some(env));
-            keys.iter().filter(|k| k.live && self.slot_key_health(k) != Health::Healthy).count()
+            let of_service = |service: &str| {
+                let Some(m) = self.service_memo(env, service) else { return 0 };
+                *m.problems.get_or_init(|| {
+                    let keys = self.service_keys(env, service);
+                    keys.iter().filter(|k| k.live && self.slot_key_health(k) != Health::Healthy).count()
+                })
+            };
+            self.config.services.iter().map(|s| of_service(&s.name)).sum()
         })
     }
 

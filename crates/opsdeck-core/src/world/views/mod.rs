@@ -351,6 +351,8 @@ mod tests {
 
 mod images;
 pub mod memo;
+#[cfg(test)]
+mod memo_tests;
 mod servers;
 mod slots;
 

@@ -18,33 +18,37 @@ pub struct SlotKey {
 impl World {
     /// Every slot of `env`, live ones first per service (made once per change: see
     /// [`World::slot_keys`]).
+    #[cfg(test)]
     pub(crate) fn derive_slot_keys(&self, env: &str) -> Vec<SlotKey> {
+        self.config.services.iter().flat_map(|s| self.derive_service_keys(env, &s.name)).collect()
+    }
+
+    /// `service`'s slots in `env`, the live one first: a row per host and slot, or per task.
+    pub(crate) fn derive_service_keys(&self, env: &str, service: &str) -> Vec<SlotKey> {
         let mut keys = Vec::new();
-        for e in self.config.environments.iter().filter(|e| e.name == env) {
-            for svc in self.config.services.iter().filter(|s| s.environments.contains_key(&e.name)) {
-                let live = self.live_slot(&e.name, &svc.name);
-                let mut slots: Vec<&str> = SLOTS.to_vec();
-                slots.sort_by_key(|s| live.as_deref() != Some(*s));
-                for slot in slots {
-                    let is_live = live.as_deref() == Some(slot);
-                    if e.replicated() {
-                        // A row per task; a slot with none still has its row.
-                        for (host, c) in self.slot_tasks(&e.name, &svc.name, slot) {
-                            keys.push(SlotKey { id: self.slot_id(host, &svc.name, slot, c), live: is_live });
-                        }
-                        continue;
-                    }
-                    for host in self.hosts.keys().filter(|h| h.env == e.name) {
-                        let id = SlotId {
-                            env: e.name.clone(),
-                            service: svc.name.clone(),
-                            slot: slot.into(),
-                            host: host.host.clone(),
-                            replica: String::new(),
-                        };
-                        keys.push(SlotKey { id, live: is_live });
-                    }
+        let Some(e) = self.config.environment(env) else { return keys };
+        let Some(svc) = self.config.service(service).filter(|s| s.environments.contains_key(env)) else { return keys };
+        let live = self.live_slot(&e.name, &svc.name);
+        let mut slots: Vec<&str> = SLOTS.to_vec();
+        slots.sort_by_key(|s| live.as_deref() != Some(*s));
+        for slot in slots {
+            let is_live = live.as_deref() == Some(slot);
+            if e.replicated() {
+                // A row per task; a slot with none still has its row.
+                for (host, c) in self.slot_tasks(&e.name, &svc.name, slot) {
+                    keys.push(SlotKey { id: self.slot_id(host, &svc.name, slot, c), live: is_live });
                 }
+                continue;
+            }
+            for host in self.hosts.keys().filter(|h| h.env == e.name) {
+                let id = SlotId {
+                    env: e.name.clone(),
+                    service: svc.name.clone(),
+                    slot: slot.into(),
+                    host: host.host.clone(),
+                    replica: String::new(),
+                };
+                keys.push(SlotKey { id, live: is_live });
             }
         }
         keys
