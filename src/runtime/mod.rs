@@ -12,14 +12,14 @@ mod prune;
 mod runbooks;
 mod screen;
 mod silences;
+mod terminal_events;
 
 use crate::model::Model;
 use crate::msg::{Cmd, Msg};
 use crate::terminal::TerminalGuard;
 use crate::update::update;
 use actions::ActionRunner;
-use crossterm::event::{Event, EventStream};
-use futures::StreamExt;
+use crossterm::event::Event;
 use inbox::Senders;
 use inspect::spawn_inspect;
 use opsdeck_core::config::Config;
@@ -72,7 +72,7 @@ pub async fn run(config: Arc<Config>, user: String) -> color_eyre::Result<()> {
     let mut model = Model::new(config.clone(), user, chrono::Utc::now());
     model.keymap = keymap;
     model.theme = theme;
-    let mut events = EventStream::new();
+    let mut events = terminal_events::spawn()?;
     let mut tick = tokio::time::interval(TICK);
     let (mut dirty, mut forced) = (true, true);
     let size = guard.terminal.size()?;
@@ -99,7 +99,7 @@ pub async fn run(config: Arc<Config>, user: String) -> color_eyre::Result<()> {
         // Keys first: under a flood of log batches an operator's key is never queued behind them.
         let msg = tokio::select! {
             biased;
-            event = events.next() => match event {
+            event = events.recv() => match event {
                 Some(Ok(Event::Key(key))) => Msg::Key(key),
                 // Clicks and the wheel only: moves and drags change nothing (nor are they asked
                 // for, see `terminal`).
