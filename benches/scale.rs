@@ -1,22 +1,22 @@
-//! Measures (does not gate) the console's two hot paths at fleet scale: `update` and drawing the
-//! whole screen. A world of 50 hosts in 3 environments, 1,000 slot containers, 200 services with
-//! 100 tags each, 500 alerts; each figure the median and the 99th percentile of many runs.
-//! `cargo bench --bench scale` (release profile) prints a Markdown table for the README.
+//! Measures (does not gate) the console's two hot paths at fleet scale with criterion: `update`
+//! and drawing the whole screen. A world of 50 hosts in 3 environments, 1,000 slot containers,
+//! 200 services with 100 tags each, 500 alerts. `cargo bench --bench scale` (release profile);
+//! criterion prints each benchmark's time as [low estimate, estimate, high estimate].
 
+use criterion::{criterion_group, criterion_main, Criterion};
 use opsdeck::model::Model;
 use opsdeck::msg::Msg;
 use opsdeck_backends::types::{Alert, RegistryImage, ServerStat};
 use opsdeck_core::testing::{gen_container, gen_now, gen_report, gen_server};
 use opsdeck_core::world::{Fact, HostId, SlotId};
 use std::fmt::Write;
+use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const SERVICES: usize = 200;
 const TAGS: usize = 100;
 const ALERTS: usize = 500;
-/// Frames drawn per size and kind.
-const DRAWS: usize = 50;
 /// Hosts per environment: 50 in all.
 const HOSTS: [(&str, usize); 3] = [("dev", 10), ("staging", 15), ("prod", 25)];
 
@@ -115,9 +115,6 @@ fn facts(config: &opsdeck_core::config::Config) -> Vec<Fact> {
     out
 }
 
-/// Makes the message a row measures, afresh for each run.
-type MakeMsg = Box<dyn Fn() -> Msg>;
-
 fn slot_of(host: &HostId, c: &opsdeck_backends::types::ContainerInfo) -> SlotId {
     let label = |k: &str| c.labels.get(k).cloned().unwrap_or_default();
     SlotId {
@@ -129,24 +126,12 @@ fn slot_of(host: &HostId, c: &opsdeck_backends::types::ContainerInfo) -> SlotId 
     }
 }
 
-/// Median and 99th percentile of `runs` timings of `f`.
-fn measure(runs: usize, mut f: impl FnMut()) -> (Duration, Duration) {
-    let mut times: Vec<Duration> = (0..runs)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed()
-        })
-        .collect();
-    times.sort();
-    (times[runs / 2], times[(runs * 99 / 100).min(runs - 1)])
-}
-
 fn ms(d: Duration) -> String {
     format!("{:.3} ms", d.as_secs_f64() * 1000.0)
 }
 
-fn main() {
+/// The world at scale, built from facts as the watchers send them.
+fn scale_model() -> Model {
     let config = Arc::new(opsdeck_core::config::parse_str(&config_text()).expect("the scale config"));
     let mut model = Model::new(config.clone(), "alice".into(), gen_now());
     let all = facts(&config);
@@ -163,40 +148,51 @@ fn main() {
         all.len(),
         ms(load)
     );
+    model
+}
 
-    // A container event, a health probe, a tick and a key: what a console does all day.
+/// A container event in prod: a fact that changes what the screen shows.
+fn container_event() -> Msg {
     let host = HostId { env: "prod".into(), host: "prod-7".into() };
     let mut changed = gen_container("prod", "svc006", "blue", "v1.0.99", true);
     changed.id = "svc006-prod-blue".into();
-    let slot = slot_of(&host, &changed);
-    let rows: Vec<(&str, MakeMsg)> = vec![
-        (
-            "update: a container event",
-            Box::new(move || Msg::Fact(Fact::ContainerChanged(host.clone(), changed.clone()))),
-        ),
-        ("update: a /health answer", Box::new(move || Msg::Fact(Fact::Health(slot.clone(), gen_report(true, 9))))),
-        ("update: a tick", Box::new(|| Msg::Tick(gen_now()))),
-        ("update: a key (↓)", Box::new(|| Msg::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Down)))),
-    ];
-    println!("\n| what | runs | median | p99 |\n| --- | --- | --- | --- |");
-    for (name, msg) in &rows {
-        let (median, p99) = measure(2000, || {
-            opsdeck::update::update(&mut model, msg());
-        });
-        println!("| {name} | 2000 | {} | {} |", ms(median), ms(p99));
-    }
-    // After a key the world is as it was (its derived views kept); after a fact they are made
-    // again, once, by the frame that follows.
-    let event = rows[0].1();
-    for (w, h) in [(80u16, 24u16), (160, 48)] {
-        let (median, p99) = measure(DRAWS, || {
-            std::hint::black_box(opsdeck::ui::render_to_buffer(&model, w, h));
-        });
-        println!("| draw every pane after a key, {w}x{h} | {DRAWS} | {} | {} |", ms(median), ms(p99));
-        let (median, p99) = measure(DRAWS, || {
-            opsdeck::update::update(&mut model, event.clone());
-            std::hint::black_box(opsdeck::ui::render_to_buffer(&model, w, h));
-        });
-        println!("| a container event and the frame after it, {w}x{h} | {DRAWS} | {} | {} |", ms(median), ms(p99));
-    }
+    Msg::Fact(Fact::ContainerChanged(host, changed))
 }
+
+fn scale(c: &mut Criterion) {
+    let mut model = scale_model();
+    let Msg::Fact(Fact::ContainerChanged(host, changed)) = container_event() else { unreachable!() };
+    let slot = slot_of(&host, &changed);
+    // A container event, a health probe, a tick and a key: what a console does all day.
+    let mut update = c.benchmark_group("update");
+    update.bench_function("a container event", |b| {
+        b.iter(|| opsdeck::update::update(&mut model, black_box(container_event())))
+    });
+    update.bench_function("a /health answer", |b| {
+        b.iter(|| opsdeck::update::update(&mut model, Msg::Fact(Fact::Health(slot.clone(), gen_report(true, 9)))))
+    });
+    update.bench_function("a tick", |b| b.iter(|| opsdeck::update::update(&mut model, Msg::Tick(gen_now()))));
+    update.bench_function("a key (down)", |b| {
+        let down = crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Down);
+        b.iter(|| opsdeck::update::update(&mut model, Msg::Key(down)))
+    });
+    update.finish();
+    // After a key the world is as it was (its derived views kept); after a fact, what it can
+    // have changed is derived again, once, by the frame that follows.
+    let mut frame = c.benchmark_group("frame");
+    for (w, h) in [(80u16, 24u16), (160, 48)] {
+        frame.bench_function(format!("every pane after a key, {w}x{h}"), |b| {
+            b.iter(|| black_box(opsdeck::ui::render_to_buffer(&model, w, h)))
+        });
+        frame.bench_function(format!("a container event and the frame after it, {w}x{h}"), |b| {
+            b.iter(|| {
+                opsdeck::update::update(&mut model, container_event());
+                black_box(opsdeck::ui::render_to_buffer(&model, w, h))
+            })
+        });
+    }
+    frame.finish();
+}
+
+criterion_group!(benches, scale);
+criterion_main!(benches);

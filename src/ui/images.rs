@@ -45,15 +45,19 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, focuse
         return None;
     }
 
-    let fitted = columns::fit(image_columns(model, theme, &rows), inner.width, theme);
+    // Only the rows on screen are built (a service keeps hundreds of tags); widths fit them.
+    let selected = model.ui.image_row.min(rows.len() - 1);
+    let window = columns::visible(rows.len(), selected, inner.height);
+    let shown = &rows[window.clone()];
+    let fitted = columns::fit(image_columns(model, theme, shown), inner.width, theme);
     let header_height = fitted.header_height;
-    let styles = rows.iter().map(|r| if r.kept { theme.text } else { theme.dim });
+    let styles = shown.iter().map(|r| if r.kept { theme.text } else { theme.dim });
     let table_rows: Vec<_> = fitted.rows.into_iter().zip(styles).map(|(row, style)| row.style(style)).collect();
     let highlight = if focused { theme.selected } else { theme.selected_blur };
-    let mut state = TableState::default().with_selected(Some(model.ui.image_row.min(rows.len() - 1)));
+    let mut state = TableState::default().with_selected(Some(selected - window.start));
     let table = Table::new(table_rows, fitted.widths).header(fitted.header).row_highlight_style(highlight);
     StatefulWidget::render(table, inner, buf, &mut state);
-    Some(Rows::new(inner, header_height, state.offset(), rows.len()))
+    Some(Rows::new(inner, header_height, window.start + state.offset(), window.end))
 }
 
 fn image_columns<'a>(model: &Model, theme: &Theme, rows: &[ImageRow]) -> Vec<Column<'a>> {
