@@ -122,6 +122,9 @@ fn plan_reapply(world: &World, service: &str, env: &str, timing: Timing) -> Resu
             s.status = if is_other { "UP".into() } else { "MAINT".into() };
         }
     }
+    // Changed here, not through `apply`: the views derived from the original world (its live
+    // slot above all) are made again from this copy.
+    world.touched();
     let idle = world.service_cell(env, service).and_then(|c| c.idle_image).unwrap_or_default();
     let target =
         Target { kind: ActionKind::Reapply, service: service.into(), env: env.into(), image: None, force: false };

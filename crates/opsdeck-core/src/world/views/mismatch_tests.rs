@@ -48,6 +48,19 @@ fn one_host_out_of_traffic_is_flagged() {
     assert_eq!(cell.live_slot.as_deref(), Some("blue"), "prod-1 still serves blue");
     let mismatch = cell.lb_mismatch.expect("mismatch");
     assert_eq!(mismatch.haproxy_ready, ["blue-prod-1"]);
+    // Re-applying it moves traffic to blue on every host, planned on the console's world (its
+    // derived views already looked up, as every frame does): the plan's own changed copy of the
+    // world must not see the views of the original.
+    assert_eq!(m.live_slot("prod", "api").as_deref(), Some("blue"));
+    let target = crate::actions::Target {
+        kind: crate::actions::ActionKind::Reapply,
+        service: "api".into(),
+        env: "prod".into(),
+        image: None,
+        force: false,
+    };
+    let p = crate::actions::plan(&m, &target, crate::actions::Timing::default()).expect("plan");
+    assert_eq!((p.from_slot.as_str(), p.to_slot.as_str()), ("green", "blue"));
 }
 
 /// Each host of a service's live slot in `status --json`'s `hosts`, and the `2/2` count.
