@@ -3,6 +3,18 @@
 use crate::testing::gen_demo_world_all_up;
 use opsdeck_backends::types::AdminState;
 
+/// The plan that re-applies prod api's running slot to HAProxy.
+fn reapply_prod_api(m: &crate::world::World) -> crate::actions::ActionPlan {
+    let target = crate::actions::Target {
+        kind: crate::actions::ActionKind::Reapply,
+        service: "api".into(),
+        env: "prod".into(),
+        image: None,
+        force: false,
+    };
+    crate::actions::plan(m, &target, crate::actions::Timing::default()).expect("plan")
+}
+
 /// HAProxy sending traffic to the stopped slot is named, with the running slot.
 #[test]
 fn haproxy_disagreeing_with_the_running_slot_is_flagged() {
@@ -18,14 +30,7 @@ fn haproxy_disagreeing_with_the_running_slot_is_flagged() {
     assert_eq!(mismatch.haproxy_ready, ["green-prod-1", "green-prod-2"]);
     assert!(mismatch.message.contains("R re-applies it"), "{}", mismatch.message);
     // The re-apply plan: wait for blue healthy, then switch green -> blue.
-    let target = crate::actions::Target {
-        kind: crate::actions::ActionKind::Reapply,
-        service: "api".into(),
-        env: "prod".into(),
-        image: None,
-        force: false,
-    };
-    let p = crate::actions::plan(&m, &target, crate::actions::Timing::default()).expect("plan");
+    let p = reapply_prod_api(&m);
     assert_eq!((p.from_slot.as_str(), p.to_slot.as_str()), ("green", "blue"));
     let labels: Vec<String> = p.steps.iter().map(|s| s.label(&p)).collect();
     assert_eq!(labels[0], "prod-1: wait for blue healthy");
@@ -52,14 +57,7 @@ fn one_host_out_of_traffic_is_flagged() {
     // derived views already looked up, as every frame does): the plan's own changed copy of the
     // world must not see the views of the original.
     assert_eq!(m.live_slot("prod", "api").as_deref(), Some("blue"));
-    let target = crate::actions::Target {
-        kind: crate::actions::ActionKind::Reapply,
-        service: "api".into(),
-        env: "prod".into(),
-        image: None,
-        force: false,
-    };
-    let p = crate::actions::plan(&m, &target, crate::actions::Timing::default()).expect("plan");
+    let p = reapply_prod_api(&m);
     assert_eq!((p.from_slot.as_str(), p.to_slot.as_str()), ("green", "blue"));
 }
 
