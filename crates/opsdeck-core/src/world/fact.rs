@@ -39,6 +39,8 @@ impl World {
     /// Folds `fact` in. Every outside string taken in is cleaned of control characters and has
     /// the config's secret values masked (under [`crate::text::masking`]).
     pub fn apply(&mut self, fact: Fact) {
+        // The scope borrows the world (a removed container's labels), so the memo is taken out
+        // while it forgets.
         let mut memo = std::mem::take(&mut self.memo);
         memo.forget_in(&self.config, self.scope(&fact));
         self.memo = memo;

@@ -66,40 +66,44 @@ impl Memo {
     /// forgets the same service's cells further up the ladder.
     pub(crate) fn forget_in(&mut self, config: &Config, scope: Scope<'_>) {
         let Some(envs) = self.envs.get_mut() else { return };
-        let env_at = |env: &str| config.environments.iter().position(|e| e.name == env);
+        // The memo was made from this config; an index past its end (a config swapped under it)
+        // finds nothing, and everything is forgotten.
+        let made = envs.len();
+        let env_at = |env: &str| config.environments.iter().position(|e| e.name == env).filter(|i| *i < made);
         let service_at = |service: &str| config.services.iter().position(|s| s.name == service);
         match scope {
             Scope::Nothing => {}
             Scope::Everything => self.forget(),
-            Scope::Images(service) => {
-                let Some(k) = service_at(service) else { return self.forget() };
-                for env in envs.iter_mut() {
-                    if let Some(s) = env.services.get_mut(k) {
-                        s.cell = OnceLock::new();
-                    }
-                }
-            }
+            Scope::Images(service) => match service_at(service) {
+                Some(k) => forget_cells(envs, 0, Some(k)),
+                None => self.forget(),
+            },
             Scope::Env(env) => {
                 let Some(i) = env_at(env) else { return self.forget() };
-                for (j, e) in envs.iter_mut().enumerate().skip(i) {
-                    if j == i {
-                        *e = EnvMemo { services: vec![ServiceMemo::default(); e.services.len()], ..Default::default() };
-                    } else {
-                        e.services.iter_mut().for_each(|s| s.cell = OnceLock::new());
-                    }
-                }
+                let e = &mut envs[i];
+                *e = EnvMemo { services: vec![ServiceMemo::default(); e.services.len()], ..Default::default() };
+                forget_cells(envs, i + 1, None);
             }
             Scope::Service { env, service } => {
                 let (Some(i), Some(k)) = (env_at(env), service_at(service)) else { return self.forget() };
-                for (j, e) in envs.iter_mut().enumerate().skip(i) {
-                    let Some(s) = e.services.get_mut(k) else { continue };
-                    if j == i {
-                        *s = ServiceMemo::default();
-                        (e.keys, e.problems) = (OnceLock::new(), OnceLock::new());
-                    } else {
-                        s.cell = OnceLock::new();
-                    }
+                let e = &mut envs[i];
+                if let Some(s) = e.services.get_mut(k) {
+                    *s = ServiceMemo::default();
                 }
+                (e.keys, e.problems) = (OnceLock::new(), OnceLock::new());
+                forget_cells(envs, i + 1, Some(k));
+            }
+        }
+    }
+}
+
+/// Forgets the cells of service `service` (every service when None) in the environments from
+/// index `from` on: what a change below them on the ladder can change is their drift.
+fn forget_cells(envs: &mut [EnvMemo], from: usize, service: Option<usize>) {
+    for e in envs.iter_mut().skip(from) {
+        for (k, s) in e.services.iter_mut().enumerate() {
+            if service.is_none_or(|only| only == k) {
+                s.cell = OnceLock::new();
             }
         }
     }
